@@ -1,0 +1,51 @@
+// CachingAllocator: the allocator behind every tensor buffer.
+//
+// A training step allocates the same buffer sizes every step (activations, gradients). Fresh
+// memory from the OS is expensive to touch (see ../../bench/README.md), and glibc hands large
+// blocks back to the OS on free, so xgrad keeps freed blocks in per-thread size-class free lists
+// and reuses them: after warm-up a training step asks the OS for nothing.
+#pragma once
+
+#include <cstddef>
+#include <new>
+
+namespace xg {
+
+namespace detail {
+void* cached_allocate(std::size_t bytes);
+void cached_deallocate(void* p, std::size_t bytes) noexcept;
+}  // namespace detail
+
+// Bytes currently held in this thread's cache (freed but not returned to the OS).
+std::size_t cached_bytes();
+// Returns this thread's cached blocks to the OS.
+void empty_cache();
+// Number of blocks obtained from the OS by this thread so far (for allocation-counting tests
+// and the engine micro-benchmark).
+std::size_t os_allocation_count();
+
+// 64-byte aligned, stateless: any two instances compare equal.
+template <class T>
+struct CachingAllocator {
+  using value_type = T;
+  CachingAllocator() noexcept = default;
+  template <class U>
+  CachingAllocator(const CachingAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(detail::cached_allocate(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { detail::cached_deallocate(p, n * sizeof(T)); }
+  template <class U>
+  struct rebind {
+    using other = CachingAllocator<U>;
+  };
+};
+
+template <class T, class U>
+bool operator==(const CachingAllocator<T>&, const CachingAllocator<U>&) noexcept {
+  return true;
+}
+template <class T, class U>
+bool operator!=(const CachingAllocator<T>&, const CachingAllocator<U>&) noexcept {
+  return false;
+}
+
+}  // namespace xg

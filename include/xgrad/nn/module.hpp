@@ -1,0 +1,82 @@
+// nn::ModuleT<T>: the base of every layer and model.
+//
+// A module owns named parameters (trainable tensors), named buffers (state such as BatchNorm's
+// running statistics) and named child modules. Registration stores tensor *handles*, so a
+// layer's member `weight` and the registered entry are the same tensor; copying a module shares
+// its parameters (like libtorch's module holders).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "xgrad/tensor.hpp"
+
+namespace xg::nn {
+
+template <class T>
+using NamedTensors = std::vector<std::pair<std::string, BasicTensor<T>>>;
+
+template <class T>
+class ModuleT {
+ public:
+  virtual ~ModuleT() = default;
+
+  virtual BasicTensor<T> forward(const BasicTensor<T>& x) = 0;
+  BasicTensor<T> operator()(const BasicTensor<T>& x) { return forward(x); }
+  // One line describing the module and its hyper-parameters: "Linear(in=2, out=64, bias=true)".
+  virtual std::string describe() const = 0;
+
+  // Every parameter of this module and its children, depth first, in registration order.
+  std::vector<BasicTensor<T>> parameters() const;
+  // Names are dotted paths: "0.weight", "block.bn.running_mean".
+  NamedTensors<T> named_parameters() const;
+  NamedTensors<T> named_buffers() const;
+  // Parameters then buffers, by name: what save/load writes.
+  NamedTensors<T> state_dict() const;
+  // Copies values into the registered tensors. Throws std::invalid_argument naming the first
+  // missing, unexpected or mis-shaped entry, before anything is modified.
+  void load_state_dict(const NamedTensors<T>& state);
+  std::size_t num_parameters() const;  // elements, not tensors
+
+  // Train mode (the default) or eval mode, recursively (Dropout, BatchNorm, RReLU obey it).
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  void zero_grad();
+
+  // A readable tree with one line per module and its parameter count, and the total.
+  std::string summary() const;
+  const std::vector<std::pair<std::string, std::shared_ptr<ModuleT>>>& children() const { return children_; }
+
+ protected:
+  ModuleT() = default;
+  ModuleT(const ModuleT&) = default;
+  ModuleT(ModuleT&&) noexcept = default;
+  ModuleT& operator=(const ModuleT&) = default;
+  ModuleT& operator=(ModuleT&&) noexcept = default;
+
+  // Registers a trainable tensor (requires_grad is set) and returns the same handle.
+  BasicTensor<T> register_parameter(std::string name, BasicTensor<T> t);
+  BasicTensor<T> register_buffer(std::string name, BasicTensor<T> t);
+  template <class M>
+  std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> m) {
+    children_.emplace_back(std::move(name), m);
+    return m;
+  }
+
+ private:
+  void collect(const std::string& prefix, NamedTensors<T>& out, bool buffers) const;
+  void summarize(std::string& out, const std::string& name, int depth) const;
+
+  NamedTensors<T> params_, buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<ModuleT>>> children_;
+  bool training_ = true;
+};
+
+using Module = ModuleT<float>;
+using ModuleD = ModuleT<double>;
+
+}  // namespace xg::nn

@@ -1,0 +1,39 @@
+// TensorImpl: what a Tensor handle points to — a value, an optional gradient, and the node of
+// the op that produced it (null for leaves). Shared by the handles and by the graph.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "xgrad/array.hpp"
+
+namespace xg {
+
+template <class T>
+class Node;
+
+template <class T>
+struct TensorImpl {
+  explicit TensorImpl(Array<T> v, bool requires = false)
+      : value(std::move(v)), requires_grad(requires) {}
+  // Tears the graph down iteratively, so a chain of 100,000 ops does not overflow the stack.
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+
+  Array<T> value;
+  std::shared_ptr<TensorImpl> grad;  // .grad() of a leaf (or of a non-leaf that retains it)
+  std::unique_ptr<Node<T>> grad_fn;  // the op that produced this value; null for a leaf
+  Array<T> pending;                  // gradient being accumulated during one backward pass
+  bool requires_grad = false;
+  bool has_pending = false;
+  bool retains_grad = false;
+  std::uint64_t visit_mark = 0;  // the backward pass that last visited this tensor
+
+  bool is_leaf() const { return !grad_fn; }
+};
+
+template <class T>
+using ImplPtr = std::shared_ptr<TensorImpl<T>>;
+
+}  // namespace xg
