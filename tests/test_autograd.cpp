@@ -1,0 +1,136 @@
+// The engine: accumulation, shared subgraphs, grad mode, graph lifetime, deep graphs.
+#include "test_helpers.hpp"
+
+using namespace xgtest;
+using xg::Shape;
+
+TEST_CASE("gradients accumulate on leaves over backward passes until zeroed") {
+  Tensor x = Tensor::from({1, 2, 3}).requires_grad_();
+  (x * x).sum().backward();  // d/dx sum x^2 = 2x
+  require_values(x.grad(), {2, 4, 6});
+  (x * 3).sum().backward();  // + 3
+  require_values(x.grad(), {5, 7, 9});
+  x.zero_grad(/*set_to_none=*/false);
+  require_values(x.grad(), {0, 0, 0});
+  x.zero_grad();
+  REQUIRE_FALSE(x.grad().defined());
+}
+
+TEST_CASE("a value used twice (diamond) receives the sum of both paths") {
+  Tensor x = Tensor::from({2}).requires_grad_();
+  Tensor a = x * 3;      // da/dx = 3
+  Tensor b = x * x;      // db/dx = 2x = 4
+  Tensor y = a * b;      // y = 3x^3, dy/dx = 9x^2 = 36
+  y.backward(Tensor::ones({1}));
+  require_values(x.grad(), {36});
+  Tensor z = Tensor::from({1.5f}).requires_grad_();
+  Tensor u = z + z + z;  // the same input three times in a chain
+  u.sum().backward();
+  require_values(z.grad(), {3});
+}
+
+TEST_CASE("non-scalar backward needs an explicit gradient of the right shape") {
+  Tensor x = Tensor::from({1, 2}).requires_grad_();
+  Tensor y = x * x;
+  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("grad can be implicitly created only for a one-element"));
+  REQUIRE_THROWS_WITH(y.backward(Tensor::ones({3})), Catch::Contains("gradient shape [3] does not match"));
+  y.backward(Tensor::from({1, 10}));
+  require_values(x.grad(), {2, 40});  // 2x * grad
+}
+
+TEST_CASE("backward on a tensor that does not require grad is an error") {
+  Tensor x = Tensor::from({1, 2});
+  REQUIRE_THROWS_WITH(x.sum().backward(), Catch::Contains("does not require grad"));
+}
+
+TEST_CASE("a freed graph cannot be used twice; retain_graph keeps it") {
+  Tensor x = Tensor::from({3}).requires_grad_();
+  Tensor y = (x * x).sum();
+  y.backward(Tensor(), /*retain_graph=*/true);
+  y.backward();  // second pass allowed: the first retained the graph
+  require_values(x.grad(), {12});
+  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("backward through the graph a second time"));
+}
+
+TEST_CASE("NoGradGuard and detach stop recording") {
+  Tensor x = Tensor::from({1, 2}).requires_grad_();
+  {
+    xg::NoGradGuard guard;
+    REQUIRE_FALSE(xg::grad_enabled());
+    Tensor y = x * 2;
+    REQUIRE_FALSE(y.requires_grad());
+    REQUIRE(y.is_leaf());
+  }
+  REQUIRE(xg::grad_enabled());
+  Tensor d = x.detach();
+  REQUIRE_FALSE(d.requires_grad());
+  Tensor y = (x * d).sum();  // d is a constant: dy/dx = d
+  y.backward();
+  require_values(x.grad(), {1, 2});
+}
+
+TEST_CASE("retain_grad keeps the gradient of an intermediate tensor") {
+  Tensor x = Tensor::from({1, -2}).requires_grad_();
+  Tensor h = x * 3;
+  h.retain_grad();
+  Tensor y = (h * h).sum();
+  y.backward();
+  require_values(h.grad(), {6, -12});   // 2h
+  require_values(x.grad(), {18, -36});  // 2h * 3
+  Tensor k = x * 2;
+  (k * 1).sum().backward();
+  REQUIRE_FALSE(k.grad().defined());  // not retained: non-leaf gradients are dropped
+}
+
+TEST_CASE("a chain of 100,000 ops backpropagates and is torn down without recursion") {
+  Tensor x = Tensor::from({1}).requires_grad_();
+  Tensor y = x;
+  for (int i = 0; i < 100000; ++i) y = y * 1.0f + 0.0f;  // 200,000 nodes
+  y.sum().backward();
+  require_values(x.grad(), {1});
+  // A graph that is never backpropagated must also be destroyed iteratively.
+  Tensor z = x;
+  for (int i = 0; i < 100000; ++i) z = z + 1.0f;
+  REQUIRE(z.item() == Approx(100001));
+  z = Tensor();  // destroys the 100,000-node chain
+}
+
+TEST_CASE("the graph is released after backward: memory does not grow over 10,000 steps") {
+  Tensor w = Tensor::randn({8, 8}, 1).requires_grad_();
+  const Tensor x = Tensor::randn({16, 8}, 2);
+  auto step = [&] {
+    w.zero_grad();
+    Tensor loss = (xg::matmul(x, w) * xg::matmul(x, w)).mean();
+    loss.backward();
+  };
+  for (int i = 0; i < 100; ++i) step();  // warm-up fills the allocator's cache
+  const std::size_t blocks = xg::os_allocation_count();
+  for (int i = 0; i < 10000; ++i) step();
+  REQUIRE(xg::os_allocation_count() == blocks);  // every buffer reused, none leaked
+}
+
+namespace {
+// A user-defined op: y = x^2 with its own node, through the public extension API.
+template <class T>
+struct SquareNode final : xg::Node<T> {
+  const char* name() const override { return "SquareBackward"; }
+  void backward(const xg::Array<T>& g, const xg::Array<T>&) override {
+    const T* x = this->input(0).data();
+    this->accumulate(0, [&](std::size_t i) { return g.data()[i] * 2 * x[i]; });
+  }
+};
+template <class T>
+xg::BasicTensor<T> square(const xg::BasicTensor<T>& x) {
+  xg::Array<T> y = x.data() * x.data();
+  return xg::record<SquareNode<T>>(std::move(y), {x});
+}
+}  // namespace
+
+TEST_CASE("user-defined ops plug into the graph") {
+  Tensor x = Tensor::from({3, -1}).requires_grad_();
+  Tensor y = square(x);
+  REQUIRE(y.grad_fn_name() == "SquareBackward");
+  y.sum().backward();
+  require_values(x.grad(), {6, -2});
+  require_gradcheck([](const std::vector<TensorD>& in) { return square(in[0]); }, {randd({3}, 5)});
+}

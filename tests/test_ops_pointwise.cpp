@@ -1,0 +1,138 @@
+// Elementwise ops: values (hand-computed), NumPy broadcasting, gradients, errors.
+#include <cmath>
+
+#include "test_helpers.hpp"
+
+using namespace xgtest;
+using xg::Shape;
+
+TEST_CASE("arithmetic with tensors and scalars") {
+  const Tensor a = Tensor::from({1, 2, 3, 4}, {2, 2}), b = Tensor::from({4, 3, 2, 1}, {2, 2});
+  require_values(a + b, {5, 5, 5, 5});
+  require_values(a - b, {-3, -1, 1, 3});
+  require_values(a * b, {4, 6, 6, 4});
+  require_values(a / b, {0.25, 2.0 / 3, 1.5, 4});
+  require_values(-a, {-1, -2, -3, -4});
+  require_values(a + 1, {2, 3, 4, 5});
+  require_values(10 - a, {9, 8, 7, 6});
+  require_values(a * 0.5, {0.5, 1, 1.5, 2});
+  require_values(a / 4, {0.25, 0.5, 0.75, 1});
+  require_values(1 / a, {1, 0.5, 1.0 / 3, 0.25});
+  require_values(xg::pow(a, 2.0f), {1, 4, 9, 16});
+  require_values(xg::pow(a, b), {1, 8, 9, 4});
+  require_values(xg::rpow_scalar(a, 2.0f), {2, 4, 8, 16});
+  require_values(xg::maximum(a, b), {4, 3, 3, 4});
+  require_values(xg::minimum(a, b), {1, 2, 2, 1});
+}
+
+TEST_CASE("broadcasting follows NumPy rules") {
+  const Tensor m = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
+  require_values(m + Tensor::from({10, 20, 30}), {11, 22, 33, 14, 25, 36});          // [2,3] + [3]
+  require_values(m * Tensor::from({2, 3}, {2, 1}), {2, 4, 6, 12, 15, 18});           // [2,3] * [2,1]
+  const Tensor outer = Tensor::from({1, 2}, {2, 1}) * Tensor::from({1, 10, 100}, {1, 3});  // [2,1]*[1,3]
+  REQUIRE(outer.shape() == Shape{2, 3});
+  require_values(outer, {1, 10, 100, 2, 20, 200});
+  const Tensor c = Tensor::ones({2, 1, 3}) + Tensor::from({0, 1, 2, 3}, {4, 1});  // -> [2,4,3]
+  REQUIRE(c.shape() == Shape{2, 4, 3});
+  REQUIRE(c.at(1, 3, 2) == 4.0f);
+}
+
+TEST_CASE("mismatched shapes name the op and both shapes") {
+  const Tensor a = Tensor::ones({2, 3}), b = Tensor::ones({4});
+  REQUIRE_THROWS_WITH(a + b, "add: shapes [2,3] and [4] cannot be broadcast");
+  REQUIRE_THROWS_WITH(a * Tensor::ones({3, 3}), "mul: shapes [2,3] and [3,3] cannot be broadcast");
+  REQUIRE_THROWS_WITH(xg::where(Tensor::ones({5}), a, a), Catch::Contains("where: shapes [5] and [2,3]"));
+}
+
+TEST_CASE("unary math values") {
+  const Tensor x = Tensor::from({0.25f, 1, 4});
+  require_values(xg::exp(x), {std::exp(0.25), std::exp(1.0), std::exp(4.0)}, 1e-4);
+  require_values(xg::log(x), {std::log(0.25), 0, std::log(4.0)});
+  require_values(xg::sqrt(x), {0.5, 1, 2});
+  require_values(xg::abs(Tensor::from({-2, 0, 3})), {2, 0, 3});
+  require_values(xg::clamp(Tensor::from({-2, 0.5f, 3}), -1.0f, 1.0f), {-1, 0.5, 1});
+  REQUIRE_THROWS_WITH(xg::clamp(x, 1.0f, 0.0f), Catch::Contains("low (1) must be <= high (0)"));
+}
+
+TEST_CASE("gradients of binary ops, with and without broadcasting") {
+  using F = std::function<TensorD(const std::vector<TensorD>&)>;
+  const std::vector<std::pair<const char*, F>> ops = {
+      {"add", [](const auto& in) { return in[0] + in[1]; }},
+      {"sub", [](const auto& in) { return in[0] - in[1]; }},
+      {"mul", [](const auto& in) { return in[0] * in[1]; }},
+      {"div", [](const auto& in) { return in[0] / (xg::abs(in[1]) + 0.5); }},
+      {"pow", [](const auto& in) { return xg::pow(xg::abs(in[0]) + 0.5, in[1]); }},
+      {"maximum", [](const auto& in) { return xg::maximum(in[0], in[1]); }},
+      {"minimum", [](const auto& in) { return xg::minimum(in[0], in[1]); }},
+  };
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}, {{3}, {}}, {{2, 1, 3}, {4, 1}}};
+  for (const auto& [name, f] : ops)
+    for (const auto& [sa, sb] : shapes) {
+      INFO(name << " " << xg::shape_str(sa) << " " << xg::shape_str(sb));
+      require_gradcheck(f, {randd(sa, 11), randd(sb, 12)});
+    }
+}
+
+TEST_CASE("gradients of scalar and unary ops") {
+  using F = std::function<TensorD(const std::vector<TensorD>&)>;
+  const std::vector<std::pair<const char*, F>> ops = {
+      {"add_scalar", [](const auto& in) { return in[0] + 2.5; }},
+      {"rsub", [](const auto& in) { return 2.5 - in[0]; }},
+      {"mul_scalar", [](const auto& in) { return in[0] * -3.0; }},
+      {"div_scalar", [](const auto& in) { return in[0] / 4.0; }},
+      {"rdiv", [](const auto& in) { return 1.0 / (xg::abs(in[0]) + 1.0); }},
+      {"pow_scalar", [](const auto& in) { return xg::pow(in[0], 3.0); }},
+      {"rpow", [](const auto& in) { return xg::rpow_scalar(in[0], 1.7); }},
+      {"neg", [](const auto& in) { return -in[0]; }},
+      {"exp", [](const auto& in) { return xg::exp(in[0]); }},
+      {"log", [](const auto& in) { return xg::log(xg::abs(in[0]) + 0.1); }},
+      {"sqrt", [](const auto& in) { return xg::sqrt(xg::abs(in[0]) + 0.1); }},
+      {"abs", [](const auto& in) { return xg::abs(in[0]); }},
+      {"clamp", [](const auto& in) { return xg::clamp(in[0], -0.5, 0.5); }},
+  };
+  for (const auto& [name, f] : ops) {
+    INFO(name);
+    require_gradcheck(f, {randd({3, 4}, 21)});
+  }
+}
+
+TEST_CASE("gradients at the kinks follow PyTorch") {
+  Tensor x = Tensor::from({-1, 0, 0.5f, 1}).requires_grad_();
+  xg::clamp(x, -1.0f, 0.5f).sum().backward();
+  require_values(x.grad(), {1, 1, 1, 0});  // the bounds pass the gradient (torch.clamp)
+  x.zero_grad();
+  xg::abs(x).sum().backward();
+  require_values(x.grad(), {-1, 0, 1, 1});  // sign(0) = 0
+  Tensor a = Tensor::from({1, 2}).requires_grad_(), b = Tensor::from({1, 3}).requires_grad_();
+  xg::maximum(a, b).sum().backward();
+  require_values(a.grad(), {0.5, 0});  // a tie splits the gradient equally (torch.maximum)
+  require_values(b.grad(), {0.5, 1});
+  Tensor z = Tensor::from({0, 2}).requires_grad_();
+  xg::pow(z, 0.0f).sum().backward();
+  require_values(z.grad(), {0, 0});  // d/dx x^0 = 0, also at x = 0
+  Tensor base = Tensor::from({0}).requires_grad_(), e = Tensor::from({2}).requires_grad_();
+  xg::pow(base, e).sum().backward();
+  require_values(e.grad(), {0});  // PyTorch masks 0^b's exponent gradient for b >= 0
+  require_values(base.grad(), {0});
+}
+
+TEST_CASE("comparisons, where, masked_fill, masked_select") {
+  const Tensor a = Tensor::from({1, 5, 3}), b = Tensor::from({2, 5, 1});
+  require_values(a > b, {0, 0, 1});
+  require_values(a >= b, {0, 1, 1});
+  require_values(a < b, {1, 0, 0});
+  require_values(a <= b, {1, 1, 0});
+  require_values(xg::eq(a, b), {0, 1, 0});
+  require_values(xg::where(a > b, a, b), {2, 5, 3});
+  const Tensor m = Tensor::from({1, 2, 3, 4}, {2, 2});
+  require_values(xg::masked_fill(m, Tensor::from({1, 0}), -1.0f), {-1, 2, -1, 4});  // mask broadcasts
+  const Tensor sel = xg::masked_select(m, Tensor::from({0, 1, 1, 0}, {2, 2}));
+  REQUIRE(sel.shape() == Shape{2});
+  require_values(sel, {2, 3});
+  REQUIRE_THROWS_WITH(xg::masked_fill(m, Tensor::ones({3}), 0.0f), Catch::Contains("masked_fill"));
+  const TensorD cond = TensorD::from({1, 0, 1, 0, 0, 1}, {2, 3});
+  require_gradcheck([&](const auto& in) { return xg::where(cond, in[0], in[1]); }, {randd({2, 3}, 1), randd({3}, 2)});
+  require_gradcheck([&](const auto& in) { return xg::masked_fill(in[0], cond, 7.0); }, {randd({2, 3}, 3)});
+  require_gradcheck([&](const auto& in) { return xg::masked_select(in[0], cond); }, {randd({2, 3}, 4)});
+}

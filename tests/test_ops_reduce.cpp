@@ -1,0 +1,62 @@
+// Reductions over all elements and along one axis, with keepdim.
+#include "test_helpers.hpp"
+
+using namespace xgtest;
+using xg::Shape;
+
+TEST_CASE("sum and mean, over everything and along an axis") {
+  const Tensor m = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
+  REQUIRE(m.sum().item() == 21.0f);
+  REQUIRE(m.sum().dim() == 0);
+  REQUIRE(m.mean().item() == 3.5f);
+  require_values(m.sum(0), {5, 7, 9});
+  require_values(m.sum(1), {6, 15});
+  require_values(m.sum(-1), {6, 15});
+  REQUIRE(m.sum(1, true).shape() == Shape{2, 1});
+  REQUIRE(m.sum(0).shape() == Shape{3});
+  require_values(m.mean(0), {2.5, 3.5, 4.5});
+  require_values(m.mean(1, true), {2, 5});
+  const Tensor t = Tensor::arange(0, 24).reshape({2, 3, 4});
+  // sum over axis 1 of arange(24).reshape(2,3,4): [[12,15,18,21],[48,51,54,57]] (numpy)
+  require_values(t.sum(1), {12, 15, 18, 21, 48, 51, 54, 57});
+  REQUIRE_THROWS_WITH(m.sum(2), Catch::Contains("sum: axis 2 is out of range for a tensor of 2 dimension(s)"));
+}
+
+TEST_CASE("max and min, values and which element receives the gradient") {
+  const Tensor m = Tensor::from({1, 7, 3, 9, 2, 9}, {2, 3});
+  REQUIRE(m.max().item() == 9.0f);
+  REQUIRE(m.min().item() == 1.0f);
+  require_values(m.max(1), {7, 9});
+  require_values(m.min(0), {1, 2, 3});
+  REQUIRE(m.max(0, true).shape() == Shape{1, 3});
+  REQUIRE(xg::argmax(m, 1) == std::vector<std::int64_t>{1, 0});  // first maximum on ties
+  REQUIRE(xg::argmin(m, 0) == std::vector<std::int64_t>{0, 1, 0});
+
+  Tensor x = Tensor::from({1, 7, 3, 9, 2, 9}, {2, 3}).requires_grad_();
+  x.max().backward();  // two tied maxima share the gradient (torch.max(x))
+  require_values(x.grad(), {0, 0, 0, 0.5, 0, 0.5});
+  x.zero_grad();
+  x.max(1).sum().backward();  // along an axis: the first maximum (torch.max(x, dim))
+  require_values(x.grad(), {0, 1, 0, 1, 0, 0});
+  REQUIRE_THROWS_WITH(Tensor::zeros({0}).max(), Catch::Contains("cannot reduce an empty tensor"));
+}
+
+TEST_CASE("reduction gradients (double-precision gradcheck)") {
+  using F = std::function<TensorD(const std::vector<TensorD>&)>;
+  const std::vector<std::pair<const char*, F>> ops = {
+      {"sum", [](const auto& in) { return in[0].sum(); }},
+      {"mean", [](const auto& in) { return in[0].mean(); }},
+      {"sum0", [](const auto& in) { return in[0].sum(0); }},
+      {"sum1k", [](const auto& in) { return in[0].sum(1, true); }},
+      {"sum-1", [](const auto& in) { return in[0].sum(-1); }},
+      {"mean2k", [](const auto& in) { return in[0].mean(2, true); }},
+      {"max", [](const auto& in) { return in[0].max(); }},
+      {"min", [](const auto& in) { return in[0].min(); }},
+      {"max1", [](const auto& in) { return in[0].max(1); }},
+      {"min0k", [](const auto& in) { return in[0].min(0, true); }},
+  };
+  for (const auto& [name, f] : ops) {
+    INFO(name);
+    require_gradcheck(f, {randd({2, 3, 4}, 31)});  // random values: no ties
+  }
+}

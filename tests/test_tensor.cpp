@@ -1,0 +1,92 @@
+// Tensor creation, inspection, interop and printing.
+#include <xtensor/xmath.hpp>
+
+#include "test_helpers.hpp"
+
+using namespace xgtest;
+using xg::Shape;
+
+TEST_CASE("tensors are built from values and a shape, row-major") {
+  const Tensor t = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
+  REQUIRE(t.dim() == 2);
+  REQUIRE(t.shape() == Shape{2, 3});
+  REQUIRE(t.size() == 6);
+  REQUIRE(t.size(0) == 2);
+  REQUIRE(t.size(-1) == 3);
+  REQUIRE(t.at(1, 0) == 4.0f);
+  REQUIRE(t.at(0, 2) == 3.0f);
+  REQUIRE(t.to_vector() == std::vector<float>{1, 2, 3, 4, 5, 6});
+  REQUIRE_THROWS_WITH(Tensor::from({1, 2, 3}, {2, 2}), Catch::Contains("3 values cannot fill shape [2,2]"));
+  REQUIRE_THROWS_WITH(t.size(2), Catch::Contains("axis 2 is out of range"));
+}
+
+TEST_CASE("factories: zeros, ones, full, arange, eye, scalar") {
+  require_values(Tensor::zeros({2, 2}), {0, 0, 0, 0});
+  require_values(Tensor::ones({3}), {1, 1, 1});
+  require_values(Tensor::full({2}, 7.5f), {7.5, 7.5});
+  require_values(Tensor::arange(0, 5), {0, 1, 2, 3, 4});          // like torch.arange(5)
+  require_values(Tensor::arange(1, 2, 0.25f), {1, 1.25, 1.5, 1.75});  // stop excluded
+  require_values(Tensor::arange(5, 0, -2), {5, 3, 1});
+  require_values(Tensor::eye(2), {1, 0, 0, 1});
+  const Tensor s = Tensor::scalar(3);
+  REQUIRE(s.dim() == 0);
+  REQUIRE(s.item() == 3.0f);
+  REQUIRE_THROWS_WITH(Tensor::ones({2}).item(), Catch::Contains("2 elements"));
+  REQUIRE_THROWS(Tensor::arange(0, 1, 0));
+}
+
+TEST_CASE("randn and rand are reproducible from the seed and have the right moments") {
+  const Tensor a = Tensor::randn({100000}, 42), b = Tensor::randn({100000}, 42), c = Tensor::randn({100000}, 43);
+  REQUIRE(a.to_vector() == b.to_vector());
+  REQUIRE(a.to_vector() != c.to_vector());
+  // N(0,1): the sample mean has standard error 1/sqrt(n) ~ 0.0032; the variance ~0.0045.
+  REQUIRE(a.mean().item() == Approx(0).margin(0.015));
+  REQUIRE(((a * a).mean().item()) == Approx(1).margin(0.02));
+  const Tensor u = Tensor::rand({100000}, 1, -2, 2);
+  REQUIRE(u.min().item() >= -2.0f);
+  REQUIRE(u.max().item() < 2.0f);
+  // U(-2,2): mean 0, variance (b-a)^2/12 = 4/3.
+  REQUIRE(u.mean().item() == Approx(0).margin(0.02));
+  REQUIRE((u * u).mean().item() == Approx(4.0 / 3).margin(0.03));
+}
+
+TEST_CASE("the underlying xt::xarray is reachable for xtensor interop") {
+  xt::xarray<float> x = {{1, 2}, {3, 4}};
+  Tensor t(x);
+  REQUIRE(t.shape() == Shape{2, 2});
+  xt::xarray<float> doubled = t.data() * 2.0f;  // an xtensor expression on the tensor's values
+  REQUIRE(doubled(1, 1) == 8.0f);
+  t.data()(0, 0) = -1;  // writes go to the tensor
+  REQUIRE(t.at(0, 0) == -1.0f);
+  const xt::xarray<float> back = t.data();
+  REQUIRE(back(1, 0) == 3.0f);
+}
+
+TEST_CASE("tensors print with fmt") {
+  const Tensor t = Tensor::from({1, 2, 3, 4}, {2, 2});
+  REQUIRE(fmt::format("{}", t) == "tensor([[1.0000, 2.0000], [3.0000, 4.0000]])");
+  Tensor w = Tensor::from({0.5f}).requires_grad_();
+  REQUIRE(fmt::format("{}", w) == "tensor([0.5000], requires_grad=true)");
+  REQUIRE(fmt::format("{}", w * 2) == "tensor([1.0000], grad_fn=MulBackward)");
+  REQUIRE(fmt::format("{}", Tensor::scalar(2)) == "tensor(2.0000)");
+  const std::string big = fmt::format("{}", Tensor::arange(0, 2000));
+  REQUIRE(big == "tensor([0.0000, 1.0000, 2.0000, ..., 1997.0000, 1998.0000, 1999.0000], shape=[2000])");
+  REQUIRE(fmt::format("{}", Tensor()) == "tensor(undefined)");
+}
+
+TEST_CASE("conversion between float and double copies values into a new leaf") {
+  const Tensor t = Tensor::from({0.1f, -2.5f});
+  const TensorD d = t.to<double>();
+  REQUIRE(d.at(0) == double(0.1f));
+  REQUIRE(d.at(1) == -2.5);
+  REQUIRE_FALSE(d.requires_grad());
+}
+
+TEST_CASE("undefined tensors and non-leaf flags give clear errors") {
+  Tensor undefined;
+  REQUIRE_FALSE(undefined.defined());
+  REQUIRE_THROWS_WITH(undefined.shape(), Catch::Contains("undefined tensor"));
+  Tensor x = Tensor::ones({2}).requires_grad_();
+  Tensor y = x * 3;
+  REQUIRE_THROWS_WITH(y.requires_grad_(false), Catch::Contains("only leaf tensors"));
+}
