@@ -1,0 +1,72 @@
+// Saving and loading parameters and buffers in the safetensors format
+// (https://huggingface.co/docs/safetensors), so PyTorch users can open xgrad models:
+//
+//   from safetensors.torch import load_file
+//   state = load_file("model.safetensors")        # {"0.weight": tensor(...), ...}
+//
+// File layout: 8 bytes little-endian header length N, N bytes of JSON
+//   {"__metadata__": {"key": "value", ...},
+//    "0.weight": {"dtype": "F32", "shape": [64, 2], "data_offsets": [0, 512]}, ...}
+// (padded with spaces to a multiple of 8), then the raw little-endian values, each tensor at its
+// [begin, end) byte range of the data section. float modules write F32, double modules F64.
+//
+//   xg::io::save(model, "model.safetensors", {{"hidden", "64,64"}});   // atomic
+//   auto meta = xg::io::load(model, "model.safetensors");             // checked, all or nothing
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "xgrad/nn/module.hpp"
+
+namespace xg::io {
+
+// safetensors' __metadata__: strings to strings (the format allows nothing else).
+using Metadata = std::map<std::string, std::string>;
+
+// Writes `tensors` (names must be unique and non-empty, and not "__metadata__") with
+// `metadata`. Atomic: the bytes go to a temporary file in the same directory, which is fsync'ed
+// and then renamed over `path`, so a crash leaves either the old file or the new one, never a
+// half-written one. Throws std::runtime_error naming the path on any I/O failure, and
+// std::invalid_argument for duplicate or empty names.
+template <class T>
+void save(const nn::NamedTensors<T>& tensors, const std::string& path,
+          const Metadata& metadata = {});
+// The module's state_dict(): parameters then buffers.
+template <class T>
+void save(const nn::ModuleT<T>& module, const std::string& path, const Metadata& metadata = {});
+
+// One entry of a file's header.
+struct TensorInfo {
+  std::string name;
+  std::string dtype;  // "F32", "F64", "BF16", ... as written in the file
+  std::vector<std::int64_t> shape;
+  std::uint64_t begin = 0, end = 0;  // byte range in the data section
+};
+struct FileInfo {
+  Metadata metadata;
+  std::vector<TensorInfo> tensors;  // in data-offset order
+};
+
+// Reads and validates the header only (cheap): the metadata and every tensor's dtype and shape.
+// Throws std::runtime_error naming the file and the problem: missing file, shorter than 8
+// bytes, a header length beyond the file, JSON that does not parse, an entry without a valid
+// dtype/shape/data_offsets, offsets that disagree with dtype × shape, data past the end of the
+// file (truncated), overlapping tensors.
+FileInfo inspect(const std::string& path);
+
+// Every tensor of the file as T (the file's dtypes must all be T's: F32 for float, F64 for
+// double — there is no silent conversion). Same errors as inspect(), plus dtype mismatches.
+template <class T>
+nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata = nullptr);
+
+// Loads the file into the module's parameters and buffers and returns the metadata. The names,
+// shapes and dtypes must match the module's state_dict() exactly (no missing and no extra
+// entries). Everything is read and checked before anything is copied: on any error (a
+// std::runtime_error naming the file and what is wrong) the module is unchanged.
+template <class T>
+Metadata load(nn::ModuleT<T>& module, const std::string& path);
+
+}  // namespace xg::io

@@ -1,0 +1,89 @@
+// Classification metrics and a running mean for epoch losses. None of these record a graph.
+//
+//   double acc = xg::metrics::accuracy(model(X), y);           // [N,C] logits: argmax
+//   double acc = xg::metrics::accuracy(model(X), y);           // [N,1] logits: > 0 is class 1
+//   double acc = xg::metrics::accuracy(probs, y, xg::metrics::Scores::Probabilities);  // > 0.5
+//   auto cm = xg::metrics::confusion_matrix(model(X), y, 3);   fmt::print("{}", cm.str());
+//
+//   xg::metrics::RunningMean epoch_loss;
+//   for (auto [xb, yb] : batches) { ...; epoch_loss.add(loss.item(), xb.size(0)); }
+//   epoch_loss.mean();   // the mean over samples, also when the last batch is smaller
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xgrad/tensor.hpp"
+
+namespace xg::metrics {
+
+// What a model's outputs are. For [N, C] outputs with C >= 2 both mean "argmax is the class".
+// For one score per sample ([N] or [N, 1], binary classification) the class is 1 when
+// logit > 0 (Scores::Logits, e.g. before bce_with_logits) or probability > 0.5
+// (Scores::Probabilities, e.g. after a sigmoid) — the same decision, so pick the one your model
+// outputs.
+enum class Scores { Logits, Probabilities };
+
+// The predicted class index of each row of `outputs` ([N, C], [N, 1] or [N]).
+template <class T>
+std::vector<std::int64_t> predictions(const BasicTensor<T>& outputs,
+                                      Scores scores = Scores::Logits);
+
+// Class indices stored as floats ([N] or [N, 1]), as integers. Throws std::invalid_argument for
+// a value that is not a non-negative integer.
+template <class T>
+std::vector<std::int64_t> labels_of(const BasicTensor<T>& labels);
+
+// Fraction of rows whose predicted class equals the label. labels: [N] or [N, 1] class indices.
+// Throws std::invalid_argument when N differs or N is 0.
+template <class T>
+double accuracy(const BasicTensor<T>& outputs, const BasicTensor<T>& labels,
+                Scores scores = Scores::Logits);
+double accuracy(const std::vector<std::int64_t>& predicted,
+                const std::vector<std::int64_t>& labels);
+
+// counts(t, p): how many samples of true class t were predicted as p (rows = truth, columns =
+// prediction, as scikit-learn's confusion_matrix).
+struct ConfusionMatrix {
+  std::size_t classes = 0;
+  std::vector<std::size_t> counts;  // row-major [classes, classes]
+
+  std::size_t operator()(std::size_t truth, std::size_t predicted) const {
+    return counts[truth * classes + predicted];
+  }
+  std::size_t total() const;
+  double accuracy() const;                // trace / total
+  double recall(std::size_t c) const;     // (c,c) / row c; 0 for an empty row
+  double precision(std::size_t c) const;  // (c,c) / column c; 0 for an empty column
+  // An aligned table with "true \ predicted" headers and per-class recall.
+  std::string str() const;
+};
+
+// Throws std::invalid_argument when a label or prediction is >= classes, or the sizes differ.
+ConfusionMatrix confusion_matrix(const std::vector<std::int64_t>& predicted,
+                                 const std::vector<std::int64_t>& labels, std::size_t classes);
+template <class T>
+ConfusionMatrix confusion_matrix(const BasicTensor<T>& outputs, const BasicTensor<T>& labels,
+                                 std::size_t classes, Scores scores = Scores::Logits);
+
+// A sample-weighted running mean: add(batch_mean_loss, batch_size) per batch, then mean() is
+// the mean over all samples seen (what PyTorch scripts compute as sum(loss*bs)/n).
+class RunningMean {
+ public:
+  void add(double value, std::size_t count = 1);
+  template <class T>
+  void add(const BasicTensor<T>& value, std::size_t count = 1) {
+    add(double(value.item()), count);
+  }
+  double mean() const;  // 0 before the first add
+  std::size_t count() const { return count_; }
+  void reset() { sum_ = 0, count_ = 0; }
+
+ private:
+  double sum_ = 0;
+  std::size_t count_ = 0;
+};
+
+}  // namespace xg::metrics

@@ -1,0 +1,159 @@
+#include "xgrad/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace xg::metrics {
+
+template <class T>
+std::vector<std::int64_t> predictions(const BasicTensor<T>& outputs, Scores scores) {
+  const Shape& s = outputs.shape();
+  const T* p = outputs.data().data();
+  std::vector<std::int64_t> out;
+  const bool binary = s.size() == 1 || (s.size() == 2 && s[1] == 1);
+  if (binary) {
+    const T threshold = scores == Scores::Logits ? T(0) : T(0.5);
+    out.resize(s[0]);
+    for (std::size_t i = 0; i < s[0]; ++i) out[i] = p[i] > threshold ? 1 : 0;
+    return out;
+  }
+  if (s.size() != 2 || s[1] == 0)
+    throw std::invalid_argument(
+        fmt::format("predictions: outputs must be [N, C], [N, 1] or [N], got {}", shape_str(s)));
+  const std::size_t n = s[0], c = s[1];
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {  // the first maximum, like torch.argmax
+    const T* row = p + i * c;
+    out[i] = std::max_element(row, row + c) - row;
+  }
+  return out;
+}
+
+template <class T>
+std::vector<std::int64_t> labels_of(const BasicTensor<T>& labels) {
+  const Shape& s = labels.shape();
+  if (!(s.size() == 1 || (s.size() == 2 && s[1] == 1)))
+    throw std::invalid_argument(
+        fmt::format("labels: expected class indices of shape [N] or [N, 1], got {}", shape_str(s)));
+  const T* p = labels.data().data();
+  std::vector<std::int64_t> out(s[0]);
+  for (std::size_t i = 0; i < s[0]; ++i) {
+    if (!(p[i] >= 0) || p[i] != std::floor(p[i]))
+      throw std::invalid_argument(fmt::format(
+          "labels: element {} is {}, not a class index (a non-negative integer)", i, p[i]));
+    out[i] = static_cast<std::int64_t>(p[i]);
+  }
+  return out;
+}
+
+double accuracy(const std::vector<std::int64_t>& predicted,
+                const std::vector<std::int64_t>& labels) {
+  if (predicted.size() != labels.size() || labels.empty())
+    throw std::invalid_argument(
+        fmt::format("accuracy: {} predictions for {} labels", predicted.size(), labels.size()));
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) correct += predicted[i] == labels[i];
+  return double(correct) / double(labels.size());
+}
+
+namespace {
+template <class T>
+void require_rows(const char* op, const BasicTensor<T>& outputs, const BasicTensor<T>& labels) {
+  if (outputs.dim() < 1 || labels.dim() < 1 || outputs.size(0) != labels.size(0))
+    throw std::invalid_argument(
+        fmt::format("{}: outputs shape {} and labels shape {} do not have the same number of rows",
+                    op, shape_str(outputs.shape()), shape_str(labels.shape())));
+}
+}  // namespace
+
+template <class T>
+double accuracy(const BasicTensor<T>& outputs, const BasicTensor<T>& labels, Scores scores) {
+  require_rows("accuracy", outputs, labels);
+  return accuracy(predictions(outputs, scores), labels_of(labels));
+}
+
+std::size_t ConfusionMatrix::total() const {
+  std::size_t t = 0;
+  for (auto c : counts) t += c;
+  return t;
+}
+
+double ConfusionMatrix::accuracy() const {
+  std::size_t diag = 0;
+  for (std::size_t c = 0; c < classes; ++c) diag += (*this)(c, c);
+  const std::size_t t = total();
+  return t ? double(diag) / double(t) : 0.0;
+}
+
+double ConfusionMatrix::recall(std::size_t c) const {
+  std::size_t row = 0;
+  for (std::size_t p = 0; p < classes; ++p) row += (*this)(c, p);
+  return row ? double((*this)(c, c)) / double(row) : 0.0;
+}
+
+double ConfusionMatrix::precision(std::size_t c) const {
+  std::size_t col = 0;
+  for (std::size_t t = 0; t < classes; ++t) col += (*this)(t, c);
+  return col ? double((*this)(c, c)) / double(col) : 0.0;
+}
+
+std::string ConfusionMatrix::str() const {
+  std::size_t width = 5;
+  for (auto c : counts) width = std::max(width, fmt::formatted_size("{}", c) + 1);
+  std::string out = fmt::format("{:>12}", "true\\pred");
+  for (std::size_t p = 0; p < classes; ++p) out += fmt::format("{:>{}}", p, width);
+  out += "   recall\n";
+  for (std::size_t t = 0; t < classes; ++t) {
+    out += fmt::format("{:>12}", t);
+    for (std::size_t p = 0; p < classes; ++p) out += fmt::format("{:>{}}", (*this)(t, p), width);
+    out += fmt::format("   {:6.1f}%\n", 100.0 * recall(t));
+  }
+  return out;
+}
+
+ConfusionMatrix confusion_matrix(const std::vector<std::int64_t>& predicted,
+                                 const std::vector<std::int64_t>& labels, std::size_t classes) {
+  if (predicted.size() != labels.size())
+    throw std::invalid_argument(fmt::format("confusion_matrix: {} predictions for {} labels",
+                                            predicted.size(), labels.size()));
+  if (classes == 0) throw std::invalid_argument("confusion_matrix: classes must be >= 1, got 0");
+  ConfusionMatrix m{classes, std::vector<std::size_t>(classes * classes, 0)};
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto t = labels[i], p = predicted[i];
+    if (t < 0 || std::size_t(t) >= classes || p < 0 || std::size_t(p) >= classes)
+      throw std::invalid_argument(
+          fmt::format("confusion_matrix: sample {} has label {} and prediction {}, outside [0, {})",
+                      i, t, p, classes));
+    ++m.counts[std::size_t(t) * classes + std::size_t(p)];
+  }
+  return m;
+}
+
+template <class T>
+ConfusionMatrix confusion_matrix(const BasicTensor<T>& outputs, const BasicTensor<T>& labels,
+                                 std::size_t classes, Scores scores) {
+  require_rows("confusion_matrix", outputs, labels);
+  return confusion_matrix(predictions(outputs, scores), labels_of(labels), classes);
+}
+
+void RunningMean::add(double value, std::size_t count) {
+  sum_ += value * double(count);
+  count_ += count;
+}
+
+double RunningMean::mean() const { return count_ ? sum_ / double(count_) : 0.0; }
+
+#define XG_INSTANTIATE_METRICS(T)                                                         \
+  template std::vector<std::int64_t> predictions(const BasicTensor<T>&, Scores);          \
+  template std::vector<std::int64_t> labels_of(const BasicTensor<T>&);                    \
+  template double accuracy(const BasicTensor<T>&, const BasicTensor<T>&, Scores);         \
+  template ConfusionMatrix confusion_matrix(const BasicTensor<T>&, const BasicTensor<T>&, \
+                                            std::size_t, Scores);
+XG_INSTANTIATE_METRICS(float)
+XG_INSTANTIATE_METRICS(double)
+#undef XG_INSTANTIATE_METRICS
+
+}  // namespace xg::metrics
