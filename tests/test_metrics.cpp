@@ -1,0 +1,72 @@
+// Tests for include/xgrad/metrics.hpp. Expected values are hand-counted from the inputs.
+#include <catch2/catch.hpp>
+#include <xgrad/metrics.hpp>
+
+using namespace xg;
+using metrics::Scores;
+
+TEST_CASE("accuracy: argmax for [N, C], first maximum on ties", "[metrics]") {
+  // argmax per row: 2, 0, 1, 0 (the tie in row 3 goes to the first index, as torch.argmax).
+  const Tensor logits = Tensor::from({0.1f, 0.2f, 0.9f,  //
+                                      5.0f, -1.f, 2.0f,  //
+                                      -3.f, 0.0f, -1.f,  //
+                                      1.0f, 1.0f, 0.0f},
+                                     {4, 3});
+  REQUIRE(metrics::predictions(logits) == std::vector<std::int64_t>{2, 0, 1, 0});
+  REQUIRE(metrics::accuracy(logits, Tensor::from({2, 0, 1, 1})) == Approx(0.75));
+  REQUIRE(metrics::accuracy(logits, Tensor::from({2, 0, 1, 0}, {4, 1})) == 1.0);
+  REQUIRE(metrics::accuracy(logits.to<double>(), TensorD::from({0, 0, 0, 0})) == Approx(0.5));
+}
+
+TEST_CASE("accuracy: binary outputs use logit > 0 or probability > 0.5", "[metrics]") {
+  const Tensor scores = Tensor::from({-0.2f, 0.3f, 0.7f, 0.5f}, {4, 1});
+  const Tensor labels = Tensor::from({0, 1, 1, 1});
+  // As logits: 0, 1, 1, 1 -> all four right. As probabilities: 0, 0, 1, 0 -> two right.
+  REQUIRE(metrics::predictions(scores) == std::vector<std::int64_t>{0, 1, 1, 1});
+  REQUIRE(metrics::accuracy(scores, labels) == 1.0);
+  REQUIRE(metrics::predictions(scores, Scores::Probabilities) ==
+          std::vector<std::int64_t>{0, 0, 1, 0});
+  REQUIRE(metrics::accuracy(scores, labels, Scores::Probabilities) == Approx(0.5));
+  REQUIRE(metrics::accuracy(scores.reshape({4}), labels) == 1.0);  // [N] works too
+}
+
+TEST_CASE("accuracy errors", "[metrics]") {
+  REQUIRE_THROWS_WITH(metrics::accuracy(Tensor::zeros({4, 3}), Tensor::zeros({5})),
+                      Catch::Contains("[4,3]") && Catch::Contains("[5]"));
+  REQUIRE_THROWS_WITH(metrics::accuracy(Tensor::zeros({2, 3}), Tensor::from({0.5f, 1})),
+                      Catch::Contains("not a class index"));
+  REQUIRE_THROWS_WITH(metrics::accuracy(Tensor::zeros({2, 3}), Tensor::from({-1.f, 1})),
+                      Catch::Contains("not a class index"));
+}
+
+TEST_CASE("confusion matrix: rows are truth, columns predictions", "[metrics]") {
+  // truth:     0 0 1 1 1 2
+  // predicted: 0 1 1 1 2 2
+  const auto cm = metrics::confusion_matrix({0, 1, 1, 1, 2, 2}, {0, 0, 1, 1, 1, 2}, 3);
+  REQUIRE(cm.counts == std::vector<std::size_t>{1, 1, 0,  //
+                                                0, 2, 1,  //
+                                                0, 0, 1});
+  REQUIRE(cm(1, 2) == 1);
+  REQUIRE(cm.total() == 6);
+  REQUIRE(cm.accuracy() == Approx(4.0 / 6.0));
+  REQUIRE(cm.recall(1) == Approx(2.0 / 3.0));
+  REQUIRE(cm.precision(2) == Approx(0.5));
+  REQUIRE_THAT(cm.str(), Catch::Contains("recall") && Catch::Contains("66.7%"));
+
+  const Tensor logits = Tensor::from({1, 0, 0, 1, 0, 1}, {3, 2});  // predictions 0, 1, 1
+  const auto cm2 = metrics::confusion_matrix(logits, Tensor::from({0, 0, 1}), 2);
+  REQUIRE(cm2.counts == std::vector<std::size_t>{1, 1, 0, 1});
+  REQUIRE_THROWS_WITH(metrics::confusion_matrix({0, 3}, {0, 1}, 3),
+                      Catch::Contains("outside [0, 3)"));
+}
+
+TEST_CASE("RunningMean weights each batch by its size", "[metrics]") {
+  metrics::RunningMean m;
+  REQUIRE(m.mean() == 0.0);
+  m.add(2.0, 3);                   // three samples with mean loss 2
+  m.add(Tensor::scalar(5.0f), 1);  // one sample with loss 5
+  REQUIRE(m.mean() == Approx((2.0 * 3 + 5.0) / 4));
+  REQUIRE(m.count() == 4);
+  m.reset();
+  REQUIRE(m.count() == 0);
+}
