@@ -1,0 +1,138 @@
+// End-to-end tests of the `xgrad` command line (tools/). The binary is found through the
+// environment variable XGRAD_CLI (set by tests/CMakeLists.txt), else at ../tools/xgrad relative
+// to the working directory (build/tests). When neither exists the tests say so and skip.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <string>
+
+namespace {
+
+std::string cli_path() {
+  if (const char* env = std::getenv("XGRAD_CLI"); env && *env) return env;
+  return "../tools/xgrad";
+}
+
+bool have_cli() {
+  static const bool ok = [] {
+    std::ifstream f(cli_path());
+    if (!f)
+      WARN("xgrad command line not found at '" << cli_path() << "' (set XGRAD_CLI): skipping");
+    return bool(f);
+  }();
+  return ok;
+}
+
+struct Run {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Run run(const std::string& args) {
+  Run r;
+  const std::string cmd = "'" + cli_path() + "' " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  INFO("$ xgrad " << args << "\n" << r.out);
+  return r;
+}
+
+// The number after `label` in `text` (e.g. "test  accuracy  97.50%").
+double number_after(const std::string& text, const std::string& label) {
+  std::smatch m;
+  REQUIRE(std::regex_search(text, m, std::regex(label + R"(\s+([0-9.]+))")));
+  return std::stod(m[1]);
+}
+
+}  // namespace
+
+TEST_CASE("xgrad list shows datasets, activations and optimizers", "[cli]") {
+  if (!have_cli()) return;
+  const Run r = run("list");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  for (const char* word : {"spiral", "moons", "circles", "xor", "blobs", "triangles", "relu", "sgd",
+                           "adam", "adamw", "rmsprop", "adagrad"})
+    REQUIRE_THAT(r.out, Catch::Contains(word));
+}
+
+TEST_CASE("xgrad train saves a model that xgrad eval reproduces", "[cli]") {
+  if (!have_cli()) return;
+  std::remove("t_cli.safetensors");
+  const Run t =
+      run("train --dataset moons --samples 400 --hidden 16,16 --optimizer adam --lr 0.02 "
+          "--epochs 60 --batch 64 --seed 3 --save t_cli.safetensors");
+  INFO(t.out);
+  REQUIRE(t.code == 0);
+  REQUIRE_THAT(t.out, Catch::Contains("epoch") && Catch::Contains("ex/s") &&
+                          Catch::Contains("parameters") && Catch::Contains("saved"));
+  const double train_acc = number_after(t.out, "train accuracy");
+  const double test_acc = number_after(t.out, "test  accuracy");
+  REQUIRE(train_acc >= 95.0);  // moons with noise 0.1 is nearly separable by a small MLP
+
+  const Run e = run("eval --model t_cli.safetensors");
+  INFO(e.out);
+  REQUIRE(e.code == 0);
+  // The same split and weights: the same numbers, to the printed digit.
+  REQUIRE(number_after(e.out, "train  accuracy") == train_acc);
+  REQUIRE(number_after(e.out, "test   accuracy") == test_acc);
+  REQUIRE_THAT(e.out, Catch::Contains("confusion"));
+  std::remove("t_cli.safetensors");
+}
+
+TEST_CASE("xgrad train --csv learns a regression and reports bad cells", "[cli]") {
+  if (!have_cli()) return;
+  {
+    std::ofstream f("t_cli_reg.csv");
+    f << "u,v,y\n";
+    for (int i = 0; i < 200; ++i) {  // y = 2u - v on a grid: an MLP fits it closely
+      const double u = (i % 20) / 10.0, v = (i / 20) / 5.0;
+      f << u << ',' << v << ',' << 2 * u - v + 0.001 * (i % 7) << '\n';
+    }
+  }
+  const Run r =
+      run("train --csv t_cli_reg.csv --target y --hidden 16 --lr 0.02 --epochs 80 --seed 2");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Contains("regression"));
+  REQUIRE(number_after(r.out, "test  rmse") < 0.2);  // targets span [-2, 4]
+
+  std::ofstream("t_cli_bad.csv") << "u,v,y\n1,2,3\n4,x,6\n";
+  const Run bad = run("train --csv t_cli_bad.csv --target y");
+  REQUIRE(bad.code != 0);
+  REQUIRE_THAT(bad.out, Catch::Contains("t_cli_bad.csv:3") && Catch::Contains("column 2 ('v')"));
+  std::remove("t_cli_reg.csv");
+  std::remove("t_cli_bad.csv");
+}
+
+TEST_CASE("xgrad rejects bad flags and values with a message and a non-zero exit", "[cli]") {
+  if (!have_cli()) return;
+  Run r = run("train --dataset moons --activation no_such_act --epochs 1");
+  REQUIRE(r.code != 0);
+  REQUIRE_THAT(r.out, Catch::Contains("no_such_act"));
+  r = run("train --dataset moons --lr 0 --epochs 1");
+  REQUIRE(r.code != 0);
+  REQUIRE_THAT(r.out, Catch::Contains("--lr must be > 0"));
+  r = run("train --dataset moons --optimizer lbfgs");
+  REQUIRE(r.code != 0);
+  REQUIRE_THAT(r.out, Catch::Contains("lbfgs"));
+  r = run("train --dataset nope --epochs 1");
+  REQUIRE(r.code != 0);
+  REQUIRE_THAT(r.out, Catch::Contains("unknown dataset 'nope'"));
+  r = run("train --dataset moons --no-such-flag");
+  REQUIRE(r.code != 0);
+  REQUIRE_THAT(r.out, Catch::Contains("--no-such-flag"));
+  r = run("eval --model does_not_exist.safetensors");
+  REQUIRE(r.code != 0);
+  REQUIRE_THAT(r.out, Catch::Contains("does_not_exist.safetensors"));
+}
