@@ -10,6 +10,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -117,22 +118,19 @@ TEST_CASE("xgrad train --csv learns a regression and reports bad cells", "[cli]"
 
 TEST_CASE("xgrad rejects bad flags and values with a message and a non-zero exit", "[cli]") {
   if (!have_cli()) return;
-  Run r = run("train --dataset moons --activation no_such_act --epochs 1");
-  REQUIRE(r.code != 0);
-  REQUIRE_THAT(r.out, Catch::Contains("no_such_act"));
-  r = run("train --dataset moons --lr 0 --epochs 1");
-  REQUIRE(r.code != 0);
-  REQUIRE_THAT(r.out, Catch::Contains("--lr must be > 0"));
-  r = run("train --dataset moons --optimizer lbfgs");
-  REQUIRE(r.code != 0);
-  REQUIRE_THAT(r.out, Catch::Contains("lbfgs"));
-  r = run("train --dataset nope --epochs 1");
-  REQUIRE(r.code != 0);
-  REQUIRE_THAT(r.out, Catch::Contains("unknown dataset 'nope'"));
-  r = run("train --dataset moons --no-such-flag");
-  REQUIRE(r.code != 0);
-  REQUIRE_THAT(r.out, Catch::Contains("--no-such-flag"));
-  r = run("eval --model does_not_exist.safetensors");
-  REQUIRE(r.code != 0);
-  REQUIRE_THAT(r.out, Catch::Contains("does_not_exist.safetensors"));
+  const std::pair<const char*, const char*> cases[] = {
+      {"train --dataset moons --activation no_such_act --epochs 1", "no_such_act"},
+      {"train --dataset moons --lr 0 --epochs 1", "--lr must be > 0"},
+      {"train --dataset moons --optimizer lbfgs", "lbfgs"},
+      {"train --dataset nope --epochs 1", "unknown dataset 'nope'"},
+      {"train --dataset moons --hidden 8,x --epochs 1", "'x' is not a positive integer"},
+      {"train --dataset moons --no-such-flag", "--no-such-flag"},
+      {"eval --model does_not_exist.safetensors", "does_not_exist.safetensors"},
+  };
+  for (const auto& [args, message] : cases) {
+    const Run r = run(args);
+    INFO("xgrad " << args << "\n" << r.out);
+    REQUIRE(r.code != 0);
+    REQUIRE_THAT(r.out, Catch::Contains(message));
+  }
 }

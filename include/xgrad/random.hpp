@@ -27,4 +27,10 @@ class Generator {
   bool has_spare_ = false;
 };
 
+// The process-wide generator used where no seed is given (layer initialisation, RReLU, Dropout),
+// like torch's default generator. Not thread-safe: seed and use it from one thread.
+Generator& default_generator();
+// Restarts the default generator from `seed`, so a whole script becomes reproducible.
+void manual_seed(std::uint64_t seed);
+
 }  // namespace xg
