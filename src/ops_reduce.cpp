@@ -19,6 +19,22 @@ struct AxisView {
   }
 };
 
+// Sum of n contiguous values with 16 independent partial sums: the compiler vectorises it (one
+// running sum is a chain of dependent adds, ~4x slower), and the rounding error grows more
+// slowly than with a single accumulator.
+template <class T>
+T sum_contiguous(const T* x, std::size_t n) {
+  constexpr std::size_t kLanes = 16;
+  T partial[kLanes] = {};
+  std::size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes)
+    for (std::size_t k = 0; k < kLanes; ++k) partial[k] += x[j + k];
+  T s = 0;
+  for (; j < n; ++j) s += x[j];
+  for (std::size_t k = 0; k < kLanes; ++k) s += partial[k];
+  return s;
+}
+
 Shape reduced_shape(const Shape& s, std::size_t axis, bool keepdim) {
   Shape out;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -190,19 +206,14 @@ std::vector<std::int64_t> arg_public(const BasicTensor<T>& x, int axis, bool is_
 template <class T>
 BasicTensor<T> sum(const BasicTensor<T>& x) {
   Array<T> y = Array<T>::from_shape(Shape{});
-  const T* xd = x.data().data();
-  T s = 0;
-  for (std::size_t j = 0, n = x.size(); j < n; ++j) s += xd[j];
-  y() = s;
+  y() = sum_contiguous(x.data().data(), x.size());
   return record<SumAllNode<T>>(std::move(y), {x}, T(1), "SumBackward");
 }
 
 template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x) {
   Array<T> y = Array<T>::from_shape(Shape{});
-  const T* xd = x.data().data();
-  T s = 0;
-  for (std::size_t j = 0, n = x.size(); j < n; ++j) s += xd[j];
+  const T s = sum_contiguous(x.data().data(), x.size());
   const T scale = T(1) / T(x.size());  // NaN for an empty tensor, as in PyTorch
   y() = s * scale;
   return record<SumAllNode<T>>(std::move(y), {x}, scale, "MeanBackward");
