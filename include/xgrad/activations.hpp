@@ -75,8 +75,8 @@ template <class T> BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTens
 
 // Randomized leaky ReLU, 0 <= lower <= upper. Eval form: the fixed slope (lower + upper) / 2.
 template <class T> BasicTensor<T> rrelu(const BasicTensor<T>& x, T lower = T(1) / 8, T upper = T(1) / 3);
-// Train form: a slope ~ U(lower, upper) drawn from `rng` for every element with x < 0 (elements
-// with x >= 0 keep slope 1 and draw nothing, like PyTorch); backward uses the slopes drawn.
+// Train form: a slope ~ U(lower, upper) drawn from `rng` for every element with x <= 0 (elements
+// with x > 0 keep slope 1 and draw nothing, like PyTorch); backward uses the slopes drawn.
 template <class T>
 BasicTensor<T> rrelu(const BasicTensor<T>& x, T lower, T upper, Generator& rng);
 

@@ -1,6 +1,7 @@
 // xgrad: everything in one include.
 #pragma once
 
+#include "xgrad/activations.hpp"
 #include "xgrad/allocator.hpp"
 #include "xgrad/array.hpp"
 #include "xgrad/autograd.hpp"

@@ -1,0 +1,351 @@
+// Elementwise activation kernels: one functor per activation with its value f(x) and its
+// derivative f'(x, y), both written once on xsimd batches and run by two generic loops.
+//
+// Stability: every form below stays finite for |x| up to 1e4 in float32. Where a branch's
+// expression overflows on the side it is not used (exp(x) for large x in ELU), select() throws
+// the overflowed lane away; no lane ever divides 0 by 0 on the side that is kept.
+#include "kernels_activation.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include <algorithm>
+
+namespace xg::kernels {
+namespace {
+
+template <class T>
+using B = xsimd::batch<T>;
+
+template <class T>
+B<T> k(double v) {
+  return B<T>(static_cast<T>(v));
+}
+
+template <class T>
+B<T> sigmoid(B<T> x) {  // exp(-x) = inf for x << 0 gives 1/inf = 0: no NaN
+  return k<T>(1) / (k<T>(1) + xsimd::exp(-x));
+}
+
+template <class T>
+B<T> softplus(B<T> x) {  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
+  return xsimd::max(x, k<T>(0)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+}
+
+// clamp(x, lo, hi) that keeps NaN (PyTorch's clamp propagates it; max/min instructions do not).
+template <class T>
+B<T> clamp(B<T> x, B<T> lo, B<T> hi) {
+  return xsimd::select(x < lo, lo, xsimd::select(x > hi, hi, x));
+}
+
+// Each functor: f(x), df(x, y) = f'(x) given y = f(x); uses_x/uses_y say what df reads.
+template <class T>
+struct Identity {
+  static constexpr bool uses_x = false, uses_y = false;
+  B<T> f(B<T> x) const { return x; }
+  B<T> df(B<T>, B<T>) const { return k<T>(1); }
+};
+template <class T>
+struct BinaryStep {  // no gradient flows
+  static constexpr bool uses_x = false, uses_y = false;
+  B<T> f(B<T> x) const { return xsimd::select(x >= k<T>(0), k<T>(1), k<T>(0)); }
+  B<T> df(B<T>, B<T>) const { return k<T>(0); }
+};
+template <class T>
+struct Sigmoid {
+  static constexpr bool uses_x = false, uses_y = true;
+  B<T> f(B<T> x) const { return sigmoid<T>(x); }
+  B<T> df(B<T>, B<T> y) const { return y * (k<T>(1) - y); }
+};
+template <class T>
+struct Tanh {
+  static constexpr bool uses_x = false, uses_y = true;
+  B<T> f(B<T> x) const { return xsimd::tanh(x); }
+  B<T> df(B<T>, B<T> y) const { return k<T>(1) - y * y; }
+};
+template <class T>
+struct Arctan {
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return xsimd::atan(x); }
+  B<T> df(B<T> x, B<T>) const { return k<T>(1) / (k<T>(1) + x * x); }
+};
+template <class T>
+struct Softsign {
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return x / (k<T>(1) + xsimd::abs(x)); }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> d = k<T>(1) + xsimd::abs(x);
+    return k<T>(1) / (d * d);
+  }
+};
+template <class T>
+struct BentIdentity {
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return (xsimd::sqrt(x * x + k<T>(1)) - k<T>(1)) * k<T>(0.5) + x; }
+  B<T> df(B<T> x, B<T>) const { return x / (k<T>(2) * xsimd::sqrt(x * x + k<T>(1))) + k<T>(1); }
+};
+template <class T>
+struct Silu {
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return x * sigmoid<T>(x); }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> s = sigmoid<T>(x);
+    return s * (k<T>(1) + x * (k<T>(1) - s));
+  }
+};
+template <class T>
+struct Mish {  // x tanh(softplus(x)); f' = t + x sigmoid(x) (1 - t^2)
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return x * xsimd::tanh(softplus<T>(x)); }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> t = xsimd::tanh(softplus<T>(x));
+    return t + x * sigmoid<T>(x) * (k<T>(1) - t * t);
+  }
+};
+template <class T>
+struct LogSigmoid {  // -softplus(-x) = min(x, 0) - log1p(e^-|x|); f' = 1 - sigmoid(x)
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const {
+    return xsimd::min(x, k<T>(0)) - xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+  }
+  B<T> df(B<T> x, B<T>) const { return sigmoid<T>(-x); }
+};
+template <class T>
+struct Sinusoid {
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return xsimd::sin(x); }
+  B<T> df(B<T> x, B<T>) const { return xsimd::cos(x); }
+};
+template <class T>
+struct Sinc {  // Taylor series for |x| < 0.5, where sin(x)/x and its derivative lose digits
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const {
+    const B<T> z = x * x;
+    const B<T> series =
+        k<T>(1) + z * (k<T>(-1.0 / 6) +
+                       z * (k<T>(1.0 / 120) +
+                            z * (k<T>(-1.0 / 5040) +
+                                 z * (k<T>(1.0 / 362880) +
+                                      z * (k<T>(-1.0 / 39916800) + z * k<T>(1.0 / 6227020800))))));
+    return xsimd::select(xsimd::abs(x) < k<T>(0.5), series, xsimd::sin(x) / x);
+  }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> z = x * x;
+    const B<T> series =
+        x * (k<T>(-1.0 / 3) +
+             z * (k<T>(1.0 / 30) +
+                  z * (k<T>(-1.0 / 840) +
+                       z * (k<T>(1.0 / 45360) +
+                            z * (k<T>(-1.0 / 3991680) + z * k<T>(1.0 / 518918400))))));
+    const B<T> direct = xsimd::cos(x) / x - xsimd::sin(x) / z;
+    return xsimd::select(xsimd::abs(x) < k<T>(0.5), series, direct);
+  }
+};
+template <class T>
+struct Gaussian {
+  static constexpr bool uses_x = true, uses_y = true;
+  B<T> f(B<T> x) const { return xsimd::exp(-x * x); }
+  B<T> df(B<T> x, B<T> y) const { return k<T>(-2) * x * y; }
+};
+template <class T>
+struct Isru {  // x / sqrt(1 + a x^2); f' = (1 / sqrt(1 + a x^2))^3
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> a;
+  B<T> r(B<T> x) const { return k<T>(1) / xsimd::sqrt(k<T>(1) + a * x * x); }
+  B<T> f(B<T> x) const { return x * r(x); }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> q = r(x);
+    return q * q * q;
+  }
+};
+template <class T>
+struct Softplus {  // PyTorch: x where beta x > threshold, else log1p(exp(beta x)) / beta
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> beta, threshold;
+  B<T> f(B<T> x) const {
+    const B<T> z = beta * x;
+    return xsimd::select(z > threshold, x, softplus<T>(z) / beta);
+  }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> z = beta * x;
+    return xsimd::select(z > threshold, k<T>(1), sigmoid<T>(z));
+  }
+};
+template <class T>
+struct GeluErf {  // x Phi(x), Phi(x) = erfc(-x/sqrt 2) / 2 (erfc keeps the left tail's digits)
+  static constexpr bool uses_x = true, uses_y = false;
+  static B<T> cdf(B<T> x) { return k<T>(0.5) * xsimd::erfc(x * k<T>(-0.70710678118654752440)); }
+  B<T> f(B<T> x) const { return x * cdf(x); }
+  B<T> df(B<T> x, B<T>) const {
+    return cdf(x) + x * k<T>(0.39894228040143267794) * xsimd::exp(k<T>(-0.5) * x * x);
+  }
+};
+template <class T>
+struct GeluTanh {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  static constexpr bool uses_x = true, uses_y = false;
+  static B<T> inner(B<T> x) {
+    return k<T>(0.79788456080286535588) * (x + k<T>(0.044715) * x * x * x);
+  }
+  B<T> f(B<T> x) const { return k<T>(0.5) * x * (k<T>(1) + xsimd::tanh(inner(x))); }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> t = xsimd::tanh(inner(x));
+    const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * x * x);
+    return k<T>(0.5) * (k<T>(1) + t) + k<T>(0.5) * x * (k<T>(1) - t * t) * dinner;
+  }
+};
+template <class T>
+struct Relu {  // select keeps NaN (relu(NaN) = NaN in PyTorch); f'(0) = 0
+  static constexpr bool uses_x = false, uses_y = true;
+  B<T> f(B<T> x) const { return xsimd::select(x < k<T>(0), k<T>(0), x); }
+  B<T> df(B<T>, B<T> y) const { return xsimd::select(y > k<T>(0), k<T>(1), k<T>(0)); }
+};
+template <class T>
+struct Hardtanh {  // PyTorch: gradient only strictly inside (min, max)
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> lo, hi;
+  B<T> f(B<T> x) const { return clamp<T>(x, lo, hi); }
+  B<T> df(B<T> x, B<T>) const { return xsimd::select((x > lo) & (x < hi), k<T>(1), k<T>(0)); }
+};
+template <class T>
+struct LeakyRelu {  // f'(0) = slope (left derivative, as PyTorch)
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> slope;
+  B<T> f(B<T> x) const { return xsimd::select(x > k<T>(0), x, slope * x); }
+  B<T> df(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(1), slope); }
+};
+template <class T>
+struct Isrlu {
+  static constexpr bool uses_x = true, uses_y = false;
+  Isru<T> isru;
+  B<T> f(B<T> x) const { return xsimd::select(x >= k<T>(0), x, isru.f(x)); }
+  B<T> df(B<T> x, B<T> y) const { return xsimd::select(x >= k<T>(0), k<T>(1), isru.df(x, y)); }
+};
+template <class T>
+struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU, CELU
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> alpha, scale, inv_width;
+  B<T> f(B<T> x) const {
+    return scale * xsimd::select(x > k<T>(0), x, alpha * xsimd::expm1(x * inv_width));
+  }
+  B<T> df(B<T> x, B<T>) const {  // f'(0) = left derivative scale * alpha / width
+    return scale * xsimd::select(x > k<T>(0), k<T>(1), alpha * inv_width * xsimd::exp(x * inv_width));
+  }
+};
+template <class T>
+struct Hardsigmoid {  // relu6(x + 3) / 6; PyTorch: gradient 1/6 strictly inside (-3, 3)
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) * k<T>(1.0 / 6); }
+  B<T> df(B<T> x, B<T>) const {
+    return xsimd::select((x > k<T>(-3)) & (x < k<T>(3)), k<T>(1.0 / 6), k<T>(0));
+  }
+};
+template <class T>
+struct Hardswish {  // x relu6(x + 3) / 6; PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above
+  static constexpr bool uses_x = true, uses_y = false;
+  B<T> f(B<T> x) const { return x * clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) * k<T>(1.0 / 6); }
+  B<T> df(B<T> x, B<T>) const {
+    return xsimd::select(x < k<T>(-3), k<T>(0),
+                         xsimd::select(x <= k<T>(3), x * k<T>(1.0 / 3) + k<T>(0.5), k<T>(1)));
+  }
+};
+
+// ---- the two loops; the tail is padded into a full batch so every lane runs the same code ----
+
+template <class T, class F>
+void forward_loop(const F& op, const T* x, T* y, std::size_t n) {
+  constexpr std::size_t L = B<T>::size;
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) op.f(B<T>::load_unaligned(x + i)).store_unaligned(y + i);
+  if (i < n) {
+    alignas(64) T xt[L] = {}, yt[L];
+    std::copy(x + i, x + n, xt);
+    op.f(B<T>::load_aligned(xt)).store_aligned(yt);
+    std::copy(yt, yt + (n - i), y + i);
+  }
+}
+
+template <class T, class F>
+B<T> grad_batch(const F& op, const T* x, const T* y, const T* g) {
+  const B<T> xv = F::uses_x ? B<T>::load_unaligned(x) : k<T>(0);
+  const B<T> yv = F::uses_y ? B<T>::load_unaligned(y) : k<T>(0);
+  return B<T>::load_unaligned(g) * op.df(xv, yv);
+}
+
+template <class T, class F>
+void backward_loop(const F& op, const T* x, const T* y, const T* g, T* dx, std::size_t n,
+                   bool accumulate) {
+  constexpr std::size_t L = B<T>::size;
+  std::size_t i = 0;
+  if (accumulate) {
+    for (; i + L <= n; i += L)
+      (B<T>::load_unaligned(dx + i) + grad_batch(op, x + i, y + i, g + i)).store_unaligned(dx + i);
+  } else {
+    for (; i + L <= n; i += L) grad_batch(op, x + i, y + i, g + i).store_unaligned(dx + i);
+  }
+  if (i < n) {
+    alignas(64) T xt[L] = {}, yt[L] = {}, gt[L] = {}, dt[L];
+    std::copy(x + i, x + n, xt);
+    std::copy(y + i, y + n, yt);
+    std::copy(g + i, g + n, gt);
+    grad_batch(op, xt, yt, gt).store_aligned(dt);
+    for (std::size_t j = i; j < n; ++j) dx[j] = accumulate ? dx[j] + dt[j - i] : dt[j - i];
+  }
+}
+
+// Calls fn(functor) with the functor of `act`.
+template <class T, class Fn>
+void with_activation(Act act, ActParams p, Fn&& fn) {
+  constexpr double selu_alpha = 1.6732632423543772848170429916717;
+  constexpr double selu_lambda = 1.0507009873554804934193349852946;
+  switch (act) {
+    case Act::Identity: return fn(Identity<T>{});
+    case Act::BinaryStep: return fn(BinaryStep<T>{});
+    case Act::Sigmoid: return fn(Sigmoid<T>{});
+    case Act::Tanh: return fn(Tanh<T>{});
+    case Act::Arctan: return fn(Arctan<T>{});
+    case Act::Softsign: return fn(Softsign<T>{});
+    case Act::BentIdentity: return fn(BentIdentity<T>{});
+    case Act::Silu: return fn(Silu<T>{});
+    case Act::Mish: return fn(Mish<T>{});
+    case Act::LogSigmoid: return fn(LogSigmoid<T>{});
+    case Act::Sinusoid: return fn(Sinusoid<T>{});
+    case Act::Sinc: return fn(Sinc<T>{});
+    case Act::Gaussian: return fn(Gaussian<T>{});
+    case Act::Isru: return fn(Isru<T>{k<T>(p.a)});
+    case Act::Softplus: return fn(Softplus<T>{k<T>(p.a), k<T>(p.b)});
+    case Act::GeluErf: return fn(GeluErf<T>{});
+    case Act::GeluTanh: return fn(GeluTanh<T>{});
+    case Act::Relu: return fn(Relu<T>{});
+    case Act::Relu6: return fn(Hardtanh<T>{k<T>(0), k<T>(6)});
+    case Act::LeakyRelu: return fn(LeakyRelu<T>{k<T>(p.a)});
+    case Act::Isrlu: return fn(Isrlu<T>{Isru<T>{k<T>(p.a)}});
+    case Act::Elu: return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1)});
+    case Act::Selu: return fn(Elu<T>{k<T>(selu_alpha), k<T>(selu_lambda), k<T>(1)});
+    case Act::Celu: return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1 / p.a)});
+    case Act::Hardtanh: return fn(Hardtanh<T>{k<T>(p.a), k<T>(p.b)});
+    case Act::Hardsigmoid: return fn(Hardsigmoid<T>{});
+    case Act::Hardswish: return fn(Hardswish<T>{});
+  }
+}
+
+}  // namespace
+
+template <class T>
+void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n) {
+  with_activation<T>(act, p, [&](const auto& op) { forward_loop(op, x, y, n); });
+}
+
+template <class T>
+void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
+                         std::size_t n, bool accumulate) {
+  with_activation<T>(act, p,
+                     [&](const auto& op) { backward_loop(op, x, y, g, dx, n, accumulate); });
+}
+
+template void activation_forward(Act, ActParams, const float*, float*, std::size_t);
+template void activation_forward(Act, ActParams, const double*, double*, std::size_t);
+template void activation_backward(Act, ActParams, const float*, const float*, const float*,
+                                  float*, std::size_t, bool);
+template void activation_backward(Act, ActParams, const double*, const double*, const double*,
+                                  double*, std::size_t, bool);
+
+}  // namespace xg::kernels

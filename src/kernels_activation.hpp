@@ -1,0 +1,33 @@
+// Vectorised forward/backward kernels of the elementwise activations (internal header).
+//
+// Implemented in kernels_activation.cpp, the one kind of file built with AVX-512 (see
+// CMakeLists.txt: GCC 12 miscompiles fmt/exception code under AVX-512, so these kernels are raw
+// pointer loops and nothing else). The graph nodes that call them live in activations.cpp.
+#pragma once
+
+#include <cstddef>
+
+namespace xg::kernels {
+
+enum class Act {
+  Identity, BinaryStep, Sigmoid, Tanh, Arctan, Softsign, BentIdentity, Silu, Mish, LogSigmoid,
+  Sinusoid, Sinc, Gaussian, Isru, Softplus, GeluErf, GeluTanh, Relu, Relu6, LeakyRelu, Isrlu,
+  Elu, Selu, Celu, Hardtanh, Hardsigmoid, Hardswish
+};
+
+// Hyper-parameters, by activation: Isru/Isrlu a; Softplus a = beta, b = threshold; LeakyRelu
+// a = slope; Elu/Celu a = alpha; Hardtanh a = min, b = max.
+struct ActParams {
+  double a = 0, b = 0;
+};
+
+// y[i] = f(x[i]).
+template <class T>
+void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n);
+
+// dx[i] = g[i] * f'(x[i]) (or += when accumulate), f' from x and/or y = f(x).
+template <class T>
+void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
+                         std::size_t n, bool accumulate);
+
+}  // namespace xg::kernels
