@@ -1,0 +1,234 @@
+// Activations with trainable parameters (PReLU, Swish-beta, SoftExponential, SReLU, APL),
+// Maxout, RReLU's train mode, and softmax/log_softmax: hand-computed values, the derivative at
+// kinks (left derivative), double gradchecks of input and parameter gradients, properties.
+#include <cmath>
+#include <limits>
+
+#include "test_helpers.hpp"
+
+using namespace xgtest;
+using xg::Shape;
+
+namespace {
+// N(0,1) values pushed away from 0 (the kink of the ReLU family) by at least 0.05.
+TensorD away_from_zero(const Shape& shape, std::uint64_t seed) {
+  TensorD t = TensorD::randn(shape, seed);
+  for (auto& v : t.data()) v = v >= 0 ? v + 0.05 : v - 0.05;
+  return t.requires_grad_();
+}
+TensorD param(std::vector<double> v) {
+  const std::size_t n = v.size();
+  return TensorD::from(std::move(v), {n}).requires_grad_();
+}
+}  // namespace
+
+TEST_CASE("prelu: values, kink, shared and per-channel gradients", "[activations][prelu]") {
+  TensorD x = TensorD::from({-2., -0.5, 0., 1.5}).requires_grad_();
+  TensorD w = TensorD::from({0.25}).requires_grad_();
+  TensorD y = xg::prelu(x, w);
+  require_values(y, {-0.5, -0.125, 0, 1.5}, 1e-15);
+  y.sum().backward();
+  require_values(x.grad(), {0.25, 0.25, 0.25, 1}, 0);  // at 0: the left slope, alpha
+  require_values(w.grad(), {-2 - 0.5 + 0}, 1e-15);       // d/dw = x on x <= 0 (0 at the kink)
+
+  // Per channel: [2, 3] input, one alpha per column.
+  TensorD x2 = TensorD::from({-1., -1., -1., 2., -2., 3.}, {2, 3});
+  TensorD w3 = TensorD::from({0.1, 0.2, 0.3});
+  require_values(xg::prelu(x2, w3), {-0.1, -0.2, -0.3, 2, -0.4, 3}, 1e-15);
+
+  require_gradcheck([](const auto& in) { return xg::prelu(in[0], in[1]); },
+                    {away_from_zero({4, 3}, 1), TensorD::from({0.1, 0.25, -0.3}).requires_grad_()});
+  require_gradcheck([](const auto& in) { return xg::prelu(in[0], in[1]); },
+                    {away_from_zero({2, 3, 4}, 2), TensorD::from({0.1, 0.25, 0.5}).requires_grad_()});
+  require_gradcheck([](const auto& in) { return xg::prelu(in[0], in[1]); },
+                    {away_from_zero({2, 3, 4}, 3), TensorD::from({0.2}).requires_grad_()});
+}
+
+TEST_CASE("prelu with alpha 0 is relu, with alpha 0.01 is leaky_relu", "[activations][prelu]") {
+  for (double alpha : {0.0, 0.01}) {
+    TensorD a = TensorD::randn({5, 4}, 4).requires_grad_(), b = a.detach().requires_grad_();
+    TensorD ya = xg::prelu(a, TensorD::from({alpha}));
+    TensorD yb = alpha == 0 ? xg::relu(b) : xg::leaky_relu(b, 0.01);
+    (ya * ya).sum().backward();
+    (yb * yb).sum().backward();
+    REQUIRE(ya.to_vector() == yb.to_vector());
+    REQUIRE(a.grad().to_vector() == b.grad().to_vector());
+  }
+}
+
+TEST_CASE("prelu rejects a weight that does not match the channels", "[activations][prelu]") {
+  REQUIRE_THROWS_WITH(xg::prelu(Tensor::zeros({128, 32}), Tensor::zeros({64})),
+                      "prelu: weight has 64 elements but input [128,32] has 32 channels on axis 1");
+  REQUIRE_THROWS_WITH(xg::prelu(Tensor::zeros({5}), Tensor::zeros({5})),
+                      Catch::Contains("no channel axis"));
+}
+
+TEST_CASE("swish: x sigmoid(beta x), beta 1 is silu, gradients for x and beta",
+          "[activations][swish]") {
+  const TensorD x = TensorD::from({2.});
+  require_values(xg::swish(x, TensorD::from({0.5})), {2 / (1 + std::exp(-1.0))}, 1e-15);
+  const TensorD r = TensorD::randn({3, 4}, 5);
+  const TensorD sw = xg::swish(r, TensorD::from({1.})), si = xg::silu(r);
+  for (std::size_t i = 0; i < r.size(); ++i) REQUIRE(sw.data()[i] == Approx(si.data()[i]).epsilon(1e-15));
+  require_gradcheck([](const auto& in) { return xg::swish(in[0], in[1]); },
+                    {randd({3, 4}, 6), TensorD::from({0.5, 1., 1.5, -0.7}).requires_grad_()});
+  // float32 at +-1e4: finite, saturated.
+  Tensor big = Tensor::from({-1e4f, 1e4f}).requires_grad_();
+  Tensor beta = Tensor::from({1.f}).requires_grad_();
+  Tensor y = xg::swish(big, beta);
+  y.sum().backward();
+  require_values(y, {0, 1e4}, 0);
+  REQUIRE(std::isfinite(beta.grad().item()));
+}
+
+TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off the domain",
+          "[activations][soft_exponential]") {
+  const double x0 = 0.7;
+  auto at = [&](double alpha) {
+    TensorD x = TensorD::from({x0}).requires_grad_(), a = TensorD::from({alpha}).requires_grad_();
+    TensorD y = xg::soft_exponential(x, a);
+    y.backward();
+    return std::array<double, 3>{y.item(), x.grad().item(), a.grad().item()};
+  };
+  // alpha = 0: f = x, df/dx = 1, df/dalpha = 1 + x^2/2 (the limit of both sides).
+  auto z = at(0);
+  REQUIRE(z[0] == x0);
+  REQUIRE(z[1] == 1);
+  REQUIRE(z[2] == Approx(1 + x0 * x0 / 2).epsilon(1e-14));
+  // alpha = 0.5: (e^{alpha x} - 1)/alpha + alpha, d/dx = e^{alpha x}.
+  auto p = at(0.5);
+  REQUIRE(p[0] == Approx((std::exp(0.35) - 1) / 0.5 + 0.5).epsilon(1e-14));
+  REQUIRE(p[1] == Approx(std::exp(0.35)).epsilon(1e-14));
+  // alpha = -0.5: -ln(1 - alpha (x + alpha)) / alpha, d/dx = 1 / (1 - alpha (x + alpha)).
+  auto n = at(-0.5);
+  REQUIRE(n[0] == Approx(-std::log(1 + 0.5 * (x0 - 0.5)) / -0.5).epsilon(1e-14));
+  REQUIRE(n[1] == Approx(1 / (1 + 0.5 * (x0 - 0.5))).epsilon(1e-14));
+  // Near 0 from both sides the gradient w.r.t. alpha tends to the same limit.
+  REQUIRE(at(1e-5)[2] == Approx(1 + x0 * x0 / 2).epsilon(1e-4));
+  REQUIRE(at(-1e-5)[2] == Approx(1 + x0 * x0 / 2).epsilon(1e-4));
+  // Outside the domain (alpha < 0, 1 - alpha (x + alpha) <= 0): NaN, documented.
+  REQUIRE(std::isnan(xg::soft_exponential(TensorD::from({-3.}), TensorD::from({-1.})).item()));
+  for (double alpha : {0.3, -0.3})
+    require_gradcheck([](const auto& in) { return xg::soft_exponential(in[0], in[1]); },
+                      {randd({2, 3}, 7), TensorD::from({alpha, alpha / 2, alpha * 2}).requires_grad_()});
+}
+
+TEST_CASE("srelu: the three pieces, left derivatives at both hinges, gradcheck",
+          "[activations][srelu]") {
+  // t_l = -1, a_l = 0.2, t_r = 2, a_r = 0.5.
+  TensorD x = TensorD::from({-3., -1., 0.5, 2., 4.}).requires_grad_();
+  TensorD tl = param({-1.}), al = param({0.2}), tr = param({2.}), ar = param({0.5});
+  TensorD y = xg::srelu(x, tl, al, tr, ar);
+  require_values(y, {-1 + 0.2 * -2, -1, 0.5, 2, 2 + 0.5 * 2}, 1e-15);
+  y.sum().backward();
+  // x = -1 is the left hinge: left piece, slope a_l; x = 2 the right hinge: middle piece, slope 1.
+  require_values(x.grad(), {0.2, 0.2, 1, 1, 0.5}, 0);
+  require_values(tl.grad(), {2 * (1 - 0.2)}, 1e-15);  // x = -3 and x = -1 on the left piece
+  require_values(al.grad(), {(-3 + 1) + 0}, 1e-15);
+  require_values(tr.grad(), {1 - 0.5}, 1e-15);        // only x = 4
+  require_values(ar.grad(), {4 - 2.}, 1e-15);
+  require_gradcheck(
+      [](const auto& in) { return xg::srelu(in[0], in[1], in[2], in[3], in[4]); },
+      {randd({4, 3}, 8), TensorD::from({-0.5, -0.3, -0.8}).requires_grad_(),
+       TensorD::from({0.1, 0.2, 0.3}).requires_grad_(), TensorD::from({0.4, 0.6, 0.9}).requires_grad_(),
+       TensorD::from({0.5, 1.5, 2.}).requires_grad_()});
+  REQUIRE_THROWS_WITH(xg::srelu(Tensor::zeros({2, 3}), Tensor::zeros({3}), Tensor::zeros({2}),
+                                Tensor::zeros({3}), Tensor::zeros({3})),
+                      Catch::Contains("a_left has shape [2] but t_left has shape [3]"));
+}
+
+TEST_CASE("apl: relu plus hinges, gradients for a and b", "[activations][apl]") {
+  // One hinge: a = 0.5, b = 1: f(x) = max(0, x) + 0.5 max(0, 1 - x).
+  TensorD x = TensorD::from({-2., 0., 0.5, 1., 3.}).requires_grad_();
+  TensorD a = TensorD::from({0.5}, {1, 1}).requires_grad_(), b = TensorD::from({1.}, {1, 1}).requires_grad_();
+  TensorD y = xg::apl(x, a, b);
+  require_values(y, {1.5, 0.5, 0.75, 1, 3}, 1e-15);
+  y.sum().backward();
+  // slopes: x < 0: -0.5; x = 0: left derivative -0.5; (0,1]: 1 - 0.5 (x = 1 takes the piece below); > 1: 1
+  require_values(x.grad(), {-0.5, -0.5, 0.5, 0.5, 1}, 0);
+  require_values(a.grad(), {3 + 1 + 0.5 + 0 + 0}, 1e-15);  // sum of max(0, b - x)
+  require_values(b.grad(), {0.5 * 4}, 1e-15);              // a where x <= b
+  TensorD a2 = TensorD::from({0.2, -0.3, 0.4, 0.1, 0.5, -0.2}, {2, 3}).requires_grad_();
+  TensorD b2 = TensorD::from({0.3, -0.6, 1.1, -0.2, 0.7, 0.05}, {2, 3}).requires_grad_();
+  require_gradcheck([](const auto& in) { return xg::apl(in[0], in[1], in[2]); },
+                    {away_from_zero({4, 3}, 9), a2, b2});
+}
+
+TEST_CASE("maxout: max over groups of k features, k = 2 with (x, 0) is relu", "[activations][maxout]") {
+  TensorD x = TensorD::from({1., 3., 2., 2., -1., -5.}, {1, 6}).requires_grad_();
+  TensorD y = xg::maxout(x, 2);
+  require_values(y, {3, 2, -1}, 0);
+  (y * TensorD::from({1., 2., 3.}, {1, 3})).sum().backward();
+  require_values(x.grad(), {0, 1, 2, 0, 3, 0}, 0);  // ties: the first maximum
+  // Interleave (x, 0): maxout over pairs is relu(x).
+  const TensorD v = TensorD::randn({4, 5}, 10);
+  const TensorD pairs = xg::stack(std::vector<TensorD>{v, TensorD::zeros({4, 5})}, 2).reshape({4, 10});
+  REQUIRE(xg::maxout(pairs, 2).to_vector() == xg::relu(v).to_vector());
+  require_gradcheck([](const auto& in) { return xg::maxout(in[0], 3); }, {randd({2, 6, 2}, 11)});
+  REQUIRE_THROWS_WITH(xg::maxout(Tensor::zeros({2, 5}), 2), Catch::Contains("divisible by k = 2"));
+}
+
+TEST_CASE("rrelu train mode: slopes in [lower, upper], mean (l+u)/2, reproducible",
+          "[activations][rrelu]") {
+  const std::size_t n = 100000;
+  Tensor x = Tensor::full({n}, -1.f).requires_grad_();
+  xg::Generator rng(3);
+  Tensor y = xg::rrelu(x, 0.125f, 1.f / 3, rng);
+  y.sum().backward();
+  double mean = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float slope = -y.data()[i];
+    REQUIRE(slope >= 0.125f);
+    REQUIRE(slope <= 1.f / 3);
+    REQUIRE(x.grad().data()[i] == slope);  // backward uses the slopes drawn
+    mean += slope / double(n);
+  }
+  // U(l, u) has sd (u - l)/sqrt(12) = 0.060; 5 standard errors of the mean over 1e5 draws.
+  REQUIRE(std::fabs(mean - (0.125 + 1.0 / 3) / 2) < 5 * 0.060 / std::sqrt(double(n)));
+  xg::Generator again(3);
+  REQUIRE(xg::rrelu(x.detach(), 0.125f, 1.f / 3, again).to_vector() == y.to_vector());
+  // Positive inputs pass unchanged; eval form is deterministic.
+  xg::Generator other(4);
+  REQUIRE(xg::rrelu(Tensor::from({2.f}), 0.1f, 0.3f, other).item() == 2.f);
+  REQUIRE(xg::rrelu(Tensor::from({-2.f}), 0.1f, 0.3f).item() == Approx(-0.4f));
+}
+
+TEST_CASE("softmax and log_softmax along any axis", "[activations][softmax]") {
+  require_values(xg::softmax(TensorD::from({0., std::log(3.)})), {0.25, 0.75}, 1e-15);
+  const TensorD x = TensorD::randn({2, 3, 4}, 12);
+  for (int axis : {0, 1, 2, -1}) {
+    INFO("axis " << axis);
+    const TensorD s = xg::softmax(x, axis);
+    const TensorD sums = s.sum(axis);
+    for (double v : sums.to_vector()) REQUIRE(v == Approx(1).epsilon(1e-14));
+    // Shift invariance and log_softmax = log(softmax).
+    const TensorD shifted = xg::softmax(x + 100.0, axis), ls = xg::log_softmax(x, axis);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      REQUIRE(shifted.data()[i] == Approx(s.data()[i]).epsilon(1e-12));
+      REQUIRE(ls.data()[i] == Approx(std::log(s.data()[i])).epsilon(1e-13));
+    }
+    require_gradcheck([axis](const auto& in) { return xg::softmax(in[0], axis) * in[1]; },
+                      {randd({2, 3, 4}, 13), TensorD::randn({2, 3, 4}, 14)});
+    require_gradcheck([axis](const auto& in) { return xg::log_softmax(in[0], axis) * in[1]; },
+                      {randd({2, 3, 4}, 15), TensorD::randn({2, 3, 4}, 16)});
+  }
+  // No overflow in float32: logits 1e4 apart.
+  const Tensor big = Tensor::from({1e4f, 0.f, -1e4f});
+  require_values(xg::softmax(big), {1, 0, 0}, 0);
+  require_values(xg::log_softmax(big), {0, -1e4, -2e4}, 0);
+  REQUIRE_THROWS_WITH(xg::softmax(Tensor::zeros({2, 3}), 2), Catch::Contains("softmax"));
+}
+
+TEST_CASE("SELU self-normalises: N(0,1) through a LeCun-normal layer keeps mean 0, var 1",
+          "[activations][selu]") {
+  // Klambauer et al. 2017: with weights of variance 1/fan_in, SELU maps mean 0 / variance 1 to
+  // mean 0 / variance 1. 4096 x 256 samples: the sample moments are within 0.03 of the ideal.
+  const std::size_t n = 4096, width = 256;
+  const Tensor x = Tensor::randn({n, width}, 17);
+  const Tensor w = Tensor::randn({width, width}, 18, 0.f, 1.f / std::sqrt(float(width)));
+  const Tensor y = xg::selu(xg::matmul(x, xg::transpose(w, 0, 1)));
+  const double mean = y.mean().item();
+  const double var = ((y - float(mean)) * (y - float(mean))).mean().item();
+  REQUIRE(std::fabs(mean) < 0.03);
+  REQUIRE(std::fabs(var - 1) < 0.03);
+}
