@@ -1,0 +1,33 @@
+// nn::Dropout (inverted dropout): in train mode each element is zeroed with probability p and
+// the survivors are scaled by 1/(1-p); in eval mode it is the identity. p in [0, 1].
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "xgrad/nn/module.hpp"
+#include "xgrad/random.hpp"
+
+namespace xg::nn {
+
+template <class T>
+class DropoutT : public ModuleT<T> {
+ public:
+  explicit DropoutT(double p = 0.5, std::optional<std::uint64_t> seed = std::nullopt);
+  BasicTensor<T> forward(const BasicTensor<T>& x) override;
+  std::string describe() const override;
+  double p() const { return p_; }
+
+ private:
+  double p_;
+  Generator rng_;
+};
+
+// The functional form: `rng` draws the mask.
+template <class T>
+BasicTensor<T> dropout(const BasicTensor<T>& x, double p, bool training, Generator& rng);
+
+using Dropout = DropoutT<float>;
+using DropoutD = DropoutT<double>;
+
+}  // namespace xg::nn

@@ -1,0 +1,32 @@
+// nn::LayerNorm: normalises over the trailing dimensions `normalized_shape` of each sample
+// (biased variance, eps inside the square root), then an elementwise affine map. One fused node.
+#pragma once
+
+#include <vector>
+
+#include "xgrad/nn/module.hpp"
+
+namespace xg::nn {
+
+template <class T>
+class LayerNormT : public ModuleT<T> {
+ public:
+  explicit LayerNormT(std::vector<std::size_t> normalized_shape, double eps = 1e-5,
+                      bool elementwise_affine = true);
+  BasicTensor<T> forward(const BasicTensor<T>& x) override;
+  std::string describe() const override;
+
+  std::vector<std::size_t> normalized_shape;
+  double eps;
+  BasicTensor<T> weight, bias;  // normalized_shape; undefined without the affine map
+};
+
+// The functional form; weight and bias may be undefined tensors.
+template <class T>
+BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t normalized_size,
+                          const BasicTensor<T>& weight, const BasicTensor<T>& bias, double eps);
+
+using LayerNorm = LayerNormT<float>;
+using LayerNormD = LayerNormT<double>;
+
+}  // namespace xg::nn

@@ -1,0 +1,52 @@
+// Loss functions with PyTorch's definitions. Each is one fused graph node (forward value and
+// analytic backward together), stable for extreme inputs (logits of +-100 and beyond).
+//
+//   Tensor loss = nn::cross_entropy(model(x), y);      // y: [N] class indices stored as T
+//   Tensor loss = nn::mse_loss(pred, target);          // same shapes, mean over elements
+//
+// input and target must have the same shape (no silent broadcasting of [N,1] against [N]);
+// a mismatch names the loss and both shapes.
+#pragma once
+
+#include "xgrad/tensor.hpp"
+
+namespace xg::nn {
+
+enum class Reduction { Mean, Sum, None };
+
+// (input - target)^2
+template <class T>
+BasicTensor<T> mse_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                        Reduction reduction = Reduction::Mean);
+// |input - target|; gradient sign(d), 0 at d = 0 (PyTorch)
+template <class T>
+BasicTensor<T> l1_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                       Reduction reduction = Reduction::Mean);
+// 0.5 d^2 for |d| <= delta, else delta (|d| - 0.5 delta); delta > 0
+template <class T>
+BasicTensor<T> huber_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                          Reduction reduction = Reduction::Mean, T delta = 1);
+// 0.5 d^2 / beta for |d| < beta, else |d| - 0.5 beta; beta >= 0 (beta = 0 is L1)
+template <class T>
+BasicTensor<T> smooth_l1_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                              Reduction reduction = Reduction::Mean, T beta = 1);
+// -(y log p + (1 - y) log(1 - p)) on probabilities p in [0, 1]; logs clamped at -100 (PyTorch)
+template <class T>
+BasicTensor<T> binary_cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                                    Reduction reduction = Reduction::Mean);
+// The same on logits x, stably: max(x, 0) - x y + log(1 + exp(-|x|))
+template <class T>
+BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
+                                                const BasicTensor<T>& target,
+                                                Reduction reduction = Reduction::Mean);
+// Logits [N, C], target [N] holding class indices in [0, C) (integers stored as T, as the
+// datasets return them): -log softmax(x)[target], with a fused, max-shifted log-softmax.
+template <class T>
+BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                             Reduction reduction = Reduction::Mean);
+// Log-probabilities [N, C], target [N]: -input[i, target[i]]
+template <class T>
+BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                        Reduction reduction = Reduction::Mean);
+
+}  // namespace xg::nn

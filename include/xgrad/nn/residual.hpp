@@ -1,0 +1,29 @@
+// nn::Residual: y = x + block(x), the skip connection of residual networks (He et al. 2016)
+// that keeps gradients flowing through deep stacks. block must preserve the shape.
+#pragma once
+
+#include <memory>
+#include <type_traits>
+
+#include "xgrad/nn/module.hpp"
+
+namespace xg::nn {
+
+template <class T>
+class ResidualT : public ModuleT<T> {
+ public:
+  explicit ResidualT(std::shared_ptr<ModuleT<T>> block);
+  template <class M, class = std::enable_if_t<std::is_base_of_v<ModuleT<T>, std::decay_t<M>>>>
+  explicit ResidualT(M&& block)
+      : ResidualT(std::shared_ptr<ModuleT<T>>(std::make_shared<std::decay_t<M>>(std::forward<M>(block)))) {}
+  BasicTensor<T> forward(const BasicTensor<T>& x) override;
+  std::string describe() const override;
+
+ private:
+  std::shared_ptr<ModuleT<T>> block_;
+};
+
+using Residual = ResidualT<float>;
+using ResidualD = ResidualT<double>;
+
+}  // namespace xg::nn
