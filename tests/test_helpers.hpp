@@ -21,6 +21,15 @@ inline void require_gradcheck(const std::function<TensorD(const std::vector<Tens
   REQUIRE(report.checked > 0);
 }
 
+// The form for a callable that closes over its parameters (a module's forward).
+inline void require_gradcheck(const std::function<TensorD()>& f, const std::vector<TensorD>& params,
+                              const xg::GradcheckOptions& o = {}) {
+  const auto report = xg::gradcheck(f, params, o);
+  INFO(report.message());
+  REQUIRE(report.ok());
+  REQUIRE(report.checked > 0);
+}
+
 // A double tensor of the given shape with N(0,1) values that requires grad.
 inline TensorD randd(const xg::Shape& shape, std::uint64_t seed) {
   return TensorD::randn(shape, seed).requires_grad_();

@@ -1,0 +1,50 @@
+// Adam and AdamW with PyTorch's rules (t counts this parameter's steps):
+//   Adam:  g = grad + weight_decay p              AdamW: p *= 1 - lr weight_decay; g = grad
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  (amsgrad: vmax = max(vmax, v), used for v)
+//   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+#pragma once
+
+#include "xgrad/optim/optimizer.hpp"
+
+namespace xg::optim {
+
+struct AdamOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0;
+  bool amsgrad = false;
+  static void set(AdamOptions& o, const std::string& key, double value);
+  void validate(const char* optimizer) const;
+};
+
+struct AdamWOptions : AdamOptions {
+  AdamWOptions() { weight_decay = 1e-2; }  // PyTorch's AdamW default
+};
+
+template <class T>
+class AdamT : public OptimizerT<T, AdamOptions> {
+ public:
+  AdamT(std::vector<BasicTensor<T>> params, AdamOptions options = {});
+  AdamT(std::vector<ParamGroupSpec<T>> groups, AdamOptions options = {});
+  void step() override;
+
+ protected:
+  AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions options, bool decoupled);
+  bool decoupled_ = false;  // AdamW
+};
+
+template <class T>
+class AdamWT : public AdamT<T> {
+ public:
+  AdamWT(std::vector<BasicTensor<T>> params, AdamWOptions options = {});
+  AdamWT(std::vector<ParamGroupSpec<T>> groups, AdamWOptions options = {});
+};
+
+using Adam = AdamT<float>;
+using AdamD = AdamT<double>;
+using AdamW = AdamWT<float>;
+using AdamWD = AdamWT<double>;
+
+}  // namespace xg::optim

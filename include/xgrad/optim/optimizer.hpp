@@ -1,0 +1,71 @@
+// Optimizers: the shared machinery. Parameters live in groups, each with its own options
+// (PyTorch's param_groups): e.g. PReLU's alphas without weight decay.
+//
+//   optim::SGD opt(model.parameters(), {.lr = 0.1, .momentum = 0.9});
+//   optim::AdamW opt({{weights}, {alphas, {{"weight_decay", 0.0}}}}, {.lr = 1e-3});
+//   opt.zero_grad(); loss.backward(); opt.step();
+//
+// State (momentum buffers, moment estimates) is created at a parameter's first step, and each
+// step updates a parameter in one fused pass over its buffer, allocating nothing.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "xgrad/tensor.hpp"
+
+namespace xg::optim {
+
+// What schedulers and training loops need, for any optimizer.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  // Drops every gradient (set_to_none, the default) or fills it with zeros.
+  virtual void zero_grad(bool set_to_none = true) = 0;
+  virtual void step() = 0;
+  virtual std::size_t num_param_groups() const = 0;
+  virtual double lr(std::size_t group) const = 0;
+  virtual void set_lr(std::size_t group, double lr) = 0;
+};
+
+// A group as the user writes it: parameters and the options that differ from the defaults.
+template <class T>
+struct ParamGroupSpec {
+  std::vector<BasicTensor<T>> params;
+  std::map<std::string, double> options;
+};
+
+// Options: an aggregate with `lr` plus `static void set(Options&, const std::string&, double)`
+// (throws for an unknown key) and `void validate(const char* optimizer) const`.
+template <class T, class Options>
+class OptimizerT : public Optimizer {
+ public:
+  struct State {
+    std::vector<Array<T>> buffers;  // the optimizer's per-parameter arrays, shaped like it
+    std::size_t steps = 0;
+  };
+  struct Group {
+    std::vector<BasicTensor<T>> params;
+    Options options;
+    std::vector<State> state;  // parallel to params
+  };
+
+  void zero_grad(bool set_to_none = true) override;
+  std::size_t num_param_groups() const override { return groups_.size(); }
+  double lr(std::size_t group) const override { return groups_.at(group).options.lr; }
+  void set_lr(std::size_t group, double lr) override { groups_.at(group).options.lr = lr; }
+
+  void add_param_group(std::vector<BasicTensor<T>> params,
+                       const std::map<std::string, double>& options = {});
+  std::vector<Group>& param_groups() { return groups_; }
+  const Options& defaults() const { return defaults_; }
+
+ protected:
+  OptimizerT(const char* name, std::vector<ParamGroupSpec<T>> groups, Options defaults);
+  const char* name_;
+  Options defaults_;
+  std::vector<Group> groups_;
+};
+
+}  // namespace xg::optim
