@@ -1,78 +1,133 @@
-// PROVISIONAL (until nn layers / optimizers / activation registry land): a core-only MLP so the
-// command line's data, progress, save and eval paths can be exercised. Replaced by the real one.
+// The command line's model, optimizer and loss, built from the library's nn, optim and
+// activation registry.
 #include <fmt/format.h>
 
-#include <cmath>
-#include <xgrad/ops.hpp>
+#include <xgrad/nn/activation_registry.hpp>
+#include <xgrad/nn/init.hpp>
+#include <xgrad/nn/linear.hpp>
+#include <xgrad/nn/loss.hpp>
+#include <xgrad/nn/sequential.hpp>
+#include <xgrad/optim/adagrad.hpp>
+#include <xgrad/optim/adam.hpp>
+#include <xgrad/optim/rmsprop.hpp>
+#include <xgrad/optim/sgd.hpp>
 
 #include "cli.hpp"
 
 namespace xgcli {
 namespace {
-struct Mlp : Model {
-  std::vector<xg::Tensor> w, b;
-  Mlp(const ModelSpec& s, std::uint64_t seed) {
-    std::vector<std::size_t> sizes{s.in};
-    sizes.insert(sizes.end(), s.hidden.begin(), s.hidden.end());
-    sizes.push_back(s.out);
-    for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
-      const float sd = std::sqrt(2.0f / float(sizes[i]));
-      w.push_back(register_parameter(fmt::format("{}.weight", 2 * i),
-                                     xg::Tensor::randn({sizes[i + 1], sizes[i]}, seed + i, 0, sd)));
-      b.push_back(
-          register_parameter(fmt::format("{}.bias", 2 * i), xg::Tensor::zeros({sizes[i + 1]})));
-    }
+
+// The weight init that suits an activation (seed 003): LeCun normal for SELU, Xavier for the
+// saturating ones, He (Kaiming) for the ReLU family and everything else.
+std::string auto_init(const std::string& activation) {
+  if (activation == "selu") return "lecun";
+  for (const char* name : {"sigmoid", "tanh", "softsign", "arctan", "isru", "hardtanh",
+                           "hardsigmoid", "identity", "gaussian", "sinusoid", "sinc"})
+    if (activation == name) return "xavier";
+  return "kaiming";
+}
+
+// calculate_gain's nonlinearity for Kaiming/Xavier: the closest one PyTorch's table has.
+std::string gain_name(const std::string& activation) {
+  if (activation == "tanh" || activation == "sigmoid" || activation == "selu") return activation;
+  if (activation == "leaky_relu") return "leaky_relu";
+  if (activation == "relu" || activation == "relu6" || activation == "prelu" ||
+      activation == "rrelu" || activation == "srelu" || activation == "apl")
+    return "relu";
+  return "linear";
+}
+
+void init_linear(xg::nn::Linear& layer, const std::string& scheme, const std::string& activation,
+                 xg::Generator& rng) {
+  namespace init = xg::nn::init;
+  if (scheme == "lecun") {
+    init::lecun_normal_(layer.weight, rng);
+  } else if (scheme == "xavier") {
+    init::xavier_uniform_(layer.weight, init::calculate_gain(gain_name(activation)), rng);
+  } else {
+    init::kaiming_uniform_(layer.weight, 0.0, init::FanMode::FanIn, gain_name(activation), rng);
   }
-  xg::Tensor forward(const xg::Tensor& x) override {
-    xg::Tensor h = x;
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      h = xg::linear(h, w[i], b[i]);
-      if (i + 1 < w.size()) h = xg::clamp_min(h, 0.0f);
-    }
-    return h;
-  }
-  std::string describe() const override { return "Mlp"; }
-};
+  init::zeros_(layer.bias);
+}
+
 }  // namespace
 
 std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed) {
-  return std::make_shared<Mlp>(spec, seed);
+  xg::Generator rng(seed);
+  const std::string scheme = spec.init == "auto" ? auto_init(spec.activation) : spec.init;
+  auto model = std::make_shared<xg::nn::Sequential>();
+  std::size_t width = spec.in;
+  for (std::size_t h : spec.hidden) {
+    auto layer = std::make_shared<xg::nn::Linear>(width, h);
+    init_linear(*layer, scheme, spec.activation, rng);
+    model->push_back(layer);
+    model->push_back(xg::nn::make_activation<float>(spec.activation, spec.act_params, h));
+    width = h;
+  }
+  auto head = std::make_shared<xg::nn::Linear>(width, spec.out);
+  init_linear(*head, scheme == "lecun" ? "lecun" : "xavier", "linear", rng);
+  model->push_back(head);
+  return model;
 }
 
 Optimizer make_optimizer(const OptimSpec& spec, Model& model) {
-  auto params = model.parameters();
-  const float lr = float(spec.lr);
-  return {[params]() mutable {
-            for (auto& p : params) p.zero_grad();
-          },
-          [params, lr]() mutable {
-            xg::NoGradGuard g;
-            for (auto& p : params)
-              if (p.grad().defined()) p.data() -= lr * p.grad().data();
-          }};
+  namespace optim = xg::optim;
+  const auto params = model.parameters();
+  std::shared_ptr<optim::Optimizer> opt;
+  if (spec.name == "sgd" || spec.name == "momentum") {
+    optim::SGDOptions o;
+    o.lr = spec.lr;
+    o.weight_decay = spec.weight_decay;
+    o.momentum = spec.name == "momentum" ? spec.momentum : 0.0;
+    opt = std::make_shared<optim::SGD>(params, o);
+  } else if (spec.name == "adam") {
+    optim::AdamOptions o;
+    o.lr = spec.lr;
+    o.weight_decay = spec.weight_decay;
+    opt = std::make_shared<optim::Adam>(params, o);
+  } else if (spec.name == "adamw") {
+    optim::AdamWOptions o;
+    o.lr = spec.lr;
+    o.weight_decay = spec.weight_decay;
+    opt = std::make_shared<optim::AdamW>(params, o);
+  } else if (spec.name == "rmsprop") {
+    optim::RMSpropOptions o;
+    o.lr = spec.lr;
+    o.weight_decay = spec.weight_decay;
+    opt = std::make_shared<optim::RMSprop>(params, o);
+  } else if (spec.name == "adagrad") {
+    optim::AdagradOptions o;
+    o.lr = spec.lr;
+    o.weight_decay = spec.weight_decay;
+    opt = std::make_shared<optim::Adagrad>(params, o);
+  } else {
+    throw UsageError(fmt::format("unknown optimizer '{}' (see `xgrad list`)", spec.name));
+  }
+  return {[opt] { opt->zero_grad(); }, [opt] { opt->step(); }};
 }
 
 const std::vector<std::pair<std::string, std::string>>& optimizer_table() {
-  static const std::vector<std::pair<std::string, std::string>> t{{"sgd", "plain SGD"}};
-  return t;
-}
-std::vector<std::pair<std::string, std::string>> activation_table() {
-  return {{"relu", "max(0,x)"}};
+  static const std::vector<std::pair<std::string, std::string>> table{
+      {"sgd", "plain stochastic gradient descent"},
+      {"momentum", "SGD with momentum (--momentum, default 0.9)"},
+      {"adam", "Adam (betas 0.9, 0.999; --weight-decay adds L2 to the gradient)"},
+      {"adamw", "Adam with decoupled weight decay (--weight-decay)"},
+      {"rmsprop", "RMSprop (alpha 0.99)"},
+      {"adagrad", "Adagrad"},
+  };
+  return table;
 }
 
-xg::Tensor loss(const xg::Tensor& out, const xg::Tensor& y, bool classification) {
-  if (!classification) {
-    const xg::Tensor d = out - y;
-    return (d * d).mean();
-  }
-  // log-softmax cross-entropy from core ops
-  const xg::Tensor m = out.max(1, true).detach();
-  const xg::Tensor z = out - m;
-  const xg::Tensor lse = xg::log(xg::exp(z).sum(1, true));
-  std::vector<std::int64_t> idx;
-  for (float v : y.to_vector()) idx.push_back(std::int64_t(v));
-  const xg::Tensor picked = xg::gather(z - lse, 1, idx, xg::Shape{idx.size(), 1});
-  return -picked.mean();
+std::vector<std::pair<std::string, std::string>> activation_table() {
+  std::vector<std::pair<std::string, std::string>> table;
+  for (const auto& info : xg::nn::activation_catalogue())
+    table.emplace_back(info.name, info.description);
+  return table;
+}
+
+xg::Tensor loss(const xg::Tensor& outputs, const xg::Tensor& targets, bool classification) {
+  return classification ? xg::nn::cross_entropy(outputs, targets)
+                        : xg::nn::mse_loss(outputs, targets);
 }
 
 }  // namespace xgcli

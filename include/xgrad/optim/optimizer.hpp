@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
@@ -32,6 +33,8 @@ class Optimizer {
 // A group as the user writes it: parameters and the options that differ from the defaults.
 template <class T>
 struct ParamGroupSpec {
+  ParamGroupSpec(std::vector<BasicTensor<T>> p, std::map<std::string, double> o = {})
+      : params(std::move(p)), options(std::move(o)) {}
   std::vector<BasicTensor<T>> params;
   std::map<std::string, double> options;
 };

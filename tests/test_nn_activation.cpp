@@ -1,0 +1,109 @@
+// Activation layers and the registry: layers equal their functions, trainable parameters are
+// registered and trained, RReLU obeys train/eval, the registry builds every name and rejects
+// bad ones, and a PReLU network learns its alpha.
+#include "test_helpers.hpp"
+#include <xgrad/nn/activation.hpp>
+#include <xgrad/nn/activation_registry.hpp>
+
+using namespace xgtest;
+namespace nn = xg::nn;
+
+TEST_CASE("parameter-free layers equal their functions", "[nn][activation]") {
+  const Tensor x = Tensor::randn({3, 4}, 1);
+  REQUIRE(nn::ReLU()(x).to_vector() == xg::relu(x).to_vector());
+  REQUIRE(nn::LeakyReLU(0.2f)(x).to_vector() == xg::leaky_relu(x, 0.2f).to_vector());
+  REQUIRE(nn::GELU(xg::Approximate::Tanh)(x).to_vector() == xg::gelu(x, xg::Approximate::Tanh).to_vector());
+  REQUIRE(nn::Softplus(2.f, 10.f)(x).to_vector() == xg::softplus(x, 2.f, 10.f).to_vector());
+  REQUIRE(nn::Softmax(0)(x).to_vector() == xg::softmax(x, 0).to_vector());
+  REQUIRE(nn::LeakyReLU(0.2f).describe() == "LeakyReLU(negative_slope=0.2)");
+  REQUIRE(nn::ReLU().num_parameters() == 0);
+  REQUIRE_THROWS_WITH(nn::ISRU(-1.f), Catch::Contains("a must be > 0"));
+}
+
+TEST_CASE("PReLU, SReLU, APL, Swish, SoftExponential hold trainable parameters", "[nn][activation]") {
+  nn::PReLUD prelu(3);
+  REQUIRE(prelu.named_parameters()[0].first == "weight");
+  REQUIRE(prelu.weight.to_vector() == std::vector<double>{0.25, 0.25, 0.25});
+  const TensorD x = TensorD::randn({4, 3}, 2);
+  REQUIRE(prelu(x).to_vector() == xg::prelu(x, prelu.weight).to_vector());
+  require_gradcheck([&] { return prelu(x); }, {prelu.weight});
+
+  nn::SReLUD srelu(3);
+  REQUIRE(srelu.parameters().size() == 4);
+  require_gradcheck([&] { return srelu(x * 2.0); }, srelu.parameters());
+  nn::APLD apl(3, 2, 5);
+  REQUIRE(apl.a.shape() == xg::Shape{2, 3});
+  apl.a.data() = xt::xarray<double>{{0.2, -0.1, 0.3}, {0.1, 0.4, -0.2}};
+  require_gradcheck([&] { return apl(x); }, apl.parameters());
+  nn::SwishD swish(1.0, true, 3);
+  require_gradcheck([&] { return swish(x); }, swish.parameters());
+  nn::SwishD fixed(1.0, false);
+  REQUIRE(fixed.parameters().empty());
+  REQUIRE(fixed.named_buffers()[0].first == "beta");
+  nn::SoftExponentialD se(0.2);
+  require_gradcheck([&] { return se(x); }, se.parameters());
+}
+
+TEST_CASE("RReLU obeys train and eval", "[nn][activation]") {
+  nn::RReLU a(0.1f, 0.3f, 4), b(0.1f, 0.3f, 4);
+  const Tensor x = Tensor::full({1000}, -1.f);
+  const auto first = a(x).to_vector();
+  REQUIRE(first == b(x).to_vector());      // same seed, same slopes
+  REQUIRE(first != a(x).to_vector());      // fresh slopes each forward
+  a.eval();
+  for (float v : a(x).to_vector()) REQUIRE(v == Approx(-0.2f));  // (l + u) / 2
+}
+
+TEST_CASE("Maxout layer: k linear pieces; pieces (x, 0) give ReLU", "[nn][activation]") {
+  nn::MaxoutD m(3, 3, 2, 6);
+  REQUIRE(m.weight.shape() == xg::Shape{6, 3});
+  // Piece 0 of group g is x_g, piece 1 is 0: weight rows 2g = e_g, 2g + 1 = 0, bias 0.
+  m.weight.data() = xt::zeros<double>({6, 3});
+  m.bias.data() = xt::zeros<double>({6});
+  for (std::size_t g = 0; g < 3; ++g) m.weight.data()(2 * g, g) = 1;
+  const TensorD x = TensorD::randn({5, 3}, 7);
+  REQUIRE(m(x).to_vector() == xg::relu(x).to_vector());
+  nn::MaxoutD r(3, 2, 3, 8);
+  require_gradcheck([&] { return r(x); }, r.parameters());
+  REQUIRE_THROWS_WITH(nn::Maxout(3, 2, 0), Catch::Contains("k must be >= 1"));
+}
+
+TEST_CASE("registry: every catalogue name builds; bad names and keys are explained", "[nn][activation]") {
+  const Tensor x = Tensor::randn({4, 8}, 9);
+  for (const auto& info : nn::activation_catalogue()) {
+    INFO(info.name);
+    auto layer = nn::make_activation<float>(info.name, {}, 8);
+    REQUIRE(layer->forward(x).shape() == x.shape());
+    REQUIRE(info.trainable == !layer->parameters().empty());
+    REQUIRE(!info.description.empty());
+  }
+  REQUIRE(nn::activation_catalogue().size() >= 35);
+  auto leaky = nn::make_activation<float>("leaky_relu", {{"negative_slope", 0.2}});
+  REQUIRE(leaky->forward(x).to_vector() == xg::leaky_relu(x, 0.2f).to_vector());
+  REQUIRE(nn::make_activation<float>("prelu", {}, 8)->parameters()[0].size() == 8);
+  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].size() == 1);
+  REQUIRE(nn::make_activation<float>("swish", {}, 8)->describe() == "SiLU()");
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("relux"), Catch::Contains("unknown activation 'relux'") &&
+                                                               Catch::Contains("leaky_relu"));
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("elu", {{"alpa", 1}}),
+                      "activation 'elu' has no parameter 'alpa' (accepted: alpha)");
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("rrelu", {{"lower", 0.5}, {"upper", 0.1}}),
+                      Catch::Contains("lower must be <= upper"));
+}
+
+TEST_CASE("a PReLU network learns alpha toward the known optimum", "[nn][activation][training]") {
+  // Data from y = prelu(x, 0.8): the loss of a PReLU layer is minimised at alpha = 0.8, far from
+  // the 0.25 init. Plain SGD on the mean squared error moves alpha there.
+  const Tensor x = Tensor::randn({256, 1}, 10);
+  const Tensor y = xg::prelu(x, Tensor::from({0.8f}));
+  nn::PReLU prelu(1);
+  const float lr = 0.5f;
+  for (int step = 0; step < 200; ++step) {
+    prelu.zero_grad();
+    const Tensor d = prelu(x) - y;
+    (d * d).mean().backward();
+    xg::NoGradGuard no_grad;
+    prelu.weight.data() -= lr * prelu.weight.grad().data();
+  }
+  REQUIRE(prelu.weight.item() == Approx(0.8f).margin(1e-3));
+}
