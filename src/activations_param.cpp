@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels_activation.hpp"
 #include "xgrad/activations.hpp"
 
 namespace xg {
@@ -92,11 +93,24 @@ BasicTensor<T> channel_param_op(const BasicTensor<T>& x, const BasicTensor<T>& p
   return record<ChannelParamNode<T, Op>>(std::move(y), {x, p}, op, l, node_name);
 }
 
+// PReLU: x > 0: x, else w x; at 0 the left piece: d/dx = w, d/dw = x = 0. Vectorised kernels.
 template <class T>
-struct PreluOp {  // x > 0: x, else w x; at 0 the left piece: d/dx = w, d/dw = x = 0
-  T value(T x, T w) const { return x > 0 ? x : w * x; }
-  T dx(T x, T w) const { return x > 0 ? T(1) : w; }
-  T dp(T x, T) const { return x > 0 ? T(0) : x; }
+struct PreluNode final : Node<T> {  // inputs: x, weight
+  explicit PreluNode(ChannelLayout l) : layout(l) {}
+  const char* name() const override { return "PreluBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    bool fresh_x = false, fresh_w = false;
+    T* dx = this->needs_grad(0) ? this->grad_buffer(0, fresh_x).data() : nullptr;
+    std::vector<T> dw(this->needs_grad(1) ? layout.channels : 0, T(0));
+    kernels::prelu_backward(this->input(0).data(), this->input(1).data(), g.data(), dx,
+                            dw.empty() ? nullptr : dw.data(), layout.outer, layout.channels,
+                            layout.inner, !fresh_x);
+    if (!dw.empty()) {
+      T* d = this->grad_buffer(1, fresh_w).data();
+      for (std::size_t c = 0; c < dw.size(); ++c) d[c] = fresh_w ? dw[c] : d[c] + dw[c];
+    }
+  }
+  ChannelLayout layout;
 };
 
 template <class T>
@@ -270,7 +284,11 @@ void check_same_size(const BasicTensor<T>& p, const BasicTensor<T>& ref, const c
 
 template <class T>
 BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight) {
-  return channel_param_op(x, weight, PreluOp<T>{}, "prelu", "weight", "PreluBackward");
+  const ChannelLayout l = channel_layout(x.shape(), weight.size(), "prelu", "weight");
+  Array<T> y = Array<T>::from_shape(x.shape());
+  kernels::prelu_forward(x.data().data(), weight.data().data(), y.data(), l.outer, l.channels,
+                         l.inner);
+  return record<PreluNode<T>>(std::move(y), {x, weight}, l);
 }
 
 template <class T>

@@ -341,6 +341,91 @@ void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* 
                      [&](const auto& op) { backward_loop(op, x, y, g, dx, n, accumulate); });
 }
 
+// ---- PReLU ----
+namespace {
+
+// Calls fn(offset, count, w_batch, channel_of_lane0, contiguous_channels) over x's elements in
+// runs of at most one batch. With inner == 1 the channel varies along the run (w is loaded as a
+// vector); otherwise it is constant along the run (w is broadcast).
+template <class T, class Fn>
+void prelu_runs(const T* w, std::size_t outer, std::size_t channels, std::size_t inner, Fn&& fn) {
+  constexpr std::size_t L = B<T>::size;
+  if (inner == 1) {
+    for (std::size_t o = 0; o < outer; ++o)
+      for (std::size_t c = 0; c < channels; c += L) {
+        const std::size_t count = std::min(L, channels - c);
+        alignas(64) T wt[L] = {};
+        std::copy(w + c, w + c + count, wt);
+        fn(o * channels + c, count, B<T>::load_aligned(wt), c, true);
+      }
+    return;
+  }
+  for (std::size_t o = 0; o < outer; ++o)
+    for (std::size_t c = 0; c < channels; ++c)
+      for (std::size_t i = 0; i < inner; i += L)
+        fn((o * channels + c) * inner + i, std::min(L, inner - i), B<T>(w[c]), c, false);
+}
+
+template <class T>
+B<T> load_partial(const T* p, std::size_t count) {
+  if (count == B<T>::size) return B<T>::load_unaligned(p);
+  alignas(64) T t[B<T>::size] = {};
+  std::copy(p, p + count, t);
+  return B<T>::load_aligned(t);
+}
+
+template <class T>
+void store_partial(B<T> v, T* p, std::size_t count) {
+  if (count == B<T>::size) return v.store_unaligned(p);
+  alignas(64) T t[B<T>::size];
+  v.store_aligned(t);
+  std::copy(t, t + count, p);
+}
+
+}  // namespace
+
+template <class T>
+void prelu_forward(const T* x, const T* w, T* y, std::size_t outer, std::size_t channels,
+                   std::size_t inner) {
+  prelu_runs<T>(w, outer, channels, inner, [&](std::size_t off, std::size_t n, B<T> wv, std::size_t, bool) {
+    const B<T> xv = load_partial(x + off, n);
+    store_partial(xsimd::select(xv > k<T>(0), xv, wv * xv), y + off, n);
+  });
+}
+
+template <class T>
+void prelu_backward(const T* x, const T* w, const T* g, T* dx, T* dw, std::size_t outer,
+                    std::size_t channels, std::size_t inner, bool accumulate) {
+  constexpr std::size_t L = B<T>::size;
+  // Per-channel sums: vector lanes for inner == 1 (channels contiguous), one sum otherwise.
+  alignas(64) T lanes[L];
+  prelu_runs<T>(w, outer, channels, inner, [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
+    const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
+    const auto positive = xv > k<T>(0);
+    if (dx) {
+      B<T> d = gv * xsimd::select(positive, k<T>(1), wv);
+      if (accumulate) d += load_partial(dx + off, n);
+      store_partial(d, dx + off, n);
+    }
+    if (dw) {
+      const B<T> contrib = xsimd::select(positive, k<T>(0), gv * xv);  // padded lanes are 0
+      if (contiguous) {
+        contrib.store_aligned(lanes);
+        for (std::size_t j = 0; j < n; ++j) dw[c + j] += lanes[j];
+      } else {
+        dw[c] += xsimd::hadd(contrib);
+      }
+    }
+  });
+}
+
+template void prelu_forward(const float*, const float*, float*, std::size_t, std::size_t, std::size_t);
+template void prelu_forward(const double*, const double*, double*, std::size_t, std::size_t, std::size_t);
+template void prelu_backward(const float*, const float*, const float*, float*, float*, std::size_t,
+                             std::size_t, std::size_t, bool);
+template void prelu_backward(const double*, const double*, const double*, double*, double*,
+                             std::size_t, std::size_t, std::size_t, bool);
+
 template void activation_forward(Act, ActParams, const float*, float*, std::size_t);
 template void activation_forward(Act, ActParams, const double*, double*, std::size_t);
 template void activation_backward(Act, ActParams, const float*, const float*, const float*,
