@@ -26,6 +26,12 @@ struct ActivationNode final : Node<T> {
     kernels::activation_backward(act, params, this->input(0).data(), y.data(), g.data(),
                                  dx.data(), dx.size(), !fresh);
   }
+  void backward_uniform(T g, const Array<T>& y) override {
+    bool fresh = false;
+    Array<T>& dx = this->grad_buffer(0, fresh);
+    kernels::activation_backward_uniform(act, params, this->input(0).data(), y.data(), g,
+                                         dx.data(), dx.size(), !fresh);
+  }
   Act act;
   ActParams params;
   const char* label;

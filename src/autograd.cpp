@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -48,9 +49,41 @@ TensorImpl<T>::~TensorImpl() {
 
 // ---- node helpers --------------------------------------------------------------------------
 
+namespace {
+// Writes out a uniform pending gradient so it can be added to element by element.
+template <class T>
+void materialize_pending(TensorImpl<T>& t) {
+  if (!t.pending_uniform) return;
+  if (t.pending.shape() != t.value.shape()) t.pending.resize(t.value.shape());
+  std::fill(t.pending.begin(), t.pending.end(), t.pending_value);
+  t.pending_uniform = false;
+}
+}  // namespace
+
+template <class T>
+void Node<T>::backward_uniform(T value, const Array<T>& output) {
+  Array<T> g = Array<T>::from_shape(output.shape());
+  std::fill(g.begin(), g.end(), value);
+  backward(g, output);
+}
+
+template <class T>
+void Node<T>::add_uniform_grad(std::size_t i, T value) {
+  TensorImpl<T>& in = *inputs[i];
+  if (!in.has_pending) {
+    in.has_pending = in.pending_uniform = true;
+    in.pending_value = value;
+  } else if (in.pending_uniform) {
+    in.pending_value += value;
+  } else {
+    for (T& v : in.pending) v += value;
+  }
+}
+
 template <class T>
 Array<T>& Node<T>::grad_buffer(std::size_t i, bool& fresh) {
   TensorImpl<T>& in = *inputs[i];
+  materialize_pending(in);
   fresh = !in.has_pending;
   if (fresh) {
     if (in.pending.shape() != in.value.shape()) in.pending.resize(in.value.shape());
@@ -62,6 +95,7 @@ Array<T>& Node<T>::grad_buffer(std::size_t i, bool& fresh) {
 template <class T>
 void Node<T>::add_grad(std::size_t i, Array<T>&& g) {
   TensorImpl<T>& in = *inputs[i];
+  materialize_pending(in);
   if (!in.has_pending) {
     in.pending = std::move(g);
     in.has_pending = true;
@@ -148,6 +182,12 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     TensorImpl<T>& t = **it;
     if (!t.has_pending) continue;  // no path from root carried a gradient here
+    if (t.pending_uniform && t.grad_fn && !t.retains_grad) {
+      t.has_pending = t.pending_uniform = false;
+      t.grad_fn->backward_uniform(t.pending_value, t.value);
+      continue;
+    }
+    materialize_pending(t);
     Array<T> g = std::move(t.pending);
     t.pending = Array<T>();
     t.has_pending = false;

@@ -263,30 +263,47 @@ void forward_loop(const F& op, const T* x, T* y, std::size_t n) {
   }
 }
 
-template <class T, class F>
-B<T> grad_batch(const F& op, const T* x, const T* y, const T* g) {
-  const B<T> xv = F::uses_x ? B<T>::load_unaligned(x) : k<T>(0);
-  const B<T> yv = F::uses_y ? B<T>::load_unaligned(y) : k<T>(0);
-  return B<T>::load_unaligned(g) * op.df(xv, yv);
-}
+// The incoming gradient: an array, or one value everywhere.
+template <class T>
+struct ArrayGrad {
+  const T* g;
+  B<T> load(std::size_t i) const { return B<T>::load_unaligned(g + i); }
+  B<T> load_tail(std::size_t i, std::size_t n) const {
+    alignas(64) T t[B<T>::size] = {};
+    std::copy(g + i, g + n, t);
+    return B<T>::load_aligned(t);
+  }
+};
+template <class T>
+struct UniformGrad {
+  B<T> value;
+  B<T> load(std::size_t) const { return value; }
+  B<T> load_tail(std::size_t, std::size_t) const { return value; }
+};
 
 template <class T, class F>
-void backward_loop(const F& op, const T* x, const T* y, const T* g, T* dx, std::size_t n,
+B<T> derivative(const F& op, const T* x, const T* y) {
+  const B<T> xv = F::uses_x ? B<T>::load_unaligned(x) : k<T>(0);
+  const B<T> yv = F::uses_y ? B<T>::load_unaligned(y) : k<T>(0);
+  return op.df(xv, yv);
+}
+
+template <class T, class F, class G>
+void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx, std::size_t n,
                    bool accumulate) {
   constexpr std::size_t L = B<T>::size;
   std::size_t i = 0;
   if (accumulate) {
     for (; i + L <= n; i += L)
-      (B<T>::load_unaligned(dx + i) + grad_batch(op, x + i, y + i, g + i)).store_unaligned(dx + i);
+      (B<T>::load_unaligned(dx + i) + g.load(i) * derivative(op, x + i, y + i)).store_unaligned(dx + i);
   } else {
-    for (; i + L <= n; i += L) grad_batch(op, x + i, y + i, g + i).store_unaligned(dx + i);
+    for (; i + L <= n; i += L) (g.load(i) * derivative(op, x + i, y + i)).store_unaligned(dx + i);
   }
   if (i < n) {
-    alignas(64) T xt[L] = {}, yt[L] = {}, gt[L] = {}, dt[L];
+    alignas(64) T xt[L] = {}, yt[L] = {}, dt[L];
     std::copy(x + i, x + n, xt);
     std::copy(y + i, y + n, yt);
-    std::copy(g + i, g + n, gt);
-    grad_batch(op, xt, yt, gt).store_aligned(dt);
+    (g.load_tail(i, n) * derivative(op, xt, yt)).store_aligned(dt);
     for (std::size_t j = i; j < n; ++j) dx[j] = accumulate ? dx[j] + dt[j - i] : dt[j - i];
   }
 }
@@ -337,8 +354,17 @@ void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n) {
 template <class T>
 void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
                          std::size_t n, bool accumulate) {
-  with_activation<T>(act, p,
-                     [&](const auto& op) { backward_loop(op, x, y, g, dx, n, accumulate); });
+  with_activation<T>(act, p, [&](const auto& op) {
+    backward_loop(op, x, y, ArrayGrad<T>{g}, dx, n, accumulate);
+  });
+}
+
+template <class T>
+void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
+                                 std::size_t n, bool accumulate) {
+  with_activation<T>(act, p, [&](const auto& op) {
+    backward_loop(op, x, y, UniformGrad<T>{B<T>(g)}, dx, n, accumulate);
+  });
 }
 
 // ---- PReLU ----
@@ -432,5 +458,9 @@ template void activation_backward(Act, ActParams, const float*, const float*, co
                                   float*, std::size_t, bool);
 template void activation_backward(Act, ActParams, const double*, const double*, const double*,
                                   double*, std::size_t, bool);
+template void activation_backward_uniform(Act, ActParams, const float*, const float*, float,
+                                          float*, std::size_t, bool);
+template void activation_backward_uniform(Act, ActParams, const double*, const double*, double,
+                                          double*, std::size_t, bool);
 
 }  // namespace xg::kernels

@@ -30,6 +30,11 @@ template <class T>
 void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
                          std::size_t n, bool accumulate);
 
+// The same with the incoming gradient equal to g everywhere (the gradient of a sum).
+template <class T>
+void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
+                                 std::size_t n, bool accumulate);
+
 // PReLU over x seen as [outer, channels, inner], one weight per channel (a shared weight is
 // channels = 1, inner = everything). Backward: dx = g * (x > 0 ? 1 : w) (written, or added when
 // accumulate; skipped when dx is null) and dw[c] += sum of g * (x > 0 ? 0 : x) (when dw is not

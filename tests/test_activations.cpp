@@ -153,10 +153,15 @@ TEST_CASE("every activation: values and derivatives match the formulas, kinks in
     // Using the output twice also exercises the accumulating backward kernel.
     TensorD y = r.op(x);
     (y + r.op(x)).sum().backward();
+    // A sum straight after the activation hands it a uniform gradient (never written out):
+    // the kernels' second path, fresh and accumulating.
+    TensorD x2 = TensorD::from(std::vector<double>(p), {p.size()}).requires_grad_();
+    (r.op(x2).sum() + r.op(x2).sum()).backward();
     for (std::size_t i = 0; i < p.size(); ++i) {
       INFO("x = " << p[i]);
       require_close(y.data()[i], r.f(p[i]), 1e-12, 1e-15);
       require_close(x.grad().data()[i] / 2, r.df(p[i]), 1e-10, 1e-14);
+      require_close(x2.grad().data()[i] / 2, r.df(p[i]), 1e-10, 1e-14);
     }
   }
 }

@@ -134,3 +134,17 @@ TEST_CASE("user-defined ops plug into the graph") {
   require_values(x.grad(), {6, -2});
   require_gradcheck([](const std::vector<TensorD>& in) { return square(in[0]); }, {randd({3}, 5)});
 }
+
+TEST_CASE("a sum's uniform gradient mixes correctly with ordinary gradients", "[autograd]") {
+  // y feeds a sum (uniform gradient 1, kept as one number) and a product (a full gradient 2y);
+  // x feeds the sum of squares too. d/dx [sum(y) + sum(y*y)] with y = 3x: 3 + 18x.
+  TensorD x = TensorD::from({1., -2.}).requires_grad_();
+  TensorD y = x * 3.0;
+  (y.sum() + (y * y).sum() + x.mean()).backward();
+  require_values(x.grad(), {3 + 18 * 1 + 0.5, 3 + 18 * -2 + 0.5}, 1e-12);
+  // retain_grad on a tensor whose gradient arrives uniform: it is written out for the user.
+  TensorD z = x * 2.0;
+  z.retain_grad();
+  z.sum().backward();
+  require_values(z.grad(), {1, 1}, 0);
+}

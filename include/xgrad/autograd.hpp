@@ -54,6 +54,9 @@ class Node {
   // Adds this op's vector-Jacobian products for `grad_out` (dL/d output, the output's shape)
   // into the pending gradients of the inputs that require grad.
   virtual void backward(const Array<T>& grad_out, const Array<T>& output) = 0;
+  // The same when grad_out is `value` everywhere (the gradient of a sum or mean), so the value
+  // never has to be written out. The default materialises it and calls backward().
+  virtual void backward_uniform(T value, const Array<T>& output);
   // Frees what forward saved; called after a backward pass without retain_graph.
   virtual void release_saved() {}
 
@@ -68,6 +71,9 @@ class Node {
   Array<T>& grad_buffer(std::size_t i, bool& fresh);
   // Adds `g` (input i's shape) to input i's gradient; moves it in when it is the first.
   void add_grad(std::size_t i, Array<T>&& g);
+  // Adds `value` to every element of input i's gradient, lazily: stored as one number until
+  // something needs the array.
+  void add_uniform_grad(std::size_t i, T value);
   // dst[j] = f(j) (first contribution) or dst[j] += f(j), over input i's elements.
   template <class F>
   void accumulate(std::size_t i, F&& f) {

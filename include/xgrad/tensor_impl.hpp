@@ -25,8 +25,10 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> grad;  // .grad() of a leaf (or of a non-leaf that retains it)
   std::unique_ptr<Node<T>> grad_fn;  // the op that produced this value; null for a leaf
   Array<T> pending;                  // gradient being accumulated during one backward pass
+  T pending_value = 0;               // the pending gradient when it is one value everywhere
   bool requires_grad = false;
   bool has_pending = false;
+  bool pending_uniform = false;  // pending is pending_value everywhere, not materialised (sum's)
   bool retains_grad = false;
   std::uint64_t visit_mark = 0;  // the backward pass that last visited this tensor
 
