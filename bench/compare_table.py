@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Markdown tables from bench/compare.sh results (JSON lines): xgrad vs libtorch, per workload
+and thread count. Each side's figure is the median over its processes; at more than one thread
+libtorch's figure is its best configuration (as is, OMP_WAIT_POLICY=passive, 1 ATen thread +
+N OpenBLAS threads)."""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+ORDER = ["tiny", "spiral", "deep", "mnist", "wide"]
+
+
+def main(path):
+    meta, engine = {}, []
+    runs = defaultdict(list)  # (workload, threads, impl, config) -> records
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if r["impl"] == "meta":
+                meta = r
+            elif r.get("bench") == "engine":
+                engine.append(r)
+            else:
+                threads = max(r["threads"], r["blas_threads"])
+                config = (r["threads"], r["blas_threads"], r.get("omp_wait_policy", "default"))
+                runs[(r["workload"], threads, r["impl"], config)].append(r)
+
+    def side(workload, threads, impl):
+        """Best configuration's median-of-medians record summary, or None."""
+        best = None
+        for (w, t, i, config), recs in runs.items():
+            if (w, t, i) != (workload, threads, impl):
+                continue
+            med = statistics.median(x["median_step_us"] for x in recs)
+            if best is None or med < best["us"]:
+                best = {"us": med, "rss": max(x["peak_rss_mb"] for x in recs), "config": config,
+                        "gflops": recs[0].get("gflops") and recs[0]["flops_per_step"] / med / 1e3,
+                        "loss_first": recs[0].get("loss_first"), "blas": recs[0].get("blas")}
+        return best
+
+    workloads = sorted({k[0] for k in runs},
+                       key=lambda w: (ORDER.index(w) if w in ORDER else len(ORDER), w))
+    threads_list = sorted({k[1] for k in runs})
+    blas = sorted({r.get("blas") for recs in runs.values() for r in recs if r.get("blas")})
+    print(f"{meta.get('date', '?')} · {meta.get('cpu', '?')} · {meta.get('nproc', '?')} cores · "
+          f"OpenBLAS kernel {', '.join(blas) or '?'} (OPENBLAS_CORETYPE="
+          f"{meta.get('openblas_coretype_env') or 'unset'}) · median µs/step\n")
+    print("| workload | threads | xgrad µs | libtorch µs | libtorch/xgrad | xgrad GFLOP/s "
+          "| libtorch GFLOP/s | xgrad RSS MB | libtorch RSS MB | RSS ratio | loss_first x / lt |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for t in threads_list:
+        for w in workloads:
+            x, lt = side(w, t, "xgrad"), side(w, t, "libtorch")
+            if not x or not lt:
+                continue
+            gf = lambda s: f"{s['gflops']:.2f}" if s["gflops"] else "–"
+            lf = lambda s: f"{s['loss_first']:.7g}" if s["loss_first"] is not None else "–"
+            cfg = "" if t == 1 else f" ({lt['config'][0]}+{lt['config'][1]} {lt['config'][2]})"
+            print(f"| {w} | {t} | {x['us']:.1f} | {lt['us']:.1f}{cfg} | **{lt['us'] / x['us']:.2f}×** "
+                  f"| {gf(x)} | {gf(lt)} | {x['rss']:.1f} | {lt['rss']:.1f} "
+                  f"| {lt['rss'] / x['rss']:.1f}× smaller | {lf(x)} / {lf(lt)} |")
+    if engine:
+        print("\nEngine overhead (xgrad_bench_engine, 1 thread):\n")
+        for r in engine:
+            extra = {k: v for k, v in r.items() if k not in ("impl", "bench", "measure", "ns")}
+            print(f"- {r['measure']}: {r['ns']:.0f} ns" + (f" {extra}" if extra else ""))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/xgrad-compare.jsonl")
