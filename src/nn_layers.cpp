@@ -38,11 +38,12 @@ struct DropoutNode final : Node<T> {
 // ---- Linear ----
 
 template <class T>
-LinearT<T>::LinearT(std::size_t in, std::size_t out, bool with_bias, std::optional<std::uint64_t> seed)
+LinearT<T>::LinearT(std::size_t in, std::size_t out, bool with_bias,
+                    std::optional<std::uint64_t> seed)
     : in_features(in), out_features(out) {
   if (in == 0 || out == 0)
-    throw std::invalid_argument(fmt::format(
-        "Linear: in_features and out_features must be >= 1, got {} and {}", in, out));
+    throw std::invalid_argument(
+        fmt::format("Linear: in_features and out_features must be >= 1, got {} and {}", in, out));
   Generator local(seed.value_or(0));
   Generator& rng = seed ? local : default_generator();
   const double bound = 1 / std::sqrt(double(in));
@@ -52,13 +53,18 @@ LinearT<T>::LinearT(std::size_t in, std::size_t out, bool with_bias, std::option
 
 template <class T>
 BasicTensor<T> LinearT<T>::forward(const BasicTensor<T>& x) {
+  if (x.dim() == 0 || x.shape().back() != in_features)
+    throw std::invalid_argument(fmt::format(
+        "Linear: input shape {} does not match weight shape {} (the input's last dimension must be "
+        "in_features = {})",
+        shape_str(x.shape()), shape_str(weight.shape()), in_features));
   return xg::linear(x, weight, bias);
 }
 
 template <class T>
 std::string LinearT<T>::describe() const {
-  return fmt::format("Linear(in_features={}, out_features={}, bias={})", in_features,
-                     out_features, bias.defined());
+  return fmt::format("Linear(in_features={}, out_features={}, bias={})", in_features, out_features,
+                     bias.defined());
 }
 
 // ---- Sequential ----
@@ -130,9 +136,9 @@ template <class T>
 BasicTensor<T> ResidualT<T>::forward(const BasicTensor<T>& x) {
   BasicTensor<T> y = block_->forward(x);
   if (y.shape() != x.shape())
-    throw std::invalid_argument(fmt::format(
-        "Residual: the block maps shape {} to {}; a residual block must keep the shape",
-        shape_str(x.shape()), shape_str(y.shape())));
+    throw std::invalid_argument(
+        fmt::format("Residual: the block maps shape {} to {}; a residual block must keep the shape",
+                    shape_str(x.shape()), shape_str(y.shape())));
   return x + y;
 }
 

@@ -14,12 +14,16 @@ namespace {
 
 // ---- BatchNorm: x as [N, C, L]; statistics per channel over N and L ----
 
+// Visits the elements in memory order (i, channel, k), so [N, C] inputs are read row by row
+// instead of with a stride of C per channel.
 struct ChannelsView {
   std::size_t n, c, l;
-  template <class Fn>  // fn(flat index) over channel ch
-  void each(std::size_t ch, Fn&& fn) const {
+  template <class Fn>  // fn(flat index, channel)
+  void each(Fn&& fn) const {
+    std::size_t j = 0;
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t k = 0, base = (i * c + ch) * l; k < l; ++k) fn(base + k);
+      for (std::size_t ch = 0; ch < c; ++ch)
+        for (std::size_t k = 0; k < l; ++k, ++j) fn(j, ch);
   }
 };
 
@@ -33,25 +37,34 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
     const T* w = affine ? this->input(1).data() : nullptr;
     const T *gd = g.data(), *xh = xhat.data();
     const std::size_t C = view.c;
-    std::vector<T> sum_g(C, 0), sum_gx(C, 0);
-    for (std::size_t ch = 0; ch < C; ++ch)
-      view.each(ch, [&](std::size_t j) {
-        sum_g[ch] += gd[j];
-        sum_gx[ch] += gd[j] * xh[j];
-      });
+    std::vector<T> sum_g(C, 0), sum_gx(C, 0);  // dbias and dweight
+    view.each([&](std::size_t j, std::size_t ch) {
+      sum_g[ch] += gd[j];
+      sum_gx[ch] += gd[j] * xh[j];
+    });
     if (this->needs_grad(0)) {
-      std::vector<T> dx(xhat.size());
+      // dx = w inv_std (g - mean(g) - xhat mean(g xhat)) with batch statistics; in eval mode the
+      // statistics are constants and dx = w inv_std g.
       const T m = T(view.n * view.l);
+      std::vector<T> k(C), mg(C), mgx(C);
       for (std::size_t ch = 0; ch < C; ++ch) {
-        const T wc = affine ? w[ch] : T(1), k = wc * inv_std[ch];
-        if (batch_stats)
-          view.each(ch, [&](std::size_t j) { dx[j] = k * (gd[j] - sum_g[ch] / m - xh[j] * sum_gx[ch] / m); });
-        else
-          view.each(ch, [&](std::size_t j) { dx[j] = k * gd[j]; });
+        k[ch] = (affine ? w[ch] : T(1)) * inv_std[ch];
+        mg[ch] = batch_stats ? sum_g[ch] / m : T(0);
+        mgx[ch] = batch_stats ? sum_gx[ch] / m : T(0);
       }
-      this->accumulate(0, [&](std::size_t j) { return dx[j]; });
+      bool fresh = false;
+      T* dx = this->grad_buffer(0, fresh).data();
+      if (fresh)
+        view.each([&](std::size_t j, std::size_t ch) {
+          dx[j] = k[ch] * (gd[j] - mg[ch] - xh[j] * mgx[ch]);
+        });
+      else
+        view.each([&](std::size_t j, std::size_t ch) {
+          dx[j] += k[ch] * (gd[j] - mg[ch] - xh[j] * mgx[ch]);
+        });
     }
-    if (affine && this->needs_grad(1)) this->accumulate(1, [&](std::size_t c) { return sum_gx[c]; });
+    if (affine && this->needs_grad(1))
+      this->accumulate(1, [&](std::size_t c) { return sum_gx[c]; });
     if (affine && this->needs_grad(2)) this->accumulate(2, [&](std::size_t c) { return sum_g[c]; });
   }
   void release_saved() override { xhat = Array<T>(); }
@@ -73,27 +86,37 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
     const T* w = affine ? this->input(1).data() : nullptr;
     const T *gd = g.data(), *xh = xhat.data();
     const std::size_t rows = inv_std.size();
-    std::vector<T> dx(this->needs_grad(0) ? xhat.size() : 0), dw(dim, 0), db(dim, 0);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t base = r * dim;
-      T sum_d = 0, sum_dx = 0;  // sums of dxhat and dxhat * xhat over the row
-      for (std::size_t j = 0; j < dim; ++j) {
-        const T d = gd[base + j] * (affine ? w[j] : T(1));
-        sum_d += d;
-        sum_dx += d * xh[base + j];
-        dw[j] += gd[base + j] * xh[base + j];
-        db[j] += gd[base + j];
-      }
-      if (dx.empty()) continue;
+    if (this->needs_grad(0)) {
+      // Per row, with d = g w (the gradient reaching xhat):
+      // dx = inv_std (d - mean(d) - xhat mean(d xhat)).
+      bool fresh = false;
+      T* dx = this->grad_buffer(0, fresh).data();
       const T m = T(dim);
-      for (std::size_t j = 0; j < dim; ++j) {
-        const T d = gd[base + j] * (affine ? w[j] : T(1));
-        dx[base + j] = inv_std[r] * (d - sum_d / m - xh[base + j] * sum_dx / m);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const T *gr = gd + r * dim, *xr = xh + r * dim;
+        T* out = dx + r * dim;
+        T sum_d = 0, sum_dx = 0;
+        for (std::size_t j = 0; j < dim; ++j) {
+          const T d = affine ? gr[j] * w[j] : gr[j];
+          sum_d += d;
+          sum_dx += d * xr[j];
+        }
+        const T md = sum_d / m, mdx = sum_dx / m, is = inv_std[r];
+        for (std::size_t j = 0; j < dim; ++j) {
+          const T v = is * ((affine ? gr[j] * w[j] : gr[j]) - md - xr[j] * mdx);
+          out[j] = fresh ? v : out[j] + v;
+        }
       }
     }
-    if (!dx.empty()) this->accumulate(0, [&](std::size_t j) { return dx[j]; });
-    if (affine && this->needs_grad(1)) this->accumulate(1, [&](std::size_t j) { return dw[j]; });
-    if (affine && this->needs_grad(2)) this->accumulate(2, [&](std::size_t j) { return db[j]; });
+    if (!affine) return;
+    for (std::size_t k = 1; k < 3; ++k) {  // dweight = sum over rows of g xhat, dbias of g
+      if (!this->needs_grad(k)) continue;
+      std::vector<T> acc(dim, 0);
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < dim; ++j)
+          acc[j] += k == 1 ? gd[r * dim + j] * xh[r * dim + j] : gd[r * dim + j];
+      this->accumulate(k, [&](std::size_t j) { return acc[j]; });
+    }
   }
   void release_saved() override { xhat = Array<T>(); }
   std::size_t dim;
@@ -116,9 +139,11 @@ template <class T>
 BatchNorm1dT<T>::BatchNorm1dT(std::size_t features, BatchNormOptions o)
     : num_features(features), options(o) {
   if (features == 0) throw std::invalid_argument("BatchNorm1d: num_features must be >= 1, got 0");
-  if (!(o.eps > 0)) throw std::invalid_argument(fmt::format("BatchNorm1d: eps must be > 0, got {}", o.eps));
-  if (!(o.momentum >= 0 && o.momentum <= 1))
-    throw std::invalid_argument(fmt::format("BatchNorm1d: momentum must be in [0, 1], got {}", o.momentum));
+  if (!(o.eps > 0))
+    throw std::invalid_argument(fmt::format("BatchNorm1d: eps must be > 0, got {}", o.eps));
+  if (o.momentum && !(*o.momentum >= 0 && *o.momentum <= 1))
+    throw std::invalid_argument(
+        fmt::format("BatchNorm1d: momentum must be in [0, 1], got {}", *o.momentum));
   if (o.affine) {
     weight = this->register_parameter("weight", BasicTensor<T>::ones({features}));
     bias = this->register_parameter("bias", BasicTensor<T>::zeros({features}));
@@ -133,45 +158,60 @@ BatchNorm1dT<T>::BatchNorm1dT(std::size_t features, BatchNormOptions o)
 template <class T>
 BasicTensor<T> BatchNorm1dT<T>::forward(const BasicTensor<T>& x) {
   if ((x.dim() != 2 && x.dim() != 3) || x.size(1) != num_features)
-    throw std::invalid_argument(fmt::format(
-        "BatchNorm1d: expected input [N, {0}] or [N, {0}, L], got {1}", num_features, shape_str(x.shape())));
-  const ChannelsView v{x.size(0), num_features, x.dim() == 3 ? x.size(2) : 1};
+    throw std::invalid_argument(
+        fmt::format("BatchNorm1d: expected input [N, {0}] or [N, {0}, L], got {1}", num_features,
+                    shape_str(x.shape())));
+  const std::size_t C = num_features;
+  const ChannelsView v{x.size(0), C, x.dim() == 3 ? x.size(2) : 1};
   const bool batch_stats = this->is_training() || !options.track_running_stats;
   const std::size_t m = v.n * v.l;
-  if (batch_stats && m <= 1)
+  if (batch_stats && m <= 1)  // PyTorch's check and wording
     throw std::invalid_argument(fmt::format(
         "BatchNorm1d: expected more than 1 value per channel when training, got input {}",
         shape_str(x.shape())));
   const T* xd = x.data().data();
-  Array<T> xhat = Array<T>::from_shape(x.shape()), y = Array<T>::from_shape(x.shape());
-  std::vector<T> inv_std(num_features);
-  for (std::size_t c = 0; c < num_features; ++c) {
-    double mean, var;
-    if (batch_stats) {
-      double s = 0, ss = 0;
-      v.each(c, [&](std::size_t j) { s += xd[j]; });
-      mean = s / double(m);
-      v.each(c, [&](std::size_t j) { ss += (xd[j] - mean) * (xd[j] - mean); });
-      var = ss / double(m);
-      if (this->is_training() && options.track_running_stats) {  // PyTorch: unbiased here
-        NoGradGuard no_grad;
-        T& rm = running_mean.data()(c);
-        T& rv = running_var.data()(c);
-        rm = T((1 - options.momentum) * rm + options.momentum * mean);
-        rv = T((1 - options.momentum) * rv + options.momentum * ss / double(m - 1));
-      }
-    } else {
-      mean = running_mean.data()(c);
-      var = running_var.data()(c);
-    }
-    inv_std[c] = T(1 / std::sqrt(var + options.eps));
-    const T wc = options.affine ? weight.data()(c) : T(1), bc = options.affine ? bias.data()(c) : T(0);
-    v.each(c, [&](std::size_t j) {
-      xhat.data()[j] = T((xd[j] - mean)) * inv_std[c];
-      y.data()[j] = wc * xhat.data()[j] + bc;
+  std::vector<double> mean(C, 0), var(C, 0);  // double sums: a long batch keeps its digits
+  if (batch_stats) {
+    v.each([&](std::size_t j, std::size_t ch) { mean[ch] += xd[j]; });
+    for (auto& s : mean) s /= double(m);
+    v.each([&](std::size_t j, std::size_t ch) {  // two passes: no cancellation in E[x^2] - E[x]^2
+      const double d = xd[j] - mean[ch];
+      var[ch] += d * d;
     });
+    for (auto& s : var) s /= double(m);  // biased: what normalises the batch
+    if (this->is_training() && options.track_running_stats) {
+      num_batches_tracked.data()() += 1;
+      // PyTorch: the running variance takes the UNBIASED batch variance.
+      const double f =
+          options.momentum ? *options.momentum : 1 / double(num_batches_tracked.data()());
+      const double unbias = double(m) / double(m - 1);
+      T *rm = running_mean.data().data(), *rv = running_var.data().data();
+      for (std::size_t ch = 0; ch < C; ++ch) {
+        rm[ch] = T((1 - f) * rm[ch] + f * mean[ch]);
+        rv[ch] = T((1 - f) * rv[ch] + f * var[ch] * unbias);
+      }
+    }
+  } else {
+    for (std::size_t ch = 0; ch < C; ++ch) {
+      mean[ch] = running_mean.data()(ch);
+      var[ch] = running_var.data()(ch);
+    }
   }
-  if (this->is_training() && options.track_running_stats) num_batches_tracked.data()() += 1;
+  std::vector<T> inv_std(C), mean_t(C), w(C, T(1)), b(C, T(0));
+  for (std::size_t ch = 0; ch < C; ++ch) {
+    inv_std[ch] = T(1 / std::sqrt(var[ch] + options.eps));
+    mean_t[ch] = T(mean[ch]);
+    if (options.affine) {
+      w[ch] = weight.data()(ch);
+      b[ch] = bias.data()(ch);
+    }
+  }
+  Array<T> xhat = Array<T>::from_shape(x.shape()), y = Array<T>::from_shape(x.shape());
+  T *xh = xhat.data(), *yd = y.data();
+  v.each([&](std::size_t j, std::size_t ch) {
+    xh[j] = (xd[j] - mean_t[ch]) * inv_std[ch];
+    yd[j] = w[ch] * xh[j] + b[ch];
+  });
   return record<BatchNormNode<T>>(std::move(y), node_inputs(x, weight, bias), v, std::move(xhat),
                                   std::move(inv_std), batch_stats);
 }
@@ -179,8 +219,9 @@ BasicTensor<T> BatchNorm1dT<T>::forward(const BasicTensor<T>& x) {
 template <class T>
 std::string BatchNorm1dT<T>::describe() const {
   return fmt::format("BatchNorm1d({}, eps={}, momentum={}, affine={}, track_running_stats={})",
-                     num_features, options.eps, options.momentum, options.affine,
-                     options.track_running_stats);
+                     num_features, options.eps,
+                     options.momentum ? fmt::format("{}", *options.momentum) : std::string("None"),
+                     options.affine, options.track_running_stats);
 }
 
 // ---- LayerNorm ----
@@ -219,7 +260,8 @@ LayerNormT<T>::LayerNormT(std::vector<std::size_t> shape, double e, bool affine)
     : normalized_shape(std::move(shape)), eps(e) {
   if (normalized_shape.empty())
     throw std::invalid_argument("LayerNorm: normalized_shape must have at least one dimension");
-  if (!(eps > 0)) throw std::invalid_argument(fmt::format("LayerNorm: eps must be > 0, got {}", eps));
+  if (!(eps > 0))
+    throw std::invalid_argument(fmt::format("LayerNorm: eps must be > 0, got {}", eps));
   Shape s(normalized_shape.begin(), normalized_shape.end());
   if (affine) {
     weight = this->register_parameter("weight", BasicTensor<T>::ones(s));
@@ -233,9 +275,9 @@ BasicTensor<T> LayerNormT<T>::forward(const BasicTensor<T>& x) {
   bool ok = x.dim() >= k;
   for (std::size_t i = 0; ok && i < k; ++i) ok = x.shape()[x.dim() - k + i] == normalized_shape[i];
   if (!ok)
-    throw std::invalid_argument(fmt::format("LayerNorm: input {} does not end with normalized_shape {}",
-                                            shape_str(x.shape()),
-                                            shape_str(Shape(normalized_shape.begin(), normalized_shape.end()))));
+    throw std::invalid_argument(fmt::format(
+        "LayerNorm: input {} does not end with normalized_shape {}", shape_str(x.shape()),
+        shape_str(Shape(normalized_shape.begin(), normalized_shape.end()))));
   std::size_t d = 1;
   for (auto s : normalized_shape) d *= s;
   return layer_norm(x, d, weight, bias, eps);
@@ -252,9 +294,11 @@ template class BatchNorm1dT<float>;
 template class BatchNorm1dT<double>;
 template class LayerNormT<float>;
 template class LayerNormT<double>;
-template BasicTensor<float> layer_norm(const BasicTensor<float>&, std::size_t, const BasicTensor<float>&,
-                                       const BasicTensor<float>&, double);
-template BasicTensor<double> layer_norm(const BasicTensor<double>&, std::size_t, const BasicTensor<double>&,
-                                        const BasicTensor<double>&, double);
+template BasicTensor<float> layer_norm(const BasicTensor<float>&, std::size_t,
+                                       const BasicTensor<float>&, const BasicTensor<float>&,
+                                       double);
+template BasicTensor<double> layer_norm(const BasicTensor<double>&, std::size_t,
+                                        const BasicTensor<double>&, const BasicTensor<double>&,
+                                        double);
 
 }  // namespace xg::nn

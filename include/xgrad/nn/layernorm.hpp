@@ -2,6 +2,7 @@
 // (biased variance, eps inside the square root), then an elementwise affine map. One fused node.
 #pragma once
 
+#include <initializer_list>
 #include <vector>
 
 #include "xgrad/nn/module.hpp"
@@ -13,6 +14,14 @@ class LayerNormT : public ModuleT<T> {
  public:
   explicit LayerNormT(std::vector<std::size_t> normalized_shape, double eps = 1e-5,
                       bool elementwise_affine = true);
+  // LayerNorm({2, 3}): the braces pick this overload rather than a copy of LayerNorm(2, eps=3).
+  explicit LayerNormT(std::initializer_list<std::size_t> normalized_shape, double eps = 1e-5,
+                      bool elementwise_affine = true)
+      : LayerNormT(std::vector<std::size_t>(normalized_shape), eps, elementwise_affine) {}
+  // The common case: normalise over the last dimension of size `normalized_size`.
+  explicit LayerNormT(std::size_t normalized_size, double eps = 1e-5,
+                      bool elementwise_affine = true)
+      : LayerNormT(std::vector<std::size_t>{normalized_size}, eps, elementwise_affine) {}
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
 

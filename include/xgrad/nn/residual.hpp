@@ -15,9 +15,11 @@ class ResidualT : public ModuleT<T> {
   explicit ResidualT(std::shared_ptr<ModuleT<T>> block);
   template <class M, class = std::enable_if_t<std::is_base_of_v<ModuleT<T>, std::decay_t<M>>>>
   explicit ResidualT(M&& block)
-      : ResidualT(std::shared_ptr<ModuleT<T>>(std::make_shared<std::decay_t<M>>(std::forward<M>(block)))) {}
+      : ResidualT(std::shared_ptr<ModuleT<T>>(
+            std::make_shared<std::decay_t<M>>(std::forward<M>(block)))) {}
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
+  ModuleT<T>& block() const { return *block_; }
 
  private:
   std::shared_ptr<ModuleT<T>> block_;

@@ -2,9 +2,12 @@
 // state_dict names read "0.weight", "2.bias".
 //
 //   nn::Sequential model(nn::Linear(2, 64), nn::PReLU(64), nn::Linear(64, 3));
+//   auto& first = model.at<nn::Linear>(0);   // typed access (throws on a wrong type)
 #pragma once
 
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -17,8 +20,10 @@ class SequentialT : public ModuleT<T> {
  public:
   SequentialT() = default;
   // Any mix of modules by value (copies share parameters) and std::shared_ptr<ModuleT<T>>.
+  // A single SequentialT argument is a copy, not nesting (use a shared_ptr to nest one alone).
   template <class M0, class... M,
-            class = std::enable_if_t<!std::is_same_v<std::decay_t<M0>, SequentialT>>>
+            class = std::enable_if_t<(sizeof...(M) > 0) ||
+                                     !std::is_same_v<std::decay_t<M0>, SequentialT>>>
   explicit SequentialT(M0&& first, M&&... rest) {
     push_back(std::forward<M0>(first));
     (push_back(std::forward<M>(rest)), ...);
@@ -27,16 +32,40 @@ class SequentialT : public ModuleT<T> {
   SequentialT& push_back(std::shared_ptr<ModuleT<T>> module);
   template <class M, class = std::enable_if_t<std::is_base_of_v<ModuleT<T>, std::decay_t<M>>>>
   SequentialT& push_back(M&& module) {
-    return push_back(std::shared_ptr<ModuleT<T>>(std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
+    return push_back(
+        std::shared_ptr<ModuleT<T>>(std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
   }
   template <class M>
   SequentialT& push_back(std::shared_ptr<M> module) {
     return push_back(std::shared_ptr<ModuleT<T>>(std::move(module)));
   }
 
+  // add() is push_back() under libtorch's name.
+  template <class M>
+  SequentialT& add(M&& module) {
+    return push_back(std::forward<M>(module));
+  }
+
   std::size_t size() const { return layers_.size(); }
-  ModuleT<T>& operator[](std::size_t i) const { return *layers_.at(i); }
-  std::shared_ptr<ModuleT<T>> ptr(std::size_t i) const { return layers_.at(i); }
+  bool empty() const { return layers_.empty(); }
+  // The i-th module; an index out of range throws std::out_of_range naming it and size().
+  ModuleT<T>& operator[](std::size_t i) const { return *ptr(i); }
+  ModuleT<T>& at(std::size_t i) const { return *ptr(i); }
+  // The i-th module as its concrete type M; throws std::invalid_argument when it is not an M.
+  template <class M>
+  M& at(std::size_t i) const {
+    auto* m = dynamic_cast<M*>(ptr(i).get());
+    if (!m)
+      throw std::invalid_argument("Sequential::at: module " + std::to_string(i) + " is " +
+                                  ptr(i)->describe() + ", not the requested type");
+    return *m;
+  }
+  std::shared_ptr<ModuleT<T>> ptr(std::size_t i) const {
+    if (i >= layers_.size())
+      throw std::out_of_range("Sequential: index " + std::to_string(i) + " is out of range for " +
+                              std::to_string(layers_.size()) + " modules");
+    return layers_[i];
+  }
 
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
