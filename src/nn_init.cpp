@@ -3,13 +3,18 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "xgrad/nn/init.hpp"
+#include "xgrad/nn/linear.hpp"
+#include "xgrad/nn/module.hpp"
 
 namespace xg::nn::init {
 
 double calculate_gain(const std::string& n, std::optional<double> param) {
-  if (n == "linear" || n == "identity" || n == "sigmoid" || n.rfind("conv", 0) == 0) return 1;
+  for (const char* linear : {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                             "conv_transpose2d", "conv_transpose3d", "sigmoid"})
+    if (n == linear) return 1;
   if (n == "tanh") return 5.0 / 3;
   if (n == "relu") return std::sqrt(2.0);
   if (n == "leaky_relu") {
@@ -18,8 +23,9 @@ double calculate_gain(const std::string& n, std::optional<double> param) {
   }
   if (n == "selu") return 3.0 / 4;
   throw std::invalid_argument(fmt::format(
-      "calculate_gain: unsupported nonlinearity '{}' (linear, identity, conv1d/2d/3d, sigmoid, "
-      "tanh, relu, leaky_relu, selu)", n));
+      "calculate_gain: unsupported nonlinearity '{}' (PyTorch's table: linear, conv1d/2d/3d, "
+      "conv_transpose1d/2d/3d, sigmoid, tanh, relu, leaky_relu, selu)",
+      n));
 }
 
 std::pair<std::size_t, std::size_t> calculate_fan_in_and_fan_out(const Shape& shape) {
@@ -40,63 +46,122 @@ std::size_t fan(const Shape& shape, FanMode mode) {
 }  // namespace
 
 template <class T>
-void uniform_(BasicTensor<T>& t, double low, double high, Generator& rng) {
+BasicTensor<T> uniform_(BasicTensor<T> t, double low, double high, Generator& rng) {
   if (!(low <= high))
-    throw std::invalid_argument(fmt::format("uniform_: low must be <= high, got {} and {}", low, high));
+    throw std::invalid_argument(
+        fmt::format("uniform_: low must be <= high, got {} and {}", low, high));
   for (auto& v : t.data()) v = T(rng.uniform(low, high));
+  return t;
 }
 
 template <class T>
-void normal_(BasicTensor<T>& t, double mean, double stddev, Generator& rng) {
-  if (!(stddev >= 0)) throw std::invalid_argument(fmt::format("normal_: stddev must be >= 0, got {}", stddev));
+BasicTensor<T> normal_(BasicTensor<T> t, double mean, double stddev, Generator& rng) {
+  if (!(stddev >= 0))
+    throw std::invalid_argument(fmt::format("normal_: stddev must be >= 0, got {}", stddev));
   for (auto& v : t.data()) v = T(rng.normal(mean, stddev));
+  return t;
 }
 
 template <class T>
-void constant_(BasicTensor<T>& t, double value) {
+BasicTensor<T> constant_(BasicTensor<T> t, double value) {
   for (auto& v : t.data()) v = T(value);
+  return t;
 }
 
 template <class T>
-void xavier_uniform_(BasicTensor<T>& t, double gain, Generator& rng) {
+BasicTensor<T> xavier_uniform_(BasicTensor<T> t, double gain, Generator& rng) {
   const auto [in, out] = calculate_fan_in_and_fan_out(t.shape());
   const double a = gain * std::sqrt(6.0 / double(in + out));
-  uniform_(t, -a, a, rng);
+  return uniform_(std::move(t), -a, a, rng);
 }
 
 template <class T>
-void xavier_normal_(BasicTensor<T>& t, double gain, Generator& rng) {
+BasicTensor<T> xavier_normal_(BasicTensor<T> t, double gain, Generator& rng) {
   const auto [in, out] = calculate_fan_in_and_fan_out(t.shape());
-  normal_(t, 0, gain * std::sqrt(2.0 / double(in + out)), rng);
+  return normal_(std::move(t), 0, gain * std::sqrt(2.0 / double(in + out)), rng);
 }
 
 template <class T>
-void kaiming_uniform_(BasicTensor<T>& t, double a, FanMode mode, const std::string& nl, Generator& rng) {
+BasicTensor<T> kaiming_uniform_(BasicTensor<T> t, double a, FanMode mode, const std::string& nl,
+                                Generator& rng) {
   const double bound = calculate_gain(nl, a) * std::sqrt(3.0 / double(fan(t.shape(), mode)));
-  uniform_(t, -bound, bound, rng);
+  return uniform_(std::move(t), -bound, bound, rng);
 }
 
 template <class T>
-void kaiming_normal_(BasicTensor<T>& t, double a, FanMode mode, const std::string& nl, Generator& rng) {
-  normal_(t, 0, calculate_gain(nl, a) / std::sqrt(double(fan(t.shape(), mode))), rng);
+BasicTensor<T> kaiming_normal_(BasicTensor<T> t, double a, FanMode mode, const std::string& nl,
+                               Generator& rng) {
+  const double stddev = calculate_gain(nl, a) / std::sqrt(double(fan(t.shape(), mode)));
+  return normal_(std::move(t), 0, stddev, rng);
 }
 
 template <class T>
-void lecun_normal_(BasicTensor<T>& t, Generator& rng) {
-  normal_(t, 0, 1 / std::sqrt(double(fan(t.shape(), FanMode::FanIn))), rng);
+BasicTensor<T> lecun_normal_(BasicTensor<T> t, Generator& rng) {
+  const double stddev = 1 / std::sqrt(double(fan(t.shape(), FanMode::FanIn)));
+  return normal_(std::move(t), 0, stddev, rng);
 }
 
 #define XG_INSTANTIATE(T)                                                                       \
-  template void uniform_(BasicTensor<T>&, double, double, Generator&);                          \
-  template void normal_(BasicTensor<T>&, double, double, Generator&);                           \
-  template void constant_(BasicTensor<T>&, double);                                             \
-  template void xavier_uniform_(BasicTensor<T>&, double, Generator&);                           \
-  template void xavier_normal_(BasicTensor<T>&, double, Generator&);                            \
-  template void kaiming_uniform_(BasicTensor<T>&, double, FanMode, const std::string&, Generator&); \
-  template void kaiming_normal_(BasicTensor<T>&, double, FanMode, const std::string&, Generator&); \
-  template void lecun_normal_(BasicTensor<T>&, Generator&);
+  template BasicTensor<T> uniform_(BasicTensor<T>, double, double, Generator&);                 \
+  template BasicTensor<T> normal_(BasicTensor<T>, double, double, Generator&);                  \
+  template BasicTensor<T> constant_(BasicTensor<T>, double);                                    \
+  template BasicTensor<T> xavier_uniform_(BasicTensor<T>, double, Generator&);                  \
+  template BasicTensor<T> xavier_normal_(BasicTensor<T>, double, Generator&);                   \
+  template BasicTensor<T> kaiming_uniform_(BasicTensor<T>, double, FanMode, const std::string&, \
+                                           Generator&);                                         \
+  template BasicTensor<T> kaiming_normal_(BasicTensor<T>, double, FanMode, const std::string&,  \
+                                          Generator&);                                          \
+  template BasicTensor<T> lecun_normal_(BasicTensor<T>, Generator&);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 #undef XG_INSTANTIATE
 
 }  // namespace xg::nn::init
+
+namespace xg::nn {
+namespace {
+
+template <class T>
+void collect_linears(ModuleT<T>& m, std::vector<LinearT<T>*>& out) {
+  if (auto* lin = dynamic_cast<LinearT<T>*>(&m)) out.push_back(lin);
+  for (const auto& [name, child] : m.children()) collect_linears(*child, out);
+}
+
+}  // namespace
+
+template <class T>
+std::size_t init_model(ModuleT<T>& model, InitScheme scheme, const std::string& nonlinearity,
+                       double bias_value, Generator& rng) {
+  const double gain = init::calculate_gain(nonlinearity);  // validates before anything changes
+  std::vector<LinearT<T>*> layers;
+  collect_linears(model, layers);
+  for (LinearT<T>* l : layers) {
+    const double fan_in = double(l->in_features);
+    switch (scheme) {
+      case InitScheme::Default: {
+        const double bound = 1 / std::sqrt(fan_in);
+        init::uniform_(l->weight, -bound, bound, rng);
+        if (l->bias.defined()) init::uniform_(l->bias, -bound, bound, rng);
+        continue;
+      }
+      case InitScheme::Kaiming:
+        init::normal_(l->weight, 0, gain / std::sqrt(fan_in), rng);
+        break;
+      case InitScheme::Xavier:
+        init::xavier_uniform_(l->weight, gain, rng);
+        break;
+      case InitScheme::LeCun:
+        init::normal_(l->weight, 0, 1 / std::sqrt(fan_in), rng);
+        break;
+    }
+    if (l->bias.defined()) init::constant_(l->bias, bias_value);
+  }
+  return layers.size();
+}
+
+template std::size_t init_model(ModuleT<float>&, InitScheme, const std::string&, double,
+                                Generator&);
+template std::size_t init_model(ModuleT<double>&, InitScheme, const std::string&, double,
+                                Generator&);
+
+}  // namespace xg::nn
