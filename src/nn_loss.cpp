@@ -95,8 +95,10 @@ struct PointwiseLossNode final : Node<T> {  // inputs: input, target
   void backward(const Array<T>& g, const Array<T>&) override {
     const T *x = this->input(0).data(), *y = this->input(1).data();
     const auto up = upstream(g, reduction, this->input(0).size());
-    if (this->needs_grad(0)) this->accumulate(0, [&](std::size_t j) { return up(j) * op.dx(x[j], y[j]); });
-    if (this->needs_grad(1)) this->accumulate(1, [&](std::size_t j) { return up(j) * op.dy(x[j], y[j]); });
+    if (this->needs_grad(0))
+      this->accumulate(0, [&](std::size_t j) { return up(j) * op.dx(x[j], y[j]); });
+    if (this->needs_grad(1))
+      this->accumulate(1, [&](std::size_t j) { return up(j) * op.dy(x[j], y[j]); });
   }
   Op op;
   Reduction reduction;
@@ -129,6 +131,44 @@ BasicTensor<T> pointwise_loss(const BasicTensor<T>& input, const BasicTensor<T>&
   return record<PointwiseLossNode<T, Op>>(std::move(out), {input, target}, op, reduction, node);
 }
 
+// BCE with logits and pos_weight w (PyTorch): with lw = 1 + (w - 1) y,
+//   loss = (1 - y) x + lw softplus(-x),  softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
+//   d/dx = (1 - y) - lw sigmoid(-x),  d/dy = -x + (w - 1) softplus(-x),  d/dw = y softplus(-x).
+template <class T>
+struct PosWeightBce {
+  static T softplus_neg(T x) { return std::log1p(std::exp(-std::abs(x))) + std::max(-x, T(0)); }
+  static T sigmoid_neg(T x) {  // sigmoid(-x) without overflow
+    return x >= 0 ? std::exp(-x) / (1 + std::exp(-x)) : 1 / (1 + std::exp(x));
+  }
+};
+
+template <class T>
+struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
+  explicit PosWeightBceNode(Reduction r) : reduction(r) {}
+  const char* name() const override { return "BinaryCrossEntropyWithLogitsBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T *x = this->input(0).data(), *y = this->input(1).data(), *w = this->input(2).data();
+    const std::size_t n = this->input(0).size(), k = this->input(2).size();
+    const auto up = upstream(g, reduction, n);
+    using F = PosWeightBce<T>;
+    if (this->needs_grad(0))
+      this->accumulate(0, [&](std::size_t j) {
+        const T lw = 1 + (w[j % k] - 1) * y[j];
+        return up(j) * ((1 - y[j]) - lw * F::sigmoid_neg(x[j]));
+      });
+    if (this->needs_grad(1))
+      this->accumulate(1, [&](std::size_t j) {
+        return up(j) * (-x[j] + (w[j % k] - 1) * F::softplus_neg(x[j]));
+      });
+    if (this->needs_grad(2)) {
+      std::vector<T> dw(k, 0);
+      for (std::size_t j = 0; j < n; ++j) dw[j % k] += up(j) * y[j] * F::softplus_neg(x[j]);
+      this->accumulate(2, [&](std::size_t i) { return dw[i]; });
+    }
+  }
+  Reduction reduction;
+};
+
 // ---- class-index losses ---------------------------------------------------------------------
 
 template <class T>
@@ -136,40 +176,51 @@ std::vector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicT
                                        const char* loss) {
   if (input.dim() != 2 || target.dim() != 1 || target.size(0) != input.size(0))
     throw std::invalid_argument(fmt::format(
-        "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}",
-        loss, shape_str(input.shape()), shape_str(target.shape())));
+        "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,
+        shape_str(input.shape()), shape_str(target.shape())));
   const std::size_t classes = input.size(1);
   std::vector<std::size_t> idx(target.size());
   for (std::size_t i = 0; i < idx.size(); ++i) {
     const T t = target.data().data()[i];
     if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
-      throw std::invalid_argument(fmt::format(
-          "{}: target[{}] = {} is not a class index in [0, {})", loss, i, t, classes));
+      throw std::invalid_argument(
+          fmt::format("{}: target[{}] = {} is not a class index in [0, {})", loss, i, t, classes));
     idx[i] = std::size_t(t);
   }
   return idx;
 }
 
 // Saves the softmax probabilities: backward is (p - onehot) times the upstream gradient.
+// With label smoothing eps the target distribution is (1 - eps) onehot + eps / C.
 template <class T>
 struct CrossEntropyNode final : Node<T> {
-  CrossEntropyNode(Array<T>&& p, std::vector<std::size_t>&& t, Reduction r)
-      : probs(std::move(p)), targets(std::move(t)), reduction(r) {}
+  CrossEntropyNode(Array<T>&& p, std::vector<std::size_t>&& t, Reduction r, T eps)
+      : probs(std::move(p)), targets(std::move(t)), reduction(r), smoothing(eps) {}
   const char* name() const override { return "CrossEntropyLossBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     if (!this->needs_grad(0)) return;
     const std::size_t n = targets.size(), c = probs.size() / std::max<std::size_t>(n, 1);
     const auto up = upstream(g, reduction, n);
     const T* p = probs.data();
-    this->accumulate(0, [&](std::size_t j) {
-      const std::size_t row = j / c;
-      return up(row) * (p[j] - T(j - row * c == targets[row]));
-    });
+    const T hit = 1 - smoothing, floor = smoothing / T(c);
+    bool fresh = false;
+    T* dx = this->grad_buffer(0, fresh).data();
+    for (std::size_t row = 0; row < n; ++row) {  // row by row: no division per element
+      const T u = up(row);
+      const T* pr = p + row * c;
+      T* dr = dx + row * c;
+      if (fresh)
+        for (std::size_t j = 0; j < c; ++j) dr[j] = u * (pr[j] - floor);
+      else
+        for (std::size_t j = 0; j < c; ++j) dr[j] += u * (pr[j] - floor);
+      dr[targets[row]] -= u * hit;
+    }
   }
   void release_saved() override { probs = Array<T>(); }
   Array<T> probs;
   std::vector<std::size_t> targets;
   Reduction reduction;
+  T smoothing;
 };
 
 template <class T>
@@ -236,36 +287,77 @@ BasicTensor<T> binary_cross_entropy(const BasicTensor<T>& input, const BasicTens
     if (!(p >= 0 && p <= 1))
       throw std::invalid_argument(fmt::format(
           "binary_cross_entropy: input values must be probabilities in [0, 1], got {} (use "
-          "binary_cross_entropy_with_logits for logits)", p));
-  return pointwise_loss(input, target, Bce<T>{}, r, "binary_cross_entropy", "BinaryCrossEntropyBackward");
+          "binary_cross_entropy_with_logits for logits)",
+          p));
+  return pointwise_loss(input, target, Bce<T>{}, r, "binary_cross_entropy",
+                        "BinaryCrossEntropyBackward");
 }
 template <class T>
 BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
-                                                const BasicTensor<T>& target, Reduction r) {
-  return pointwise_loss(input, target, BceWithLogits<T>{}, r, "binary_cross_entropy_with_logits",
-                        "BinaryCrossEntropyWithLogitsBackward");
+                                                const BasicTensor<T>& target, Reduction r,
+                                                const BasicTensor<T>& pos_weight) {
+  if (!pos_weight.defined())
+    return pointwise_loss(input, target, BceWithLogits<T>{}, r, "binary_cross_entropy_with_logits",
+                          "BinaryCrossEntropyWithLogitsBackward");
+  check_same_shape(input, target, "binary_cross_entropy_with_logits");
+  const Shape &xs = input.shape(), &ws = pos_weight.shape();
+  bool trailing = ws.size() <= xs.size();
+  for (std::size_t i = 0; trailing && i < ws.size(); ++i)
+    trailing = ws[i] == xs[xs.size() - ws.size() + i];
+  if (!trailing && pos_weight.size() != 1)
+    throw std::invalid_argument(
+        fmt::format("binary_cross_entropy_with_logits: pos_weight shape {} must match the trailing "
+                    "dimensions of "
+                    "the input shape {} (e.g. [C] for [N, C])",
+                    shape_str(ws), shape_str(xs)));
+  const T *x = input.data().data(), *y = target.data().data(), *w = pos_weight.data().data();
+  const std::size_t n = input.size(), k = pos_weight.size();
+  std::vector<T> per(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const T pw = w[j % k], lw = 1 + (pw - 1) * y[j];
+    per[j] = (1 - y[j]) * x[j] + lw * PosWeightBce<T>::softplus_neg(x[j]);
+  }
+  Array<T> out;
+  if (r == Reduction::None) {
+    out = Array<T>::from_shape(xs);
+    std::copy(per.begin(), per.end(), out.data());
+  } else {
+    out = reduce_rows(per, r);
+  }
+  return record<PosWeightBceNode<T>>(std::move(out), {input, target, pos_weight}, r);
 }
 
 template <class T>
-BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
-                             Reduction r) {
+BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r,
+                             double label_smoothing) {
+  if (!(label_smoothing >= 0 && label_smoothing <= 1))
+    throw std::invalid_argument(
+        fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", label_smoothing));
   std::vector<std::size_t> t = class_indices(input, target, "cross_entropy");
   const std::size_t n = input.size(0), c = input.size(1);
+  const T eps = T(label_smoothing);
   Array<T> probs = Array<T>::from_shape(input.shape());
   std::vector<T> rows(n);
   const T* x = input.data().data();
   for (std::size_t i = 0; i < n; ++i) {
     const T* xi = x + i * c;
     T* pi = probs.data() + i * c;
-    const T m = *std::max_element(xi, xi + c);
-    T sum = 0;
-    for (std::size_t j = 0; j < c; ++j) sum += (pi[j] = std::exp(xi[j] - m));
-    for (std::size_t j = 0; j < c; ++j) pi[j] /= sum;
-    rows[i] = m + std::log(sum) - xi[t[i]];  // logsumexp - x[target]
+    const T m = *std::max_element(xi, xi + c);  // shift: exp never overflows
+    T sum = 0, sum_x = 0;
+    for (std::size_t j = 0; j < c; ++j) {
+      sum += (pi[j] = std::exp(xi[j] - m));
+      sum_x += xi[j];
+    }
+    const T inv = 1 / sum, lse = m + std::log(sum);
+    for (std::size_t j = 0; j < c; ++j) pi[j] *= inv;
+    // -log p[target] = lse - x[target]; the smoothing term -mean_j log p_j = lse - mean(x).
+    rows[i] = lse - xi[t[i]];
+    if (eps > 0) rows[i] = (1 - eps) * rows[i] + eps * (lse - sum_x / T(c));
   }
   Array<T> out = reduce_rows(rows, r);
   if (!needs_graph<T>({input})) return BasicTensor<T>(std::move(out));
-  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(probs), std::move(t), r);
+  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(probs), std::move(t), r,
+                                     eps);
 }
 
 template <class T>
@@ -277,16 +369,18 @@ BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& targe
   return record<NllNode<T>>(reduce_rows(rows, r), {input}, std::move(t), r);
 }
 
-#define XG_INSTANTIATE(T)                                                                       \
-  template BasicTensor<T> mse_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);   \
-  template BasicTensor<T> l1_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);    \
+#define XG_INSTANTIATE(T)                                                                         \
+  template BasicTensor<T> mse_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);      \
+  template BasicTensor<T> l1_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);       \
   template BasicTensor<T> huber_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction, T); \
-  template BasicTensor<T> smooth_l1_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction, T); \
-  template BasicTensor<T> binary_cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&,   \
-                                               Reduction);                                     \
-  template BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>&,              \
-                                                           const BasicTensor<T>&, Reduction);  \
-  template BasicTensor<T> cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&, Reduction); \
+  template BasicTensor<T> smooth_l1_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction, \
+                                         T);                                                      \
+  template BasicTensor<T> binary_cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&,      \
+                                               Reduction);                                        \
+  template BasicTensor<T> binary_cross_entropy_with_logits(                                       \
+      const BasicTensor<T>&, const BasicTensor<T>&, Reduction, const BasicTensor<T>&);            \
+  template BasicTensor<T> cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&, Reduction,  \
+                                        double);                                                  \
   template BasicTensor<T> nll_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)

@@ -34,16 +34,21 @@ BasicTensor<T> smooth_l1_loss(const BasicTensor<T>& input, const BasicTensor<T>&
 template <class T>
 BasicTensor<T> binary_cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
                                     Reduction reduction = Reduction::Mean);
-// The same on logits x, stably: max(x, 0) - x y + log(1 + exp(-|x|))
+// The same on logits x, stably: max(x, 0) - x y + log(1 + exp(-|x|)). Optional pos_weight
+// (PyTorch's): weighs the positive term, loss = (1 - y) x + (1 + (w - 1) y) softplus(-x); its
+// shape must equal the input's trailing dimensions ([C] for [N, C]) or hold one element. It
+// receives a gradient too when it requires grad.
 template <class T>
-BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
-                                                const BasicTensor<T>& target,
-                                                Reduction reduction = Reduction::Mean);
+BasicTensor<T> binary_cross_entropy_with_logits(
+    const BasicTensor<T>& input, const BasicTensor<T>& target,
+    Reduction reduction = Reduction::Mean, const BasicTensor<T>& pos_weight = BasicTensor<T>());
 // Logits [N, C], target [N] holding class indices in [0, C) (integers stored as T, as the
-// datasets return them): -log softmax(x)[target], with a fused, max-shifted log-softmax.
+// datasets return them): -log softmax(x)[target], with a fused, max-shifted log-softmax (one
+// node; backward softmax - onehot). label_smoothing eps in [0, 1] (PyTorch's): the target
+// becomes (1 - eps) onehot + eps / C, i.e. loss = (1 - eps) nll + eps mean_j(-log p_j).
 template <class T>
 BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
-                             Reduction reduction = Reduction::Mean);
+                             Reduction reduction = Reduction::Mean, double label_smoothing = 0);
 // Log-probabilities [N, C], target [N]: -input[i, target[i]]
 template <class T>
 BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
