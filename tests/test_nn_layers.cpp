@@ -1,8 +1,8 @@
 // Linear, Sequential, Dropout, BatchNorm1d, LayerNorm, Residual: values from the formulas,
 // double gradchecks of inputs and parameters, PyTorch's running-statistics rule, names.
+#include <algorithm>
 #include <cmath>
 
-#include "test_helpers.hpp"
 #include <xgrad/nn/activation.hpp>
 #include <xgrad/nn/batchnorm.hpp>
 #include <xgrad/nn/dropout.hpp>
@@ -10,6 +10,7 @@
 #include <xgrad/nn/linear.hpp>
 #include <xgrad/nn/residual.hpp>
 #include <xgrad/nn/sequential.hpp>
+#include "test_helpers.hpp"
 
 using namespace xgtest;
 namespace nn = xg::nn;
@@ -29,9 +30,12 @@ TEST_CASE("Linear: y = x W^T + b with W [out, in], PyTorch's init bound, gradche
   const TensorD x = randd({4, 3}, 2);
   require_gradcheck([&] { return lin(x); }, {lin.weight, lin.bias, x});
   // Same seed, same weights; different seed, different weights.
-  REQUIRE(nn::Linear(3, 2, true, 7).weight.to_vector() == nn::Linear(3, 2, true, 7).weight.to_vector());
-  REQUIRE(nn::Linear(3, 2, true, 7).weight.to_vector() != nn::Linear(3, 2, true, 8).weight.to_vector());
-  REQUIRE_THROWS_WITH(lin(TensorD::zeros({4, 5})), Catch::Contains("[4,5]") && Catch::Contains("[2,3]"));
+  REQUIRE(nn::Linear(3, 2, true, 7).weight.to_vector() ==
+          nn::Linear(3, 2, true, 7).weight.to_vector());
+  REQUIRE(nn::Linear(3, 2, true, 7).weight.to_vector() !=
+          nn::Linear(3, 2, true, 8).weight.to_vector());
+  REQUIRE_THROWS_WITH(lin(TensorD::zeros({4, 5})),
+                      Catch::Contains("[4,5]") && Catch::Contains("[2,3]"));
 }
 
 TEST_CASE("Sequential chains modules and names children like PyTorch", "[nn]") {
@@ -48,7 +52,8 @@ TEST_CASE("Sequential chains modules and names children like PyTorch", "[nn]") {
   const TensorD manual = l2(xg::tanh(l0(x)));
   REQUIRE(model(x).to_vector() == manual.to_vector());
   require_gradcheck([&] { return model(x); }, model.parameters());
-  REQUIRE_THAT(model.summary(), Catch::Contains("Linear(in_features=2, out_features=4, bias=true)"));
+  REQUIRE_THAT(model.summary(),
+               Catch::Contains("Linear(in_features=2, out_features=4, bias=true)"));
 }
 
 TEST_CASE("Dropout: inverted scaling in train mode, identity in eval, reproducible", "[nn]") {
@@ -113,7 +118,8 @@ TEST_CASE("LayerNorm: per-sample normalisation over the trailing dims, gradcheck
   require_gradcheck([&] { return ln(x3); }, {x3, ln.weight, ln.bias});
   nn::LayerNormD ln2({2, 3});
   require_gradcheck([&] { return ln2(x3); }, {x3, ln2.weight, ln2.bias});
-  REQUIRE_THROWS_WITH(ln(TensorD::zeros({4, 2})), Catch::Contains("does not end with normalized_shape"));
+  REQUIRE_THROWS_WITH(ln(TensorD::zeros({4, 2})),
+                      Catch::Contains("does not end with normalized_shape"));
 }
 
 TEST_CASE("Residual: x + block(x), gradients through both paths", "[nn]") {
@@ -126,4 +132,197 @@ TEST_CASE("Residual: x + block(x), gradients through both paths", "[nn]") {
   REQUIRE(res.state_dict()[0].first == "block.0.weight");
   nn::ResidualD bad(nn::LinearD(3, 2, true, 1));
   REQUIRE_THROWS_WITH(bad(x), Catch::Contains("must keep the shape"));
+}
+
+TEST_CASE("Linear: no bias, leading batch dimensions, default init statistics", "[nn]") {
+  nn::LinearD lin(3, 2, false, 1);
+  REQUIRE(!lin.bias.defined());
+  REQUIRE(lin.parameters().size() == 1);
+  REQUIRE(lin.describe() == "Linear(in_features=3, out_features=2, bias=false)");
+  lin.weight.data() = xt::xarray<double>{{1, 2, 3}, {-1, 0, 1}};
+  // [2, 1, 3] input: each row times W^T; (1,0,0) -> (1,-1), (0,1,1) -> (5, 1)
+  const TensorD y = lin(TensorD::from({1., 0., 0., 0., 1., 1.}, {2, 1, 3}));
+  REQUIRE(y.shape() == xg::Shape{2, 1, 2});
+  require_values(y, {1, -1, 5, 1}, 1e-15);
+  const TensorD x = randd({2, 2, 3}, 3);
+  require_gradcheck([&] { return lin(x); }, {lin.weight, x});
+  REQUIRE_THROWS_WITH(lin(TensorD::zeros({4, 5})), Catch::Contains("Linear: input shape [4,5]") &&
+                                                       Catch::Contains("in_features = 3"));
+  REQUIRE_THROWS_WITH(nn::Linear(0, 3),
+                      Catch::Contains("in_features and out_features must be >= 1"));
+  // PyTorch's default: W, b ~ U(-k, k), k = 1/sqrt(in) = 1/16, variance k^2/3. With n = 65536
+  // samples the mean's standard error is k/sqrt(3n), the variance's relative one sqrt(0.8/n)
+  // (uniform: kurtosis 1.8); 5 standard errors.
+  nn::Linear big(256, 256, true, 4);
+  const double k = 1.0 / 16, n = 65536;
+  double s = 0, ss = 0;
+  for (float w : big.weight.data()) {
+    REQUIRE(std::fabs(w) <= k);
+    s += w;
+    ss += double(w) * w;
+  }
+  REQUIRE(std::fabs(s / n) < 5 * k / std::sqrt(3 * n));
+  REQUIRE(std::fabs((ss / n) / (k * k / 3) - 1) < 5 * std::sqrt(0.8 / n));
+  for (float b : big.bias.data()) REQUIRE(std::fabs(b) <= k);
+  // Without a seed the default generator draws: manual_seed makes it reproducible.
+  xg::manual_seed(11);
+  const auto first = nn::Linear(4, 3).weight.to_vector();
+  xg::manual_seed(11);
+  REQUIRE(nn::Linear(4, 3).weight.to_vector() == first);
+}
+
+TEST_CASE("Sequential: add, at, typed at, shared_ptr members, nesting, PyTorch state_dict names",
+          "[nn]") {
+  auto shared = std::make_shared<nn::LinearD>(3, 2, true, 2);
+  nn::SequentialD model(nn::LinearD(2, 3, true, 1), nn::BatchNorm1dD(3), nn::TanhD(), shared);
+  model.add(nn::ReLUD());
+  REQUIRE(model.size() == 5);
+  REQUIRE(&model.at<nn::LinearD>(3) == shared.get());  // the same module, not a copy
+  REQUIRE(model.at(2).describe() == nn::TanhD().describe());
+  REQUIRE_THROWS_WITH(model.at<nn::LinearD>(2), Catch::Contains("module 2 is"));
+  REQUIRE_THROWS_WITH(model.at(5), "Sequential: index 5 is out of range for 5 modules");
+  REQUIRE_THROWS_WITH(model[7], Catch::Contains("index 7"));
+  std::vector<std::string> names;
+  for (const auto& [name, t] : model.state_dict()) names.push_back(name);
+  // The keys of torch.nn.Sequential(Linear, BatchNorm1d, Tanh, Linear, ReLU).state_dict().
+  // (PyTorch lists them module by module; ModuleT::state_dict lists parameters, then buffers.)
+  std::vector<std::string> torch_keys{"0.weight",
+                                      "0.bias",
+                                      "1.weight",
+                                      "1.bias",
+                                      "1.running_mean",
+                                      "1.running_var",
+                                      "1.num_batches_tracked",
+                                      "3.weight",
+                                      "3.bias"};
+  std::sort(names.begin(), names.end());
+  std::sort(torch_keys.begin(), torch_keys.end());
+  REQUIRE(names == torch_keys);
+  // eval() reaches the BatchNorm inside.
+  model.eval();
+  REQUIRE(!model.at(1).is_training());
+  model.train();
+  const TensorD x = randd({4, 2}, 5);
+  require_gradcheck([&] { return model(x); }, model.parameters());
+  // Nesting: a Sequential inside a Sequential, by value next to other modules.
+  nn::SequentialD inner(nn::LinearD(2, 2, true, 6), nn::TanhD());
+  nn::SequentialD outer(inner, nn::LinearD(2, 1, true, 7));
+  REQUIRE(outer.size() == 2);
+  REQUIRE(outer.state_dict()[0].first == "0.0.weight");
+  REQUIRE(outer(x).to_vector() == outer.at<nn::LinearD>(1)(inner(x)).to_vector());
+  nn::SequentialD empty;
+  REQUIRE(empty.empty());
+  REQUIRE(empty(x).to_vector() == x.to_vector());  // the identity, like torch's
+}
+
+TEST_CASE("Dropout: p = 0 and p = 1, functional form, gradcheck with a fixed mask", "[nn]") {
+  Tensor x = Tensor::randn({1000}, 1).requires_grad_();
+  nn::Dropout none(0.0, 1);
+  REQUIRE(none(x).to_vector() == x.to_vector());
+  nn::Dropout all(1.0, 1);  // PyTorch allows p = 1: everything is dropped
+  Tensor y = all(x);
+  for (float v : y.to_vector()) REQUIRE(v == 0);
+  y.sum().backward();
+  for (float g : x.grad().to_vector()) REQUIRE(g == 0);
+  xg::Generator rng(3);
+  REQUIRE(nn::dropout(x, 0.5, false, rng).to_vector() == x.to_vector());  // eval: identity
+  REQUIRE_THROWS_WITH(nn::Dropout(-0.1), "Dropout: p must be in [0, 1], got -0.1");
+  // The same generator state gives the same mask on every call, so finite differences see a
+  // fixed function: d y / d x = mask / (1 - p).
+  require_gradcheck(
+      [](const std::vector<TensorD>& in) {
+        xg::Generator g(7);
+        return nn::dropout(in[0], 0.3, true, g);
+      },
+      {randd({4, 5}, 2)});
+  REQUIRE(nn::Dropout(0.25).describe() == "Dropout(p=0.25)");
+}
+
+TEST_CASE("BatchNorm1d: [N, C, L], momentum None, positional options, eval formula", "[nn]") {
+  // [N=2, C=1, L=2]: channel values (1, 3, 5, 7): mean 4, biased var 5, unbiased 20/3.
+  nn::BatchNorm1dD bn(1, 1e-5, 0.5);  // eps, momentum
+  const TensorD x = TensorD::from({1., 3., 5., 7.}, {2, 1, 2});
+  const double s = 1 / std::sqrt(5 + 1e-5);
+  require_values(bn(x), {-3 * s, -s, s, 3 * s}, 1e-12);
+  require_values(bn.running_mean, {0.5 * 0 + 0.5 * 4}, 1e-15);
+  require_values(bn.running_var, {0.5 * 1 + 0.5 * 20.0 / 3}, 1e-15);
+  // Eval: (x - running_mean) / sqrt(running_var + eps) * w + b, and the statistics stay put.
+  bn.weight.data() = xt::xarray<double>{2};
+  bn.bias.data() = xt::xarray<double>{-1};
+  bn.eval();
+  const double rv = 0.5 + 10.0 / 3;
+  TensorD xe = TensorD::from({2., 5.}, {2, 1}).requires_grad_();
+  TensorD ye = bn(xe);
+  require_values(ye, {-1, 2 * 3 / std::sqrt(rv + 1e-5) - 1}, 1e-12);
+  ye.sum().backward();  // in eval mode the statistics are constants: dy/dx = w / sqrt(rv + eps)
+  require_values(xe.grad(), {2 / std::sqrt(rv + 1e-5), 2 / std::sqrt(rv + 1e-5)}, 1e-12);
+  REQUIRE(bn.num_batches_tracked.item() == 1);
+  require_values(bn.running_mean, {2}, 1e-15);
+
+  // momentum None: running stats are the cumulative average of the batch statistics.
+  nn::BatchNorm1dD avg(1, 1e-5, std::nullopt);
+  avg(TensorD::from({0., 2.}, {2, 1}));  // mean 1, unbiased var 2
+  avg(TensorD::from({4., 8.}, {2, 1}));  // mean 6, unbiased var 8
+  require_values(avg.running_mean, {(1 + 6) / 2.0}, 1e-15);
+  require_values(avg.running_var, {(2 + 8) / 2.0}, 1e-15);
+  REQUIRE_THAT(avg.describe(), Catch::Contains("momentum=None"));
+
+  // affine = false: buffers only; track_running_stats = false: no buffers, batch stats in eval.
+  nn::BatchNorm1dD plain(2, 1e-5, 0.1, false, true);
+  REQUIRE(plain.parameters().empty());
+  REQUIRE(plain.state_dict().size() == 3);
+  const TensorD xr = randd({6, 2}, 9);
+  require_gradcheck([&](const std::vector<TensorD>& in) { return plain(in[0]); }, {xr});
+  nn::BatchNormOptions o;
+  o.track_running_stats = false;
+  nn::BatchNorm1dD stateless(2, o);
+  REQUIRE(stateless.named_buffers().empty());
+  stateless.eval();
+  const TensorD batch = TensorD::from({1., 10., 3., 20.}, {2, 2});  // per channel: +-1 after norm
+  const double e = 1 / std::sqrt(1 + 1e-5), f = 5 / std::sqrt(25 + 1e-5);
+  require_values(stateless(batch), {-e, -f, e, f}, 1e-12);
+  REQUIRE_THROWS_WITH(stateless(TensorD::zeros({1, 2})),
+                      Catch::Contains("more than 1 value per channel"));
+  REQUIRE_THROWS_WITH(nn::BatchNorm1d(4, 1e-5, 1.5),
+                      "BatchNorm1d: momentum must be in [0, 1], got 1.5");
+  REQUIRE_THROWS_WITH(nn::BatchNorm1d(4, 0.0), "BatchNorm1d: eps must be > 0, got 0");
+  // A constant channel (zero variance) normalises to 0 with finite gradients.
+  TensorD c = TensorD::from({3., 3., 3.}, {3, 1}).requires_grad_();
+  nn::BatchNorm1dD one(1);
+  TensorD yc = one(c);
+  (yc * TensorD::from({1., 2., 3.}, {3, 1})).sum().backward();
+  require_values(yc, {0, 0, 0}, 0);
+  for (double g : c.grad().to_vector()) REQUIRE(std::isfinite(g));
+}
+
+TEST_CASE("LayerNorm: LayerNorm(n), affine values, no affine, PyTorch names", "[nn]") {
+  nn::LayerNormD ln(2);
+  REQUIRE(ln.normalized_shape == std::vector<std::size_t>{2});
+  ln.weight.data() = xt::xarray<double>{2, 3};
+  ln.bias.data() = xt::xarray<double>{1, -1};
+  // Row (1, 3): mean 2, var 1 -> xhat (-1, 1) / sqrt(1 + eps); y = (1 - 2e, -1 + 3e)
+  const double e = 1 / std::sqrt(1 + 1e-5);
+  require_values(ln(TensorD::from({1., 3.}, {1, 2})), {1 - 2 * e, -1 + 3 * e}, 1e-12);
+  REQUIRE(ln.state_dict()[0].first == "weight");
+  REQUIRE(ln.state_dict()[1].first == "bias");
+  REQUIRE(ln.describe() == "LayerNorm([2], eps=1e-05, elementwise_affine=true)");
+  nn::LayerNormD bare({4}, 1e-3, false);
+  REQUIRE(bare.parameters().empty());
+  require_gradcheck([&](const std::vector<TensorD>& in) { return bare(in[0]); },
+                    {randd({3, 4}, 1)});
+  // 1-D input: a single sample.
+  require_values(nn::LayerNormD(2)(TensorD::from({5., 5.})), {0, 0}, 0);
+}
+
+TEST_CASE("Residual: the shape error names both shapes", "[nn]") {
+  nn::ResidualD bad(nn::LinearD(3, 2, true, 1));
+  REQUIRE_THROWS_WITH(
+      bad(TensorD::zeros({4, 3})),
+      "Residual: the block maps shape [4,3] to [4,2]; a residual block must keep the shape");
+  // A residual block with a normalisation inside, as in pre-norm nets.
+  nn::ResidualD block(nn::SequentialD(nn::LayerNormD(3), nn::LinearD(3, 3, true, 2)));
+  const TensorD x = randd({2, 3}, 3);
+  require_gradcheck([&](const std::vector<TensorD>& in) { return block(in[0]); }, {x});
+  REQUIRE(block.state_dict()[0].first == "block.0.weight");
+  REQUIRE(block.state_dict()[2].first == "block.1.weight");
 }
