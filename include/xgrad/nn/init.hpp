@@ -85,6 +85,16 @@ BasicTensor<T> kaiming_normal_(BasicTensor<T> t, Generator& rng) {
   return kaiming_normal_(std::move(t), 0.0, FanMode::FanIn, "leaky_relu", rng);
 }
 template <class T>
+BasicTensor<T> kaiming_uniform_(BasicTensor<T> t, std::uint64_t seed) {
+  Generator rng(seed);
+  return kaiming_uniform_(std::move(t), rng);
+}
+template <class T>
+BasicTensor<T> kaiming_normal_(BasicTensor<T> t, std::uint64_t seed) {
+  Generator rng(seed);
+  return kaiming_normal_(std::move(t), rng);
+}
+template <class T>
 BasicTensor<T> uniform_(BasicTensor<T> t, double low, double high, std::uint64_t seed) {
   Generator rng(seed);
   return uniform_(std::move(t), low, high, rng);
