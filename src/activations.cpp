@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kernels_activation.hpp"
+#include "parallel.hpp"
 #include "xgrad/activations.hpp"
 
 namespace xg {
@@ -22,15 +23,19 @@ struct ActivationNode final : Node<T> {
   const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>& y) override {
     bool fresh = false;
-    Array<T>& dx = this->grad_buffer(0, fresh);
-    kernels::activation_backward(act, params, this->input(0).data(), y.data(), g.data(),
-                                 dx.data(), dx.size(), !fresh);
+    T* dx = this->grad_buffer(0, fresh).data();
+    const T *x = this->input(0).data(), *yd = y.data(), *gd = g.data();
+    detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
+      kernels::activation_backward(act, params, x + b, yd + b, gd + b, dx + b, e - b, !fresh);
+    });
   }
   void backward_uniform(T g, const Array<T>& y) override {
     bool fresh = false;
-    Array<T>& dx = this->grad_buffer(0, fresh);
-    kernels::activation_backward_uniform(act, params, this->input(0).data(), y.data(), g,
-                                         dx.data(), dx.size(), !fresh);
+    T* dx = this->grad_buffer(0, fresh).data();
+    const T *x = this->input(0).data(), *yd = y.data();
+    detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
+      kernels::activation_backward_uniform(act, params, x + b, yd + b, g, dx + b, e - b, !fresh);
+    });
   }
   Act act;
   ActParams params;
@@ -40,7 +45,11 @@ struct ActivationNode final : Node<T> {
 template <class T>
 BasicTensor<T> apply(const BasicTensor<T>& x, Act act, const char* name, ActParams p = {}) {
   Array<T> y = Array<T>::from_shape(x.shape());
-  kernels::activation_forward(act, p, x.data().data(), y.data(), x.size());
+  const T* xd = x.data().data();
+  T* yd = y.data();
+  detail::parallel_for(x.size(), [&](std::size_t b, std::size_t e) {
+    kernels::activation_forward(act, p, xd + b, yd + b, e - b);
+  });
   return record<ActivationNode<T>>(std::move(y), {x}, act, p, name);
 }
 

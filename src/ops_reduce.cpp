@@ -1,9 +1,12 @@
 // Reductions: sum, mean, max, min over all elements or along one axis.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
+#include "parallel.hpp"
 #include "xgrad/ops.hpp"
 
 namespace xg {
@@ -23,7 +26,7 @@ struct AxisView {
 // running sum is a chain of dependent adds, ~4x slower), and the rounding error grows more
 // slowly than with a single accumulator.
 template <class T>
-T sum_contiguous(const T* x, std::size_t n) {
+T sum_serial(const T* x, std::size_t n) {
   constexpr std::size_t kLanes = 16;
   T partial[kLanes] = {};
   std::size_t j = 0;
@@ -32,6 +35,21 @@ T sum_contiguous(const T* x, std::size_t n) {
   T s = 0;
   for (; j < n; ++j) s += x[j];
   for (std::size_t k = 0; k < kLanes; ++k) s += partial[k];
+  return s;
+}
+
+// Large sums are split across threads; the chunks' sums are added in chunk order.
+template <class T>
+T sum_contiguous(const T* x, std::size_t n) {
+  const std::size_t chunks = detail::parallel_chunks(n);
+  if (chunks == 1) return sum_serial(x, n);
+  std::vector<T> partial(chunks, T(0));
+  const std::size_t chunk_size = (n / chunks + 63) / 64 * 64;
+  detail::parallel_for(n, [&](std::size_t b, std::size_t e) {
+    partial[std::min(chunks - 1, b / chunk_size)] = sum_serial(x + b, e - b);
+  });
+  T s = 0;
+  for (T v : partial) s += v;
   return s;
 }
 

@@ -229,3 +229,22 @@ TEST_CASE("activation hyper-parameters out of range are rejected by name", "[act
   REQUIRE_THROWS_WITH(xg::rrelu(x, 0.5f, 0.25f), Catch::Contains("lower must be <= upper"));
   REQUIRE_THROWS_WITH(xg::rrelu(x, -0.1f, 0.25f), Catch::Contains("lower must be >= 0"));
 }
+
+TEST_CASE("large tensors split across threads give the single-thread results", "[activations][threads]") {
+  const std::size_t n = (std::size_t(1) << 19) + 37;  // above the parallel grain, odd tail
+  const Tensor x0 = Tensor::rand({n}, 3, -4.f, 4.f);
+  auto run = [&](int threads) {
+    xg::set_num_threads(threads);
+    Tensor x = x0.detach().requires_grad_();
+    Tensor y = xg::gelu(x, xg::Approximate::Tanh);
+    Tensor s = y.sum();
+    s.backward();
+    return std::make_tuple(y.to_vector(), x.grad().to_vector(), double(s.item()));
+  };
+  const auto [y1, g1, s1] = run(1);
+  const auto [y2, g2, s2] = run(2);
+  xg::set_num_threads(1);
+  REQUIRE(y1 == y2);
+  REQUIRE(g1 == g2);
+  REQUIRE(s2 == Approx(s1).epsilon(1e-5));  // the sum's chunks add in a different order
+}

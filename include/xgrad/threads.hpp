@@ -1,5 +1,6 @@
-// Thread settings. xgrad's own kernels run on the calling thread; matmul and Linear run on
-// OpenBLAS, whose pool size this sets (OpenBLAS defaults to every core).
+// Thread settings: the size of OpenBLAS's pool (matmul, Linear) and of xgrad's own, which
+// splits elementwise work on large tensors (2^18 elements and more; smaller ones run on the
+// calling thread). Both default to every core.
 #pragma once
 
 namespace xg {
