@@ -2,8 +2,8 @@
 // double gradchecks, extreme logits, and errors.
 #include <cmath>
 
-#include "test_helpers.hpp"
 #include <xgrad/nn/loss.hpp>
+#include "test_helpers.hpp"
 
 using namespace xgtest;
 namespace nn = xg::nn;
@@ -28,10 +28,14 @@ TEST_CASE("regression losses: values at hand-computed points, all reductions", "
 
 TEST_CASE("regression losses: gradcheck for input and target", "[loss]") {
   for (auto r : {Reduction::Mean, Reduction::Sum, Reduction::None}) {
-    require_gradcheck([r](const auto& in) { return nn::mse_loss(in[0], in[1], r); }, {randd({3, 4}, 1), randd({3, 4}, 2)});
-    require_gradcheck([r](const auto& in) { return nn::l1_loss(in[0], in[1], r); }, {randd({3, 4}, 3), randd({3, 4}, 4)});
-    require_gradcheck([r](const auto& in) { return nn::huber_loss(in[0], in[1], r, 0.7); }, {randd({3, 4}, 5), randd({3, 4}, 6)});
-    require_gradcheck([r](const auto& in) { return nn::smooth_l1_loss(in[0], in[1], r, 0.7); }, {randd({3, 4}, 7), randd({3, 4}, 8)});
+    require_gradcheck([r](const auto& in) { return nn::mse_loss(in[0], in[1], r); },
+                      {randd({3, 4}, 1), randd({3, 4}, 2)});
+    require_gradcheck([r](const auto& in) { return nn::l1_loss(in[0], in[1], r); },
+                      {randd({3, 4}, 3), randd({3, 4}, 4)});
+    require_gradcheck([r](const auto& in) { return nn::huber_loss(in[0], in[1], r, 0.7); },
+                      {randd({3, 4}, 5), randd({3, 4}, 6)});
+    require_gradcheck([r](const auto& in) { return nn::smooth_l1_loss(in[0], in[1], r, 0.7); },
+                      {randd({3, 4}, 7), randd({3, 4}, 8)});
   }
 }
 
@@ -47,7 +51,8 @@ TEST_CASE("binary cross-entropy on probabilities and on logits", "[loss]") {
           Approx((std::log1p(std::exp(-2.)) + std::log1p(std::exp(-1.))) / 2));
   // Extreme logits: exact, finite.
   const TensorD big = TensorD::from({100., -100., 100.}), t = TensorD::from({1., 0., 0.});
-  require_values(nn::binary_cross_entropy_with_logits(big, t, Reduction::None), {std::log1p(std::exp(-100.)), std::log1p(std::exp(-100.)), 100}, 1e-12);
+  require_values(nn::binary_cross_entropy_with_logits(big, t, Reduction::None),
+                 {std::log1p(std::exp(-100.)), std::log1p(std::exp(-100.)), 100}, 1e-12);
   Tensor bigf = Tensor::from({1e4f, -1e4f}).requires_grad_();
   Tensor lf = nn::binary_cross_entropy_with_logits(bigf, Tensor::from({0.f, 0.f}));
   lf.backward();
@@ -57,8 +62,9 @@ TEST_CASE("binary cross-entropy on probabilities and on logits", "[loss]") {
     return nn::binary_cross_entropy(xg::sigmoid(in[0]), TensorD::from({1., 0., 1., 0.}, {2, 2}));
   };
   require_gradcheck(probs, {randd({2, 2}, 9)});
-  require_gradcheck([](const auto& in) { return nn::binary_cross_entropy_with_logits(in[0], in[1]); },
-                    {randd({2, 3}, 10), TensorD::rand({2, 3}, 11).requires_grad_()});
+  require_gradcheck(
+      [](const auto& in) { return nn::binary_cross_entropy_with_logits(in[0], in[1]); },
+      {randd({2, 3}, 10), TensorD::rand({2, 3}, 11).requires_grad_()});
   REQUIRE_THROWS_WITH(nn::binary_cross_entropy(TensorD::from({1.5}), TensorD::from({1.})),
                       Catch::Contains("probabilities in [0, 1]"));
 }
@@ -68,7 +74,8 @@ TEST_CASE("cross_entropy: fused log-softmax with class-index targets", "[loss]")
   const TensorD logits = TensorD::from({0., std::log(3.), 0., 0.}, {2, 2});
   const TensorD y = TensorD::from({1., 0.});
   REQUIRE(nn::cross_entropy(logits, y).item() == Approx((-std::log(0.75) + std::log(2.)) / 2));
-  require_values(nn::cross_entropy(logits, y, Reduction::None), {-std::log(0.75), std::log(2.)}, 1e-15);
+  require_values(nn::cross_entropy(logits, y, Reduction::None), {-std::log(0.75), std::log(2.)},
+                 1e-15);
   // Extreme logits (+-100): target 0 -> 0 loss, target 1 -> 200 (exact, no overflow).
   const TensorD ext = TensorD::from({100., -100., 100., -100.}, {2, 2});
   require_values(nn::cross_entropy(ext, TensorD::from({0., 1.}), Reduction::None), {0, 200}, 1e-12);
@@ -78,12 +85,20 @@ TEST_CASE("cross_entropy: fused log-softmax with class-index targets", "[loss]")
   REQUIRE(lf.item() == 2e4f);
   require_values(extf.grad(), {1, -1}, 0);  // softmax - onehot
   for (auto r : {Reduction::Mean, Reduction::Sum, Reduction::None})
-    require_gradcheck([r](const auto& in) { return nn::cross_entropy(in[0], TensorD::from({2., 0., 1.}), r); },
-                      {randd({3, 4}, 12)});
+    require_gradcheck(
+        [r](const auto& in) {
+          return nn::cross_entropy(in[0], TensorD::from({2., 0., 1.}), r);
+        },
+        {randd({3, 4}, 12)});
   // nll_loss(log_softmax(x)) equals cross_entropy(x).
   const TensorD x = TensorD::randn({3, 4}, 13), t = TensorD::from({3., 1., 0.});
-  REQUIRE(nn::nll_loss(xg::log_softmax(x, 1), t).item() == Approx(nn::cross_entropy(x, t).item()).epsilon(1e-14));
-  require_gradcheck([](const auto& in) { return nn::nll_loss(in[0], TensorD::from({2., 0., 1.})); }, {randd({3, 4}, 14)});
+  REQUIRE(nn::nll_loss(xg::log_softmax(x, 1), t).item() ==
+          Approx(nn::cross_entropy(x, t).item()).epsilon(1e-14));
+  require_gradcheck(
+      [](const auto& in) {
+        return nn::nll_loss(in[0], TensorD::from({2., 0., 1.}));
+      },
+      {randd({3, 4}, 14)});
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0., 3.})),
                       "cross_entropy: target[1] = 3 is not a class index in [0, 3)");
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0.5, 1.})),
@@ -92,4 +107,143 @@ TEST_CASE("cross_entropy: fused log-softmax with class-index targets", "[loss]")
                       Catch::Contains("input [2,3] and target [3]"));
   REQUIRE_THROWS_WITH(nn::mse_loss(TensorD::zeros({4, 1}), TensorD::zeros({4})),
                       "mse_loss: input shape [4,1] and target shape [4] differ");
+}
+
+TEST_CASE("regression losses: exact gradients at kinks and in both regimes", "[loss]") {
+  // l1: d = (0, 2): sign(0) = 0 (PyTorch), sign(2) = 1.
+  TensorD x = TensorD::from({1., 2.}).requires_grad_();
+  nn::l1_loss(x, TensorD::from({1., 0.}), Reduction::Sum).backward();
+  require_values(x.grad(), {0, 1}, 0);
+  // mse, mean over n = 3: 2 d / 3 with d = (1, -0.5, 3)
+  TensorD a = TensorD::from({1., 2., 5.}).requires_grad_();
+  const TensorD y = TensorD::from({0., 2.5, 2.});
+  nn::mse_loss(a, y).backward();
+  require_values(a.grad(), {2 / 3.0, -1 / 3.0, 2.0}, 1e-15);
+  // huber (delta 1): clamp(d, -1, 1) = (1, -0.5, 1); |d| = delta is continuous: 1 either way.
+  a.zero_grad();
+  nn::huber_loss(a, y, Reduction::Sum).backward();
+  require_values(a.grad(), {1, -0.5, 1}, 0);
+  // smooth_l1 (beta 2) at d = (2, -0.5, 3): d = beta takes the linear branch, sign = 1 (= d /
+  // beta).
+  TensorD b = TensorD::from({2., 2., 5.}).requires_grad_();
+  nn::smooth_l1_loss(b, y, Reduction::Sum, 2.0).backward();
+  // b - y = (2, -0.5, 3): (1, -0.5 / 2, 1)
+  require_values(b.grad(), {1, -0.25, 1}, 0);
+  REQUIRE_THROWS_WITH(nn::huber_loss(a, y, Reduction::Mean, 0.0),
+                      "huber_loss: delta must be > 0, got 0");
+  REQUIRE_THROWS_WITH(nn::smooth_l1_loss(a, y, Reduction::Mean, -1.0),
+                      "smooth_l1_loss: beta must be >= 0, got -1");
+  REQUIRE_THROWS_WITH(nn::l1_loss(TensorD::zeros({2, 3}), TensorD::zeros({3, 2})),
+                      "l1_loss: input shape [2,3] and target shape [3,2] differ");
+}
+
+TEST_CASE("binary_cross_entropy: PyTorch's clamps in value and gradient", "[loss]") {
+  // Gradient (p - y) / max(p (1 - p), 1e-12): p = 0.5, y = 1 -> -0.5 / 0.25 = -2; p = 0, y = 1 ->
+  // -1 / 1e-12; p = 1, y = 1 -> 0.
+  TensorD p = TensorD::from({0.5, 0., 1.}).requires_grad_();
+  TensorD l = nn::binary_cross_entropy(p, TensorD::from({1., 1., 1.}), Reduction::Sum);
+  // ln 2 + 100 (log 0 clamped at -100) + 0
+  REQUIRE(l.item() == Approx(std::log(2.) + 100));
+  l.backward();
+  require_values(p.grad(), {-2, -1e12, 0}, 1e-3);
+  // p = 1 with y = 0: -log(1 - 1) clamped: 100. Reductions.
+  require_values(
+      nn::binary_cross_entropy(TensorD::from({1., 0.5}), TensorD::from({0., 0.}), Reduction::None),
+      {100, std::log(2.)}, 1e-12);
+  REQUIRE(nn::binary_cross_entropy(TensorD::from({1., 0.5}), TensorD::from({0., 0.})).item() ==
+          Approx((100 + std::log(2.)) / 2));
+}
+
+TEST_CASE("binary_cross_entropy_with_logits: saturated gradients and pos_weight", "[loss]") {
+  // Gradient sigmoid(x) - y: x = 100, y = 1 -> 0; x = -100, y = 1 -> -1 (to double precision).
+  TensorD x = TensorD::from({100., -100.}).requires_grad_();
+  TensorD l = nn::binary_cross_entropy_with_logits(x, TensorD::from({1., 1.}), Reduction::Sum);
+  REQUIRE(l.item() == Approx(100));  // softplus(-100) + softplus(100) = 3.7e-44 + 100
+  l.backward();
+  require_values(x.grad(), {0, -1}, 1e-40);
+
+  // pos_weight w per column; loss = (1 - y) x + (1 + (w - 1) y) softplus(-x):
+  //   (x 0, y 1, w 3):  3 ln 2           (x 0, y 0, w 0.5): ln 2
+  //   (x 2, y 1, w 3):  3 ln(1 + e^-2)   (x -1, y 1, w 0.5): 0.5 ln(1 + e)
+  const TensorD logits = TensorD::from({0., 0., 2., -1.}, {2, 2}),
+                t = TensorD::from({1., 0., 1., 1.}, {2, 2});
+  const TensorD pw = TensorD::from({3., 0.5});
+  const std::vector<double> expected{3 * std::log(2.), std::log(2.), 3 * std::log1p(std::exp(-2.)),
+                                     0.5 * std::log1p(std::exp(1.))};
+  require_values(nn::binary_cross_entropy_with_logits(logits, t, Reduction::None, pw), expected,
+                 1e-15);
+  REQUIRE(nn::binary_cross_entropy_with_logits(logits, t, Reduction::Mean, pw).item() ==
+          Approx((expected[0] + expected[1] + expected[2] + expected[3]) / 4));
+  // d/dx at (x 0, y 1, w 3): (1 - y) - lw sigmoid(-x) = -3 / 2.
+  TensorD x0 = TensorD::from({0.}).requires_grad_();
+  nn::binary_cross_entropy_with_logits(x0, TensorD::from({1.}), Reduction::Sum, TensorD::from({3.}))
+      .backward();
+  require_values(x0.grad(), {-1.5}, 1e-15);
+  // pos_weight 1 is the plain loss; extreme logits stay exact: (x -100, y 1, w 2) -> 200.
+  const TensorD r = TensorD::randn({3, 2}, 1), ty = TensorD::rand({3, 2}, 2);
+  REQUIRE(
+      nn::binary_cross_entropy_with_logits(r, ty, Reduction::Sum, TensorD::ones({2})).item() ==
+      Approx(nn::binary_cross_entropy_with_logits(r, ty, Reduction::Sum).item()).epsilon(1e-14));
+  require_values(
+      nn::binary_cross_entropy_with_logits(TensorD::from({-100., 100.}), TensorD::from({1., 0.}),
+                                           Reduction::None, TensorD::from({2.})),
+      {200, 100}, 1e-12);
+  // Gradients for input, target and pos_weight, every reduction.
+  for (auto red : {Reduction::Mean, Reduction::Sum, Reduction::None})
+    require_gradcheck(
+        [red](const auto& in) {
+          return nn::binary_cross_entropy_with_logits(in[0], in[1], red, in[2]);
+        },
+        {randd({3, 2}, 3), TensorD::rand({3, 2}, 4).requires_grad_(),
+         TensorD::rand({2}, 5, 0.5, 2).requires_grad_()});
+  REQUIRE_THROWS_WITH(
+      nn::binary_cross_entropy_with_logits(logits, t, Reduction::Mean, TensorD::ones({3})),
+      Catch::Contains("pos_weight shape [3]") && Catch::Contains("input shape [2,2]"));
+}
+
+TEST_CASE("cross_entropy: label smoothing, float extremes, errors; nll_loss values", "[loss]") {
+  // eps = 0.2, C = 2. Row 0: logits (0, ln 3), target 1: p = (1/4, 3/4),
+  //   (1 - eps)(-ln 3/4) + eps (-(ln 1/4 + ln 3/4) / 2). Row 1: (0, 0), target 0: ln 2 either way.
+  const TensorD logits = TensorD::from({0., std::log(3.), 0., 0.}, {2, 2}),
+                y = TensorD::from({1., 0.});
+  const double row0 = 0.8 * -std::log(0.75) + 0.2 * -(std::log(0.25) + std::log(0.75)) / 2;
+  require_values(nn::cross_entropy(logits, y, Reduction::None, 0.2), {row0, std::log(2.)}, 1e-15);
+  REQUIRE(nn::cross_entropy(logits, y, Reduction::Mean, 0.2).item() ==
+          Approx((row0 + std::log(2.)) / 2));
+  // Extremes with eps = 0.1: lse = 100; target 0: 0.9 * 0 + 0.1 * (0 + 200) / 2 = 10;
+  // target 1: 0.9 * 200 + 0.1 * 100 = 190. Gradient p - (0.9 onehot + 0.05) = (0.05, -0.05).
+  TensorD ext = TensorD::from({100., -100.}, {1, 2}).requires_grad_();
+  TensorD l = nn::cross_entropy(ext, TensorD::from({0.}), Reduction::Sum, 0.1);
+  REQUIRE(l.item() == Approx(10).epsilon(1e-15));
+  l.backward();
+  require_values(ext.grad(), {0.05, -0.05}, 1e-15);
+  REQUIRE(nn::cross_entropy(ext, TensorD::from({1.}), Reduction::Sum, 0.1).item() ==
+          Approx(190).epsilon(1e-15));
+  for (auto r : {Reduction::Mean, Reduction::Sum, Reduction::None})
+    require_gradcheck(
+        [r](const auto& in) {
+          return nn::cross_entropy(in[0], TensorD::from({2., 0., 1.}), r, 0.3);
+        },
+        {randd({3, 4}, 21)});
+  REQUIRE_THROWS_WITH(nn::cross_entropy(logits, y, Reduction::Mean, 1.5),
+                      "cross_entropy: label_smoothing must be in [0, 1], got 1.5");
+  // Float, the training type: logits (100, -100) give exactly 0 (target 0) and 200 (target 1).
+  const Tensor f = Tensor::from({100.f, -100.f, 100.f, -100.f}, {2, 2});
+  require_values(nn::cross_entropy(f, Tensor::from({0.f, 1.f}), Reduction::None), {0, 200}, 0);
+  REQUIRE(nn::cross_entropy(f, Tensor::from({0.f, 1.f})).item() == 100.f);
+  REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({-1., 0.})),
+                      "cross_entropy: target[0] = -1 is not a class index in [0, 3)");
+  REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::zeros({2, 1})),
+                      Catch::Contains("input [2,3] and target [2,1]"));
+
+  // nll_loss on log-probabilities [[-1, -2], [-0.5, -3]], targets (1, 0): picks 2 and 0.5.
+  TensorD lp = TensorD::from({-1., -2., -0.5, -3.}, {2, 2}).requires_grad_();
+  const TensorD t = TensorD::from({1., 0.});
+  REQUIRE(nn::nll_loss(lp, t).item() == 1.25);
+  REQUIRE(nn::nll_loss(lp, t, Reduction::Sum).item() == 2.5);
+  require_values(nn::nll_loss(lp, t, Reduction::None), {2, 0.5}, 0);
+  nn::nll_loss(lp, t).backward();
+  require_values(lp.grad(), {0, -0.5, -0.5, 0}, 0);  // -1/N at the target
+  REQUIRE_THROWS_WITH(nn::nll_loss(lp, TensorD::from({2., 0.})),
+                      "nll_loss: target[0] = 2 is not a class index in [0, 2)");
 }
