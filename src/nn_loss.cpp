@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels_nn_loss.hpp"
 #include "xgrad/nn/loss.hpp"
 
 namespace xg::nn {
@@ -337,18 +338,24 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
   const std::size_t n = input.size(0), c = input.size(1);
   const T eps = T(label_smoothing);
   Array<T> probs = Array<T>::from_shape(input.shape());
-  std::vector<T> rows(n);
+  std::vector<T> rows(n), row_max(n);
   const T* x = input.data().data();
+  for (std::size_t i = 0; i < n; ++i) {  // shift each row by its maximum: exp never overflows
+    const T* xi = x + i * c;
+    T* pi = probs.data() + i * c;
+    const T m = row_max[i] = *std::max_element(xi, xi + c);
+    for (std::size_t j = 0; j < c; ++j) pi[j] = xi[j] - m;
+  }
+  kernels::exp_inplace(probs.data(), probs.size());  // one vectorised pass over the block
   for (std::size_t i = 0; i < n; ++i) {
     const T* xi = x + i * c;
     T* pi = probs.data() + i * c;
-    const T m = *std::max_element(xi, xi + c);  // shift: exp never overflows
     T sum = 0, sum_x = 0;
     for (std::size_t j = 0; j < c; ++j) {
-      sum += (pi[j] = std::exp(xi[j] - m));
+      sum += pi[j];
       sum_x += xi[j];
     }
-    const T inv = 1 / sum, lse = m + std::log(sum);
+    const T inv = 1 / sum, lse = row_max[i] + std::log(sum);
     for (std::size_t j = 0; j < c; ++j) pi[j] *= inv;
     // -log p[target] = lse - x[target]; the smoothing term -mean_j log p_j = lse - mean(x).
     rows[i] = lse - xi[t[i]];

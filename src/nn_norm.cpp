@@ -20,6 +20,11 @@ struct ChannelsView {
   std::size_t n, c, l;
   template <class Fn>  // fn(flat index, channel)
   void each(Fn&& fn) const {
+    if (l == 1) {  // [N, C]: the channel loop is innermost and contiguous, so it vectorises
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t ch = 0, base = i * c; ch < c; ++ch) fn(base + ch, ch);
+      return;
+    }
     std::size_t j = 0;
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t ch = 0; ch < c; ++ch)
