@@ -70,36 +70,29 @@ std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed) {
   return model;
 }
 
+// An optimizer of type Opt with the command line's learning rate and weight decay.
+template <class Opt, class Options>
+std::shared_ptr<xg::optim::Optimizer> make(const OptimSpec& spec, Model& model, Options o) {
+  o.lr = spec.lr;
+  o.weight_decay = spec.weight_decay;
+  return std::make_shared<Opt>(model.parameters(), o);
+}
+
 Optimizer make_optimizer(const OptimSpec& spec, Model& model) {
   namespace optim = xg::optim;
-  const auto params = model.parameters();
   std::shared_ptr<optim::Optimizer> opt;
   if (spec.name == "sgd" || spec.name == "momentum") {
     optim::SGDOptions o;
-    o.lr = spec.lr;
-    o.weight_decay = spec.weight_decay;
     o.momentum = spec.name == "momentum" ? spec.momentum : 0.0;
-    opt = std::make_shared<optim::SGD>(params, o);
+    opt = make<optim::SGD>(spec, model, o);
   } else if (spec.name == "adam") {
-    optim::AdamOptions o;
-    o.lr = spec.lr;
-    o.weight_decay = spec.weight_decay;
-    opt = std::make_shared<optim::Adam>(params, o);
+    opt = make<optim::Adam>(spec, model, optim::AdamOptions{});
   } else if (spec.name == "adamw") {
-    optim::AdamWOptions o;
-    o.lr = spec.lr;
-    o.weight_decay = spec.weight_decay;
-    opt = std::make_shared<optim::AdamW>(params, o);
+    opt = make<optim::AdamW>(spec, model, optim::AdamWOptions{});
   } else if (spec.name == "rmsprop") {
-    optim::RMSpropOptions o;
-    o.lr = spec.lr;
-    o.weight_decay = spec.weight_decay;
-    opt = std::make_shared<optim::RMSprop>(params, o);
+    opt = make<optim::RMSprop>(spec, model, optim::RMSpropOptions{});
   } else if (spec.name == "adagrad") {
-    optim::AdagradOptions o;
-    o.lr = spec.lr;
-    o.weight_decay = spec.weight_decay;
-    opt = std::make_shared<optim::Adagrad>(params, o);
+    opt = make<optim::Adagrad>(spec, model, optim::AdagradOptions{});
   } else {
     throw UsageError(fmt::format("unknown optimizer '{}' (see `xgrad list`)", spec.name));
   }
