@@ -72,7 +72,7 @@ struct ChannelParamNode final : Node<T> {
         for_each_element(layout, [&](std::size_t j, std::size_t c) { dx[j] += gd[j] * op.dx(x[j], p[c]); });
     }
     if (this->needs_grad(1)) {
-      std::vector<T> sums(layout.channels, T(0));
+      CachedVector<T> sums(layout.channels, T(0));
       for_each_element(layout, [&](std::size_t j, std::size_t c) { sums[c] += gd[j] * op.dp(x[j], p[c]); });
       this->accumulate(1, [&](std::size_t c) { return sums[c]; });
     }
@@ -101,7 +101,7 @@ struct PreluNode final : Node<T> {  // inputs: x, weight
   void backward(const Array<T>& g, const Array<T>&) override {
     bool fresh_x = false, fresh_w = false;
     T* dx = this->needs_grad(0) ? this->grad_buffer(0, fresh_x).data() : nullptr;
-    std::vector<T> dw(this->needs_grad(1) ? layout.channels : 0, T(0));
+    CachedVector<T> dw(this->needs_grad(1) ? layout.channels : 0, T(0));
     kernels::prelu_backward(this->input(0).data(), this->input(1).data(), g.data(), dx,
                             dw.empty() ? nullptr : dw.data(), layout.outer, layout.channels,
                             layout.inner, !fresh_x);
@@ -184,7 +184,7 @@ struct SReluNode final : Node<T> {  // inputs: x, t_left, a_left, t_right, a_rig
     const T *tr = this->input(3).data(), *ar = this->input(4).data();
     const T* gd = g.data();
     const std::size_t C = layout.channels;
-    std::vector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), sums(4 * C, T(0));
+    CachedVector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), sums(4 * C, T(0));
     for_each_element(layout, [&](std::size_t j, std::size_t c) {
       const Piece piece = srelu_piece(x[j], tl[c], tr[c]);
       T slope = 1;
@@ -217,7 +217,7 @@ struct AplNode final : Node<T> {  // inputs: x, a, b
     const T *x = this->input(0).data(), *a = this->input(1).data(), *b = this->input(2).data();
     const T* gd = g.data();
     const std::size_t C = layout.channels, S = hinges;
-    std::vector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), da(S * C), db(S * C);
+    CachedVector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), da(S * C), db(S * C);
     for_each_element(layout, [&](std::size_t j, std::size_t c) {
       T slope = x[j] > 0 ? T(1) : T(0);  // max(0, x): left derivative 0 at 0
       for (std::size_t s = 0; s < S; ++s) {
@@ -262,7 +262,7 @@ struct MaxoutNode final : Node<T> {
   const char* name() const override { return "MaxoutBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     const T *x = this->input(0).data(), *gd = g.data();
-    std::vector<T> dx(this->input(0).size(), T(0));
+    CachedVector<T> dx(this->input(0).size(), T(0));
     std::size_t out = 0;
     for (std::size_t o = 0; o < layout.outer; ++o)
       for (std::size_t gr = 0; gr < layout.groups; ++gr)

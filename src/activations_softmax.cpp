@@ -60,7 +60,7 @@ struct SoftmaxNode final : Node<T> {
   const char* name() const override { return log_form ? "LogSoftmaxBackward" : "SoftmaxBackward"; }
   // softmax: dx = y (g - sum(g y));  log_softmax: dx = g - exp(y) sum(g).
   void backward(const Array<T>& g, const Array<T>& y) override {
-    std::vector<T> dx(y.size());
+    CachedVector<T> dx(y.size());
     const T *gd = g.data(), *yd = y.data();
     for_each_slice(layout, [&](std::size_t off, std::size_t stride) {
       T dot = 0;

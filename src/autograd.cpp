@@ -29,6 +29,15 @@ template <class T>
 thread_local std::vector<std::unique_ptr<Node<T>>>* teardown_stack = nullptr;
 }  // namespace
 
+// Per-thread scratch vectors kept across calls, so a training step does not allocate them anew;
+// `alive` tells a destructor running after the thread's scratch is gone to use a local one.
+template <class V>
+struct Scratch {
+  V items;
+  bool alive = true;
+  ~Scratch() { alive = false; }
+};
+
 template <class T>
 TensorImpl<T>::~TensorImpl() {
   if (!grad_fn) return;
@@ -36,7 +45,9 @@ TensorImpl<T>::~TensorImpl() {
     teardown_stack<T>->push_back(std::move(grad_fn));
     return;
   }
-  std::vector<std::unique_ptr<Node<T>>> stack;
+  thread_local Scratch<std::vector<std::unique_ptr<Node<T>>>> scratch;
+  std::vector<std::unique_ptr<Node<T>>> local;
+  auto& stack = scratch.alive ? scratch.items : local;
   stack.push_back(std::move(grad_fn));
   teardown_stack<T> = &stack;
   while (!stack.empty()) {
@@ -112,10 +123,11 @@ namespace {
 
 // Tensors reachable from root through nodes, inputs before the tensors computed from them.
 template <class T>
-std::vector<TensorImpl<T>*> topological_order(TensorImpl<T>* root, std::uint64_t mark) {
-  std::vector<TensorImpl<T>*> order;
+void topological_order(TensorImpl<T>* root, std::uint64_t mark, std::vector<TensorImpl<T>*>& order) {
+  order.clear();
   // (tensor, index of the next input to visit)
-  std::vector<std::pair<TensorImpl<T>*, std::size_t>> stack;
+  thread_local std::vector<std::pair<TensorImpl<T>*, std::size_t>> stack;
+  stack.clear();
   root->visit_mark = mark;
   stack.emplace_back(root, 0);
   while (!stack.empty()) {
@@ -138,14 +150,13 @@ std::vector<TensorImpl<T>*> topological_order(TensorImpl<T>* root, std::uint64_t
     order.push_back(t);
     stack.pop_back();
   }
-  return order;
 }
 
 // Adds a finished gradient into t.grad (moving it in when t has none yet).
 template <class T>
 void add_to_grad(TensorImpl<T>& t, Array<T>&& g) {
   if (!t.grad) {
-    t.grad = std::make_shared<TensorImpl<T>>(std::move(g));
+    t.grad = make_impl<T>(std::move(g));
     return;
   }
   T* d = t.grad->value.data();
@@ -175,8 +186,14 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
   }
 
   NoGradGuard no_grad;  // nodes compute with plain arrays; nothing they do is recorded
-  const std::vector<TensorImpl<T>*> order = topological_order(root.get(), ++backward_epoch);
-  root->pending = grad ? Array<T>(*grad) : Array<T>(xt::ones<T>(root->value.shape()));
+  thread_local std::vector<TensorImpl<T>*> order;  // reused: no allocation per backward
+  topological_order(root.get(), ++backward_epoch, order);
+  if (grad) {
+    root->pending = *grad;
+  } else {  // dL/dL = 1, kept as one number like a sum's gradient
+    root->pending_uniform = true;
+    root->pending_value = T(1);
+  }
   root->has_pending = true;
 
   for (auto it = order.rbegin(); it != order.rend(); ++it) {

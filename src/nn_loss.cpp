@@ -162,7 +162,7 @@ struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
         return up(j) * (-x[j] + (w[j % k] - 1) * F::softplus_neg(x[j]));
       });
     if (this->needs_grad(2)) {
-      std::vector<T> dw(k, 0);
+      CachedVector<T> dw(k, 0);
       for (std::size_t j = 0; j < n; ++j) dw[j % k] += up(j) * y[j] * F::softplus_neg(x[j]);
       this->accumulate(2, [&](std::size_t i) { return dw[i]; });
     }
@@ -173,14 +173,14 @@ struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
 // ---- class-index losses ---------------------------------------------------------------------
 
 template <class T>
-std::vector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicTensor<T>& target,
+CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicTensor<T>& target,
                                        const char* loss) {
   if (input.dim() != 2 || target.dim() != 1 || target.size(0) != input.size(0))
     throw std::invalid_argument(fmt::format(
         "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,
         shape_str(input.shape()), shape_str(target.shape())));
   const std::size_t classes = input.size(1);
-  std::vector<std::size_t> idx(target.size());
+  CachedVector<std::size_t> idx(target.size());
   for (std::size_t i = 0; i < idx.size(); ++i) {
     const T t = target.data().data()[i];
     if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
@@ -195,7 +195,7 @@ std::vector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicT
 // With label smoothing eps the target distribution is (1 - eps) onehot + eps / C.
 template <class T>
 struct CrossEntropyNode final : Node<T> {
-  CrossEntropyNode(Array<T>&& p, std::vector<std::size_t>&& t, Reduction r, T eps)
+  CrossEntropyNode(Array<T>&& p, CachedVector<std::size_t>&& t, Reduction r, T eps)
       : probs(std::move(p)), targets(std::move(t)), reduction(r), smoothing(eps) {}
   const char* name() const override { return "CrossEntropyLossBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
@@ -219,14 +219,14 @@ struct CrossEntropyNode final : Node<T> {
   }
   void release_saved() override { probs = Array<T>(); }
   Array<T> probs;
-  std::vector<std::size_t> targets;
+  CachedVector<std::size_t> targets;
   Reduction reduction;
   T smoothing;
 };
 
 template <class T>
 struct NllNode final : Node<T> {
-  NllNode(std::vector<std::size_t>&& t, Reduction r) : targets(std::move(t)), reduction(r) {}
+  NllNode(CachedVector<std::size_t>&& t, Reduction r) : targets(std::move(t)), reduction(r) {}
   const char* name() const override { return "NllLossBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     if (!this->needs_grad(0)) return;
@@ -237,13 +237,13 @@ struct NllNode final : Node<T> {
       return j - row * c == targets[row] ? -up(row) : T(0);
     });
   }
-  std::vector<std::size_t> targets;
+  CachedVector<std::size_t> targets;
   Reduction reduction;
 };
 
 // Per-row losses -> the reduced output (or the [N] vector for Reduction::None).
 template <class T>
-Array<T> reduce_rows(const std::vector<T>& rows, Reduction reduction) {
+Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction) {
   if (reduction == Reduction::None) {
     Array<T> out = Array<T>::from_shape(Shape{rows.size()});
     std::copy(rows.begin(), rows.end(), out.data());
@@ -313,7 +313,7 @@ BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
                     shape_str(ws), shape_str(xs)));
   const T *x = input.data().data(), *y = target.data().data(), *w = pos_weight.data().data();
   const std::size_t n = input.size(), k = pos_weight.size();
-  std::vector<T> per(n);
+  CachedVector<T> per(n);
   for (std::size_t j = 0; j < n; ++j) {
     const T pw = w[j % k], lw = 1 + (pw - 1) * y[j];
     per[j] = (1 - y[j]) * x[j] + lw * PosWeightBce<T>::softplus_neg(x[j]);
@@ -334,11 +334,11 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
   if (!(label_smoothing >= 0 && label_smoothing <= 1))
     throw std::invalid_argument(
         fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", label_smoothing));
-  std::vector<std::size_t> t = class_indices(input, target, "cross_entropy");
+  CachedVector<std::size_t> t = class_indices(input, target, "cross_entropy");
   const std::size_t n = input.size(0), c = input.size(1);
   const T eps = T(label_smoothing);
   Array<T> probs = Array<T>::from_shape(input.shape());
-  std::vector<T> rows(n), row_max(n);
+  CachedVector<T> rows(n), row_max(n);
   const T* x = input.data().data();
   for (std::size_t i = 0; i < n; ++i) {  // shift each row by its maximum: exp never overflows
     const T* xi = x + i * c;
@@ -369,9 +369,9 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
 
 template <class T>
 BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r) {
-  std::vector<std::size_t> t = class_indices(input, target, "nll_loss");
+  CachedVector<std::size_t> t = class_indices(input, target, "nll_loss");
   const std::size_t c = input.size(1);
-  std::vector<T> rows(t.size());
+  CachedVector<T> rows(t.size());
   for (std::size_t i = 0; i < t.size(); ++i) rows[i] = -input.data().data()[i * c + t[i]];
   return record<NllNode<T>>(reduce_rows(rows, r), {input}, std::move(t), r);
 }

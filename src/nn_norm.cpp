@@ -34,7 +34,7 @@ struct ChannelsView {
 
 template <class T>
 struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
-  BatchNormNode(ChannelsView v, Array<T>&& xh, std::vector<T>&& is, bool batch)
+  BatchNormNode(ChannelsView v, Array<T>&& xh, CachedVector<T>&& is, bool batch)
       : view(v), xhat(std::move(xh)), inv_std(std::move(is)), batch_stats(batch) {}
   const char* name() const override { return "NativeBatchNormBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
@@ -42,7 +42,7 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
     const T* w = affine ? this->input(1).data() : nullptr;
     const T *gd = g.data(), *xh = xhat.data();
     const std::size_t C = view.c;
-    std::vector<T> sum_g(C, 0), sum_gx(C, 0);  // dbias and dweight
+    CachedVector<T> sum_g(C, 0), sum_gx(C, 0);  // dbias and dweight
     view.each([&](std::size_t j, std::size_t ch) {
       sum_g[ch] += gd[j];
       sum_gx[ch] += gd[j] * xh[j];
@@ -51,7 +51,7 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
       // dx = w inv_std (g - mean(g) - xhat mean(g xhat)) with batch statistics; in eval mode the
       // statistics are constants and dx = w inv_std g.
       const T m = T(view.n * view.l);
-      std::vector<T> k(C), mg(C), mgx(C);
+      CachedVector<T> k(C), mg(C), mgx(C);
       for (std::size_t ch = 0; ch < C; ++ch) {
         k[ch] = (affine ? w[ch] : T(1)) * inv_std[ch];
         mg[ch] = batch_stats ? sum_g[ch] / m : T(0);
@@ -75,7 +75,7 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
   void release_saved() override { xhat = Array<T>(); }
   ChannelsView view;
   Array<T> xhat;
-  std::vector<T> inv_std;
+  CachedVector<T> inv_std;
   bool batch_stats;
 };
 
@@ -83,7 +83,7 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
 
 template <class T>
 struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
-  LayerNormNode(std::size_t d, Array<T>&& xh, std::vector<T>&& is)
+  LayerNormNode(std::size_t d, Array<T>&& xh, CachedVector<T>&& is)
       : dim(d), xhat(std::move(xh)), inv_std(std::move(is)) {}
   const char* name() const override { return "NativeLayerNormBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
@@ -116,7 +116,7 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
     if (!affine) return;
     for (std::size_t k = 1; k < 3; ++k) {  // dweight = sum over rows of g xhat, dbias of g
       if (!this->needs_grad(k)) continue;
-      std::vector<T> acc(dim, 0);
+      CachedVector<T> acc(dim, 0);
       for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t j = 0; j < dim; ++j)
           acc[j] += k == 1 ? gd[r * dim + j] * xh[r * dim + j] : gd[r * dim + j];
@@ -126,7 +126,7 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
   void release_saved() override { xhat = Array<T>(); }
   std::size_t dim;
   Array<T> xhat;
-  std::vector<T> inv_std;
+  CachedVector<T> inv_std;
 };
 
 template <class T>
@@ -175,7 +175,7 @@ BasicTensor<T> BatchNorm1dT<T>::forward(const BasicTensor<T>& x) {
         "BatchNorm1d: expected more than 1 value per channel when training, got input {}",
         shape_str(x.shape())));
   const T* xd = x.data().data();
-  std::vector<double> mean(C, 0), var(C, 0);  // double sums: a long batch keeps its digits
+  CachedVector<double> mean(C, 0), var(C, 0);  // double sums: a long batch keeps its digits
   if (batch_stats) {
     v.each([&](std::size_t j, std::size_t ch) { mean[ch] += xd[j]; });
     for (auto& s : mean) s /= double(m);
@@ -202,7 +202,7 @@ BasicTensor<T> BatchNorm1dT<T>::forward(const BasicTensor<T>& x) {
       var[ch] = running_var.data()(ch);
     }
   }
-  std::vector<T> inv_std(C), mean_t(C), w(C, T(1)), b(C, T(0));
+  CachedVector<T> inv_std(C), mean_t(C), w(C, T(1)), b(C, T(0));
   for (std::size_t ch = 0; ch < C; ++ch) {
     inv_std[ch] = T(1 / std::sqrt(var[ch] + options.eps));
     mean_t[ch] = T(mean[ch]);
@@ -242,7 +242,7 @@ BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t d, const BasicTen
   const T* w = weight.defined() ? weight.data().data() : nullptr;
   const T* b = bias.defined() ? bias.data().data() : nullptr;
   Array<T> xhat = Array<T>::from_shape(x.shape()), y = Array<T>::from_shape(x.shape());
-  std::vector<T> inv_std(rows);
+  CachedVector<T> inv_std(rows);
   for (std::size_t r = 0; r < rows; ++r) {
     const T* xr = xd + r * d;
     double s = 0, ss = 0;

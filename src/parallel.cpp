@@ -88,7 +88,7 @@ std::size_t parallel_chunks(std::size_t n) {
   return std::size_t(std::max(1, std::min(num_threads(), int(n / (kParallelGrain / 2)))));
 }
 
-void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
+void parallel_for_chunks(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
   const std::size_t parts = parallel_chunks(n);
   Pool& p = pool();
   std::unique_lock<std::mutex> busy(p.busy, std::try_to_lock);

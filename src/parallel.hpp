@@ -14,9 +14,16 @@ constexpr std::size_t kParallelGrain = std::size_t(1) << 18;
 // elements), one chunk per thread, and returns when all are done. Runs fn(0, n) on the calling
 // thread when n < kParallelGrain, when one thread is configured, or when another parallel_for
 // is already running.
-void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn);
+void parallel_for_chunks(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn);
 
 // The number of chunks parallel_for(n, ...) uses (1 when it runs serially).
 std::size_t parallel_chunks(std::size_t n);
+
+// Small work is called directly, without building a std::function (which would allocate).
+template <class Fn>
+void parallel_for(std::size_t n, Fn&& fn) {
+  if (n < kParallelGrain) return fn(std::size_t(0), n);
+  parallel_for_chunks(n, fn);
+}
 
 }  // namespace xg::detail

@@ -12,7 +12,7 @@ namespace xg {
 
 template <class T>
 BasicTensor<T>::BasicTensor(Array<T> values, bool requires_grad)
-    : impl_(std::make_shared<TensorImpl<T>>(std::move(values), requires_grad)) {}
+    : impl_(make_impl<T>(std::move(values), requires_grad)) {}
 
 template <class T>
 BasicTensor<T>::BasicTensor(const xt::xarray<T>& values, bool requires_grad)

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <new>
+#include <vector>
 
 namespace xg {
 
@@ -47,5 +48,9 @@ template <class T, class U>
 bool operator!=(const CachingAllocator<T>&, const CachingAllocator<U>&) noexcept {
   return false;
 }
+
+// Scratch vectors of graph nodes and ops (per-step temporaries) that reuse cached memory.
+template <class T>
+using CachedVector = std::vector<T, CachingAllocator<T>>;
 
 }  // namespace xg

@@ -60,7 +60,11 @@ class Node {
   // Frees what forward saved; called after a backward pass without retain_graph.
   virtual void release_saved() {}
 
-  std::vector<ImplPtr<T>> inputs;
+  // Nodes and their input lists live in the caching allocator (no malloc per recorded op).
+  static void* operator new(std::size_t bytes) { return detail::cached_allocate(bytes); }
+  static void operator delete(void* p, std::size_t bytes) noexcept { detail::cached_deallocate(p, bytes); }
+
+  std::vector<ImplPtr<T>, CachingAllocator<ImplPtr<T>>> inputs;
   bool released = false;
 
  protected:

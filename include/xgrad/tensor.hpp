@@ -138,7 +138,7 @@ bool needs_graph(const std::vector<BasicTensor<T>>& inputs) {
 // (constructed from `args`) with `inputs` and makes it the output's grad_fn.
 template <class N, class T, class Inputs, class... A>
 BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) {
-  auto out = std::make_shared<TensorImpl<T>>(std::move(value));
+  auto out = make_impl<T>(std::move(value));
   if (needs_graph<T>(inputs)) {
     auto node = std::make_unique<N>(std::forward<A>(args)...);
     node->inputs.reserve(inputs.size());

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
+#include "xgrad/allocator.hpp"
 #include "xgrad/array.hpp"
 
 namespace xg {
@@ -37,5 +39,13 @@ struct TensorImpl {
 
 template <class T>
 using ImplPtr = std::shared_ptr<TensorImpl<T>>;
+
+// A new TensorImpl from the caching allocator: a training step's handles reuse the memory of
+// the previous step's instead of going through malloc.
+template <class T, class... A>
+ImplPtr<T> make_impl(A&&... args) {
+  return std::allocate_shared<TensorImpl<T>>(CachingAllocator<TensorImpl<T>>(),
+                                             std::forward<A>(args)...);
+}
 
 }  // namespace xg
