@@ -61,12 +61,18 @@ Options parse_args(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) usage(flag + " needs a value");
     const std::string value = argv[++i];
-    if (flag == "--workload") o.workload = value;
-    else if (flag == "--threads") o.threads = parse_int(flag, value, 1);
-    else if (flag == "--blas-threads") o.blas_threads = parse_int(flag, value, 1);
-    else if (flag == "--steps") o.steps = parse_int(flag, value, 1);
-    else if (flag == "--warmup") o.warmup = parse_int(flag, value, 0);
-    else usage("unknown flag " + flag);
+    if (flag == "--workload")
+      o.workload = value;
+    else if (flag == "--threads")
+      o.threads = parse_int(flag, value, 1);
+    else if (flag == "--blas-threads")
+      o.blas_threads = parse_int(flag, value, 1);
+    else if (flag == "--steps")
+      o.steps = parse_int(flag, value, 1);
+    else if (flag == "--warmup")
+      o.warmup = parse_int(flag, value, 0);
+    else
+      usage("unknown flag " + flag);
   }
   if (o.workload.empty()) usage("--workload is required");
   if (o.blas_threads == 0) o.blas_threads = o.threads;
@@ -109,11 +115,14 @@ double time_us(F&& f) {
 
 std::shared_ptr<nn::Module> activation_layer(const anchor::MlpWorkload& w, int width) {
   switch (w.activation) {
-    case anchor::Activation::Tanh: return std::make_shared<nn::Tanh>();
+    case anchor::Activation::Tanh:
+      return std::make_shared<nn::Tanh>();
     case anchor::Activation::PReLU:
       return std::make_shared<nn::PReLU>(std::size_t(width), anchor::kPReLUInit);
-    case anchor::Activation::ReLU: return std::make_shared<nn::ReLU>();
-    case anchor::Activation::ELU: return std::make_shared<nn::ELU>(1.0f);
+    case anchor::Activation::ReLU:
+      return std::make_shared<nn::ReLU>();
+    case anchor::Activation::ELU:
+      return std::make_shared<nn::ELU>(1.0f);
   }
   throw std::logic_error("unknown activation");
 }
@@ -160,9 +169,12 @@ std::unique_ptr<xg::optim::Optimizer> make_optimizer(const anchor::MlpWorkload& 
 
 Tensor compute_loss(anchor::Loss loss, const Tensor& out, const Tensor& target) {
   switch (loss) {
-    case anchor::Loss::BCEWithLogits: return nn::binary_cross_entropy_with_logits(out, target);
-    case anchor::Loss::CrossEntropy: return nn::cross_entropy(out, target);
-    case anchor::Loss::MSE: return nn::mse_loss(out, target);
+    case anchor::Loss::BCEWithLogits:
+      return nn::binary_cross_entropy_with_logits(out, target);
+    case anchor::Loss::CrossEntropy:
+      return nn::cross_entropy(out, target);
+    case anchor::Loss::MSE:
+      return nn::mse_loss(out, target);
   }
   throw std::logic_error("unknown loss");
 }

@@ -35,7 +35,8 @@ std::size_t dead_units(nn::Sequential& net, const Tensor& x, std::size_t layer) 
   NoGradGuard no_grad;
   Tensor h = x;
   for (std::size_t i = 0; i <= layer; ++i) h = net[i](h);
-  const Tensor alive = xg::gt(xg::abs(h), Tensor::scalar(0.f)).sum(0);  // per unit: samples with a non-zero output
+  const Tensor alive =
+      xg::gt(xg::abs(h), Tensor::scalar(0.f)).sum(0);  // per unit: samples with a non-zero output
   std::size_t dead = 0;
   for (float v : alive.to_vector()) dead += v == 0;
   return dead;
@@ -61,7 +62,8 @@ int main() {
     nn::Sequential net = deep_net("relu", 1);
     NoGradGuard no_grad;
     const Tensor h = net[1](net[0](x));
-    fmt::print("   {:.1f}% of the hidden outputs are 0\n", 100 * xg::eq(h, Tensor::scalar(0.f)).mean().item());
+    fmt::print("   {:.1f}% of the hidden outputs are 0\n",
+               100 * xg::eq(h, Tensor::scalar(0.f)).mean().item());
   }
 
   fmt::print("\n3. dead units after 50 steps of SGD with a too-large learning rate (lr 2)\n");

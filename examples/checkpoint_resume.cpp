@@ -37,7 +37,8 @@ int main() {
   {
     NoGradGuard no_grad;
     same = model(X).to_vector() == restored(X).to_vector();
-    fmt::print("restored after {} epochs; predictions bit-identical: {}\n", meta.at("epochs"), same);
+    fmt::print("restored after {} epochs; predictions bit-identical: {}\n", meta.at("epochs"),
+               same);
     fmt::print("accuracy before resuming {:.3f}\n", metrics::accuracy(restored(X), y));
   }
   train(restored, X, y, 20);  // resume where the file left off

@@ -29,7 +29,8 @@ int main() {
     }
     schedule.step();  // once per epoch, after the optimizer steps
     if (epoch % 25 == 0)
-      fmt::print("epoch {:3d}  lr {:.5f}  loss {:.4f}\n", epoch, schedule.get_last_lr()[0], loss.mean());
+      fmt::print("epoch {:3d}  lr {:.5f}  loss {:.4f}\n", epoch, schedule.get_last_lr()[0],
+                 loss.mean());
   }
   NoGradGuard no_grad;
   fmt::print("train accuracy {:.3f}\n", metrics::accuracy(model(X), y));

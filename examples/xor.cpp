@@ -9,7 +9,7 @@ using namespace xg;
 
 int main() {
   auto [X, y] = data::xor_gate();  // the four corners of the unit square, label x1 XOR x2
-  xg::manual_seed(1);              // every layer draws its initial weights from the default generator
+  xg::manual_seed(1);  // every layer draws its initial weights from the default generator
   nn::Sequential model(nn::Linear(2, 8), nn::Tanh(), nn::Linear(8, 2));
 
   optim::AdamOptions options;

@@ -80,24 +80,80 @@ void check_rrelu_bounds(T lower, T upper) {
 
 }  // namespace
 
-template <class T> BasicTensor<T> identity(const BasicTensor<T>& x) { return apply(x, Act::Identity, "IdentityBackward"); }
-template <class T> BasicTensor<T> binary_step(const BasicTensor<T>& x) { return apply(x, Act::BinaryStep, "BinaryStepBackward"); }
-template <class T> BasicTensor<T> sigmoid(const BasicTensor<T>& x) { return apply(x, Act::Sigmoid, "SigmoidBackward"); }
-template <class T> BasicTensor<T> tanh(const BasicTensor<T>& x) { return apply(x, Act::Tanh, "TanhBackward"); }
-template <class T> BasicTensor<T> arctan(const BasicTensor<T>& x) { return apply(x, Act::Arctan, "ArctanBackward"); }
-template <class T> BasicTensor<T> softsign(const BasicTensor<T>& x) { return apply(x, Act::Softsign, "SoftsignBackward"); }
-template <class T> BasicTensor<T> bent_identity(const BasicTensor<T>& x) { return apply(x, Act::BentIdentity, "BentIdentityBackward"); }
-template <class T> BasicTensor<T> silu(const BasicTensor<T>& x) { return apply(x, Act::Silu, "SiluBackward"); }
-template <class T> BasicTensor<T> mish(const BasicTensor<T>& x) { return apply(x, Act::Mish, "MishBackward"); }
-template <class T> BasicTensor<T> logsigmoid(const BasicTensor<T>& x) { return apply(x, Act::LogSigmoid, "LogSigmoidBackward"); }
-template <class T> BasicTensor<T> sinusoid(const BasicTensor<T>& x) { return apply(x, Act::Sinusoid, "SinBackward"); }
-template <class T> BasicTensor<T> sinc(const BasicTensor<T>& x) { return apply(x, Act::Sinc, "SincBackward"); }
-template <class T> BasicTensor<T> gaussian(const BasicTensor<T>& x) { return apply(x, Act::Gaussian, "GaussianBackward"); }
-template <class T> BasicTensor<T> relu(const BasicTensor<T>& x) { return apply(x, Act::Relu, "ReluBackward"); }
-template <class T> BasicTensor<T> relu6(const BasicTensor<T>& x) { return apply(x, Act::Relu6, "Relu6Backward"); }
-template <class T> BasicTensor<T> selu(const BasicTensor<T>& x) { return apply(x, Act::Selu, "SeluBackward"); }
-template <class T> BasicTensor<T> hardsigmoid(const BasicTensor<T>& x) { return apply(x, Act::Hardsigmoid, "HardsigmoidBackward"); }
-template <class T> BasicTensor<T> hardswish(const BasicTensor<T>& x) { return apply(x, Act::Hardswish, "HardswishBackward"); }
+// clang-format off (one entry per line reads as a table)
+template <class T>
+BasicTensor<T> identity(const BasicTensor<T>& x) {
+  return apply(x, Act::Identity, "IdentityBackward");
+}
+template <class T>
+BasicTensor<T> binary_step(const BasicTensor<T>& x) {
+  return apply(x, Act::BinaryStep, "BinaryStepBackward");
+}
+template <class T>
+BasicTensor<T> sigmoid(const BasicTensor<T>& x) {
+  return apply(x, Act::Sigmoid, "SigmoidBackward");
+}
+template <class T>
+BasicTensor<T> tanh(const BasicTensor<T>& x) {
+  return apply(x, Act::Tanh, "TanhBackward");
+}
+template <class T>
+BasicTensor<T> arctan(const BasicTensor<T>& x) {
+  return apply(x, Act::Arctan, "ArctanBackward");
+}
+template <class T>
+BasicTensor<T> softsign(const BasicTensor<T>& x) {
+  return apply(x, Act::Softsign, "SoftsignBackward");
+}
+template <class T>
+BasicTensor<T> bent_identity(const BasicTensor<T>& x) {
+  return apply(x, Act::BentIdentity, "BentIdentityBackward");
+}
+template <class T>
+BasicTensor<T> silu(const BasicTensor<T>& x) {
+  return apply(x, Act::Silu, "SiluBackward");
+}
+template <class T>
+BasicTensor<T> mish(const BasicTensor<T>& x) {
+  return apply(x, Act::Mish, "MishBackward");
+}
+template <class T>
+BasicTensor<T> logsigmoid(const BasicTensor<T>& x) {
+  return apply(x, Act::LogSigmoid, "LogSigmoidBackward");
+}
+template <class T>
+BasicTensor<T> sinusoid(const BasicTensor<T>& x) {
+  return apply(x, Act::Sinusoid, "SinBackward");
+}
+template <class T>
+BasicTensor<T> sinc(const BasicTensor<T>& x) {
+  return apply(x, Act::Sinc, "SincBackward");
+}
+template <class T>
+BasicTensor<T> gaussian(const BasicTensor<T>& x) {
+  return apply(x, Act::Gaussian, "GaussianBackward");
+}
+template <class T>
+BasicTensor<T> relu(const BasicTensor<T>& x) {
+  return apply(x, Act::Relu, "ReluBackward");
+}
+template <class T>
+BasicTensor<T> relu6(const BasicTensor<T>& x) {
+  return apply(x, Act::Relu6, "Relu6Backward");
+}
+template <class T>
+BasicTensor<T> selu(const BasicTensor<T>& x) {
+  return apply(x, Act::Selu, "SeluBackward");
+}
+template <class T>
+BasicTensor<T> hardsigmoid(const BasicTensor<T>& x) {
+  return apply(x, Act::Hardsigmoid, "HardsigmoidBackward");
+}
+template <class T>
+BasicTensor<T> hardswish(const BasicTensor<T>& x) {
+  return apply(x, Act::Hardswish, "HardswishBackward");
+}
+// clang-format on
 
 template <class T>
 BasicTensor<T> isru(const BasicTensor<T>& x, T a) {
@@ -165,34 +221,34 @@ BasicTensor<T> rrelu(const BasicTensor<T>& x, T lower, T upper, Generator& rng) 
   return record<RReluNode<T>>(std::move(y), {x}, std::move(slopes));
 }
 
-#define XG_INSTANTIATE(T)                                                                  \
-  template BasicTensor<T> identity(const BasicTensor<T>&);                                 \
-  template BasicTensor<T> binary_step(const BasicTensor<T>&);                              \
-  template BasicTensor<T> sigmoid(const BasicTensor<T>&);                                  \
-  template BasicTensor<T> tanh(const BasicTensor<T>&);                                     \
-  template BasicTensor<T> arctan(const BasicTensor<T>&);                                   \
-  template BasicTensor<T> softsign(const BasicTensor<T>&);                                 \
-  template BasicTensor<T> bent_identity(const BasicTensor<T>&);                            \
-  template BasicTensor<T> silu(const BasicTensor<T>&);                                     \
-  template BasicTensor<T> mish(const BasicTensor<T>&);                                     \
-  template BasicTensor<T> logsigmoid(const BasicTensor<T>&);                               \
-  template BasicTensor<T> sinusoid(const BasicTensor<T>&);                                 \
-  template BasicTensor<T> sinc(const BasicTensor<T>&);                                     \
-  template BasicTensor<T> gaussian(const BasicTensor<T>&);                                 \
-  template BasicTensor<T> relu(const BasicTensor<T>&);                                     \
-  template BasicTensor<T> relu6(const BasicTensor<T>&);                                    \
-  template BasicTensor<T> selu(const BasicTensor<T>&);                                     \
-  template BasicTensor<T> hardsigmoid(const BasicTensor<T>&);                              \
-  template BasicTensor<T> hardswish(const BasicTensor<T>&);                                \
-  template BasicTensor<T> isru(const BasicTensor<T>&, T);                                  \
-  template BasicTensor<T> isrlu(const BasicTensor<T>&, T);                                 \
-  template BasicTensor<T> softplus(const BasicTensor<T>&, T, T);                           \
-  template BasicTensor<T> gelu(const BasicTensor<T>&, Approximate);                        \
-  template BasicTensor<T> leaky_relu(const BasicTensor<T>&, T);                            \
-  template BasicTensor<T> elu(const BasicTensor<T>&, T);                                   \
-  template BasicTensor<T> celu(const BasicTensor<T>&, T);                                  \
-  template BasicTensor<T> hardtanh(const BasicTensor<T>&, T, T);                           \
-  template BasicTensor<T> rrelu(const BasicTensor<T>&, T, T);                              \
+#define XG_INSTANTIATE(T)                                           \
+  template BasicTensor<T> identity(const BasicTensor<T>&);          \
+  template BasicTensor<T> binary_step(const BasicTensor<T>&);       \
+  template BasicTensor<T> sigmoid(const BasicTensor<T>&);           \
+  template BasicTensor<T> tanh(const BasicTensor<T>&);              \
+  template BasicTensor<T> arctan(const BasicTensor<T>&);            \
+  template BasicTensor<T> softsign(const BasicTensor<T>&);          \
+  template BasicTensor<T> bent_identity(const BasicTensor<T>&);     \
+  template BasicTensor<T> silu(const BasicTensor<T>&);              \
+  template BasicTensor<T> mish(const BasicTensor<T>&);              \
+  template BasicTensor<T> logsigmoid(const BasicTensor<T>&);        \
+  template BasicTensor<T> sinusoid(const BasicTensor<T>&);          \
+  template BasicTensor<T> sinc(const BasicTensor<T>&);              \
+  template BasicTensor<T> gaussian(const BasicTensor<T>&);          \
+  template BasicTensor<T> relu(const BasicTensor<T>&);              \
+  template BasicTensor<T> relu6(const BasicTensor<T>&);             \
+  template BasicTensor<T> selu(const BasicTensor<T>&);              \
+  template BasicTensor<T> hardsigmoid(const BasicTensor<T>&);       \
+  template BasicTensor<T> hardswish(const BasicTensor<T>&);         \
+  template BasicTensor<T> isru(const BasicTensor<T>&, T);           \
+  template BasicTensor<T> isrlu(const BasicTensor<T>&, T);          \
+  template BasicTensor<T> softplus(const BasicTensor<T>&, T, T);    \
+  template BasicTensor<T> gelu(const BasicTensor<T>&, Approximate); \
+  template BasicTensor<T> leaky_relu(const BasicTensor<T>&, T);     \
+  template BasicTensor<T> elu(const BasicTensor<T>&, T);            \
+  template BasicTensor<T> celu(const BasicTensor<T>&, T);           \
+  template BasicTensor<T> hardtanh(const BasicTensor<T>&, T, T);    \
+  template BasicTensor<T> rrelu(const BasicTensor<T>&, T, T);       \
   template BasicTensor<T> rrelu(const BasicTensor<T>&, T, T, Generator&);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)

@@ -27,9 +27,9 @@ ChannelLayout channel_layout(const Shape& x, std::size_t param_size, const char*
     return l;
   }
   if (x.size() < 2)
-    throw std::invalid_argument(fmt::format(
-        "{}: input {} has no channel axis (axis 1), so {} must have 1 element, not {}", op,
-        shape_str(x), param, param_size));
+    throw std::invalid_argument(
+        fmt::format("{}: input {} has no channel axis (axis 1), so {} must have 1 element, not {}",
+                    op, shape_str(x), param, param_size));
   if (x[1] != param_size)
     throw std::invalid_argument(
         fmt::format("{}: {} has {} elements but input {} has {} channels on axis 1", op, param,
@@ -67,13 +67,16 @@ struct ChannelParamNode final : Node<T> {
     if (this->needs_grad(0)) {
       T* dx = this->grad_buffer(0, fresh).data();
       if (fresh)
-        for_each_element(layout, [&](std::size_t j, std::size_t c) { dx[j] = gd[j] * op.dx(x[j], p[c]); });
+        for_each_element(layout,
+                         [&](std::size_t j, std::size_t c) { dx[j] = gd[j] * op.dx(x[j], p[c]); });
       else
-        for_each_element(layout, [&](std::size_t j, std::size_t c) { dx[j] += gd[j] * op.dx(x[j], p[c]); });
+        for_each_element(layout,
+                         [&](std::size_t j, std::size_t c) { dx[j] += gd[j] * op.dx(x[j], p[c]); });
     }
     if (this->needs_grad(1)) {
       CachedVector<T> sums(layout.channels, T(0));
-      for_each_element(layout, [&](std::size_t j, std::size_t c) { sums[c] += gd[j] * op.dp(x[j], p[c]); });
+      for_each_element(layout,
+                       [&](std::size_t j, std::size_t c) { sums[c] += gd[j] * op.dp(x[j], p[c]); });
       this->accumulate(1, [&](std::size_t c) { return sums[c]; });
     }
   }
@@ -140,7 +143,9 @@ constexpr T soft_exponential_small() {
 
 template <class T>
 struct SoftExponentialOp {
-  static bool near_zero(T x, T a) { return std::abs(a) * (1 + std::abs(x)) < soft_exponential_small<T>(); }
+  static bool near_zero(T x, T a) {
+    return std::abs(a) * (1 + std::abs(x)) < soft_exponential_small<T>();
+  }
   static T nan() { return std::numeric_limits<T>::quiet_NaN(); }
   // alpha < 0: u = 1 - alpha (x + alpha) must be > 0.
   static T log_u(T x, T a) { return std::log1p(-a * (x + a)); }
@@ -190,8 +195,8 @@ struct SReluNode final : Node<T> {  // inputs: x, t_left, a_left, t_right, a_rig
       T slope = 1;
       if (piece == Piece::Left) {
         slope = al[c];
-        sums[c] += gd[j] * (1 - al[c]);          // d/d t_left
-        sums[C + c] += gd[j] * (x[j] - tl[c]);   // d/d a_left
+        sums[c] += gd[j] * (1 - al[c]);         // d/d t_left
+        sums[C + c] += gd[j] * (x[j] - tl[c]);  // d/d a_left
       } else if (piece == Piece::Right) {
         slope = ar[c];
         sums[2 * C + c] += gd[j] * (1 - ar[c]);  // d/d t_right
@@ -266,7 +271,8 @@ struct MaxoutNode final : Node<T> {
     std::size_t out = 0;
     for (std::size_t o = 0; o < layout.outer; ++o)
       for (std::size_t gr = 0; gr < layout.groups; ++gr)
-        for (std::size_t i = 0; i < layout.inner; ++i) dx[first_max(x, layout, o, gr, i)] += gd[out++];
+        for (std::size_t i = 0; i < layout.inner; ++i)
+          dx[first_max(x, layout, o, gr, i)] += gd[out++];
     this->accumulate(0, [&](std::size_t j) { return dx[j]; });
   }
   MaxoutLayout layout;
@@ -277,7 +283,8 @@ void check_same_size(const BasicTensor<T>& p, const BasicTensor<T>& ref, const c
                      const char* name, const char* ref_name) {
   if (p.size() != ref.size())
     throw std::invalid_argument(fmt::format("{}: {} has shape {} but {} has shape {}", op, name,
-                                            shape_str(p.shape()), ref_name, shape_str(ref.shape())));
+                                            shape_str(p.shape()), ref_name,
+                                            shape_str(ref.shape())));
 }
 
 }  // namespace
@@ -325,8 +332,9 @@ BasicTensor<T> srelu(const BasicTensor<T>& x, const BasicTensor<T>& t_left,
 template <class T>
 BasicTensor<T> apl(const BasicTensor<T>& x, const BasicTensor<T>& a, const BasicTensor<T>& b) {
   if (a.dim() != 2 || a.size(0) == 0)
-    throw std::invalid_argument(fmt::format(
-        "apl: a must have shape [S, C] or [S, 1] with S >= 1 hinges, got {}", shape_str(a.shape())));
+    throw std::invalid_argument(
+        fmt::format("apl: a must have shape [S, C] or [S, 1] with S >= 1 hinges, got {}",
+                    shape_str(a.shape())));
   if (a.shape() != b.shape())
     throw std::invalid_argument(fmt::format("apl: a has shape {} but b has shape {}",
                                             shape_str(a.shape()), shape_str(b.shape())));
@@ -362,15 +370,15 @@ BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k) {
   return record<MaxoutNode<T>>(std::move(y), {x}, l);
 }
 
-#define XG_INSTANTIATE(T)                                                                   \
-  template BasicTensor<T> prelu(const BasicTensor<T>&, const BasicTensor<T>&);              \
-  template BasicTensor<T> swish(const BasicTensor<T>&, const BasicTensor<T>&);              \
-  template BasicTensor<T> soft_exponential(const BasicTensor<T>&, const BasicTensor<T>&);   \
-  template BasicTensor<T> srelu(const BasicTensor<T>&, const BasicTensor<T>&,               \
-                                const BasicTensor<T>&, const BasicTensor<T>&,               \
-                                const BasicTensor<T>&);                                     \
-  template BasicTensor<T> apl(const BasicTensor<T>&, const BasicTensor<T>&,                 \
-                              const BasicTensor<T>&);                                       \
+#define XG_INSTANTIATE(T)                                                                 \
+  template BasicTensor<T> prelu(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> swish(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> soft_exponential(const BasicTensor<T>&, const BasicTensor<T>&); \
+  template BasicTensor<T> srelu(const BasicTensor<T>&, const BasicTensor<T>&,             \
+                                const BasicTensor<T>&, const BasicTensor<T>&,             \
+                                const BasicTensor<T>&);                                   \
+  template BasicTensor<T> apl(const BasicTensor<T>&, const BasicTensor<T>&,               \
+                              const BasicTensor<T>&);                                     \
   template BasicTensor<T> maxout(const BasicTensor<T>&, std::size_t);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)

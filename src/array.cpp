@@ -18,9 +18,10 @@ std::size_t normalize_axis(int axis, std::size_t ndim, const char* op) {
   const long n = long(ndim);
   const long a = axis < 0 ? axis + n : axis;
   if (a < 0 || a >= n)
-    throw std::invalid_argument(fmt::format("{}: axis {} is out of range for a tensor of {} "
-                                            "dimension(s) (allowed: {} to {})",
-                                            op, axis, ndim, -n, n - 1));
+    throw std::invalid_argument(
+        fmt::format("{}: axis {} is out of range for a tensor of {} "
+                    "dimension(s) (allowed: {} to {})",
+                    op, axis, ndim, -n, n - 1));
   return std::size_t(a);
 }
 

@@ -123,7 +123,8 @@ namespace {
 
 // Tensors reachable from root through nodes, inputs before the tensors computed from them.
 template <class T>
-void topological_order(TensorImpl<T>* root, std::uint64_t mark, std::vector<TensorImpl<T>*>& order) {
+void topological_order(TensorImpl<T>* root, std::uint64_t mark,
+                       std::vector<TensorImpl<T>*>& order) {
   order.clear();
   // (tensor, index of the next input to visit)
   thread_local std::vector<std::pair<TensorImpl<T>*, std::size_t>> stack;
@@ -174,10 +175,10 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
         "on a leaf it depends on before computing it)");
   if (grad) {
     if (grad->shape() != root->value.shape())
-      throw std::invalid_argument(fmt::format("backward: gradient shape {} does not match the "
-                                              "tensor's shape {}",
-                                              shape_str(grad->shape()),
-                                              shape_str(root->value.shape())));
+      throw std::invalid_argument(
+          fmt::format("backward: gradient shape {} does not match the "
+                      "tensor's shape {}",
+                      shape_str(grad->shape()), shape_str(root->value.shape())));
   } else if (root->value.size() != 1) {
     throw std::runtime_error(fmt::format(
         "backward: grad can be implicitly created only for a one-element tensor, but this one "

@@ -58,8 +58,9 @@ Array<T> sum_to(const Array<T>& g, const Shape& to) {
   const std::array<Shape, 1> strides{broadcast_strides(to, g.shape())};
   const T* gd = g.data();
   T* od = out.data();
-  for_each_broadcast<1>(g.shape(), strides,
-                        [&](std::size_t o, const std::array<std::size_t, 1>& i) { od[i[0]] += gd[o]; });
+  for_each_broadcast<1>(
+      g.shape(), strides,
+      [&](std::size_t o, const std::array<std::size_t, 1>& i) { od[i[0]] += gd[o]; });
   return out;
 }
 

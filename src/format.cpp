@@ -6,8 +6,8 @@ namespace {
 constexpr std::size_t kSummarizeAbove = 1000, kEdgeItems = 3;
 
 template <class T>
-void print_axis(std::string& out, const T* data, const Shape& shape, const Shape& strides, std::size_t axis,
-                bool summarize) {
+void print_axis(std::string& out, const T* data, const Shape& shape, const Shape& strides,
+                std::size_t axis, bool summarize) {
   if (axis == shape.size()) {
     fmt::format_to(std::back_inserter(out), "{:.4f}", data[0]);
     return;
@@ -37,8 +37,10 @@ std::string to_string(const BasicTensor<T>& t) {
   print_axis(out, t.data().data(), shape, strides, 0, t.size() > kSummarizeAbove);
   if (t.size() == 0) out += fmt::format(", shape={}", shape_str(shape));
   if (t.size() > kSummarizeAbove) out += fmt::format(", shape={}", shape_str(shape));
-  if (!t.is_leaf()) out += fmt::format(", grad_fn={}", t.grad_fn_name());
-  else if (t.requires_grad()) out += ", requires_grad=true";
+  if (!t.is_leaf())
+    out += fmt::format(", grad_fn={}", t.grad_fn_name());
+  else if (t.requires_grad())
+    out += ", requires_grad=true";
   out += ')';
   return out;
 }

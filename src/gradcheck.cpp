@@ -12,9 +12,10 @@ std::string GradcheckReport::message() const {
   std::string m = "gradcheck failed";
   if (!error.empty()) m += ": " + error;
   for (const auto& f : failures)
-    m += fmt::format("\n  input {}, element {} (output element {}): analytic {:.10g} vs numeric {:.10g} "
-                     "(difference {:.3g})",
-                     f.input, f.element, f.output, f.analytic, f.numeric, f.analytic - f.numeric);
+    m += fmt::format(
+        "\n  input {}, element {} (output element {}): analytic {:.10g} vs numeric {:.10g} "
+        "(difference {:.3g})",
+        f.input, f.element, f.output, f.analytic, f.numeric, f.analytic - f.numeric);
   return m;
 }
 
@@ -81,7 +82,8 @@ GradcheckReport gradcheck(const std::function<TensorD()>& f, const std::vector<T
     return report;
   }
   std::vector<TensorD> saved_grads;  // the check must not disturb the callers' gradients
-  for (const auto& t : wrt) saved_grads.push_back(t.grad().defined() ? t.grad().detach() : TensorD());
+  for (const auto& t : wrt)
+    saved_grads.push_back(t.grad().defined() ? t.grad().detach() : TensorD());
   try {
     std::size_t outputs = 0;
     const Jacobian analytic = analytic_jacobian(f, wrt, outputs);

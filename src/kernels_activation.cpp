@@ -104,9 +104,7 @@ struct Mish {  // x tanh(softplus(x)); f' = t + x sigmoid(x) (1 - t^2)
 template <class T>
 struct LogSigmoid {  // -softplus(-x) = min(x, 0) - log1p(e^-|x|); f' = 1 - sigmoid(x)
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> f(B<T> x) const {
-    return xsimd::min(x, k<T>(0)) - xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
-  }
+  B<T> f(B<T> x) const { return xsimd::min(x, k<T>(0)) - xsimd::log1p(xsimd::exp(-xsimd::abs(x))); }
   B<T> df(B<T> x, B<T>) const { return sigmoid<T>(-x); }
 };
 template <class T>
@@ -132,10 +130,9 @@ struct Sinc {  // Taylor series for |x| < 0.5, where sin(x)/x and its derivative
     const B<T> z = x * x;
     const B<T> series =
         x * (k<T>(-1.0 / 3) +
-             z * (k<T>(1.0 / 30) +
-                  z * (k<T>(-1.0 / 840) +
-                       z * (k<T>(1.0 / 45360) +
-                            z * (k<T>(-1.0 / 3991680) + z * k<T>(1.0 / 518918400))))));
+             z * (k<T>(1.0 / 30) + z * (k<T>(-1.0 / 840) + z * (k<T>(1.0 / 45360) +
+                                                                z * (k<T>(-1.0 / 3991680) +
+                                                                     z * k<T>(1.0 / 518918400))))));
     const B<T> direct = xsimd::cos(x) / x - xsimd::sin(x) / z;
     return xsimd::select(xsimd::abs(x) < k<T>(0.5), series, direct);
   }
@@ -227,7 +224,8 @@ struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, wi
     return scale * xsimd::select(x > k<T>(0), x, alpha * xsimd::expm1(x * inv_width));
   }
   B<T> df(B<T> x, B<T>) const {  // f'(0) = left derivative scale * alpha / width
-    return scale * xsimd::select(x > k<T>(0), k<T>(1), alpha * inv_width * xsimd::exp(x * inv_width));
+    return scale *
+           xsimd::select(x > k<T>(0), k<T>(1), alpha * inv_width * xsimd::exp(x * inv_width));
   }
 };
 template <class T>
@@ -295,7 +293,8 @@ void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx, std::
   std::size_t i = 0;
   if (accumulate) {
     for (; i + L <= n; i += L)
-      (B<T>::load_unaligned(dx + i) + g.load(i) * derivative(op, x + i, y + i)).store_unaligned(dx + i);
+      (B<T>::load_unaligned(dx + i) + g.load(i) * derivative(op, x + i, y + i))
+          .store_unaligned(dx + i);
   } else {
     for (; i + L <= n; i += L) (g.load(i) * derivative(op, x + i, y + i)).store_unaligned(dx + i);
   }
@@ -314,33 +313,60 @@ void with_activation(Act act, ActParams p, Fn&& fn) {
   constexpr double selu_alpha = 1.6732632423543772848170429916717;
   constexpr double selu_lambda = 1.0507009873554804934193349852946;
   switch (act) {
-    case Act::Identity: return fn(Identity<T>{});
-    case Act::BinaryStep: return fn(BinaryStep<T>{});
-    case Act::Sigmoid: return fn(Sigmoid<T>{});
-    case Act::Tanh: return fn(Tanh<T>{});
-    case Act::Arctan: return fn(Arctan<T>{});
-    case Act::Softsign: return fn(Softsign<T>{});
-    case Act::BentIdentity: return fn(BentIdentity<T>{});
-    case Act::Silu: return fn(Silu<T>{});
-    case Act::Mish: return fn(Mish<T>{});
-    case Act::LogSigmoid: return fn(LogSigmoid<T>{});
-    case Act::Sinusoid: return fn(Sinusoid<T>{});
-    case Act::Sinc: return fn(Sinc<T>{});
-    case Act::Gaussian: return fn(Gaussian<T>{});
-    case Act::Isru: return fn(Isru<T>{k<T>(p.a)});
-    case Act::Softplus: return fn(Softplus<T>{k<T>(p.a), k<T>(p.b)});
-    case Act::GeluErf: return fn(GeluErf<T>{});
-    case Act::GeluTanh: return fn(GeluTanh<T>{});
-    case Act::Relu: return fn(Relu<T>{});
-    case Act::Relu6: return fn(Hardtanh<T>{k<T>(0), k<T>(6)});
-    case Act::LeakyRelu: return fn(LeakyRelu<T>{k<T>(p.a)});
-    case Act::Isrlu: return fn(Isrlu<T>{Isru<T>{k<T>(p.a)}});
-    case Act::Elu: return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1)});
-    case Act::Selu: return fn(Elu<T>{k<T>(selu_alpha), k<T>(selu_lambda), k<T>(1)});
-    case Act::Celu: return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1 / p.a)});
-    case Act::Hardtanh: return fn(Hardtanh<T>{k<T>(p.a), k<T>(p.b)});
-    case Act::Hardsigmoid: return fn(Hardsigmoid<T>{});
-    case Act::Hardswish: return fn(Hardswish<T>{});
+    case Act::Identity:
+      return fn(Identity<T>{});
+    case Act::BinaryStep:
+      return fn(BinaryStep<T>{});
+    case Act::Sigmoid:
+      return fn(Sigmoid<T>{});
+    case Act::Tanh:
+      return fn(Tanh<T>{});
+    case Act::Arctan:
+      return fn(Arctan<T>{});
+    case Act::Softsign:
+      return fn(Softsign<T>{});
+    case Act::BentIdentity:
+      return fn(BentIdentity<T>{});
+    case Act::Silu:
+      return fn(Silu<T>{});
+    case Act::Mish:
+      return fn(Mish<T>{});
+    case Act::LogSigmoid:
+      return fn(LogSigmoid<T>{});
+    case Act::Sinusoid:
+      return fn(Sinusoid<T>{});
+    case Act::Sinc:
+      return fn(Sinc<T>{});
+    case Act::Gaussian:
+      return fn(Gaussian<T>{});
+    case Act::Isru:
+      return fn(Isru<T>{k<T>(p.a)});
+    case Act::Softplus:
+      return fn(Softplus<T>{k<T>(p.a), k<T>(p.b)});
+    case Act::GeluErf:
+      return fn(GeluErf<T>{});
+    case Act::GeluTanh:
+      return fn(GeluTanh<T>{});
+    case Act::Relu:
+      return fn(Relu<T>{});
+    case Act::Relu6:
+      return fn(Hardtanh<T>{k<T>(0), k<T>(6)});
+    case Act::LeakyRelu:
+      return fn(LeakyRelu<T>{k<T>(p.a)});
+    case Act::Isrlu:
+      return fn(Isrlu<T>{Isru<T>{k<T>(p.a)}});
+    case Act::Elu:
+      return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1)});
+    case Act::Selu:
+      return fn(Elu<T>{k<T>(selu_alpha), k<T>(selu_lambda), k<T>(1)});
+    case Act::Celu:
+      return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1 / p.a)});
+    case Act::Hardtanh:
+      return fn(Hardtanh<T>{k<T>(p.a), k<T>(p.b)});
+    case Act::Hardsigmoid:
+      return fn(Hardsigmoid<T>{});
+    case Act::Hardswish:
+      return fn(Hardswish<T>{});
   }
 }
 
@@ -354,9 +380,8 @@ void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n) {
 template <class T>
 void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
                          std::size_t n, bool accumulate) {
-  with_activation<T>(act, p, [&](const auto& op) {
-    backward_loop(op, x, y, ArrayGrad<T>{g}, dx, n, accumulate);
-  });
+  with_activation<T>(
+      act, p, [&](const auto& op) { backward_loop(op, x, y, ArrayGrad<T>{g}, dx, n, accumulate); });
 }
 
 template <class T>
@@ -413,10 +438,11 @@ void store_partial(B<T> v, T* p, std::size_t count) {
 template <class T>
 void prelu_forward(const T* x, const T* w, T* y, std::size_t outer, std::size_t channels,
                    std::size_t inner) {
-  prelu_runs<T>(w, outer, channels, inner, [&](std::size_t off, std::size_t n, B<T> wv, std::size_t, bool) {
-    const B<T> xv = load_partial(x + off, n);
-    store_partial(xsimd::select(xv > k<T>(0), xv, wv * xv), y + off, n);
-  });
+  prelu_runs<T>(w, outer, channels, inner,
+                [&](std::size_t off, std::size_t n, B<T> wv, std::size_t, bool) {
+                  const B<T> xv = load_partial(x + off, n);
+                  store_partial(xsimd::select(xv > k<T>(0), xv, wv * xv), y + off, n);
+                });
 }
 
 template <class T>
@@ -425,28 +451,32 @@ void prelu_backward(const T* x, const T* w, const T* g, T* dx, T* dw, std::size_
   constexpr std::size_t L = B<T>::size;
   // Per-channel sums: vector lanes for inner == 1 (channels contiguous), one sum otherwise.
   alignas(64) T lanes[L];
-  prelu_runs<T>(w, outer, channels, inner, [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
-    const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
-    const auto positive = xv > k<T>(0);
-    if (dx) {
-      B<T> d = gv * xsimd::select(positive, k<T>(1), wv);
-      if (accumulate) d += load_partial(dx + off, n);
-      store_partial(d, dx + off, n);
-    }
-    if (dw) {
-      const B<T> contrib = xsimd::select(positive, k<T>(0), gv * xv);  // padded lanes are 0
-      if (contiguous) {
-        contrib.store_aligned(lanes);
-        for (std::size_t j = 0; j < n; ++j) dw[c + j] += lanes[j];
-      } else {
-        dw[c] += xsimd::hadd(contrib);
-      }
-    }
-  });
+  prelu_runs<T>(w, outer, channels, inner,
+                [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
+                  const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
+                  const auto positive = xv > k<T>(0);
+                  if (dx) {
+                    B<T> d = gv * xsimd::select(positive, k<T>(1), wv);
+                    if (accumulate) d += load_partial(dx + off, n);
+                    store_partial(d, dx + off, n);
+                  }
+                  if (dw) {
+                    const B<T> contrib =
+                        xsimd::select(positive, k<T>(0), gv * xv);  // padded lanes are 0
+                    if (contiguous) {
+                      contrib.store_aligned(lanes);
+                      for (std::size_t j = 0; j < n; ++j) dw[c + j] += lanes[j];
+                    } else {
+                      dw[c] += xsimd::hadd(contrib);
+                    }
+                  }
+                });
 }
 
-template void prelu_forward(const float*, const float*, float*, std::size_t, std::size_t, std::size_t);
-template void prelu_forward(const double*, const double*, double*, std::size_t, std::size_t, std::size_t);
+template void prelu_forward(const float*, const float*, float*, std::size_t, std::size_t,
+                            std::size_t);
+template void prelu_forward(const double*, const double*, double*, std::size_t, std::size_t,
+                            std::size_t);
 template void prelu_backward(const float*, const float*, const float*, float*, float*, std::size_t,
                              std::size_t, std::size_t, bool);
 template void prelu_backward(const double*, const double*, const double*, double*, double*,
@@ -454,12 +484,12 @@ template void prelu_backward(const double*, const double*, const double*, double
 
 template void activation_forward(Act, ActParams, const float*, float*, std::size_t);
 template void activation_forward(Act, ActParams, const double*, double*, std::size_t);
-template void activation_backward(Act, ActParams, const float*, const float*, const float*,
-                                  float*, std::size_t, bool);
+template void activation_backward(Act, ActParams, const float*, const float*, const float*, float*,
+                                  std::size_t, bool);
 template void activation_backward(Act, ActParams, const double*, const double*, const double*,
                                   double*, std::size_t, bool);
-template void activation_backward_uniform(Act, ActParams, const float*, const float*, float,
-                                          float*, std::size_t, bool);
+template void activation_backward_uniform(Act, ActParams, const float*, const float*, float, float*,
+                                          std::size_t, bool);
 template void activation_backward_uniform(Act, ActParams, const double*, const double*, double,
                                           double*, std::size_t, bool);
 

@@ -10,9 +10,33 @@
 namespace xg::kernels {
 
 enum class Act {
-  Identity, BinaryStep, Sigmoid, Tanh, Arctan, Softsign, BentIdentity, Silu, Mish, LogSigmoid,
-  Sinusoid, Sinc, Gaussian, Isru, Softplus, GeluErf, GeluTanh, Relu, Relu6, LeakyRelu, Isrlu,
-  Elu, Selu, Celu, Hardtanh, Hardsigmoid, Hardswish
+  Identity,
+  BinaryStep,
+  Sigmoid,
+  Tanh,
+  Arctan,
+  Softsign,
+  BentIdentity,
+  Silu,
+  Mish,
+  LogSigmoid,
+  Sinusoid,
+  Sinc,
+  Gaussian,
+  Isru,
+  Softplus,
+  GeluErf,
+  GeluTanh,
+  Relu,
+  Relu6,
+  LeakyRelu,
+  Isrlu,
+  Elu,
+  Selu,
+  Celu,
+  Hardtanh,
+  Hardsigmoid,
+  Hardswish
 };
 
 // Hyper-parameters, by activation: Isru/Isrlu a; Softplus a = beta, b = threshold; LeakyRelu

@@ -65,13 +65,16 @@ void ModuleT<T>::load_state_dict(const NamedTensors<T>& state) {
     expected.insert(name);
     auto it = given.find(name);
     if (it == given.end())
-      throw std::invalid_argument(fmt::format("load_state_dict: missing entry '{}' (shape {})", name, shape_str(t.shape())));
+      throw std::invalid_argument(fmt::format("load_state_dict: missing entry '{}' (shape {})",
+                                              name, shape_str(t.shape())));
     if (it->second->shape() != t.shape())
-      throw std::invalid_argument(fmt::format("load_state_dict: entry '{}' has shape {} but the model expects {}", name,
-                                              shape_str(it->second->shape()), shape_str(t.shape())));
+      throw std::invalid_argument(
+          fmt::format("load_state_dict: entry '{}' has shape {} but the model expects {}", name,
+                      shape_str(it->second->shape()), shape_str(t.shape())));
   }
   for (const auto& [name, t] : state)
-    if (!expected.count(name)) throw std::invalid_argument(fmt::format("load_state_dict: unexpected entry '{}'", name));
+    if (!expected.count(name))
+      throw std::invalid_argument(fmt::format("load_state_dict: unexpected entry '{}'", name));
   for (auto& [name, t] : mine) {
     const Array<T>& src = given[name]->data();
     std::copy_n(src.data(), src.size(), t.data().data());

@@ -21,14 +21,17 @@ LeakyReLUT<T>::LeakyReLUT(T s)
                      [s](const BasicTensor<T>& x) { return xg::leaky_relu(x, s); }) {}
 template <class T>
 ELUT<T>::ELUT(T a)
-    : ActivationT<T>(fmt::format("ELU(alpha={})", a), [a](const BasicTensor<T>& x) { return xg::elu(x, a); }) {}
+    : ActivationT<T>(fmt::format("ELU(alpha={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::elu(x, a); }) {}
 template <class T>
 CELUT<T>::CELUT(T a)
-    : ActivationT<T>(fmt::format("CELU(alpha={})", a), [a](const BasicTensor<T>& x) { return xg::celu(x, a); }) {}
+    : ActivationT<T>(fmt::format("CELU(alpha={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::celu(x, a); }) {}
 template <class T>
 GELUT<T>::GELUT(Approximate ap)
-    : ActivationT<T>(ap == Approximate::Tanh ? "GELU(approximate='tanh')" : "GELU(approximate='none')",
-                     [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {}
+    : ActivationT<T>(
+          ap == Approximate::Tanh ? "GELU(approximate='tanh')" : "GELU(approximate='none')",
+          [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {}
 template <class T>
 SoftplusT<T>::SoftplusT(T beta, T threshold)
     : ActivationT<T>(fmt::format("Softplus(beta={}, threshold={})", beta, threshold),
@@ -39,18 +42,22 @@ HardtanhT<T>::HardtanhT(T lo, T hi)
                      [=](const BasicTensor<T>& x) { return xg::hardtanh(x, lo, hi); }) {}
 template <class T>
 ISRUT<T>::ISRUT(T a)
-    : ActivationT<T>(fmt::format("ISRU(a={})", a), [a](const BasicTensor<T>& x) { return xg::isru(x, a); }) {}
+    : ActivationT<T>(fmt::format("ISRU(a={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::isru(x, a); }) {}
 template <class T>
 ISRLUT<T>::ISRLUT(T a)
-    : ActivationT<T>(fmt::format("ISRLU(a={})", a), [a](const BasicTensor<T>& x) { return xg::isrlu(x, a); }) {}
+    : ActivationT<T>(fmt::format("ISRLU(a={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::isrlu(x, a); }) {}
 template <class T>
 SoftmaxT<T>::SoftmaxT(int axis)
-    : ActivationT<T>(fmt::format("Softmax(axis={})", axis),
-                     [axis](const BasicTensor<T>& x) { return xg::softmax(x, axis); }, false) {}
+    : ActivationT<T>(
+          fmt::format("Softmax(axis={})", axis),
+          [axis](const BasicTensor<T>& x) { return xg::softmax(x, axis); }, false) {}
 template <class T>
 LogSoftmaxT<T>::LogSoftmaxT(int axis)
-    : ActivationT<T>(fmt::format("LogSoftmax(axis={})", axis),
-                     [axis](const BasicTensor<T>& x) { return xg::log_softmax(x, axis); }, false) {}
+    : ActivationT<T>(
+          fmt::format("LogSoftmax(axis={})", axis),
+          [axis](const BasicTensor<T>& x) { return xg::log_softmax(x, axis); }, false) {}
 
 namespace {
 void require_positive(const char* layer, const char* param, std::size_t v) {
@@ -72,7 +79,8 @@ std::string PReLUT<T>::describe() const {
 }
 
 template <class T>
-RReLUT<T>::RReLUT(T l, T u, std::optional<std::uint64_t> seed) : lower(l), upper(u), rng_(make_rng(seed)) {
+RReLUT<T>::RReLUT(T l, T u, std::optional<std::uint64_t> seed)
+    : lower(l), upper(u), rng_(make_rng(seed)) {
   xg::rrelu(BasicTensor<T>::zeros({1}), lower, upper);  // validates the bounds
 }
 template <class T>
@@ -160,23 +168,23 @@ std::string MaxoutT<T>::describe() const {
   return fmt::format("Maxout(in={}, out={}, k={})", in, out, k);
 }
 
-#define XG_INSTANTIATE(T)          \
-  template class ActivationT<T>;   \
-  template struct LeakyReLUT<T>;   \
-  template struct ELUT<T>;         \
-  template struct CELUT<T>;        \
-  template struct GELUT<T>;        \
-  template struct SoftplusT<T>;    \
-  template struct HardtanhT<T>;    \
-  template struct ISRUT<T>;        \
-  template struct ISRLUT<T>;       \
-  template struct SoftmaxT<T>;     \
-  template struct LogSoftmaxT<T>;  \
-  template class PReLUT<T>;        \
-  template class RReLUT<T>;        \
-  template class SReLUT<T>;        \
-  template class APLT<T>;          \
-  template class SwishT<T>;        \
+#define XG_INSTANTIATE(T)             \
+  template class ActivationT<T>;      \
+  template struct LeakyReLUT<T>;      \
+  template struct ELUT<T>;            \
+  template struct CELUT<T>;           \
+  template struct GELUT<T>;           \
+  template struct SoftplusT<T>;       \
+  template struct HardtanhT<T>;       \
+  template struct ISRUT<T>;           \
+  template struct ISRLUT<T>;          \
+  template struct SoftmaxT<T>;        \
+  template struct LogSoftmaxT<T>;     \
+  template class PReLUT<T>;           \
+  template class RReLUT<T>;           \
+  template class SReLUT<T>;           \
+  template class APLT<T>;             \
+  template class SwishT<T>;           \
   template class SoftExponentialT<T>; \
   template class MaxoutT<T>;
 XG_INSTANTIATE(float)

@@ -174,7 +174,7 @@ struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
 
 template <class T>
 CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicTensor<T>& target,
-                                       const char* loss) {
+                                        const char* loss) {
   if (input.dim() != 2 || target.dim() != 1 || target.size(0) != input.size(0))
     throw std::invalid_argument(fmt::format(
         "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,

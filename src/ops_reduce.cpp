@@ -56,8 +56,10 @@ T sum_contiguous(const T* x, std::size_t n) {
 Shape reduced_shape(const Shape& s, std::size_t axis, bool keepdim) {
   Shape out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i != axis) out.push_back(s[i]);
-    else if (keepdim) out.push_back(1);
+    if (i != axis)
+      out.push_back(s[i]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }
@@ -140,8 +142,8 @@ bool better(T v, T best, bool is_max) {
 template <class T>
 void require_elements(const BasicTensor<T>& x, const char* op) {
   if (x.size() == 0)
-    throw std::invalid_argument(fmt::format("{}: cannot reduce an empty tensor (shape {})", op,
-                                            shape_str(x.shape())));
+    throw std::invalid_argument(
+        fmt::format("{}: cannot reduce an empty tensor (shape {})", op, shape_str(x.shape())));
 }
 
 template <class T>
@@ -236,25 +238,49 @@ BasicTensor<T> mean(const BasicTensor<T>& x) {
   return record<SumAllNode<T>>(std::move(y), {x}, scale, "MeanBackward");
 }
 
-template <class T> BasicTensor<T> sum(const BasicTensor<T>& x, int axis, bool keepdim) { return sum_impl(x, axis, keepdim, false); }
-template <class T> BasicTensor<T> mean(const BasicTensor<T>& x, int axis, bool keepdim) { return sum_impl(x, axis, keepdim, true); }
-template <class T> BasicTensor<T> max(const BasicTensor<T>& x) { return extreme_all(x, true); }
-template <class T> BasicTensor<T> min(const BasicTensor<T>& x) { return extreme_all(x, false); }
-template <class T> BasicTensor<T> max(const BasicTensor<T>& x, int axis, bool keepdim) { return extreme_axis(x, axis, keepdim, true); }
-template <class T> BasicTensor<T> min(const BasicTensor<T>& x, int axis, bool keepdim) { return extreme_axis(x, axis, keepdim, false); }
-template <class T> std::vector<std::int64_t> argmax(const BasicTensor<T>& x, int axis) { return arg_public(x, axis, true); }
-template <class T> std::vector<std::int64_t> argmin(const BasicTensor<T>& x, int axis) { return arg_public(x, axis, false); }
+template <class T>
+BasicTensor<T> sum(const BasicTensor<T>& x, int axis, bool keepdim) {
+  return sum_impl(x, axis, keepdim, false);
+}
+template <class T>
+BasicTensor<T> mean(const BasicTensor<T>& x, int axis, bool keepdim) {
+  return sum_impl(x, axis, keepdim, true);
+}
+template <class T>
+BasicTensor<T> max(const BasicTensor<T>& x) {
+  return extreme_all(x, true);
+}
+template <class T>
+BasicTensor<T> min(const BasicTensor<T>& x) {
+  return extreme_all(x, false);
+}
+template <class T>
+BasicTensor<T> max(const BasicTensor<T>& x, int axis, bool keepdim) {
+  return extreme_axis(x, axis, keepdim, true);
+}
+template <class T>
+BasicTensor<T> min(const BasicTensor<T>& x, int axis, bool keepdim) {
+  return extreme_axis(x, axis, keepdim, false);
+}
+template <class T>
+std::vector<std::int64_t> argmax(const BasicTensor<T>& x, int axis) {
+  return arg_public(x, axis, true);
+}
+template <class T>
+std::vector<std::int64_t> argmin(const BasicTensor<T>& x, int axis) {
+  return arg_public(x, axis, false);
+}
 
-#define XG_INSTANTIATE(T)                                                  \
-  template BasicTensor<T> sum(const BasicTensor<T>&);                      \
-  template BasicTensor<T> sum(const BasicTensor<T>&, int, bool);           \
-  template BasicTensor<T> mean(const BasicTensor<T>&);                     \
-  template BasicTensor<T> mean(const BasicTensor<T>&, int, bool);          \
-  template BasicTensor<T> max(const BasicTensor<T>&);                      \
-  template BasicTensor<T> max(const BasicTensor<T>&, int, bool);           \
-  template BasicTensor<T> min(const BasicTensor<T>&);                      \
-  template BasicTensor<T> min(const BasicTensor<T>&, int, bool);           \
-  template std::vector<std::int64_t> argmax(const BasicTensor<T>&, int);   \
+#define XG_INSTANTIATE(T)                                                \
+  template BasicTensor<T> sum(const BasicTensor<T>&);                    \
+  template BasicTensor<T> sum(const BasicTensor<T>&, int, bool);         \
+  template BasicTensor<T> mean(const BasicTensor<T>&);                   \
+  template BasicTensor<T> mean(const BasicTensor<T>&, int, bool);        \
+  template BasicTensor<T> max(const BasicTensor<T>&);                    \
+  template BasicTensor<T> max(const BasicTensor<T>&, int, bool);         \
+  template BasicTensor<T> min(const BasicTensor<T>&);                    \
+  template BasicTensor<T> min(const BasicTensor<T>&, int, bool);         \
+  template std::vector<std::int64_t> argmax(const BasicTensor<T>&, int); \
   template std::vector<std::int64_t> argmin(const BasicTensor<T>&, int);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)

@@ -28,8 +28,9 @@ Array<T> permute_copy(const Array<T>& x, const std::vector<std::size_t>& perm) {
   Array<T> y = Array<T>::from_shape(out_shape);
   const T* xd = x.data();
   T* yd = y.data();
-  detail::for_each_broadcast<1>(out_shape, std::array<Shape, 1>{in_strides},
-                                [&](std::size_t o, const std::array<std::size_t, 1>& i) { yd[o] = xd[i[0]]; });
+  detail::for_each_broadcast<1>(
+      out_shape, std::array<Shape, 1>{in_strides},
+      [&](std::size_t o, const std::array<std::size_t, 1>& i) { yd[o] = xd[i[0]]; });
   return y;
 }
 
@@ -65,7 +66,8 @@ struct Block {
 // Output row j along the axis comes from input row rows[j] (slice and index_select).
 template <class T>
 struct GatherRowsNode final : Node<T> {
-  GatherRowsNode(Block b, std::vector<std::size_t> r, const char* n) : in(b), rows(std::move(r)), label(n) {}
+  GatherRowsNode(Block b, std::vector<std::size_t> r, const char* n)
+      : in(b), rows(std::move(r)), label(n) {}
   const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>&) override {
     bool fresh = false;
@@ -95,7 +97,8 @@ BasicTensor<T> gather_rows(const BasicTensor<T>& x, std::size_t axis, std::vecto
   const T* xd = x.data().data();
   for (std::size_t o = 0; o < b.outer; ++o)
     for (std::size_t j = 0; j < rows.size(); ++j)
-      std::copy_n(xd + (o * b.n + rows[j]) * b.inner, b.inner, y.data() + (o * rows.size() + j) * b.inner);
+      std::copy_n(xd + (o * b.n + rows[j]) * b.inner, b.inner,
+                  y.data() + (o * rows.size() + j) * b.inner);
   return record<GatherRowsNode<T>>(std::move(y), {x}, b, std::move(rows), node);
 }
 
@@ -135,19 +138,22 @@ BasicTensor<T> reshape(const BasicTensor<T>& x, const std::vector<long>& shape) 
       continue;
     }
     if (shape[i] < 0)
-      throw std::invalid_argument(fmt::format("reshape: invalid size {} at position {} (only one -1 allowed)", shape[i], i));
+      throw std::invalid_argument(fmt::format(
+          "reshape: invalid size {} at position {} (only one -1 allowed)", shape[i], i));
     out[i] = std::size_t(shape[i]);
     known *= out[i];
   }
   if (infer >= 0) {
     if (known == 0 || x.size() % known != 0)
-      throw std::invalid_argument(fmt::format("reshape: shape [{}] is invalid for input of shape {}",
-                                              fmt::join(shape, ","), shape_str(x.shape())));
+      throw std::invalid_argument(
+          fmt::format("reshape: shape [{}] is invalid for input of shape {}", fmt::join(shape, ","),
+                      shape_str(x.shape())));
     out[std::size_t(infer)] = x.size() / known;
   }
   if (shape_numel(out) != x.size())
-    throw std::invalid_argument(fmt::format("reshape: shape {} is invalid for input of shape {} ({} elements)",
-                                            shape_str(out), shape_str(x.shape()), x.size()));
+    throw std::invalid_argument(
+        fmt::format("reshape: shape {} is invalid for input of shape {} ({} elements)",
+                    shape_str(out), shape_str(x.shape()), x.size()));
   Array<T> y = Array<T>::from_shape(out);
   std::copy_n(x.data().data(), x.size(), y.data());
   return record<ReshapeNode<T>>(std::move(y), {x});
@@ -162,13 +168,14 @@ BasicTensor<T> flatten(const BasicTensor<T>& x) {
 template <class T>
 BasicTensor<T> permute(const BasicTensor<T>& x, const std::vector<int>& dims) {
   if (dims.size() != x.dim())
-    throw std::invalid_argument(fmt::format("permute: {} dims given for a tensor of shape {}", dims.size(),
-                                            shape_str(x.shape())));
+    throw std::invalid_argument(fmt::format("permute: {} dims given for a tensor of shape {}",
+                                            dims.size(), shape_str(x.shape())));
   std::vector<std::size_t> perm(dims.size()), inverse(dims.size(), dims.size());
   for (std::size_t a = 0; a < dims.size(); ++a) {
     perm[a] = normalize_axis(dims[a], x.dim(), "permute");
     if (inverse[perm[a]] != dims.size())
-      throw std::invalid_argument(fmt::format("permute: dimension {} repeats in [{}]", dims[a], fmt::join(dims, ",")));
+      throw std::invalid_argument(
+          fmt::format("permute: dimension {} repeats in [{}]", dims[a], fmt::join(dims, ",")));
     inverse[perm[a]] = a;
   }
   return record<PermuteNode<T>>(permute_copy(x.data(), perm), {x}, std::move(inverse));
@@ -178,7 +185,8 @@ template <class T>
 BasicTensor<T> transpose(const BasicTensor<T>& x, int dim0, int dim1) {
   std::vector<int> dims(x.dim());
   std::iota(dims.begin(), dims.end(), 0);
-  std::swap(dims[normalize_axis(dim0, x.dim(), "transpose")], dims[normalize_axis(dim1, x.dim(), "transpose")]);
+  std::swap(dims[normalize_axis(dim0, x.dim(), "transpose")],
+            dims[normalize_axis(dim1, x.dim(), "transpose")]);
   return permute(x, dims);
 }
 
@@ -194,13 +202,15 @@ BasicTensor<T> slice(const BasicTensor<T>& x, int axis, long start, long stop, l
 }
 
 template <class T>
-BasicTensor<T> index_select(const BasicTensor<T>& x, int axis, const std::vector<std::int64_t>& index) {
+BasicTensor<T> index_select(const BasicTensor<T>& x, int axis,
+                            const std::vector<std::int64_t>& index) {
   const std::size_t ax = normalize_axis(axis, x.dim(), "index_select");
   std::vector<std::size_t> rows(index.size());
   for (std::size_t j = 0; j < index.size(); ++j) {
     if (index[j] < 0 || std::size_t(index[j]) >= x.shape()[ax])
-      throw std::out_of_range(fmt::format("index_select: index {} is out of range for axis {} of size {}",
-                                          index[j], axis, x.shape()[ax]));
+      throw std::out_of_range(
+          fmt::format("index_select: index {} is out of range for axis {} of size {}", index[j],
+                      axis, x.shape()[ax]));
     rows[j] = std::size_t(index[j]);
   }
   return gather_rows(x, ax, std::move(rows), "IndexSelectBackward");
@@ -240,8 +250,9 @@ BasicTensor<T> stack(const std::vector<BasicTensor<T>>& xs, int axis) {
   std::vector<BasicTensor<T>> expanded;
   for (const auto& t : xs) {
     if (t.shape() != xs[0].shape())
-      throw std::invalid_argument(fmt::format("stack: shapes {} and {} differ; stack needs equal shapes",
-                                              shape_str(xs[0].shape()), shape_str(t.shape())));
+      throw std::invalid_argument(
+          fmt::format("stack: shapes {} and {} differ; stack needs equal shapes",
+                      shape_str(xs[0].shape()), shape_str(t.shape())));
     std::vector<long> s(t.shape().begin(), t.shape().end());
     s.insert(s.begin() + long(ax), 1);
     expanded.push_back(reshape(t, s));
@@ -268,22 +279,25 @@ BasicTensor<T> gather(const BasicTensor<T>& x, int axis, const std::vector<std::
                       const Shape& index_shape) {
   const std::size_t ax = normalize_axis(axis, x.dim(), "gather");
   if (index_shape.size() != x.dim() || shape_numel(index_shape) != index.size())
-    throw std::invalid_argument(fmt::format("gather: index of shape {} ({} values) does not match input of shape {}",
-                                            shape_str(index_shape), index.size(), shape_str(x.shape())));
+    throw std::invalid_argument(
+        fmt::format("gather: index of shape {} ({} values) does not match input of shape {}",
+                    shape_str(index_shape), index.size(), shape_str(x.shape())));
   for (std::size_t d = 0; d < x.dim(); ++d)
     if (d != ax && index_shape[d] > x.shape()[d])
-      throw std::invalid_argument(fmt::format("gather: index shape {} exceeds input shape {} at axis {}",
-                                              shape_str(index_shape), shape_str(x.shape()), d));
+      throw std::invalid_argument(
+          fmt::format("gather: index shape {} exceeds input shape {} at axis {}",
+                      shape_str(index_shape), shape_str(x.shape()), d));
   const Shape xs = row_major_strides(x.shape());
   std::vector<std::size_t> source(index.size());
   Shape counter(x.dim(), 0);
   for (std::size_t o = 0; o < index.size(); ++o) {
     const std::int64_t k = index[o];
     if (k < 0 || std::size_t(k) >= x.shape()[ax])
-      throw std::out_of_range(fmt::format("gather: index {} is out of range for axis {} of size {}", k, axis,
-                                          x.shape()[ax]));
+      throw std::out_of_range(fmt::format("gather: index {} is out of range for axis {} of size {}",
+                                          k, axis, x.shape()[ax]));
     std::size_t pos = 0;
-    for (std::size_t d = 0; d < x.dim(); ++d) pos += (d == ax ? std::size_t(k) : counter[d]) * xs[d];
+    for (std::size_t d = 0; d < x.dim(); ++d)
+      pos += (d == ax ? std::size_t(k) : counter[d]) * xs[d];
     source[o] = pos;
     for (std::size_t d = x.dim(); d-- > 0;) {
       if (++counter[d] < index_shape[d]) break;
@@ -295,16 +309,18 @@ BasicTensor<T> gather(const BasicTensor<T>& x, int axis, const std::vector<std::
   return record<GatherNode<T>>(std::move(y), {x}, std::move(source));
 }
 
-#define XG_INSTANTIATE(T)                                                                              \
-  template BasicTensor<T> reshape(const BasicTensor<T>&, const std::vector<long>&);                    \
-  template BasicTensor<T> flatten(const BasicTensor<T>&);                                              \
-  template BasicTensor<T> permute(const BasicTensor<T>&, const std::vector<int>&);                     \
-  template BasicTensor<T> transpose(const BasicTensor<T>&, int, int);                                  \
-  template BasicTensor<T> slice(const BasicTensor<T>&, int, long, long, long);                         \
-  template BasicTensor<T> index_select(const BasicTensor<T>&, int, const std::vector<std::int64_t>&);  \
-  template BasicTensor<T> concat(const std::vector<BasicTensor<T>>&, int);                             \
-  template BasicTensor<T> stack(const std::vector<BasicTensor<T>>&, int);                              \
-  template BasicTensor<T> gather(const BasicTensor<T>&, int, const std::vector<std::int64_t>&, const Shape&);
+#define XG_INSTANTIATE(T)                                                                      \
+  template BasicTensor<T> reshape(const BasicTensor<T>&, const std::vector<long>&);            \
+  template BasicTensor<T> flatten(const BasicTensor<T>&);                                      \
+  template BasicTensor<T> permute(const BasicTensor<T>&, const std::vector<int>&);             \
+  template BasicTensor<T> transpose(const BasicTensor<T>&, int, int);                          \
+  template BasicTensor<T> slice(const BasicTensor<T>&, int, long, long, long);                 \
+  template BasicTensor<T> index_select(const BasicTensor<T>&, int,                             \
+                                       const std::vector<std::int64_t>&);                      \
+  template BasicTensor<T> concat(const std::vector<BasicTensor<T>>&, int);                     \
+  template BasicTensor<T> stack(const std::vector<BasicTensor<T>>&, int);                      \
+  template BasicTensor<T> gather(const BasicTensor<T>&, int, const std::vector<std::int64_t>&, \
+                                 const Shape&);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 

@@ -11,17 +11,22 @@
 namespace xg::optim {
 
 template <class T>
-double clip_grad_norm_(const std::vector<BasicTensor<T>>& params, double max_norm, double norm_type) {
+double clip_grad_norm_(const std::vector<BasicTensor<T>>& params, double max_norm,
+                       double norm_type) {
   if (!(max_norm >= 0))
-    throw std::invalid_argument(fmt::format("clip_grad_norm_: max_norm must be >= 0, got {}", max_norm));
+    throw std::invalid_argument(
+        fmt::format("clip_grad_norm_: max_norm must be >= 0, got {}", max_norm));
   if (!(norm_type > 0))
-    throw std::invalid_argument(fmt::format("clip_grad_norm_: norm_type must be > 0 or inf, got {}", norm_type));
+    throw std::invalid_argument(
+        fmt::format("clip_grad_norm_: norm_type must be > 0 or inf, got {}", norm_type));
   const bool inf = std::isinf(norm_type);
   double acc = 0;
   for (const auto& p : params) {
     const BasicTensor<T> g = p.grad();
     if (!g.defined()) continue;
-    for (T v : g.data()) acc = inf ? std::max(acc, double(std::abs(v))) : acc + std::pow(std::abs(double(v)), norm_type);
+    for (T v : g.data())
+      acc =
+          inf ? std::max(acc, double(std::abs(v))) : acc + std::pow(std::abs(double(v)), norm_type);
   }
   const double total = inf ? acc : std::pow(acc, 1 / norm_type);
   const double coef = max_norm / (total + 1e-6);
@@ -37,7 +42,8 @@ double clip_grad_norm_(const std::vector<BasicTensor<T>>& params, double max_nor
 template <class T>
 void clip_grad_value_(const std::vector<BasicTensor<T>>& params, double clip_value) {
   if (!(clip_value >= 0))
-    throw std::invalid_argument(fmt::format("clip_grad_value_: clip_value must be >= 0, got {}", clip_value));
+    throw std::invalid_argument(
+        fmt::format("clip_grad_value_: clip_value must be >= 0, got {}", clip_value));
   const T c = T(clip_value);
   for (const auto& p : params) {
     BasicTensor<T> g = p.grad();

@@ -18,7 +18,9 @@ namespace {
 }
 
 void require(bool ok, const char* optimizer, const char* option, const char* range, double v) {
-  if (!ok) throw std::invalid_argument(fmt::format("{}: {} must be {}, got {}", optimizer, option, range, v));
+  if (!ok)
+    throw std::invalid_argument(
+        fmt::format("{}: {} must be {}, got {}", optimizer, option, range, v));
 }
 
 // The parameters of a group that have a gradient, with their state; fn(p, g, n, state).
@@ -48,7 +50,8 @@ std::vector<ParamGroupSpec<T>> single_group(std::vector<BasicTensor<T>> params) 
 // ---- the shared machinery ----
 
 template <class T, class Options>
-OptimizerT<T, Options>::OptimizerT(const char* name, std::vector<ParamGroupSpec<T>> groups, Options defaults)
+OptimizerT<T, Options>::OptimizerT(const char* name, std::vector<ParamGroupSpec<T>> groups,
+                                   Options defaults)
     : name_(name), defaults_(defaults) {
   defaults_.validate(name_);
   for (auto& g : groups) add_param_group(std::move(g.params), g.options);
@@ -62,7 +65,8 @@ void OptimizerT<T, Options>::add_param_group(std::vector<BasicTensor<T>> params,
   o.validate(name_);
   for (const auto& p : params)
     if (!p.defined() || !p.requires_grad())
-      throw std::invalid_argument(fmt::format("{}: every parameter must be a defined tensor that requires grad", name_));
+      throw std::invalid_argument(
+          fmt::format("{}: every parameter must be a defined tensor that requires grad", name_));
   const std::size_t n = params.size();
   groups_.push_back(Group{std::move(params), o, std::vector<State>(n)});
 }
@@ -76,12 +80,18 @@ void OptimizerT<T, Options>::zero_grad(bool set_to_none) {
 // ---- SGD ----
 
 void SGDOptions::set(SGDOptions& o, const std::string& k, double v) {
-  if (k == "lr") o.lr = v;
-  else if (k == "momentum") o.momentum = v;
-  else if (k == "dampening") o.dampening = v;
-  else if (k == "weight_decay") o.weight_decay = v;
-  else if (k == "nesterov") o.nesterov = v != 0;
-  else unknown_option("SGD", k, "lr, momentum, dampening, weight_decay, nesterov");
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "momentum")
+    o.momentum = v;
+  else if (k == "dampening")
+    o.dampening = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "nesterov")
+    o.nesterov = v != 0;
+  else
+    unknown_option("SGD", k, "lr, momentum, dampening, weight_decay, nesterov");
 }
 void SGDOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);
@@ -89,11 +99,13 @@ void SGDOptions::validate(const char* n) const {
   require(weight_decay >= 0, n, "weight_decay", ">= 0", weight_decay);
   if (nesterov && (momentum <= 0 || dampening != 0))
     throw std::invalid_argument(fmt::format(
-        "{}: nesterov needs momentum > 0 and dampening = 0, got momentum={} dampening={}", n, momentum, dampening));
+        "{}: nesterov needs momentum > 0 and dampening = 0, got momentum={} dampening={}", n,
+        momentum, dampening));
 }
 
 template <class T>
-SGDT<T>::SGDT(std::vector<BasicTensor<T>> params, SGDOptions o) : SGDT(single_group(std::move(params)), o) {}
+SGDT<T>::SGDT(std::vector<BasicTensor<T>> params, SGDOptions o)
+    : SGDT(single_group(std::move(params)), o) {}
 template <class T>
 SGDT<T>::SGDT(std::vector<ParamGroupSpec<T>> groups, SGDOptions o)
     : OptimizerT<T, SGDOptions>("SGD", std::move(groups), o) {}
@@ -104,32 +116,40 @@ void SGDT<T>::step() {
     const SGDOptions& o = group.options;
     const T lr = T(o.lr), wd = T(o.weight_decay), mu = T(o.momentum), damp = T(1 - o.dampening);
     const bool momentum = o.momentum != 0, nesterov = o.nesterov;
-    for_each_with_grad<T>(group, momentum ? 1 : 0, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
-      if (!momentum) {
-        for (std::size_t j = 0; j < n; ++j) p[j] -= lr * (g[j] + wd * p[j]);
-        return;
-      }
-      T* b = st.buffers[0].data();
-      const bool first = st.steps == 1;  // PyTorch: the buffer starts as the first gradient
-      for (std::size_t j = 0; j < n; ++j) {
-        const T d = g[j] + wd * p[j];
-        b[j] = first ? d : mu * b[j] + damp * d;
-        p[j] -= lr * (nesterov ? d + mu * b[j] : b[j]);
-      }
-    });
+    for_each_with_grad<T>(
+        group, momentum ? 1 : 0, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
+          if (!momentum) {
+            for (std::size_t j = 0; j < n; ++j) p[j] -= lr * (g[j] + wd * p[j]);
+            return;
+          }
+          T* b = st.buffers[0].data();
+          const bool first = st.steps == 1;  // PyTorch: the buffer starts as the first gradient
+          for (std::size_t j = 0; j < n; ++j) {
+            const T d = g[j] + wd * p[j];
+            b[j] = first ? d : mu * b[j] + damp * d;
+            p[j] -= lr * (nesterov ? d + mu * b[j] : b[j]);
+          }
+        });
   }
 }
 
 // ---- Adam / AdamW ----
 
 void AdamOptions::set(AdamOptions& o, const std::string& k, double v) {
-  if (k == "lr") o.lr = v;
-  else if (k == "beta1") o.beta1 = v;
-  else if (k == "beta2") o.beta2 = v;
-  else if (k == "eps") o.eps = v;
-  else if (k == "weight_decay") o.weight_decay = v;
-  else if (k == "amsgrad") o.amsgrad = v != 0;
-  else unknown_option("Adam", k, "lr, beta1, beta2, eps, weight_decay, amsgrad");
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "beta1")
+    o.beta1 = v;
+  else if (k == "beta2")
+    o.beta2 = v;
+  else if (k == "eps")
+    o.eps = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "amsgrad")
+    o.amsgrad = v != 0;
+  else
+    unknown_option("Adam", k, "lr, beta1, beta2, eps, weight_decay, amsgrad");
 }
 void AdamOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);
@@ -140,11 +160,14 @@ void AdamOptions::validate(const char* n) const {
 }
 
 template <class T>
-AdamT<T>::AdamT(std::vector<BasicTensor<T>> params, AdamOptions o) : AdamT(single_group(std::move(params)), o) {}
+AdamT<T>::AdamT(std::vector<BasicTensor<T>> params, AdamOptions o)
+    : AdamT(single_group(std::move(params)), o) {}
 template <class T>
-AdamT<T>::AdamT(std::vector<ParamGroupSpec<T>> groups, AdamOptions o) : AdamT("Adam", std::move(groups), o, false) {}
+AdamT<T>::AdamT(std::vector<ParamGroupSpec<T>> groups, AdamOptions o)
+    : AdamT("Adam", std::move(groups), o, false) {}
 template <class T>
-AdamT<T>::AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions o, bool decoupled)
+AdamT<T>::AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions o,
+                bool decoupled)
     : OptimizerT<T, AdamOptions>(name, std::move(groups), o), decoupled_(decoupled) {}
 
 template <class T>
@@ -152,29 +175,31 @@ void AdamT<T>::step() {
   for (auto& group : this->groups_) {
     const AdamOptions& o = group.options;
     const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
-    for_each_with_grad<T>(group, o.amsgrad ? 3 : 2, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
-      const double t = double(st.steps);
-      const T step_size = T(o.lr / (1 - std::pow(o.beta1, t)));
-      const T inv_sqrt_bc2 = T(1 / std::sqrt(1 - std::pow(o.beta2, t)));
-      const T decay = decoupled_ ? T(1 - o.lr * o.weight_decay) : T(1);
-      const T wd = decoupled_ ? T(0) : T(o.weight_decay);
-      T *m = st.buffers[0].data(), *v = st.buffers[1].data();
-      T* vmax = o.amsgrad ? st.buffers[2].data() : nullptr;
-      for (std::size_t j = 0; j < n; ++j) {
-        p[j] *= decay;
-        const T d = g[j] + wd * p[j];
-        m[j] = b1 * m[j] + (1 - b1) * d;
-        v[j] = b2 * v[j] + (1 - b2) * d * d;
-        T vj = v[j];
-        if (vmax) vj = vmax[j] = std::max(vmax[j], v[j]);
-        p[j] -= step_size * m[j] / (std::sqrt(vj) * inv_sqrt_bc2 + eps);
-      }
-    });
+    for_each_with_grad<T>(group, o.amsgrad ? 3 : 2, 0,
+                          [&](T* p, const T* g, std::size_t n, auto& st) {
+                            const double t = double(st.steps);
+                            const T step_size = T(o.lr / (1 - std::pow(o.beta1, t)));
+                            const T inv_sqrt_bc2 = T(1 / std::sqrt(1 - std::pow(o.beta2, t)));
+                            const T decay = decoupled_ ? T(1 - o.lr * o.weight_decay) : T(1);
+                            const T wd = decoupled_ ? T(0) : T(o.weight_decay);
+                            T *m = st.buffers[0].data(), *v = st.buffers[1].data();
+                            T* vmax = o.amsgrad ? st.buffers[2].data() : nullptr;
+                            for (std::size_t j = 0; j < n; ++j) {
+                              p[j] *= decay;
+                              const T d = g[j] + wd * p[j];
+                              m[j] = b1 * m[j] + (1 - b1) * d;
+                              v[j] = b2 * v[j] + (1 - b2) * d * d;
+                              T vj = v[j];
+                              if (vmax) vj = vmax[j] = std::max(vmax[j], v[j]);
+                              p[j] -= step_size * m[j] / (std::sqrt(vj) * inv_sqrt_bc2 + eps);
+                            }
+                          });
   }
 }
 
 template <class T>
-AdamWT<T>::AdamWT(std::vector<BasicTensor<T>> params, AdamWOptions o) : AdamWT(single_group(std::move(params)), o) {}
+AdamWT<T>::AdamWT(std::vector<BasicTensor<T>> params, AdamWOptions o)
+    : AdamWT(single_group(std::move(params)), o) {}
 template <class T>
 AdamWT<T>::AdamWT(std::vector<ParamGroupSpec<T>> groups, AdamWOptions o)
     : AdamT<T>("AdamW", std::move(groups), o, true) {}
@@ -182,13 +207,20 @@ AdamWT<T>::AdamWT(std::vector<ParamGroupSpec<T>> groups, AdamWOptions o)
 // ---- RMSprop ----
 
 void RMSpropOptions::set(RMSpropOptions& o, const std::string& k, double v) {
-  if (k == "lr") o.lr = v;
-  else if (k == "alpha") o.alpha = v;
-  else if (k == "eps") o.eps = v;
-  else if (k == "weight_decay") o.weight_decay = v;
-  else if (k == "momentum") o.momentum = v;
-  else if (k == "centered") o.centered = v != 0;
-  else unknown_option("RMSprop", k, "lr, alpha, eps, weight_decay, momentum, centered");
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "alpha")
+    o.alpha = v;
+  else if (k == "eps")
+    o.eps = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "momentum")
+    o.momentum = v;
+  else if (k == "centered")
+    o.centered = v != 0;
+  else
+    unknown_option("RMSprop", k, "lr, alpha, eps, weight_decay, momentum, centered");
 }
 void RMSpropOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);
@@ -199,7 +231,8 @@ void RMSpropOptions::validate(const char* n) const {
 }
 
 template <class T>
-RMSpropT<T>::RMSpropT(std::vector<BasicTensor<T>> params, RMSpropOptions o) : RMSpropT(single_group(std::move(params)), o) {}
+RMSpropT<T>::RMSpropT(std::vector<BasicTensor<T>> params, RMSpropOptions o)
+    : RMSpropT(single_group(std::move(params)), o) {}
 template <class T>
 RMSpropT<T>::RMSpropT(std::vector<ParamGroupSpec<T>> groups, RMSpropOptions o)
     : OptimizerT<T, RMSpropOptions>("RMSprop", std::move(groups), o) {}
@@ -208,7 +241,8 @@ template <class T>
 void RMSpropT<T>::step() {
   for (auto& group : this->groups_) {
     const RMSpropOptions& o = group.options;
-    const T lr = T(o.lr), a = T(o.alpha), eps = T(o.eps), wd = T(o.weight_decay), mu = T(o.momentum);
+    const T lr = T(o.lr), a = T(o.alpha), eps = T(o.eps), wd = T(o.weight_decay),
+            mu = T(o.momentum);
     const bool momentum = o.momentum > 0;
     // buffers: square_avg, momentum_buffer, grad_avg
     for_each_with_grad<T>(group, 3, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
@@ -237,23 +271,31 @@ void RMSpropT<T>::step() {
 // ---- Adagrad ----
 
 void AdagradOptions::set(AdagradOptions& o, const std::string& k, double v) {
-  if (k == "lr") o.lr = v;
-  else if (k == "lr_decay") o.lr_decay = v;
-  else if (k == "weight_decay") o.weight_decay = v;
-  else if (k == "initial_accumulator_value") o.initial_accumulator_value = v;
-  else if (k == "eps") o.eps = v;
-  else unknown_option("Adagrad", k, "lr, lr_decay, weight_decay, initial_accumulator_value, eps");
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "lr_decay")
+    o.lr_decay = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "initial_accumulator_value")
+    o.initial_accumulator_value = v;
+  else if (k == "eps")
+    o.eps = v;
+  else
+    unknown_option("Adagrad", k, "lr, lr_decay, weight_decay, initial_accumulator_value, eps");
 }
 void AdagradOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);
   require(lr_decay >= 0, n, "lr_decay", ">= 0", lr_decay);
   require(weight_decay >= 0, n, "weight_decay", ">= 0", weight_decay);
-  require(initial_accumulator_value >= 0, n, "initial_accumulator_value", ">= 0", initial_accumulator_value);
+  require(initial_accumulator_value >= 0, n, "initial_accumulator_value", ">= 0",
+          initial_accumulator_value);
   require(eps >= 0, n, "eps", ">= 0", eps);
 }
 
 template <class T>
-AdagradT<T>::AdagradT(std::vector<BasicTensor<T>> params, AdagradOptions o) : AdagradT(single_group(std::move(params)), o) {}
+AdagradT<T>::AdagradT(std::vector<BasicTensor<T>> params, AdagradOptions o)
+    : AdagradT(single_group(std::move(params)), o) {}
 template <class T>
 AdagradT<T>::AdagradT(std::vector<ParamGroupSpec<T>> groups, AdagradOptions o)
     : OptimizerT<T, AdagradOptions>("Adagrad", std::move(groups), o) {}
@@ -263,27 +305,28 @@ void AdagradT<T>::step() {
   for (auto& group : this->groups_) {
     const AdagradOptions& o = group.options;
     const T wd = T(o.weight_decay), eps = T(o.eps);
-    for_each_with_grad<T>(group, 1, o.initial_accumulator_value, [&](T* p, const T* g, std::size_t n, auto& st) {
-      const T clr = T(o.lr / (1 + double(st.steps - 1) * o.lr_decay));
-      T* s = st.buffers[0].data();
-      for (std::size_t j = 0; j < n; ++j) {
-        const T d = g[j] + wd * p[j];
-        s[j] += d * d;
-        p[j] -= clr * d / (std::sqrt(s[j]) + eps);
-      }
-    });
+    for_each_with_grad<T>(group, 1, o.initial_accumulator_value,
+                          [&](T* p, const T* g, std::size_t n, auto& st) {
+                            const T clr = T(o.lr / (1 + double(st.steps - 1) * o.lr_decay));
+                            T* s = st.buffers[0].data();
+                            for (std::size_t j = 0; j < n; ++j) {
+                              const T d = g[j] + wd * p[j];
+                              s[j] += d * d;
+                              p[j] -= clr * d / (std::sqrt(s[j]) + eps);
+                            }
+                          });
   }
 }
 
-#define XG_INSTANTIATE(T)                         \
-  template class OptimizerT<T, SGDOptions>;       \
-  template class OptimizerT<T, AdamOptions>;      \
-  template class OptimizerT<T, RMSpropOptions>;   \
-  template class OptimizerT<T, AdagradOptions>;   \
-  template class SGDT<T>;                         \
-  template class AdamT<T>;                        \
-  template class AdamWT<T>;                       \
-  template class RMSpropT<T>;                     \
+#define XG_INSTANTIATE(T)                       \
+  template class OptimizerT<T, SGDOptions>;     \
+  template class OptimizerT<T, AdamOptions>;    \
+  template class OptimizerT<T, RMSpropOptions>; \
+  template class OptimizerT<T, AdagradOptions>; \
+  template class SGDT<T>;                       \
+  template class AdamT<T>;                      \
+  template class AdamWT<T>;                     \
+  template class RMSpropT<T>;                   \
   template class AdagradT<T>;
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)

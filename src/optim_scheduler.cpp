@@ -10,7 +10,8 @@
 namespace xg::optim {
 
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
-  for (std::size_t g = 0; g < optimizer.num_param_groups(); ++g) base_lrs_.push_back(optimizer.lr(g));
+  for (std::size_t g = 0; g < optimizer.num_param_groups(); ++g)
+    base_lrs_.push_back(optimizer.lr(g));
 }
 
 void LRScheduler::start() {
@@ -19,7 +20,8 @@ void LRScheduler::start() {
 
 void LRScheduler::step() {
   ++epoch_;
-  for (std::size_t g = 0; g < base_lrs_.size(); ++g) optimizer_.set_lr(g, lr_at(base_lrs_[g], epoch_));
+  for (std::size_t g = 0; g < base_lrs_.size(); ++g)
+    optimizer_.set_lr(g, lr_at(base_lrs_[g], epoch_));
 }
 
 std::vector<double> LRScheduler::get_last_lr() const {
@@ -30,19 +32,24 @@ std::vector<double> LRScheduler::get_last_lr() const {
 
 namespace {
 void require(bool ok, const char* scheduler, const char* what, const char* range, double v) {
-  if (!ok) throw std::invalid_argument(fmt::format("{}: {} must be {}, got {}", scheduler, what, range, v));
+  if (!ok)
+    throw std::invalid_argument(
+        fmt::format("{}: {} must be {}, got {}", scheduler, what, range, v));
 }
 double cosine(double base, double eta_min, double t, double t_max) {
   return eta_min + (base - eta_min) * (1 + std::cos(M_PI * t / t_max)) / 2;
 }
 }  // namespace
 
-StepLR::StepLR(Optimizer& o, int step_size, double gamma) : LRScheduler(o), step_size_(step_size), gamma_(gamma) {
+StepLR::StepLR(Optimizer& o, int step_size, double gamma)
+    : LRScheduler(o), step_size_(step_size), gamma_(gamma) {
   require(step_size >= 1, "StepLR", "step_size", ">= 1", step_size);
   require(gamma > 0, "StepLR", "gamma", "> 0", gamma);
   LRScheduler::start();
 }
-double StepLR::lr_at(double base, int epoch) const { return base * std::pow(gamma_, epoch / step_size_); }
+double StepLR::lr_at(double base, int epoch) const {
+  return base * std::pow(gamma_, epoch / step_size_);
+}
 
 ExponentialLR::ExponentialLR(Optimizer& o, double gamma) : LRScheduler(o), gamma_(gamma) {
   require(gamma > 0, "ExponentialLR", "gamma", "> 0", gamma);
@@ -55,7 +62,9 @@ CosineAnnealingLR::CosineAnnealingLR(Optimizer& o, int t_max, double eta_min)
   require(t_max >= 1, "CosineAnnealingLR", "T_max", ">= 1", t_max);
   LRScheduler::start();
 }
-double CosineAnnealingLR::lr_at(double base, int epoch) const { return cosine(base, eta_min_, epoch, t_max_); }
+double CosineAnnealingLR::lr_at(double base, int epoch) const {
+  return cosine(base, eta_min_, epoch, t_max_);
+}
 
 LinearLR::LinearLR(Optimizer& o, double start, double end, int total)
     : LRScheduler(o), start_(start), end_(end), total_(total) {

@@ -20,15 +20,17 @@ BasicTensor<T>::BasicTensor(const xt::xarray<T>& values, bool requires_grad)
 
 template <class T>
 TensorImpl<T>& BasicTensor<T>::impl() const {
-  if (!impl_) throw std::logic_error("xgrad: use of an undefined tensor (e.g. grad() before backward)");
+  if (!impl_)
+    throw std::logic_error("xgrad: use of an undefined tensor (e.g. grad() before backward)");
   return *impl_;
 }
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::from(std::vector<T> values, const Shape& shape) {
   if (values.size() != shape_numel(shape))
-    throw std::invalid_argument(fmt::format("Tensor::from: {} values cannot fill shape {} ({} elements)",
-                                            values.size(), shape_str(shape), shape_numel(shape)));
+    throw std::invalid_argument(
+        fmt::format("Tensor::from: {} values cannot fill shape {} ({} elements)", values.size(),
+                    shape_str(shape), shape_numel(shape)));
   Array<T> a = Array<T>::from_shape(shape);
   std::copy(values.begin(), values.end(), a.data());
   return BasicTensor(std::move(a));
@@ -54,9 +56,13 @@ BasicTensor<T> BasicTensor<T>::full(const Shape& shape, T value) {
 }
 
 template <class T>
-BasicTensor<T> BasicTensor<T>::zeros(const Shape& shape) { return full(shape, T(0)); }
+BasicTensor<T> BasicTensor<T>::zeros(const Shape& shape) {
+  return full(shape, T(0));
+}
 template <class T>
-BasicTensor<T> BasicTensor<T>::ones(const Shape& shape) { return full(shape, T(1)); }
+BasicTensor<T> BasicTensor<T>::ones(const Shape& shape) {
+  return full(shape, T(1));
+}
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::arange(T start, T stop, T step) {
@@ -101,9 +107,10 @@ std::size_t BasicTensor<T>::size(int axis) const {
 template <class T>
 T BasicTensor<T>::item() const {
   if (size() != 1)
-    throw std::invalid_argument(fmt::format("item: a tensor with {} elements (shape {}) cannot be "
-                                            "converted to a scalar",
-                                            size(), shape_str(shape())));
+    throw std::invalid_argument(
+        fmt::format("item: a tensor with {} elements (shape {}) cannot be "
+                    "converted to a scalar",
+                    size(), shape_str(shape())));
   return impl().value.data()[0];
 }
 
@@ -125,9 +132,10 @@ BasicTensor<U> BasicTensor<T>::to() const {
 template <class T>
 BasicTensor<T>& BasicTensor<T>::requires_grad_(bool requires) {
   if (!is_leaf())
-    throw std::logic_error(fmt::format("requires_grad_: only leaf tensors can change requires_grad "
-                                       "(this one was computed by {}); use detach() first",
-                                       grad_fn_name()));
+    throw std::logic_error(
+        fmt::format("requires_grad_: only leaf tensors can change requires_grad "
+                    "(this one was computed by {}); use detach() first",
+                    grad_fn_name()));
   impl().requires_grad = requires;
   return *this;
 }
@@ -149,20 +157,20 @@ void BasicTensor<T>::zero_grad(bool set_to_none) {
 
 template <class T>
 void BasicTensor<T>::retain_grad() {
-  if (!requires_grad())
-    throw std::logic_error("retain_grad: the tensor does not require grad");
+  if (!requires_grad()) throw std::logic_error("retain_grad: the tensor does not require grad");
   impl().retains_grad = true;
 }
 
 template <class T>
 void BasicTensor<T>::backward(const BasicTensor& grad, bool retain_graph) const {
   impl();  // throws on an undefined tensor
-  run_backward<T>(impl_,
-                  grad.defined() ? &grad.data() : nullptr, retain_graph);
+  run_backward<T>(impl_, grad.defined() ? &grad.data() : nullptr, retain_graph);
 }
 
 template <class T>
-BasicTensor<T> BasicTensor<T>::detach() const { return BasicTensor(Array<T>(impl().value)); }
+BasicTensor<T> BasicTensor<T>::detach() const {
+  return BasicTensor(Array<T>(impl().value));
+}
 
 template <class T>
 std::string BasicTensor<T>::grad_fn_name() const {
@@ -170,32 +178,86 @@ std::string BasicTensor<T>::grad_fn_name() const {
 }
 
 // ---- methods that forward to ops.hpp ----
-template <class T> BasicTensor<T> BasicTensor<T>::sum() const { return xg::sum(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::sum(int a, bool k) const { return xg::sum(*this, a, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::mean() const { return xg::mean(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::mean(int a, bool k) const { return xg::mean(*this, a, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::max() const { return xg::max(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::max(int a, bool k) const { return xg::max(*this, a, k); }
-template <class T> BasicTensor<T> BasicTensor<T>::min() const { return xg::min(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::min(int a, bool k) const { return xg::min(*this, a, k); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::sum() const {
+  return xg::sum(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::sum(int a, bool k) const {
+  return xg::sum(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mean() const {
+  return xg::mean(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mean(int a, bool k) const {
+  return xg::mean(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::max() const {
+  return xg::max(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::max(int a, bool k) const {
+  return xg::max(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::min() const {
+  return xg::min(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::min(int a, bool k) const {
+  return xg::min(*this, a, k);
+}
 template <class T>
 BasicTensor<T> BasicTensor<T>::reshape(const Shape& s) const {
   return xg::reshape(*this, std::vector<long>(s.begin(), s.end()));
 }
-template <class T> BasicTensor<T> BasicTensor<T>::transpose(int d0, int d1) const { return xg::transpose(*this, d0, d1); }
-template <class T> BasicTensor<T> BasicTensor<T>::permute(const std::vector<int>& d) const { return xg::permute(*this, d); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::transpose(int d0, int d1) const {
+  return xg::transpose(*this, d0, d1);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::permute(const std::vector<int>& d) const {
+  return xg::permute(*this, d);
+}
 template <class T>
 BasicTensor<T> BasicTensor<T>::slice(int axis, long start, long stop, long step) const {
   return xg::slice(*this, axis, start, stop, step);
 }
-template <class T> BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const { return xg::matmul(*this, o); }
-template <class T> BasicTensor<T> BasicTensor<T>::pow(T p) const { return xg::pow(*this, p); }
-template <class T> BasicTensor<T> BasicTensor<T>::exp() const { return xg::exp(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::log() const { return xg::log(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::sqrt() const { return xg::sqrt(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::abs() const { return xg::abs(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::neg() const { return xg::neg(*this); }
-template <class T> BasicTensor<T> BasicTensor<T>::clamp(T lo, T hi) const { return xg::clamp(*this, lo, hi); }
+template <class T>
+BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const {
+  return xg::matmul(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::pow(T p) const {
+  return xg::pow(*this, p);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::exp() const {
+  return xg::exp(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::log() const {
+  return xg::log(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::sqrt() const {
+  return xg::sqrt(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::abs() const {
+  return xg::abs(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::neg() const {
+  return xg::neg(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::clamp(T lo, T hi) const {
+  return xg::clamp(*this, lo, hi);
+}
 
 template class BasicTensor<float>;
 template class BasicTensor<double>;

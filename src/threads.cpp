@@ -18,7 +18,8 @@ int& threads_setting() {
 
 void set_num_threads(int threads) {
   if (threads < 1)
-    throw std::invalid_argument(fmt::format("set_num_threads: threads must be >= 1, got {}", threads));
+    throw std::invalid_argument(
+        fmt::format("set_num_threads: threads must be >= 1, got {}", threads));
   openblas_set_num_threads(threads);
   threads_setting() = threads;
 }

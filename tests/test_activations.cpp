@@ -36,8 +36,12 @@ constexpr L kSqrt2OverPi = 0.79788456080286535587989211986876L;
 template <class F>
 Reference ref(std::string name, F op, std::function<L(L)> f, std::function<L(L)> df,
               std::vector<double> kinks = {}) {
-  return {name, [op](const TensorD& x) { return op(x); },
-          [op](const Tensor& x) { return op(x); }, f, df, kinks};
+  return {name,
+          [op](const TensorD& x) { return op(x); },
+          [op](const Tensor& x) { return op(x); },
+          f,
+          df,
+          kinks};
 }
 
 #define XG_OP(expr) [](const auto& x) { return expr; }
@@ -45,88 +49,118 @@ Reference ref(std::string name, F op, std::function<L(L)> f, std::function<L(L)>
 std::vector<Reference> references() {
   const L rl = 1.0L / 8, ru = 1.0L / 3;
   return {
-      ref("identity", XG_OP(xg::identity(x)), [](L x) { return x; }, [](L) { return L(1); }),
-      ref("binary_step", XG_OP(xg::binary_step(x)), [](L x) { return L(x >= 0); },
+      ref(
+          "identity", XG_OP(xg::identity(x)), [](L x) { return x; }, [](L) { return L(1); }),
+      ref(
+          "binary_step", XG_OP(xg::binary_step(x)), [](L x) { return L(x >= 0); },
           [](L) { return L(0); }, {0}),
       ref("sigmoid", XG_OP(xg::sigmoid(x)), sig, [](L x) { return sig(x) * (1 - sig(x)); }),
-      ref("tanh", XG_OP(xg::tanh(x)), [](L x) { return std::tanh(x); },
+      ref(
+          "tanh", XG_OP(xg::tanh(x)), [](L x) { return std::tanh(x); },
           [](L x) { return 1 - std::tanh(x) * std::tanh(x); }),
-      ref("arctan", XG_OP(xg::arctan(x)), [](L x) { return std::atan(x); },
+      ref(
+          "arctan", XG_OP(xg::arctan(x)), [](L x) { return std::atan(x); },
           [](L x) { return 1 / (1 + x * x); }),
-      ref("softsign", XG_OP(xg::softsign(x)), [](L x) { return x / (1 + std::fabs(x)); },
+      ref(
+          "softsign", XG_OP(xg::softsign(x)), [](L x) { return x / (1 + std::fabs(x)); },
           [](L x) { return 1 / ((1 + std::fabs(x)) * (1 + std::fabs(x))); }),
-      ref("bent_identity", XG_OP(xg::bent_identity(x)),
+      ref(
+          "bent_identity", XG_OP(xg::bent_identity(x)),
           [](L x) { return (std::sqrt(x * x + 1) - 1) / 2 + x; },
           [](L x) { return x / (2 * std::sqrt(x * x + 1)) + 1; }),
-      ref("silu", XG_OP(xg::silu(x)), [](L x) { return x * sig(x); },
+      ref(
+          "silu", XG_OP(xg::silu(x)), [](L x) { return x * sig(x); },
           [](L x) { return sig(x) + x * sig(x) * (1 - sig(x)); }),
-      ref("mish", XG_OP(xg::mish(x)), [](L x) { return x * std::tanh(softplus_ref(x)); },
+      ref(
+          "mish", XG_OP(xg::mish(x)), [](L x) { return x * std::tanh(softplus_ref(x)); },
           [](L x) {
             const L t = std::tanh(softplus_ref(x));
             return t + x * sig(x) * (1 - t * t);
           }),
-      ref("logsigmoid", XG_OP(xg::logsigmoid(x)), [](L x) { return -softplus_ref(-x); },
+      ref(
+          "logsigmoid", XG_OP(xg::logsigmoid(x)), [](L x) { return -softplus_ref(-x); },
           [](L x) { return 1 - sig(x); }),
-      ref("sinusoid", XG_OP(xg::sinusoid(x)), [](L x) { return std::sin(x); },
+      ref(
+          "sinusoid", XG_OP(xg::sinusoid(x)), [](L x) { return std::sin(x); },
           [](L x) { return std::cos(x); }),
       ref("sinc", XG_OP(xg::sinc(x)), sinc_ref, dsinc_ref, {0}),
-      ref("gaussian", XG_OP(xg::gaussian(x)), [](L x) { return std::exp(-x * x); },
+      ref(
+          "gaussian", XG_OP(xg::gaussian(x)), [](L x) { return std::exp(-x * x); },
           [](L x) { return -2 * x * std::exp(-x * x); }),
-      ref("isru(a=0.5)", XG_OP(xg::isru(x, decltype(x.item())(0.5))),
+      ref(
+          "isru(a=0.5)", XG_OP(xg::isru(x, decltype(x.item())(0.5))),
           [](L x) { return x / std::sqrt(1 + 0.5L * x * x); },
           [](L x) { return std::pow(1 / std::sqrt(1 + 0.5L * x * x), 3); }),
       ref("softplus", XG_OP(xg::softplus(x)), softplus_ref, sig),
-      ref("softplus(beta=2,threshold=5)", XG_OP(xg::softplus(x, decltype(x.item())(2), decltype(x.item())(5))),
+      ref(
+          "softplus(beta=2,threshold=5)",
+          XG_OP(xg::softplus(x, decltype(x.item())(2), decltype(x.item())(5))),
           [](L x) { return 2 * x > 5 ? x : softplus_ref(2 * x) / 2; },
           [](L x) { return 2 * x > 5 ? L(1) : sig(2 * x); }, {2.5}),
-      ref("gelu", XG_OP(xg::gelu(x)),
-          [](L x) { return x * std::erfc(-x / std::sqrt(L(2))) / 2; },
+      ref(
+          "gelu", XG_OP(xg::gelu(x)), [](L x) { return x * std::erfc(-x / std::sqrt(L(2))) / 2; },
           [](L x) {
             return std::erfc(-x / std::sqrt(L(2))) / 2 +
                    x * std::exp(-x * x / 2) / std::sqrt(2 * 3.14159265358979323846264338327950L);
           }),
-      ref("gelu_tanh", XG_OP(xg::gelu(x, xg::Approximate::Tanh)),
+      ref(
+          "gelu_tanh", XG_OP(xg::gelu(x, xg::Approximate::Tanh)),
           [](L x) { return x / 2 * (1 + std::tanh(kSqrt2OverPi * (x + 0.044715L * x * x * x))); },
           [](L x) {
             const L t = std::tanh(kSqrt2OverPi * (x + 0.044715L * x * x * x));
             return (1 + t) / 2 + x / 2 * (1 - t * t) * kSqrt2OverPi * (1 + 3 * 0.044715L * x * x);
           }),
-      ref("relu", XG_OP(xg::relu(x)), [](L x) { return x > 0 ? x : L(0); },
+      ref(
+          "relu", XG_OP(xg::relu(x)), [](L x) { return x > 0 ? x : L(0); },
           [](L x) { return L(x > 0); }, {0}),
       // PyTorch's hardtanh backward passes the gradient only strictly inside (min, max).
-      ref("relu6", XG_OP(xg::relu6(x)), [](L x) { return std::min(std::max(x, L(0)), L(6)); },
+      ref(
+          "relu6", XG_OP(xg::relu6(x)), [](L x) { return std::min(std::max(x, L(0)), L(6)); },
           [](L x) { return L(x > 0 && x < 6); }, {0, 6}),
-      ref("leaky_relu", XG_OP(xg::leaky_relu(x)), [](L x) { return x >= 0 ? x : 0.01L * x; },
+      ref(
+          "leaky_relu", XG_OP(xg::leaky_relu(x)), [](L x) { return x >= 0 ? x : 0.01L * x; },
           [](L x) { return x > 0 ? L(1) : 0.01L; }, {0}),
-      ref("leaky_relu(0.2)", XG_OP(xg::leaky_relu(x, decltype(x.item())(0.2))),
+      ref(
+          "leaky_relu(0.2)", XG_OP(xg::leaky_relu(x, decltype(x.item())(0.2))),
           [](L x) { return x >= 0 ? x : 0.2L * x; }, [](L x) { return x > 0 ? L(1) : 0.2L; }, {0}),
-      ref("isrlu", XG_OP(xg::isrlu(x)), [](L x) { return x >= 0 ? x : x / std::sqrt(1 + x * x); },
+      ref(
+          "isrlu", XG_OP(xg::isrlu(x)), [](L x) { return x >= 0 ? x : x / std::sqrt(1 + x * x); },
           [](L x) { return x >= 0 ? L(1) : std::pow(1 / std::sqrt(1 + x * x), 3); }, {0}),
-      ref("elu", XG_OP(xg::elu(x)), [](L x) { return x > 0 ? x : std::expm1(x); },
+      ref(
+          "elu", XG_OP(xg::elu(x)), [](L x) { return x > 0 ? x : std::expm1(x); },
           [](L x) { return x > 0 ? L(1) : std::exp(x); }, {0}),
-      ref("elu(0.5)", XG_OP(xg::elu(x, decltype(x.item())(0.5))),
+      ref(
+          "elu(0.5)", XG_OP(xg::elu(x, decltype(x.item())(0.5))),
           [](L x) { return x > 0 ? x : 0.5L * std::expm1(x); },
           [](L x) { return x > 0 ? L(1) : 0.5L * std::exp(x); }, {0}),
-      ref("selu", XG_OP(xg::selu(x)),
+      ref(
+          "selu", XG_OP(xg::selu(x)),
           [](L x) { return kSeluLambda * (x > 0 ? x : kSeluAlpha * std::expm1(x)); },
           [](L x) { return kSeluLambda * (x > 0 ? L(1) : kSeluAlpha * std::exp(x)); }, {0}),
       // PyTorch: celu(x) = max(0,x) + min(0, a(exp(x/a)-1)); backward exp(x/a) for x <= 0.
-      ref("celu(2)", XG_OP(xg::celu(x, decltype(x.item())(2))),
+      ref(
+          "celu(2)", XG_OP(xg::celu(x, decltype(x.item())(2))),
           [](L x) { return std::max(x, L(0)) + std::min(L(0), 2 * std::expm1(x / 2)); },
           [](L x) { return x > 0 ? L(1) : std::exp(x / 2); }, {0}),
-      ref("hardtanh(-2,0.5)", XG_OP(xg::hardtanh(x, decltype(x.item())(-2), decltype(x.item())(0.5))),
+      ref(
+          "hardtanh(-2,0.5)",
+          XG_OP(xg::hardtanh(x, decltype(x.item())(-2), decltype(x.item())(0.5))),
           [](L x) { return std::min(std::max(x, L(-2)), L(0.5)); },
           [](L x) { return L(x > -2 && x < 0.5); }, {-2, 0.5}),
       // PyTorch: gradient 1/6 strictly inside (-3, 3).
-      ref("hardsigmoid", XG_OP(xg::hardsigmoid(x)),
+      ref(
+          "hardsigmoid", XG_OP(xg::hardsigmoid(x)),
           [](L x) { return std::min(std::max(x + 3, L(0)), L(6)) / 6; },
           [](L x) { return x > -3 && x < 3 ? L(1) / 6 : L(0); }, {-3, 3}),
       // PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above.
-      ref("hardswish", XG_OP(xg::hardswish(x)),
+      ref(
+          "hardswish", XG_OP(xg::hardswish(x)),
           [](L x) { return x * std::min(std::max(x + 3, L(0)), L(6)) / 6; },
-          [](L x) { return x < -3 ? L(0) : x <= 3 ? x / 3 + 0.5L : L(1); }, {-3, 3}),
-      ref("rrelu(eval)", XG_OP(xg::rrelu(x)),
-          [=](L x) { return x >= 0 ? x : x * (rl + ru) / 2; },
+          [](L x) { return x < -3   ? L(0)
+                           : x <= 3 ? x / 3 + 0.5L
+                                    : L(1); }, {-3, 3}),
+      ref(
+          "rrelu(eval)", XG_OP(xg::rrelu(x)), [=](L x) { return x >= 0 ? x : x * (rl + ru) / 2; },
           [=](L x) { return x > 0 ? L(1) : (rl + ru) / 2; }, {0}),
   };
 }
@@ -166,8 +200,7 @@ TEST_CASE("every activation: values and derivatives match the formulas, kinks in
   }
 }
 
-TEST_CASE("every activation: double gradcheck at random points away from kinks",
-          "[activations]") {
+TEST_CASE("every activation: double gradcheck at random points away from kinks", "[activations]") {
   for (const auto& r : references()) {
     INFO(r.name);
     xg::Generator rng(7);
@@ -216,12 +249,14 @@ TEST_CASE("literature facts about sigmoid and tanh", "[activations]") {
   REQUIRE(x.grad().data()[argmax] == 0.25);
   // tanh(x) = 2 sigmoid(2x) - 1.
   const TensorD t = xg::tanh(x.detach()), s = xg::sigmoid(x.detach() * 2.0) * 2.0 - 1.0;
-  for (std::size_t i = 0; i < grid.size(); ++i) REQUIRE(t.data()[i] == Approx(s.data()[i]).margin(1e-15));
+  for (std::size_t i = 0; i < grid.size(); ++i)
+    REQUIRE(t.data()[i] == Approx(s.data()[i]).margin(1e-15));
 }
 
 TEST_CASE("activation hyper-parameters out of range are rejected by name", "[activations]") {
   const Tensor x = Tensor::from({-1.f, 1.f});
-  REQUIRE_THROWS_WITH(xg::isru(x, 0.f), Catch::Contains("isru") && Catch::Contains("a must be > 0"));
+  REQUIRE_THROWS_WITH(xg::isru(x, 0.f),
+                      Catch::Contains("isru") && Catch::Contains("a must be > 0"));
   REQUIRE_THROWS_WITH(xg::isrlu(x, -1.f), Catch::Contains("a must be > 0"));
   REQUIRE_THROWS_WITH(xg::softplus(x, 0.f), Catch::Contains("beta must be > 0"));
   REQUIRE_THROWS_WITH(xg::celu(x, 0.f), Catch::Contains("alpha"));
@@ -230,7 +265,8 @@ TEST_CASE("activation hyper-parameters out of range are rejected by name", "[act
   REQUIRE_THROWS_WITH(xg::rrelu(x, -0.1f, 0.25f), Catch::Contains("lower must be >= 0"));
 }
 
-TEST_CASE("large tensors split across threads give the single-thread results", "[activations][threads]") {
+TEST_CASE("large tensors split across threads give the single-thread results",
+          "[activations][threads]") {
   const std::size_t n = (std::size_t(1) << 19) + 37;  // above the parallel grain, odd tail
   const Tensor x0 = Tensor::rand({n}, 3, -4.f, 4.f);
   auto run = [&](int threads) {

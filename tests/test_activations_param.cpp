@@ -29,7 +29,7 @@ TEST_CASE("prelu: values, kink, shared and per-channel gradients", "[activations
   require_values(y, {-0.5, -0.125, 0, 1.5}, 1e-15);
   y.sum().backward();
   require_values(x.grad(), {0.25, 0.25, 0.25, 1}, 0);  // at 0: the left slope, alpha
-  require_values(w.grad(), {-2 - 0.5 + 0}, 1e-15);       // d/dw = x on x <= 0 (0 at the kink)
+  require_values(w.grad(), {-2 - 0.5 + 0}, 1e-15);     // d/dw = x on x <= 0 (0 at the kink)
 
   // Per channel: [2, 3] input, one alpha per column.
   TensorD x2 = TensorD::from({-1., -1., -1., 2., -2., 3.}, {2, 3});
@@ -38,8 +38,9 @@ TEST_CASE("prelu: values, kink, shared and per-channel gradients", "[activations
 
   require_gradcheck([](const auto& in) { return xg::prelu(in[0], in[1]); },
                     {away_from_zero({4, 3}, 1), TensorD::from({0.1, 0.25, -0.3}).requires_grad_()});
-  require_gradcheck([](const auto& in) { return xg::prelu(in[0], in[1]); },
-                    {away_from_zero({2, 3, 4}, 2), TensorD::from({0.1, 0.25, 0.5}).requires_grad_()});
+  require_gradcheck(
+      [](const auto& in) { return xg::prelu(in[0], in[1]); },
+      {away_from_zero({2, 3, 4}, 2), TensorD::from({0.1, 0.25, 0.5}).requires_grad_()});
   require_gradcheck([](const auto& in) { return xg::prelu(in[0], in[1]); },
                     {away_from_zero({2, 3, 4}, 3), TensorD::from({0.2}).requires_grad_()});
 }
@@ -69,7 +70,8 @@ TEST_CASE("swish: x sigmoid(beta x), beta 1 is silu, gradients for x and beta",
   require_values(xg::swish(x, TensorD::from({0.5})), {2 / (1 + std::exp(-1.0))}, 1e-15);
   const TensorD r = TensorD::randn({3, 4}, 5);
   const TensorD sw = xg::swish(r, TensorD::from({1.})), si = xg::silu(r);
-  for (std::size_t i = 0; i < r.size(); ++i) REQUIRE(sw.data()[i] == Approx(si.data()[i]).epsilon(1e-15));
+  for (std::size_t i = 0; i < r.size(); ++i)
+    REQUIRE(sw.data()[i] == Approx(si.data()[i]).epsilon(1e-15));
   require_gradcheck([](const auto& in) { return xg::swish(in[0], in[1]); },
                     {randd({3, 4}, 6), TensorD::from({0.5, 1., 1.5, -0.7}).requires_grad_()});
   // float32 at +-1e4: finite, saturated.
@@ -109,8 +111,9 @@ TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off 
   // Outside the domain (alpha < 0, 1 - alpha (x + alpha) <= 0): NaN, documented.
   REQUIRE(std::isnan(xg::soft_exponential(TensorD::from({-3.}), TensorD::from({-1.})).item()));
   for (double alpha : {0.3, -0.3})
-    require_gradcheck([](const auto& in) { return xg::soft_exponential(in[0], in[1]); },
-                      {randd({2, 3}, 7), TensorD::from({alpha, alpha / 2, alpha * 2}).requires_grad_()});
+    require_gradcheck(
+        [](const auto& in) { return xg::soft_exponential(in[0], in[1]); },
+        {randd({2, 3}, 7), TensorD::from({alpha, alpha / 2, alpha * 2}).requires_grad_()});
 }
 
 TEST_CASE("srelu: the three pieces, left derivatives at both hinges, gradcheck",
@@ -125,13 +128,13 @@ TEST_CASE("srelu: the three pieces, left derivatives at both hinges, gradcheck",
   require_values(x.grad(), {0.2, 0.2, 1, 1, 0.5}, 0);
   require_values(tl.grad(), {2 * (1 - 0.2)}, 1e-15);  // x = -3 and x = -1 on the left piece
   require_values(al.grad(), {(-3 + 1) + 0}, 1e-15);
-  require_values(tr.grad(), {1 - 0.5}, 1e-15);        // only x = 4
+  require_values(tr.grad(), {1 - 0.5}, 1e-15);  // only x = 4
   require_values(ar.grad(), {4 - 2.}, 1e-15);
-  require_gradcheck(
-      [](const auto& in) { return xg::srelu(in[0], in[1], in[2], in[3], in[4]); },
-      {randd({4, 3}, 8), TensorD::from({-0.5, -0.3, -0.8}).requires_grad_(),
-       TensorD::from({0.1, 0.2, 0.3}).requires_grad_(), TensorD::from({0.4, 0.6, 0.9}).requires_grad_(),
-       TensorD::from({0.5, 1.5, 2.}).requires_grad_()});
+  require_gradcheck([](const auto& in) { return xg::srelu(in[0], in[1], in[2], in[3], in[4]); },
+                    {randd({4, 3}, 8), TensorD::from({-0.5, -0.3, -0.8}).requires_grad_(),
+                     TensorD::from({0.1, 0.2, 0.3}).requires_grad_(),
+                     TensorD::from({0.4, 0.6, 0.9}).requires_grad_(),
+                     TensorD::from({0.5, 1.5, 2.}).requires_grad_()});
   REQUIRE_THROWS_WITH(xg::srelu(Tensor::zeros({2, 3}), Tensor::zeros({3}), Tensor::zeros({2}),
                                 Tensor::zeros({3}), Tensor::zeros({3})),
                       Catch::Contains("a_left has shape [2] but t_left has shape [3]"));
@@ -140,11 +143,13 @@ TEST_CASE("srelu: the three pieces, left derivatives at both hinges, gradcheck",
 TEST_CASE("apl: relu plus hinges, gradients for a and b", "[activations][apl]") {
   // One hinge: a = 0.5, b = 1: f(x) = max(0, x) + 0.5 max(0, 1 - x).
   TensorD x = TensorD::from({-2., 0., 0.5, 1., 3.}).requires_grad_();
-  TensorD a = TensorD::from({0.5}, {1, 1}).requires_grad_(), b = TensorD::from({1.}, {1, 1}).requires_grad_();
+  TensorD a = TensorD::from({0.5}, {1, 1}).requires_grad_(),
+          b = TensorD::from({1.}, {1, 1}).requires_grad_();
   TensorD y = xg::apl(x, a, b);
   require_values(y, {1.5, 0.5, 0.75, 1, 3}, 1e-15);
   y.sum().backward();
-  // slopes: x < 0: -0.5; x = 0: left derivative -0.5; (0,1]: 1 - 0.5 (x = 1 takes the piece below); > 1: 1
+  // slopes: x < 0: -0.5; x = 0: left derivative -0.5; (0,1]: 1 - 0.5 (x = 1 takes the piece below);
+  // > 1: 1
   require_values(x.grad(), {-0.5, -0.5, 0.5, 0.5, 1}, 0);
   require_values(a.grad(), {3 + 1 + 0.5 + 0 + 0}, 1e-15);  // sum of max(0, b - x)
   require_values(b.grad(), {0.5 * 4}, 1e-15);              // a where x <= b
@@ -154,7 +159,8 @@ TEST_CASE("apl: relu plus hinges, gradients for a and b", "[activations][apl]") 
                     {away_from_zero({4, 3}, 9), a2, b2});
 }
 
-TEST_CASE("maxout: max over groups of k features, k = 2 with (x, 0) is relu", "[activations][maxout]") {
+TEST_CASE("maxout: max over groups of k features, k = 2 with (x, 0) is relu",
+          "[activations][maxout]") {
   TensorD x = TensorD::from({1., 3., 2., 2., -1., -5.}, {1, 6}).requires_grad_();
   TensorD y = xg::maxout(x, 2);
   require_values(y, {3, 2, -1}, 0);
@@ -162,7 +168,8 @@ TEST_CASE("maxout: max over groups of k features, k = 2 with (x, 0) is relu", "[
   require_values(x.grad(), {0, 1, 2, 0, 3, 0}, 0);  // ties: the first maximum
   // Interleave (x, 0): maxout over pairs is relu(x).
   const TensorD v = TensorD::randn({4, 5}, 10);
-  const TensorD pairs = xg::stack(std::vector<TensorD>{v, TensorD::zeros({4, 5})}, 2).reshape({4, 10});
+  const TensorD pairs =
+      xg::stack(std::vector<TensorD>{v, TensorD::zeros({4, 5})}, 2).reshape({4, 10});
   REQUIRE(xg::maxout(pairs, 2).to_vector() == xg::relu(v).to_vector());
   require_gradcheck([](const auto& in) { return xg::maxout(in[0], 3); }, {randd({2, 6, 2}, 11)});
   REQUIRE_THROWS_WITH(xg::maxout(Tensor::zeros({2, 5}), 2), Catch::Contains("divisible by k = 2"));

@@ -18,9 +18,9 @@ TEST_CASE("gradients accumulate on leaves over backward passes until zeroed") {
 
 TEST_CASE("a value used twice (diamond) receives the sum of both paths") {
   Tensor x = Tensor::from({2}).requires_grad_();
-  Tensor a = x * 3;      // da/dx = 3
-  Tensor b = x * x;      // db/dx = 2x = 4
-  Tensor y = a * b;      // y = 3x^3, dy/dx = 9x^2 = 36
+  Tensor a = x * 3;  // da/dx = 3
+  Tensor b = x * x;  // db/dx = 2x = 4
+  Tensor y = a * b;  // y = 3x^3, dy/dx = 9x^2 = 36
   y.backward(Tensor::ones({1}));
   require_values(x.grad(), {36});
   Tensor z = Tensor::from({1.5f}).requires_grad_();
@@ -32,8 +32,10 @@ TEST_CASE("a value used twice (diamond) receives the sum of both paths") {
 TEST_CASE("non-scalar backward needs an explicit gradient of the right shape") {
   Tensor x = Tensor::from({1, 2}).requires_grad_();
   Tensor y = x * x;
-  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("grad can be implicitly created only for a one-element"));
-  REQUIRE_THROWS_WITH(y.backward(Tensor::ones({3})), Catch::Contains("gradient shape [3] does not match"));
+  REQUIRE_THROWS_WITH(y.backward(),
+                      Catch::Contains("grad can be implicitly created only for a one-element"));
+  REQUIRE_THROWS_WITH(y.backward(Tensor::ones({3})),
+                      Catch::Contains("gradient shape [3] does not match"));
   y.backward(Tensor::from({1, 10}));
   require_values(x.grad(), {2, 40});  // 2x * grad
 }

@@ -1,6 +1,7 @@
 // End-to-end tests of the `xgrad` command line (tools/). The binary is found through the
 // environment variable XGRAD_CLI (set by tests/CMakeLists.txt when the CLI is built), else at
-// ../tools/xgrad relative to the working directory (build/tests). When neither exists the tests say so and skip.
+// ../tools/xgrad relative to the working directory (build/tests). When neither exists the tests say
+// so and skip.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>

@@ -11,7 +11,9 @@ struct PlantedErrorNode final : xg::Node<double> {
     accumulate(0, [&](std::size_t i) { return g.data()[i] * (i == 1 ? 3.0 : 2.0); });
   }
 };
-TensorD planted(const TensorD& x) { return xg::record<PlantedErrorNode>(xg::Array<double>(x.data() * 2.0), {x}); }
+TensorD planted(const TensorD& x) {
+  return xg::record<PlantedErrorNode>(xg::Array<double>(x.data() * 2.0), {x});
+}
 }  // namespace
 
 TEST_CASE("gradcheck passes a correct gradient and counts the Jacobian entries") {
@@ -24,7 +26,8 @@ TEST_CASE("gradcheck passes a correct gradient and counts the Jacobian entries")
 
 TEST_CASE("gradcheck fails on a planted error and says where") {
   const TensorD x = randd({3}, 7);
-  const auto report = xg::gradcheck([](const std::vector<TensorD>& in) { return planted(in[0]).sum(); }, {x});
+  const auto report =
+      xg::gradcheck([](const std::vector<TensorD>& in) { return planted(in[0]).sum(); }, {x});
   REQUIRE_FALSE(report.ok());
   REQUIRE(report.failures.size() == 1);
   const auto& f = report.failures[0];
@@ -32,13 +35,15 @@ TEST_CASE("gradcheck fails on a planted error and says where") {
   REQUIRE(f.element == 1);
   REQUIRE(f.analytic == Approx(3.0));
   REQUIRE(f.numeric == Approx(2.0).epsilon(1e-6));
-  REQUIRE_THAT(report.message(), Catch::Contains("input 0, element 1") && Catch::Contains("analytic 3"));
+  REQUIRE_THAT(report.message(),
+               Catch::Contains("input 0, element 1") && Catch::Contains("analytic 3"));
 }
 
 TEST_CASE("gradcheck checks only inputs that require grad and reports which one fails") {
   const TensorD constant = TensorD::randn({3}, 3);
-  const auto report = xg::gradcheck(
-      [](const std::vector<TensorD>& in) { return (in[0] + planted(in[1])).sum(); }, {constant, randd({3}, 4)});
+  const auto report =
+      xg::gradcheck([](const std::vector<TensorD>& in) { return (in[0] + planted(in[1])).sum(); },
+                    {constant, randd({3}, 4)});
   REQUIRE_FALSE(report.ok());
   REQUIRE(report.failures[0].input == 1);
 }
@@ -55,10 +60,11 @@ TEST_CASE("gradcheck over parameters read by a callable") {
 TEST_CASE("gradcheck tolerances are configurable and errors are reported") {
   xg::GradcheckOptions loose;
   loose.atol = 2.0;  // |3 - 2| = 1 <= 2: the planted error passes under this tolerance
-  const auto report = xg::gradcheck([](const std::vector<TensorD>& in) { return planted(in[0]).sum(); },
-                                    {randd({3}, 7)}, loose);
+  const auto report = xg::gradcheck(
+      [](const std::vector<TensorD>& in) { return planted(in[0]).sum(); }, {randd({3}, 7)}, loose);
   REQUIRE(report.ok());
-  const auto none = xg::gradcheck([](const std::vector<TensorD>& in) { return in[0].sum(); }, {TensorD::ones({2})});
+  const auto none = xg::gradcheck([](const std::vector<TensorD>& in) { return in[0].sum(); },
+                                  {TensorD::ones({2})});
   REQUIRE_FALSE(none.ok());
   REQUIRE_THAT(none.message(), Catch::Contains("no input requires grad"));
 }

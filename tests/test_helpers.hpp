@@ -14,7 +14,8 @@ using xg::TensorD;
 
 // Fails with gradcheck's own explanation (input, element, analytic, numeric).
 inline void require_gradcheck(const std::function<TensorD(const std::vector<TensorD>&)>& f,
-                              const std::vector<TensorD>& inputs, const xg::GradcheckOptions& o = {}) {
+                              const std::vector<TensorD>& inputs,
+                              const xg::GradcheckOptions& o = {}) {
   const auto report = xg::gradcheck(f, inputs, o);
   INFO(report.message());
   REQUIRE(report.ok());
@@ -36,7 +37,8 @@ inline TensorD randd(const xg::Shape& shape, std::uint64_t seed) {
 }
 
 template <class T>
-void require_values(const xg::BasicTensor<T>& t, const std::vector<double>& expected, double tol = 1e-6) {
+void require_values(const xg::BasicTensor<T>& t, const std::vector<double>& expected,
+                    double tol = 1e-6) {
   REQUIRE(t.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     INFO("element " << i);

@@ -1,9 +1,9 @@
 // Activation layers and the registry: layers equal their functions, trainable parameters are
 // registered and trained, RReLU obeys train/eval, the registry builds every name and rejects
 // bad ones, and a PReLU network learns its alpha.
-#include "test_helpers.hpp"
 #include <xgrad/nn/activation.hpp>
 #include <xgrad/nn/activation_registry.hpp>
+#include "test_helpers.hpp"
 
 using namespace xgtest;
 namespace nn = xg::nn;
@@ -12,7 +12,8 @@ TEST_CASE("parameter-free layers equal their functions", "[nn][activation]") {
   const Tensor x = Tensor::randn({3, 4}, 1);
   REQUIRE(nn::ReLU()(x).to_vector() == xg::relu(x).to_vector());
   REQUIRE(nn::LeakyReLU(0.2f)(x).to_vector() == xg::leaky_relu(x, 0.2f).to_vector());
-  REQUIRE(nn::GELU(xg::Approximate::Tanh)(x).to_vector() == xg::gelu(x, xg::Approximate::Tanh).to_vector());
+  REQUIRE(nn::GELU(xg::Approximate::Tanh)(x).to_vector() ==
+          xg::gelu(x, xg::Approximate::Tanh).to_vector());
   REQUIRE(nn::Softplus(2.f, 10.f)(x).to_vector() == xg::softplus(x, 2.f, 10.f).to_vector());
   REQUIRE(nn::Softmax(0)(x).to_vector() == xg::softmax(x, 0).to_vector());
   REQUIRE(nn::LeakyReLU(0.2f).describe() == "LeakyReLU(negative_slope=0.2)");
@@ -20,7 +21,8 @@ TEST_CASE("parameter-free layers equal their functions", "[nn][activation]") {
   REQUIRE_THROWS_WITH(nn::ISRU(-1.f), Catch::Contains("a must be > 0"));
 }
 
-TEST_CASE("PReLU, SReLU, APL, Swish, SoftExponential hold trainable parameters", "[nn][activation]") {
+TEST_CASE("PReLU, SReLU, APL, Swish, SoftExponential hold trainable parameters",
+          "[nn][activation]") {
   nn::PReLUD prelu(3);
   REQUIRE(prelu.named_parameters()[0].first == "weight");
   REQUIRE(prelu.weight.to_vector() == std::vector<double>{0.25, 0.25, 0.25});
@@ -48,8 +50,8 @@ TEST_CASE("RReLU obeys train and eval", "[nn][activation]") {
   nn::RReLU a(0.1f, 0.3f, 4), b(0.1f, 0.3f, 4);
   const Tensor x = Tensor::full({1000}, -1.f);
   const auto first = a(x).to_vector();
-  REQUIRE(first == b(x).to_vector());      // same seed, same slopes
-  REQUIRE(first != a(x).to_vector());      // fresh slopes each forward
+  REQUIRE(first == b(x).to_vector());  // same seed, same slopes
+  REQUIRE(first != a(x).to_vector());  // fresh slopes each forward
   a.eval();
   for (float v : a(x).to_vector()) REQUIRE(v == Approx(-0.2f));  // (l + u) / 2
 }
@@ -68,7 +70,8 @@ TEST_CASE("Maxout layer: k linear pieces; pieces (x, 0) give ReLU", "[nn][activa
   REQUIRE_THROWS_WITH(nn::Maxout(3, 2, 0), Catch::Contains("k must be >= 1"));
 }
 
-TEST_CASE("registry: every catalogue name builds; bad names and keys are explained", "[nn][activation]") {
+TEST_CASE("registry: every catalogue name builds; bad names and keys are explained",
+          "[nn][activation]") {
   const Tensor x = Tensor::randn({4, 8}, 9);
   for (const auto& info : nn::activation_catalogue()) {
     INFO(info.name);
@@ -81,10 +84,12 @@ TEST_CASE("registry: every catalogue name builds; bad names and keys are explain
   auto leaky = nn::make_activation<float>("leaky_relu", {{"negative_slope", 0.2}});
   REQUIRE(leaky->forward(x).to_vector() == xg::leaky_relu(x, 0.2f).to_vector());
   REQUIRE(nn::make_activation<float>("prelu", {}, 8)->parameters()[0].size() == 8);
-  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].size() == 1);
+  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].size() ==
+          1);
   REQUIRE(nn::make_activation<float>("swish", {}, 8)->describe() == "SiLU()");
-  REQUIRE_THROWS_WITH(nn::make_activation<float>("relux"), Catch::Contains("unknown activation 'relux'") &&
-                                                               Catch::Contains("leaky_relu"));
+  REQUIRE_THROWS_WITH(
+      nn::make_activation<float>("relux"),
+      Catch::Contains("unknown activation 'relux'") && Catch::Contains("leaky_relu"));
   REQUIRE_THROWS_WITH(nn::make_activation<float>("elu", {{"alpa", 1}}),
                       "activation 'elu' has no parameter 'alpa' (accepted: alpha)");
   REQUIRE_THROWS_WITH(nn::make_activation<float>("rrelu", {{"lower", 0.5}, {"upper", 0.1}}),

@@ -5,7 +5,8 @@ using namespace xgtest;
 using xg::Shape;
 
 TEST_CASE("matmul values, 2-D and batched 3-D") {
-  const Tensor a = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3}), b = Tensor::from({7, 8, 9, 10, 11, 12}, {3, 2});
+  const Tensor a = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3}),
+               b = Tensor::from({7, 8, 9, 10, 11, 12}, {3, 2});
   // [[1,2,3],[4,5,6]] @ [[7,8],[9,10],[11,12]] = [[58,64],[139,154]]
   require_values(xg::matmul(a, b), {58, 64, 139, 154});
   const Tensor ba = Tensor::from({1, 0, 0, 1, 2, 0, 0, 2}, {2, 2, 2});  // [I, 2I]
@@ -13,12 +14,15 @@ TEST_CASE("matmul values, 2-D and batched 3-D") {
   const Tensor c = xg::matmul(ba, bb);
   REQUIRE(c.shape() == Shape{2, 2, 2});
   require_values(c, {1, 2, 3, 4, 2, 4, 6, 8});
-  require_values(xg::matmul(ba, Tensor::from({1, 2, 3, 4}, {2, 2})), {1, 2, 3, 4, 2, 4, 6, 8});  // [b,m,k]x[k,n]
+  require_values(xg::matmul(ba, Tensor::from({1, 2, 3, 4}, {2, 2})),
+                 {1, 2, 3, 4, 2, 4, 6, 8});  // [b,m,k]x[k,n]
 }
 
 TEST_CASE("matmul shape errors name both shapes") {
-  REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({3, 4}), Tensor::ones({5, 2})), "matmul: shapes [3,4] and [5,2] are not aligned");
-  REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({4}), Tensor::ones({4, 2})), "matmul: shapes [4] and [4,2] are not aligned");
+  REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({3, 4}), Tensor::ones({5, 2})),
+                      "matmul: shapes [3,4] and [5,2] are not aligned");
+  REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({4}), Tensor::ones({4, 2})),
+                      "matmul: shapes [4] and [4,2] are not aligned");
   REQUIRE_THROWS(xg::matmul(Tensor::ones({2, 3, 4}), Tensor::ones({3, 4, 2})));
 }
 
@@ -26,7 +30,8 @@ TEST_CASE("matmul gradients (double-precision gradcheck)") {
   auto f = [](const std::vector<TensorD>& in) { return xg::matmul(in[0], in[1]); };
   require_gradcheck(f, {randd({3, 4}, 1), randd({4, 2}, 2)});
   require_gradcheck(f, {randd({2, 3, 4}, 3), randd({2, 4, 5}, 4)});
-  require_gradcheck(f, {randd({2, 3, 4}, 5), randd({4, 2}, 6)});  // the shared [k,n] side sums over the batch
+  require_gradcheck(
+      f, {randd({2, 3, 4}, 5), randd({4, 2}, 6)});  // the shared [k,n] side sums over the batch
 }
 
 TEST_CASE("linear computes x Wᵀ + b like torch.nn.functional.linear") {
@@ -35,15 +40,17 @@ TEST_CASE("linear computes x Wᵀ + b like torch.nn.functional.linear") {
   // rows of x·Wᵀ: [1,3,4] and [3,7,8]; plus b
   require_values(xg::linear(x, w, b), {1.5, 2, 6, 3.5, 6, 10});
   require_values(xg::linear(x, w), {1, 3, 4, 3, 7, 8});
-  REQUIRE_THROWS_WITH(xg::linear(Tensor::ones({3, 5}), Tensor::ones({4, 4})),
-                      Catch::Contains("linear: input shape [3,5] and weight shape [4,4] are not aligned"));
+  REQUIRE_THROWS_WITH(
+      xg::linear(Tensor::ones({3, 5}), Tensor::ones({4, 4})),
+      Catch::Contains("linear: input shape [3,5] and weight shape [4,4] are not aligned"));
   REQUIRE_THROWS_WITH(xg::linear(x, w, Tensor::ones({2})), Catch::Contains("bias shape [2]"));
 }
 
 TEST_CASE("linear gradients, and no input gradient when the input needs none") {
   auto f = [](const std::vector<TensorD>& in) { return xg::linear(in[0], in[1], in[2]); };
   require_gradcheck(f, {randd({5, 3}, 1), randd({4, 3}, 2), randd({4}, 3)});
-  require_gradcheck([](const auto& in) { return xg::linear(in[0], in[1]); }, {randd({2, 5, 3}, 4), randd({2, 3}, 5)});
+  require_gradcheck([](const auto& in) { return xg::linear(in[0], in[1]); },
+                    {randd({2, 5, 3}, 4), randd({2, 3}, 5)});
   const Tensor x = Tensor::randn({4, 3}, 1);  // a data batch: does not require grad
   Tensor w = Tensor::randn({2, 3}, 2).requires_grad_();
   xg::linear(x, w).sum().backward();

@@ -27,9 +27,10 @@ TEST_CASE("arithmetic with tensors and scalars") {
 
 TEST_CASE("broadcasting follows NumPy rules") {
   const Tensor m = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
-  require_values(m + Tensor::from({10, 20, 30}), {11, 22, 33, 14, 25, 36});          // [2,3] + [3]
-  require_values(m * Tensor::from({2, 3}, {2, 1}), {2, 4, 6, 12, 15, 18});           // [2,3] * [2,1]
-  const Tensor outer = Tensor::from({1, 2}, {2, 1}) * Tensor::from({1, 10, 100}, {1, 3});  // [2,1]*[1,3]
+  require_values(m + Tensor::from({10, 20, 30}), {11, 22, 33, 14, 25, 36});  // [2,3] + [3]
+  require_values(m * Tensor::from({2, 3}, {2, 1}), {2, 4, 6, 12, 15, 18});   // [2,3] * [2,1]
+  const Tensor outer =
+      Tensor::from({1, 2}, {2, 1}) * Tensor::from({1, 10, 100}, {1, 3});  // [2,1]*[1,3]
   REQUIRE(outer.shape() == Shape{2, 3});
   require_values(outer, {1, 10, 100, 2, 20, 200});
   const Tensor c = Tensor::ones({2, 1, 3}) + Tensor::from({0, 1, 2, 3}, {4, 1});  // -> [2,4,3]
@@ -41,7 +42,8 @@ TEST_CASE("mismatched shapes name the op and both shapes") {
   const Tensor a = Tensor::ones({2, 3}), b = Tensor::ones({4});
   REQUIRE_THROWS_WITH(a + b, "add: shapes [2,3] and [4] cannot be broadcast");
   REQUIRE_THROWS_WITH(a * Tensor::ones({3, 3}), "mul: shapes [2,3] and [3,3] cannot be broadcast");
-  REQUIRE_THROWS_WITH(xg::where(Tensor::ones({5}), a, a), Catch::Contains("where: shapes [5] and [2,3]"));
+  REQUIRE_THROWS_WITH(xg::where(Tensor::ones({5}), a, a),
+                      Catch::Contains("where: shapes [5] and [2,3]"));
 }
 
 TEST_CASE("unary math values") {
@@ -126,13 +128,17 @@ TEST_CASE("comparisons, where, masked_fill, masked_select") {
   require_values(xg::eq(a, b), {0, 1, 0});
   require_values(xg::where(a > b, a, b), {2, 5, 3});
   const Tensor m = Tensor::from({1, 2, 3, 4}, {2, 2});
-  require_values(xg::masked_fill(m, Tensor::from({1, 0}), -1.0f), {-1, 2, -1, 4});  // mask broadcasts
+  require_values(xg::masked_fill(m, Tensor::from({1, 0}), -1.0f),
+                 {-1, 2, -1, 4});  // mask broadcasts
   const Tensor sel = xg::masked_select(m, Tensor::from({0, 1, 1, 0}, {2, 2}));
   REQUIRE(sel.shape() == Shape{2});
   require_values(sel, {2, 3});
   REQUIRE_THROWS_WITH(xg::masked_fill(m, Tensor::ones({3}), 0.0f), Catch::Contains("masked_fill"));
   const TensorD cond = TensorD::from({1, 0, 1, 0, 0, 1}, {2, 3});
-  require_gradcheck([&](const auto& in) { return xg::where(cond, in[0], in[1]); }, {randd({2, 3}, 1), randd({3}, 2)});
-  require_gradcheck([&](const auto& in) { return xg::masked_fill(in[0], cond, 7.0); }, {randd({2, 3}, 3)});
-  require_gradcheck([&](const auto& in) { return xg::masked_select(in[0], cond); }, {randd({2, 3}, 4)});
+  require_gradcheck([&](const auto& in) { return xg::where(cond, in[0], in[1]); },
+                    {randd({2, 3}, 1), randd({3}, 2)});
+  require_gradcheck([&](const auto& in) { return xg::masked_fill(in[0], cond, 7.0); },
+                    {randd({2, 3}, 3)});
+  require_gradcheck([&](const auto& in) { return xg::masked_select(in[0], cond); },
+                    {randd({2, 3}, 4)});
 }

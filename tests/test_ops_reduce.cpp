@@ -19,7 +19,8 @@ TEST_CASE("sum and mean, over everything and along an axis") {
   const Tensor t = Tensor::arange(0, 24).reshape({2, 3, 4});
   // sum over axis 1 of arange(24).reshape(2,3,4): [[12,15,18,21],[48,51,54,57]] (numpy)
   require_values(t.sum(1), {12, 15, 18, 21, 48, 51, 54, 57});
-  REQUIRE_THROWS_WITH(m.sum(2), Catch::Contains("sum: axis 2 is out of range for a tensor of 2 dimension(s)"));
+  REQUIRE_THROWS_WITH(
+      m.sum(2), Catch::Contains("sum: axis 2 is out of range for a tensor of 2 dimension(s)"));
 }
 
 TEST_CASE("max and min, values and which element receives the gradient") {

@@ -11,7 +11,8 @@ TEST_CASE("reshape and view keep row-major order; one size may be -1") {
   REQUIRE(r.at(1, 0) == 3.0f);
   REQUIRE(xg::reshape(t, {3, -1}).shape() == Shape{3, 2});
   REQUIRE(xg::flatten(Tensor::ones({2, 3, 4})).shape() == Shape{2, 12});
-  REQUIRE_THROWS_WITH(t.reshape({4, 2}), Catch::Contains("shape [4,2] is invalid for input of shape [6]"));
+  REQUIRE_THROWS_WITH(t.reshape({4, 2}),
+                      Catch::Contains("shape [4,2] is invalid for input of shape [6]"));
   REQUIRE_THROWS(xg::reshape(t, {4, -1}));
 }
 
@@ -46,15 +47,18 @@ TEST_CASE("concat and stack") {
   const Tensor s = xg::stack<float>({Tensor::from({1, 2}), Tensor::from({3, 4})}, 1);
   REQUIRE(s.shape() == Shape{2, 2});
   require_values(s, {1, 3, 2, 4});
-  REQUIRE_THROWS_WITH(xg::concat<float>({a, b}, 1), Catch::Contains("concat: shapes [1,2] and [2,2] differ outside axis 1"));
-  REQUIRE_THROWS_WITH(xg::stack<float>({a, b}), Catch::Contains("stack: shapes [1,2] and [2,2] differ"));
+  REQUIRE_THROWS_WITH(xg::concat<float>({a, b}, 1),
+                      Catch::Contains("concat: shapes [1,2] and [2,2] differ outside axis 1"));
+  REQUIRE_THROWS_WITH(xg::stack<float>({a, b}),
+                      Catch::Contains("stack: shapes [1,2] and [2,2] differ"));
 }
 
 TEST_CASE("index_select and gather") {
   const Tensor m = Tensor::from({1, 2, 3, 4, 5, 6}, {3, 2});
   require_values(xg::index_select(m, 0, {2, 0, 2}), {5, 6, 1, 2, 5, 6});
   require_values(xg::index_select(m, 1, {1}), {2, 4, 6});
-  REQUIRE_THROWS_WITH(xg::index_select(m, 0, {3}), Catch::Contains("index 3 is out of range for axis 0 of size 3"));
+  REQUIRE_THROWS_WITH(xg::index_select(m, 0, {3}),
+                      Catch::Contains("index 3 is out of range for axis 0 of size 3"));
   // torch.gather(m, 1, [[1],[0],[1]]) picks one entry per row: [[2],[3],[6]]
   const Tensor g = xg::gather(m, 1, {1, 0, 1}, Shape{3, 1});
   REQUIRE(g.shape() == Shape{3, 1});
@@ -66,14 +70,32 @@ TEST_CASE("index_select and gather") {
 TEST_CASE("shape op gradients (double-precision gradcheck)") {
   using F = std::function<TensorD(const std::vector<TensorD>&)>;
   const std::vector<std::pair<const char*, F>> ops = {
-      {"reshape", [](const auto& in) { return xg::reshape(in[0], {4, -1}); }},
+      {"reshape",
+       [](const auto& in) {
+         return xg::reshape(in[0], {4, -1});
+       }},
       {"transpose", [](const auto& in) { return in[0].transpose(0, 2); }},
-      {"permute", [](const auto& in) { return in[0].permute({1, 2, 0}); }},
+      {"permute",
+       [](const auto& in) {
+         return in[0].permute({1, 2, 0});
+       }},
       {"slice", [](const auto& in) { return in[0].slice(2, 1, 4, 2); }},
-      {"concat", [](const auto& in) { return xg::concat<double>({in[0], in[0] * 2.0}, 1); }},
-      {"stack", [](const auto& in) { return xg::stack<double>({in[0], in[0] * in[0]}, 3); }},
-      {"index_select", [](const auto& in) { return xg::index_select(in[0], 1, {2, 0, 2}); }},
-      {"gather", [](const auto& in) { return xg::gather(in[0], 2, {3, 3, 0, 1, 2, 0}, Shape{2, 1, 3}); }},
+      {"concat",
+       [](const auto& in) {
+         return xg::concat<double>({in[0], in[0] * 2.0}, 1);
+       }},
+      {"stack",
+       [](const auto& in) {
+         return xg::stack<double>({in[0], in[0] * in[0]}, 3);
+       }},
+      {"index_select",
+       [](const auto& in) {
+         return xg::index_select(in[0], 1, {2, 0, 2});
+       }},
+      {"gather",
+       [](const auto& in) {
+         return xg::gather(in[0], 2, {3, 3, 0, 1, 2, 0}, Shape{2, 1, 3});
+       }},
   };
   for (const auto& [name, f] : ops) {
     INFO(name);

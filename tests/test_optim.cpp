@@ -4,13 +4,13 @@
 #include <cmath>
 #include <functional>
 
-#include "test_helpers.hpp"
 #include <xgrad/optim/adagrad.hpp>
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/clip.hpp>
 #include <xgrad/optim/rmsprop.hpp>
 #include <xgrad/optim/scheduler.hpp>
 #include <xgrad/optim/sgd.hpp>
+#include "test_helpers.hpp"
 
 using namespace xgtest;
 namespace optim = xg::optim;
@@ -33,10 +33,12 @@ Vec run(const std::function<std::unique_ptr<optim::Optimizer>(std::vector<Tensor
 }
 
 void require_same(const Vec& got, const Vec& expected) {
-  for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(got[i] == Approx(expected[i]).epsilon(1e-13));
+  for (std::size_t i = 0; i < got.size(); ++i)
+    REQUIRE(got[i] == Approx(expected[i]).epsilon(1e-13));
 }
 
-// PyTorch SGD: g += wd p; b = (t == 1) ? g : mu b + (1 - damp) g; g = nesterov ? g + mu b : b; p -= lr g
+// PyTorch SGD: g += wd p; b = (t == 1) ? g : mu b + (1 - damp) g; g = nesterov ? g + mu b : b; p -=
+// lr g
 Vec sgd_ref(double lr, double mu, double damp, double wd, bool nesterov) {
   Vec p = kStart, b(3);
   for (std::size_t t = 0; t < 3; ++t)
@@ -57,8 +59,10 @@ Vec adam_ref(double lr, double b1, double b2, double eps, double wd, bool amsgra
   for (std::size_t t = 1; t <= 3; ++t)
     for (std::size_t i = 0; i < 3; ++i) {
       double g = kGrads[t - 1][i];
-      if (decoupled) p[i] *= 1 - lr * wd;
-      else g += wd * p[i];
+      if (decoupled)
+        p[i] *= 1 - lr * wd;
+      else
+        g += wd * p[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
       v[i] = b2 * v[i] + (1 - b2) * g * g;
       const double bc1 = 1 - std::pow(b1, t), bc2 = 1 - std::pow(b2, t);
@@ -107,12 +111,18 @@ Vec adagrad_ref(double lr, double decay, double wd, double init, double eps) {
 }  // namespace
 
 TEST_CASE("SGD: plain, momentum, dampening, nesterov, weight decay", "[optim]") {
-  struct C { double lr, mu, damp, wd; bool nesterov; };
-  for (const C c : {C{0.1, 0, 0, 0, false}, C{0.1, 0.9, 0, 0, false}, C{0.05, 0.9, 0.3, 0, false},
-                    C{0.1, 0.9, 0, 0, true}, C{0.1, 0.5, 0, 0.01, true}, C{0.2, 0, 0, 0.1, false}}) {
-    INFO("lr " << c.lr << " momentum " << c.mu << " dampening " << c.damp << " wd " << c.wd << " nesterov " << c.nesterov);
+  struct C {
+    double lr, mu, damp, wd;
+    bool nesterov;
+  };
+  for (const C c :
+       {C{0.1, 0, 0, 0, false}, C{0.1, 0.9, 0, 0, false}, C{0.05, 0.9, 0.3, 0, false},
+        C{0.1, 0.9, 0, 0, true}, C{0.1, 0.5, 0, 0.01, true}, C{0.2, 0, 0, 0.1, false}}) {
+    INFO("lr " << c.lr << " momentum " << c.mu << " dampening " << c.damp << " wd " << c.wd
+               << " nesterov " << c.nesterov);
     optim::SGDOptions o;
-    o.lr = c.lr, o.momentum = c.mu, o.dampening = c.damp, o.weight_decay = c.wd, o.nesterov = c.nesterov;
+    o.lr = c.lr, o.momentum = c.mu, o.dampening = c.damp, o.weight_decay = c.wd,
+    o.nesterov = c.nesterov;
     require_same(run([&](auto p) { return std::make_unique<optim::SGDD>(p, o); }),
                  sgd_ref(c.lr, c.mu, c.damp, c.wd, c.nesterov));
   }
@@ -162,12 +172,13 @@ TEST_CASE("parameter groups: own options; no gradient, no step; zero_grad", "[op
   opt.step();
   REQUIRE(w.item() == Approx(1 - 0.1 * (2 + 0.5 * 1)));
   REQUIRE(alpha.item() == Approx(0.25 - 0.2 * 4));  // no weight decay in its group
-  REQUIRE(unused.item() == 3);                       // no gradient: untouched
+  REQUIRE(unused.item() == 3);                      // no gradient: untouched
   REQUIRE(opt.num_param_groups() == 3);
   REQUIRE(opt.lr(1) == 0.2);
   opt.zero_grad();
   REQUIRE(!w.grad().defined());
-  REQUIRE_THROWS_WITH(optim::SGDD({{{w}, {{"momentun", 0.9}}}}, o), Catch::Contains("unknown option 'momentun'"));
+  REQUIRE_THROWS_WITH(optim::SGDD({{{w}, {{"momentun", 0.9}}}}, o),
+                      Catch::Contains("unknown option 'momentun'"));
 }
 
 TEST_CASE("invalid options are rejected by name and range", "[optim]") {
@@ -187,7 +198,9 @@ TEST_CASE("clip_grad_norm_ returns the norm before clipping; clip_grad_value_", 
   TensorD a = TensorD::from({0.}).requires_grad_(), b = TensorD::from({0., 0.}).requires_grad_();
   auto set = [&] {
     a.zero_grad(), b.zero_grad();
-    (a * TensorD::from({3.}) + (b * TensorD::from({0., 4.})).sum()).sum().backward();  // grads 3 | 0, 4
+    (a * TensorD::from({3.}) + (b * TensorD::from({0., 4.})).sum())
+        .sum()
+        .backward();  // grads 3 | 0, 4
   };
   set();
   REQUIRE(optim::clip_grad_norm_<double>({a, b}, 1.0) == Approx(5));
@@ -237,7 +250,8 @@ TEST_CASE("schedulers follow PyTorch's closed forms", "[optim][scheduler]") {
     REQUIRE(cosine[e] == Approx(0.01 + (0.1 - 0.01) * (1 + std::cos(M_PI * e / 10)) / 2));
   REQUIRE(cosine[10] == Approx(0.01));
   const auto linear = lrs([](auto& opt) { return optim::LinearLR(opt, 0.25, 1.0, 4); }, 6);
-  for (int e = 0; e <= 6; ++e) REQUIRE(linear[e] == Approx(0.1 * (0.25 + 0.75 * std::min(e, 4) / 4)));
+  for (int e = 0; e <= 6; ++e)
+    REQUIRE(linear[e] == Approx(0.1 * (0.25 + 0.75 * std::min(e, 4) / 4)));
   const auto wc = lrs([](auto& opt) { return optim::WarmupCosineLR(opt, 2, 12, 0.1); }, 12);
   REQUIRE(wc[0] == Approx(0.01));
   REQUIRE(wc[1] == Approx(0.1 * (0.1 + 0.9 / 2)));

@@ -16,7 +16,8 @@ TEST_CASE("tensors are built from values and a shape, row-major") {
   REQUIRE(t.at(1, 0) == 4.0f);
   REQUIRE(t.at(0, 2) == 3.0f);
   REQUIRE(t.to_vector() == std::vector<float>{1, 2, 3, 4, 5, 6});
-  REQUIRE_THROWS_WITH(Tensor::from({1, 2, 3}, {2, 2}), Catch::Contains("3 values cannot fill shape [2,2]"));
+  REQUIRE_THROWS_WITH(Tensor::from({1, 2, 3}, {2, 2}),
+                      Catch::Contains("3 values cannot fill shape [2,2]"));
   REQUIRE_THROWS_WITH(t.size(2), Catch::Contains("axis 2 is out of range"));
 }
 
@@ -24,7 +25,7 @@ TEST_CASE("factories: zeros, ones, full, arange, eye, scalar") {
   require_values(Tensor::zeros({2, 2}), {0, 0, 0, 0});
   require_values(Tensor::ones({3}), {1, 1, 1});
   require_values(Tensor::full({2}, 7.5f), {7.5, 7.5});
-  require_values(Tensor::arange(0, 5), {0, 1, 2, 3, 4});          // like torch.arange(5)
+  require_values(Tensor::arange(0, 5), {0, 1, 2, 3, 4});              // like torch.arange(5)
   require_values(Tensor::arange(1, 2, 0.25f), {1, 1.25, 1.5, 1.75});  // stop excluded
   require_values(Tensor::arange(5, 0, -2), {5, 3, 1});
   require_values(Tensor::eye(2), {1, 0, 0, 1});
@@ -36,7 +37,8 @@ TEST_CASE("factories: zeros, ones, full, arange, eye, scalar") {
 }
 
 TEST_CASE("randn and rand are reproducible from the seed and have the right moments") {
-  const Tensor a = Tensor::randn({100000}, 42), b = Tensor::randn({100000}, 42), c = Tensor::randn({100000}, 43);
+  const Tensor a = Tensor::randn({100000}, 42), b = Tensor::randn({100000}, 42),
+               c = Tensor::randn({100000}, 43);
   REQUIRE(a.to_vector() == b.to_vector());
   REQUIRE(a.to_vector() != c.to_vector());
   // N(0,1): the sample mean has standard error 1/sqrt(n) ~ 0.0032; the variance ~0.0045.
@@ -70,7 +72,8 @@ TEST_CASE("tensors print with fmt") {
   REQUIRE(fmt::format("{}", w * 2) == "tensor([1.0000], grad_fn=MulBackward)");
   REQUIRE(fmt::format("{}", Tensor::scalar(2)) == "tensor(2.0000)");
   const std::string big = fmt::format("{}", Tensor::arange(0, 2000));
-  REQUIRE(big == "tensor([0.0000, 1.0000, 2.0000, ..., 1997.0000, 1998.0000, 1999.0000], shape=[2000])");
+  REQUIRE(big ==
+          "tensor([0.0000, 1.0000, 2.0000, ..., 1997.0000, 1998.0000, 1999.0000], shape=[2000])");
   REQUIRE(fmt::format("{}", Tensor()) == "tensor(undefined)");
 }
 

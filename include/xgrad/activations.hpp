@@ -22,69 +22,104 @@
 namespace xg {
 
 // ---- smooth, parameter-free ----------------------------------------------------------------
-template <class T> BasicTensor<T> identity(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> sigmoid(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> tanh(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> arctan(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> softsign(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> bent_identity(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> silu(const BasicTensor<T>& x);  // swish with beta = 1
-template <class T> BasicTensor<T> mish(const BasicTensor<T>& x);  // x * tanh(softplus(x))
-template <class T> BasicTensor<T> logsigmoid(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> sinusoid(const BasicTensor<T>& x);  // sin(x)
-template <class T> BasicTensor<T> sinc(const BasicTensor<T>& x);      // sin(x)/x, 1 at 0
-template <class T> BasicTensor<T> gaussian(const BasicTensor<T>& x);  // exp(-x^2)
+template <class T>
+BasicTensor<T> identity(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> sigmoid(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> tanh(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> arctan(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> softsign(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> bent_identity(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> silu(const BasicTensor<T>& x);  // swish with beta = 1
+template <class T>
+BasicTensor<T> mish(const BasicTensor<T>& x);  // x * tanh(softplus(x))
+template <class T>
+BasicTensor<T> logsigmoid(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> sinusoid(const BasicTensor<T>& x);  // sin(x)
+template <class T>
+BasicTensor<T> sinc(const BasicTensor<T>& x);  // sin(x)/x, 1 at 0
+template <class T>
+BasicTensor<T> gaussian(const BasicTensor<T>& x);  // exp(-x^2)
 
 // ---- smooth, with hyper-parameters ---------------------------------------------------------
 // x / sqrt(1 + a x^2); a > 0.
-template <class T> BasicTensor<T> isru(const BasicTensor<T>& x, T a = 1);
+template <class T>
+BasicTensor<T> isru(const BasicTensor<T>& x, T a = 1);
 // (1/beta) log(1 + exp(beta x)), and x where beta x > threshold (PyTorch); beta > 0.
-template <class T> BasicTensor<T> softplus(const BasicTensor<T>& x, T beta = 1, T threshold = 20);
+template <class T>
+BasicTensor<T> softplus(const BasicTensor<T>& x, T beta = 1, T threshold = 20);
 
 enum class Approximate { None, Tanh };
 // None: x Phi(x) with the exact normal CDF; Tanh: PyTorch's approximate='tanh'.
-template <class T> BasicTensor<T> gelu(const BasicTensor<T>& x, Approximate approximate = Approximate::None);
+template <class T>
+BasicTensor<T> gelu(const BasicTensor<T>& x, Approximate approximate = Approximate::None);
 
 // Along `axis` (negative counts from the end), with the maximum subtracted (no overflow).
-template <class T> BasicTensor<T> softmax(const BasicTensor<T>& x, int axis = -1);
-template <class T> BasicTensor<T> log_softmax(const BasicTensor<T>& x, int axis = -1);
+template <class T>
+BasicTensor<T> softmax(const BasicTensor<T>& x, int axis = -1);
+template <class T>
+BasicTensor<T> log_softmax(const BasicTensor<T>& x, int axis = -1);
 
 // ---- with trainable parameters (shared: 1 element; per channel: x.shape(1) elements) -------
 // x * sigmoid(beta x); gradients for x and beta.
-template <class T> BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta);
-// alpha < 0: -log(1 - alpha (x + alpha)) / alpha;  alpha = 0: x;  alpha > 0: (exp(alpha x) - 1) / alpha + alpha.
-// NaN outside the domain (alpha < 0 and 1 - alpha (x + alpha) <= 0). Gradients for x and alpha.
-template <class T> BasicTensor<T> soft_exponential(const BasicTensor<T>& x, const BasicTensor<T>& alpha);
+template <class T>
+BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta);
+// alpha < 0: -log(1 - alpha (x + alpha)) / alpha;  alpha = 0: x;  alpha > 0: (exp(alpha x) - 1) /
+// alpha + alpha. NaN outside the domain (alpha < 0 and 1 - alpha (x + alpha) <= 0). Gradients for x
+// and alpha.
+template <class T>
+BasicTensor<T> soft_exponential(const BasicTensor<T>& x, const BasicTensor<T>& alpha);
 
 // ---- piecewise ---------------------------------------------------------------------------
-template <class T> BasicTensor<T> binary_step(const BasicTensor<T>& x);  // no gradient flows (0)
-template <class T> BasicTensor<T> relu(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> relu6(const BasicTensor<T>& x);  // hardtanh(x, 0, 6)
-template <class T> BasicTensor<T> leaky_relu(const BasicTensor<T>& x, T negative_slope = T(0.01));
+template <class T>
+BasicTensor<T> binary_step(const BasicTensor<T>& x);  // no gradient flows (0)
+template <class T>
+BasicTensor<T> relu(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> relu6(const BasicTensor<T>& x);  // hardtanh(x, 0, 6)
+template <class T>
+BasicTensor<T> leaky_relu(const BasicTensor<T>& x, T negative_slope = T(0.01));
 // x >= 0: x, x < 0: x / sqrt(1 + a x^2); a > 0.
-template <class T> BasicTensor<T> isrlu(const BasicTensor<T>& x, T a = 1);
-template <class T> BasicTensor<T> elu(const BasicTensor<T>& x, T alpha = 1);
-template <class T> BasicTensor<T> selu(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> celu(const BasicTensor<T>& x, T alpha = 1);  // alpha != 0
-template <class T> BasicTensor<T> hardtanh(const BasicTensor<T>& x, T min_val = -1, T max_val = 1);
-template <class T> BasicTensor<T> hardsigmoid(const BasicTensor<T>& x);
-template <class T> BasicTensor<T> hardswish(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> isrlu(const BasicTensor<T>& x, T a = 1);
+template <class T>
+BasicTensor<T> elu(const BasicTensor<T>& x, T alpha = 1);
+template <class T>
+BasicTensor<T> selu(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> celu(const BasicTensor<T>& x, T alpha = 1);  // alpha != 0
+template <class T>
+BasicTensor<T> hardtanh(const BasicTensor<T>& x, T min_val = -1, T max_val = 1);
+template <class T>
+BasicTensor<T> hardsigmoid(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> hardswish(const BasicTensor<T>& x);
 
 // x >= 0: x, x < 0: weight * x; weight is shared ([1]) or per channel ([C]).
-template <class T> BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight);
+template <class T>
+BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight);
 
 // Randomized leaky ReLU, 0 <= lower <= upper. Eval form: the fixed slope (lower + upper) / 2.
-template <class T> BasicTensor<T> rrelu(const BasicTensor<T>& x, T lower = T(1) / 8, T upper = T(1) / 3);
+template <class T>
+BasicTensor<T> rrelu(const BasicTensor<T>& x, T lower = T(1) / 8, T upper = T(1) / 3);
 // Train form: a slope ~ U(lower, upper) drawn from `rng` for every element with x <= 0 (elements
 // with x > 0 keep slope 1 and draw nothing, like PyTorch); backward uses the slopes drawn.
 template <class T>
 BasicTensor<T> rrelu(const BasicTensor<T>& x, T lower, T upper, Generator& rng);
 
 // S-shaped ReLU; t_left, a_left, t_right, a_right each shared or per channel.
-// x <= t_left: t_left + a_left (x - t_left);  t_left < x < t_right: x;  x >= t_right: t_right + a_right (x - t_right).
+// x <= t_left: t_left + a_left (x - t_left);  t_left < x < t_right: x;  x >= t_right: t_right +
+// a_right (x - t_right).
 template <class T>
-BasicTensor<T> srelu(const BasicTensor<T>& x, const BasicTensor<T>& t_left, const BasicTensor<T>& a_left,
-                     const BasicTensor<T>& t_right, const BasicTensor<T>& a_right);
+BasicTensor<T> srelu(const BasicTensor<T>& x, const BasicTensor<T>& t_left,
+                     const BasicTensor<T>& a_left, const BasicTensor<T>& t_right,
+                     const BasicTensor<T>& a_right);
 
 // Adaptive piecewise linear: max(0, x) + sum_s a[s] * max(0, -x + b[s]).
 // a and b have shape [S, C] (per channel) or [S, 1] (shared), S >= 1 hinges.
@@ -93,6 +128,7 @@ BasicTensor<T> apl(const BasicTensor<T>& x, const BasicTensor<T>& a, const Basic
 
 // Maxout over groups of k consecutive features of axis 1: [N, G*k, ...] -> [N, G, ...], output
 // feature g = max(x[:, g*k], ..., x[:, g*k + k - 1]). The gradient goes to the first maximum.
-template <class T> BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k);
+template <class T>
+BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k);
 
 }  // namespace xg

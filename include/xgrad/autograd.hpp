@@ -14,7 +14,8 @@
 //       this->accumulate(0, [&](std::size_t i) { return g.data()[i] * 2 * x[i]; });
 //     }
 //   };
-//   Tensor square(const Tensor& x) { return xg::record<SquareNode<float>>(x.data() * x.data(), {x}); }
+//   Tensor square(const Tensor& x) { return xg::record<SquareNode<float>>(x.data() * x.data(),
+//   {x}); }
 #pragma once
 
 #include <cstddef>
@@ -62,7 +63,9 @@ class Node {
 
   // Nodes and their input lists live in the caching allocator (no malloc per recorded op).
   static void* operator new(std::size_t bytes) { return detail::cached_allocate(bytes); }
-  static void operator delete(void* p, std::size_t bytes) noexcept { detail::cached_deallocate(p, bytes); }
+  static void operator delete(void* p, std::size_t bytes) noexcept {
+    detail::cached_deallocate(p, bytes);
+  }
 
   std::vector<ImplPtr<T>, CachingAllocator<ImplPtr<T>>> inputs;
   bool released = false;

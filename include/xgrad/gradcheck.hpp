@@ -1,7 +1,8 @@
 // gradcheck: compares the gradients backward computes with central finite differences, in
 // double precision, for every element of every tensor that requires grad.
 //
-//   auto report = xg::gradcheck([](const std::vector<TensorD>& in) { return xg::selu(in[0]).sum(); },
+//   auto report = xg::gradcheck([](const std::vector<TensorD>& in) { return xg::selu(in[0]).sum();
+//   },
 //                               {TensorD::randn({4, 5}, 1).requires_grad_()});
 //   REQUIRE(report.ok());  // report.message() names input, element, analytic and numeric values
 //
@@ -39,7 +40,8 @@ struct GradcheckReport {
   std::size_t checked = 0;  // Jacobian entries compared
   std::string error;        // set when the function or its backward threw
   bool ok() const { return failures.empty() && error.empty(); }
-  // A readable summary: "gradcheck failed: input 0, element 3 (output 0): analytic 1.5 vs numeric 1.0 ..."
+  // A readable summary: "gradcheck failed: input 0, element 3 (output 0): analytic 1.5 vs
+  // numeric 1.0 ..."
   std::string message() const;
 };
 

@@ -33,7 +33,7 @@ class BasicTensor {
   // Values in row-major order; throws when values.size() differs from the shape's size.
   static BasicTensor from(std::vector<T> values, const Shape& shape);
   static BasicTensor from(std::initializer_list<T> values);  // 1-D
-  static BasicTensor scalar(T value);                          // 0-d
+  static BasicTensor scalar(T value);                        // 0-d
   static BasicTensor zeros(const Shape& shape);
   static BasicTensor ones(const Shape& shape);
   static BasicTensor full(const Shape& shape, T value);
@@ -50,8 +50,8 @@ class BasicTensor {
   const Shape& shape() const { return impl().value.shape(); }
   std::size_t dim() const { return shape().size(); }
   std::size_t size() const { return impl().value.size(); }  // number of elements
-  std::size_t size(int axis) const;                          // one dimension (negative ok)
-  T item() const;  // the value of a one-element tensor
+  std::size_t size(int axis) const;                         // one dimension (negative ok)
+  T item() const;                                           // the value of a one-element tensor
   template <class... I>
   T at(I... index) const {
     return impl().value(static_cast<std::size_t>(index)...);
@@ -149,8 +149,7 @@ BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) 
   return BasicTensor<T>(std::move(out));
 }
 template <class N, class T, class... A>
-BasicTensor<T> record(Array<T>&& value, std::initializer_list<BasicTensor<T>> inputs,
-                      A&&... args) {
+BasicTensor<T> record(Array<T>&& value, std::initializer_list<BasicTensor<T>> inputs, A&&... args) {
   return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
 }
 template <class N, class T, class... A>

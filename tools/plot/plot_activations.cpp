@@ -24,7 +24,10 @@ void write_data(const std::string& name, const std::string& path) {
   auto layer = xg::nn::make_activation<double>(name, {}, 1);
   layer->eval();  // RReLU: its deterministic eval form
   TensorD x = TensorD::from(std::vector<double>(xs), {std::size_t(kPoints), 1}).requires_grad_();
-  TensorD in = vector_valued ? xg::concat(std::vector<TensorD>{x, TensorD::zeros({std::size_t(kPoints), 1})}, 1) : x;
+  TensorD in =
+      vector_valued
+          ? xg::concat(std::vector<TensorD>{x, TensorD::zeros({std::size_t(kPoints), 1})}, 1)
+          : x;
   TensorD y = layer->forward(in);
   if (vector_valued) y = xg::slice(y, 1, 0, 1);
   y.sum().backward();
@@ -38,7 +41,8 @@ std::string yes_no(bool b) { return b ? "yes" : "no"; }
 std::string defaults(const xg::nn::ActivationInfo& info) {
   if (info.defaults.empty()) return "–";
   std::string s;
-  for (const auto& [k, v] : info.defaults) s += fmt::format("{}{} = {:.4g}", s.empty() ? "" : ", ", k, v);
+  for (const auto& [k, v] : info.defaults)
+    s += fmt::format("{}{} = {:.4g}", s.empty() ? "" : ", ", k, v);
   return s;
 }
 
@@ -51,8 +55,9 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   auto gp = fmt::output_file(dir + "/img/plot.gp");
-  gp.print("set terminal pngcairo size 480,320 font 'sans,10'\nset grid\nset key top left\n"
-           "set xrange [-5:5]\nset xzeroaxis lt -1\nset yzeroaxis lt -1\n");
+  gp.print(
+      "set terminal pngcairo size 480,320 font 'sans,10'\nset grid\nset key top left\n"
+      "set xrange [-5:5]\nset xzeroaxis lt -1\nset yzeroaxis lt -1\n");
   auto md = fmt::output_file(dir + "/activations.md");
   md.print(R"(# Activation functions
 
@@ -92,16 +97,18 @@ What the seed articles get wrong (so nobody copies it):
              defaults(a));
   for (const auto& a : catalogue) {
     write_data(a.name, dir + "/img/" + a.name + ".dat");
-    gp.print("set output '{0}/img/{1}.png'\nset title '{1}'\n"
-             "plot '{0}/img/{1}.dat' using 1:2 with lines lw 2 title 'f(x)', "
-             "'' using 1:3 with lines lw 2 dt 2 title \"f'(x)\"\n",
-             dir, a.name);
+    gp.print(
+        "set output '{0}/img/{1}.png'\nset title '{1}'\n"
+        "plot '{0}/img/{1}.dat' using 1:2 with lines lw 2 title 'f(x)', "
+        "'' using 1:3 with lines lw 2 dt 2 title \"f'(x)\"\n",
+        dir, a.name);
     md.print("\n## {}\n\n{}\n\n![{} and its derivative](img/{}.png)\n\n", a.name, a.description,
              a.name, a.name);
-    md.print("- f(x) = `{}`\n- f′(x) = `{}`\n- range {}; monotonic: {}; zero-centred: {}; "
-             "saturation: {}\n- parameters: {}{}\n",
-             a.formula, a.derivative, a.range, yes_no(a.monotonic), yes_no(a.zero_centred),
-             a.saturation, defaults(a), a.trainable ? " (trainable)" : "");
+    md.print(
+        "- f(x) = `{}`\n- f′(x) = `{}`\n- range {}; monotonic: {}; zero-centred: {}; "
+        "saturation: {}\n- parameters: {}{}\n",
+        a.formula, a.derivative, a.range, yes_no(a.monotonic), yes_no(a.zero_centred), a.saturation,
+        defaults(a), a.trainable ? " (trainable)" : "");
     if (!a.kink.empty()) md.print("- at the kink: {}\n", a.kink);
     md.print("- build it: `nn::make_activation<float>(\"{}\", {{...}}, channels)`\n", a.name);
   }

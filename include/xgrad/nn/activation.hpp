@@ -32,12 +32,12 @@ class ActivationT : public ModuleT<T> {
   Function f_;
 };
 
-#define XG_ACTIVATION_LAYER(Name, call)                                   \
-  template <class T>                                                      \
-  struct Name##T : ActivationT<T> {                                       \
+#define XG_ACTIVATION_LAYER(Name, call)                                                        \
+  template <class T>                                                                           \
+  struct Name##T : ActivationT<T> {                                                            \
     Name##T() : ActivationT<T>(#Name "()", [](const BasicTensor<T>& x) { return call(x); }) {} \
-  };                                                                      \
-  using Name = Name##T<float>;                                            \
+  };                                                                                           \
+  using Name = Name##T<float>;                                                                 \
   using Name##D = Name##T<double>;
 XG_ACTIVATION_LAYER(Identity, xg::identity)
 XG_ACTIVATION_LAYER(BinaryStep, xg::binary_step)
@@ -60,16 +60,46 @@ XG_ACTIVATION_LAYER(Hardswish, xg::hardswish)
 #undef XG_ACTIVATION_LAYER
 
 // Layers with hyper-parameters (PyTorch's defaults).
-template <class T> struct LeakyReLUT : ActivationT<T> { explicit LeakyReLUT(T negative_slope = T(0.01)); };
-template <class T> struct ELUT : ActivationT<T> { explicit ELUT(T alpha = 1); };
-template <class T> struct CELUT : ActivationT<T> { explicit CELUT(T alpha = 1); };
-template <class T> struct GELUT : ActivationT<T> { explicit GELUT(Approximate approximate = Approximate::None); };
-template <class T> struct SoftplusT : ActivationT<T> { explicit SoftplusT(T beta = 1, T threshold = 20); };
-template <class T> struct HardtanhT : ActivationT<T> { explicit HardtanhT(T min_val = -1, T max_val = 1); };
-template <class T> struct ISRUT : ActivationT<T> { explicit ISRUT(T a = 1); };
-template <class T> struct ISRLUT : ActivationT<T> { explicit ISRLUT(T a = 1); };
-template <class T> struct SoftmaxT : ActivationT<T> { explicit SoftmaxT(int axis = -1); };
-template <class T> struct LogSoftmaxT : ActivationT<T> { explicit LogSoftmaxT(int axis = -1); };
+template <class T>
+struct LeakyReLUT : ActivationT<T> {
+  explicit LeakyReLUT(T negative_slope = T(0.01));
+};
+template <class T>
+struct ELUT : ActivationT<T> {
+  explicit ELUT(T alpha = 1);
+};
+template <class T>
+struct CELUT : ActivationT<T> {
+  explicit CELUT(T alpha = 1);
+};
+template <class T>
+struct GELUT : ActivationT<T> {
+  explicit GELUT(Approximate approximate = Approximate::None);
+};
+template <class T>
+struct SoftplusT : ActivationT<T> {
+  explicit SoftplusT(T beta = 1, T threshold = 20);
+};
+template <class T>
+struct HardtanhT : ActivationT<T> {
+  explicit HardtanhT(T min_val = -1, T max_val = 1);
+};
+template <class T>
+struct ISRUT : ActivationT<T> {
+  explicit ISRUT(T a = 1);
+};
+template <class T>
+struct ISRLUT : ActivationT<T> {
+  explicit ISRLUT(T a = 1);
+};
+template <class T>
+struct SoftmaxT : ActivationT<T> {
+  explicit SoftmaxT(int axis = -1);
+};
+template <class T>
+struct LogSoftmaxT : ActivationT<T> {
+  explicit LogSoftmaxT(int axis = -1);
+};
 using LeakyReLU = LeakyReLUT<float>;
 using ELU = ELUT<float>;
 using CELU = CELUT<float>;
@@ -144,7 +174,9 @@ template <class T>
 class SoftExponentialT : public ModuleT<T> {
  public:
   explicit SoftExponentialT(T alpha = 0, std::size_t channels = 1);
-  BasicTensor<T> forward(const BasicTensor<T>& x) override { return xg::soft_exponential(x, alpha); }
+  BasicTensor<T> forward(const BasicTensor<T>& x) override {
+    return xg::soft_exponential(x, alpha);
+  }
   std::string describe() const override;
   BasicTensor<T> alpha;
 };

@@ -2,7 +2,8 @@
 //
 //   auto act = nn::make_activation<float>("leaky_relu", {{"negative_slope", 0.2}});
 //   auto prelu = nn::make_activation<float>("prelu", {}, /*channels*/ 64);
-//   for (const auto& info : nn::activation_catalogue()) fmt::print("{}: {}\n", info.name, info.description);
+//   for (const auto& info : nn::activation_catalogue()) fmt::print("{}: {}\n", info.name,
+//   info.description);
 #pragma once
 
 #include <map>
@@ -15,10 +16,10 @@
 namespace xg::nn {
 
 struct ActivationInfo {
-  std::string name;         // the registry key: "leaky_relu"
-  std::string description;  // one line
-  std::string formula;      // f(x)
-  std::string derivative;   // f'(x)
+  std::string name;                        // the registry key: "leaky_relu"
+  std::string description;                 // one line
+  std::string formula;                     // f(x)
+  std::string derivative;                  // f'(x)
   std::map<std::string, double> defaults;  // hyper-parameters and their defaults
   bool trainable = false;                  // holds parameters an optimizer trains
   std::string range;                       // "(0, 1)"

@@ -49,7 +49,9 @@ class ModuleT {
 
   // A readable tree with one line per module and its parameter count, and the total.
   std::string summary() const;
-  const std::vector<std::pair<std::string, std::shared_ptr<ModuleT>>>& children() const { return children_; }
+  const std::vector<std::pair<std::string, std::shared_ptr<ModuleT>>>& children() const {
+    return children_;
+  }
 
  protected:
   ModuleT() = default;

@@ -31,7 +31,8 @@ class AdamT : public OptimizerT<T, AdamOptions> {
   void step() override;
 
  protected:
-  AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions options, bool decoupled);
+  AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions options,
+        bool decoupled);
   bool decoupled_ = false;  // AdamW
 };
 
