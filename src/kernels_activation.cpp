@@ -448,9 +448,7 @@ void prelu_forward(const T* x, const T* w, T* y, std::size_t outer, std::size_t 
 template <class T>
 void prelu_backward(const T* x, const T* w, const T* g, T* dx, T* dw, std::size_t outer,
                     std::size_t channels, std::size_t inner, bool accumulate) {
-  constexpr std::size_t L = B<T>::size;
-  // Per-channel sums: vector lanes for inner == 1 (channels contiguous), one sum otherwise.
-  alignas(64) T lanes[L];
+  // Per-channel sums: vector adds for inner == 1 (channels contiguous), one sum otherwise.
   prelu_runs<T>(w, outer, channels, inner,
                 [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
                   const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
@@ -464,8 +462,7 @@ void prelu_backward(const T* x, const T* w, const T* g, T* dx, T* dw, std::size_
                     const B<T> contrib =
                         xsimd::select(positive, k<T>(0), gv * xv);  // padded lanes are 0
                     if (contiguous) {
-                      contrib.store_aligned(lanes);
-                      for (std::size_t j = 0; j < n; ++j) dw[c + j] += lanes[j];
+                      store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
                     } else {
                       dw[c] += xsimd::hadd(contrib);
                     }
