@@ -41,20 +41,22 @@ class Pool {
     wake_.notify_all();
     job(0);
     for (unsigned spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins)
-      if (spins > 1000) std::this_thread::yield();
+      if (spins > 64) std::this_thread::yield();
   }
 
   std::mutex busy;  // one parallel_for at a time
 
  private:
-  // Spins briefly after each job (the next elementwise op of a step follows within
-  // microseconds), then sleeps, so an idle pool costs no CPU.
+  // Polls briefly after each job, yielding the core (the next elementwise op of a step follows
+  // within microseconds), then sleeps, so an idle pool costs no CPU.
   void work(std::size_t index) {
     std::size_t seen = 0;
     for (;;) {
       bool fresh = false;
-      for (int spin = 0; spin < 20000 && !fresh; ++spin)
+      for (int spin = 0; spin < 200 && !fresh; ++spin) {
         fresh = generation_.load(std::memory_order_acquire) != seen;
+        if (!fresh) std::this_thread::yield();  // never starve a thread sharing this core
+      }
       if (!fresh) {
         std::unique_lock<std::mutex> lock(m_);
         wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });

@@ -20,7 +20,9 @@ void set_num_threads(int threads) {
   if (threads < 1)
     throw std::invalid_argument(
         fmt::format("set_num_threads: threads must be >= 1, got {}", threads));
-  openblas_set_num_threads(threads);
+  // Only on a change: setting it again wakes OpenBLAS's idle workers, which then spin for a
+  // while and take a core from xgrad's own threads.
+  if (openblas_get_num_threads() != threads) openblas_set_num_threads(threads);
   threads_setting() = threads;
 }
 int num_threads() { return threads_setting(); }
