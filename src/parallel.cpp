@@ -14,6 +14,12 @@
 namespace xg::detail {
 namespace {
 
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 class Pool {
  public:
   ~Pool() {
@@ -47,15 +53,16 @@ class Pool {
   std::mutex busy;  // one parallel_for at a time
 
  private:
-  // Polls briefly after each job, yielding the core (the next elementwise op of a step follows
-  // within microseconds), then sleeps, so an idle pool costs no CPU.
+  // Polls for a few microseconds after each job (the next elementwise op of a step often follows
+  // at once), then sleeps: an idle pool costs no CPU, and a sleeping worker is woken on an idle
+  // core (a thread that keeps polling stays on its parent's core and shares it).
   void work(std::size_t index) {
     std::size_t seen = 0;
     for (;;) {
       bool fresh = false;
-      for (int spin = 0; spin < 200 && !fresh; ++spin) {
+      for (int spin = 0; spin < 2000 && !fresh; ++spin) {
         fresh = generation_.load(std::memory_order_acquire) != seen;
-        if (!fresh) std::this_thread::yield();  // never starve a thread sharing this core
+        if (!fresh) relax();
       }
       if (!fresh) {
         std::unique_lock<std::mutex> lock(m_);
