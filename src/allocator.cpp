@@ -51,7 +51,9 @@ thread_local struct CacheHolder {
 } holder;
 
 void* os_allocate(std::size_t rounded) {
-  void* p = std::aligned_alloc(kAlignment, rounded);
+  // aligned_alloc wants a size that is a multiple of the alignment (C11); classes such as 96
+  // bytes are not, so the block asked for is rounded up.
+  void* p = std::aligned_alloc(kAlignment, (rounded + kAlignment - 1) / kAlignment * kAlignment);
   if (!p) throw std::bad_alloc();
   return p;
 }
