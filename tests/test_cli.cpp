@@ -135,3 +135,18 @@ TEST_CASE("xgrad rejects bad flags and values with a message and a non-zero exit
     REQUIRE_THAT(r.out, Catch::Contains(message));
   }
 }
+
+TEST_CASE("xgrad compare trains one network per activation and tabulates them", "[cli]") {
+  if (!have_cli()) return;
+  const Run r =
+      run("compare --dataset moons --samples 300 --epochs 30 --activations relu,tanh,prelu");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  for (const char* row : {"relu ", "tanh ", "prelu "}) REQUIRE_THAT(r.out, Catch::Contains(row));
+  REQUIRE_THAT(r.out, Catch::Contains("test accuracy"));
+  // prelu adds one alpha per hidden unit: 2 layers of 64 by default -> 128 more parameters.
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*relu +4482 (.|\n)*prelu +4610 (.|\n)*"));
+  const Run bad = run("compare --dataset moons --epochs 1 --activations relu,nope");
+  REQUIRE(bad.code != 0);
+  REQUIRE_THAT(bad.out, Catch::Contains("unknown activation 'nope'"));
+}

@@ -84,7 +84,8 @@ struct TrainOptions {
   bool quiet = false;
 };
 
-int train(TrainOptions& o) {
+// Checks the options, parses --hidden/--act-param, and loads, splits and standardises the data.
+Prepared prepare_run(TrainOptions& o) {
   if (o.data.dataset.empty() == o.data.csv.empty())
     throw UsageError("give either --dataset NAME or --csv FILE --target COLUMN");
   if (!o.data.csv.empty() && o.data.target.empty()) throw UsageError("--csv needs --target COLUMN");
@@ -96,23 +97,22 @@ int train(TrainOptions& o) {
   o.model.act_params = parse_params(o.act_params);
   if (o.data.seed == 0) o.data.seed = o.seed;
 
-  const Prepared p = prepare(o.data);
-  const bool classification = p.classes > 0;
+  Prepared p = prepare(o.data);
   o.model.in = p.features;
-  o.model.out = classification ? p.classes : 1;
-  auto model = build_model(o.model, o.seed);
-  Optimizer opt = make_optimizer(o.optim, *model);
+  o.model.out = p.classes > 0 ? p.classes : 1;
+  return p;
+}
 
+struct Fit {
+  double seconds = 0;
+  std::size_t seen = 0;  // examples processed
+};
+
+// Trains for o.epochs, printing progress unless o.quiet.
+Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o) {
+  const bool classification = p.classes > 0;
   const bool tty = ::isatty(::fileno(stdout));
   const std::size_t log_every = o.log_every ? o.log_every : std::max<std::size_t>(1, o.epochs / 10);
-  fmt::print("data   {}: {} train / {} test\n", p.description, p.x_train.size(0), p.x_test.size(0));
-  std::string hidden;
-  for (auto h : o.model.hidden) hidden += fmt::format("{} -> ", h);
-  fmt::print("model  {} -> {}{} ({} activation, {} parameters)\n", o.model.in, hidden, o.model.out,
-             o.model.activation, model->num_parameters());
-  fmt::print("optim  {} lr={} weight_decay={}, {} epochs, batch {}\n", o.optim.name, o.optim.lr,
-             o.optim.weight_decay, o.epochs, o.batch);
-  std::fflush(stdout);
 
   const auto t0 = Clock::now();
   auto last_print = t0;
@@ -125,7 +125,7 @@ int train(TrainOptions& o) {
     for (auto [xb, yb] :
          xg::data::batches(p.x_train, p.y_train, o.batch, o.seed * 1000003 + epoch)) {
       opt.zero_grad();
-      const Tensor out = (*model)(xb);
+      const Tensor out = model(xb);
       const Tensor l = xgcli::loss(out, yb, classification);
       l.backward();
       opt.step();
@@ -166,7 +166,25 @@ int train(TrainOptions& o) {
     }
   }
   if (tty && !o.quiet) fmt::print("\n");
-  const double train_time = seconds_since(t0);
+  return {seconds_since(t0), seen};
+}
+
+int train(TrainOptions& o) {
+  const Prepared p = prepare_run(o);
+  const bool classification = p.classes > 0;
+  auto model = build_model(o.model, o.seed);
+  Optimizer opt = make_optimizer(o.optim, *model);
+  fmt::print("data   {}: {} train / {} test\n", p.description, p.x_train.size(0), p.x_test.size(0));
+  std::string hidden;
+  for (auto h : o.model.hidden) hidden += fmt::format("{} -> ", h);
+  fmt::print("model  {} -> {}{} ({} activation, {} parameters)\n", o.model.in, hidden, o.model.out,
+             o.model.activation, model->num_parameters());
+  fmt::print("optim  {} lr={} weight_decay={}, {} epochs, batch {}\n", o.optim.name, o.optim.lr,
+             o.optim.weight_decay, o.epochs, o.batch);
+  std::fflush(stdout);
+  const Fit f = fit(*model, opt, p, o);
+  const double train_time = f.seconds;
+  const std::size_t seen = f.seen;
 
   const Evaluation tr = evaluate(*model, p.x_train, p.y_train, p);
   const Evaluation te = evaluate(*model, p.x_test, p.y_test, p);
@@ -252,6 +270,90 @@ int list() {
 
 }  // namespace
 
+// One network per activation, same data, init seed, optimizer and batches: a table of what each
+// activation reaches (the activation lab of the seed articles, from the command line).
+int compare(TrainOptions& o, const std::string& activations) {
+  if (!o.act_params.empty())
+    throw UsageError("compare uses each activation's default parameters (no --act-param)");
+  o.quiet = true;
+  const Prepared p = prepare_run(o);
+  const bool classification = p.classes > 0;
+  fmt::print("data   {}: {} train / {} test; {} epochs of {} (lr {}), batch {}, seed {}\n\n",
+             p.description, p.x_train.size(0), p.x_test.size(0), o.epochs, o.optim.name, o.optim.lr,
+             o.batch, o.seed);
+  const char* metric = classification ? "accuracy" : "rmse";
+  fmt::print("{:<18} {:>10} {:>14} {:>13} {:>11} {:>9}\n", "activation", "parameters",
+             fmt::format("train {}", metric), fmt::format("test {}", metric), "train loss",
+             "seconds");
+  std::size_t start = 0;
+  while (start <= activations.size()) {
+    const std::size_t comma = std::min(activations.find(',', start), activations.size());
+    o.model.activation = activations.substr(start, comma - start);
+    start = comma + 1;
+    if (o.model.activation.empty()) continue;
+    auto model = build_model(o.model, o.seed);
+    Optimizer opt = make_optimizer(o.optim, *model);
+    const Fit f = fit(*model, opt, p, o);
+    const Evaluation tr = evaluate(*model, p.x_train, p.y_train, p);
+    const Evaluation te = evaluate(*model, p.x_test, p.y_test, p);
+    auto shown = [&](const Evaluation& e) {
+      return classification ? fmt::format("{:.2f}%", 100 * e.accuracy)
+                            : fmt::format("{:.4g}", e.rmse);
+    };
+    fmt::print("{:<18} {:>10} {:>14} {:>13} {:>11.4f} {:>9.3f}\n", o.model.activation,
+               model->num_parameters(), shown(tr), shown(te), tr.loss, f.seconds);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// The options `train` and `compare` share: data, model, optimizer, schedule.
+void add_training_options(CLI::App* cmd, TrainOptions& t) {
+  auto* ds =
+      cmd->add_option("--dataset", t.data.dataset, "spiral|moons|circles|xor|blobs|triangles");
+  auto* csv = cmd->add_option("--csv", t.data.csv, "train on a numeric CSV table with a header row")
+                  ->check(CLI::ExistingFile);
+  ds->excludes(csv);
+  cmd->add_option("--target", t.data.target, "the CSV column to predict")->needs(csv);
+  cmd->add_option("--task", t.data.task, "CSV: auto|classification|regression")
+      ->check(CLI::IsMember({"auto", "classification", "regression"}))
+      ->capture_default_str();
+  cmd->add_option("--samples", t.data.samples,
+                  "dataset size (spiral: per class); default per dataset");
+  cmd->add_option("--noise", t.data.noise, "dataset noise (blobs: std); default per dataset");
+  cmd->add_option("--classes", t.data.classes, "spiral arms / blob centres (default 3)");
+  cmd->add_option("--factor", t.data.factor, "circles: inner radius in (0, 1)")
+      ->capture_default_str();
+  cmd->add_option("--test-fraction", t.data.test_fraction, "held-out fraction")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--data-seed", t.data.seed, "seed of the data and the split (default: --seed)");
+  t.data.seed = 0;
+  cmd->add_option("--hidden", t.hidden, "hidden layer widths, comma separated ('none': linear)")
+      ->capture_default_str();
+  cmd->add_option("--activation", t.model.activation, "any name from `xgrad list`")
+      ->capture_default_str();
+  cmd->add_option("--act-param", t.act_params, "activation parameter key=value (repeatable)");
+  cmd->add_option("--init", t.model.init, "weight init")
+      ->check(CLI::IsMember({"auto", "kaiming", "xavier", "lecun"}))
+      ->capture_default_str();
+  cmd->add_option("--optimizer", t.optim.name, "sgd|momentum|adam|adamw|rmsprop|adagrad")
+      ->check(CLI::IsMember({"sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"}))
+      ->capture_default_str();
+  cmd->add_option("--lr", t.optim.lr, "learning rate (> 0)")->capture_default_str();
+  cmd->add_option("--weight-decay", t.optim.weight_decay, "L2 / decoupled weight decay")
+      ->capture_default_str();
+  cmd->add_option("--momentum", t.optim.momentum, "momentum for --optimizer momentum")
+      ->capture_default_str();
+  cmd->add_option("--epochs", t.epochs, "passes over the training set")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch", t.batch, "mini-batch size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", t.seed, "seed of the init and the batch order")->capture_default_str();
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"xgrad: train and evaluate small neural networks from the command line"};
   app.require_subcommand(1);
@@ -259,57 +361,19 @@ int main(int argc, char** argv) {
 
   TrainOptions t;
   auto* train_cmd = app.add_subcommand("train", "train an MLP on a toy dataset or a CSV table");
-  auto* ds = train_cmd->add_option("--dataset", t.data.dataset,
-                                   "spiral|moons|circles|xor|blobs|triangles");
-  auto* csv =
-      train_cmd->add_option("--csv", t.data.csv, "train on a numeric CSV table with a header row")
-          ->check(CLI::ExistingFile);
-  ds->excludes(csv);
-  train_cmd->add_option("--target", t.data.target, "the CSV column to predict")->needs(csv);
-  train_cmd->add_option("--task", t.data.task, "CSV: auto|classification|regression")
-      ->check(CLI::IsMember({"auto", "classification", "regression"}))
-      ->capture_default_str();
-  train_cmd->add_option("--samples", t.data.samples,
-                        "dataset size (spiral: per class); default per dataset");
-  train_cmd->add_option("--noise", t.data.noise, "dataset noise (blobs: std); default per dataset");
-  train_cmd->add_option("--classes", t.data.classes, "spiral arms / blob centres (default 3)");
-  train_cmd->add_option("--factor", t.data.factor, "circles: inner radius in (0, 1)")
-      ->capture_default_str();
-  train_cmd->add_option("--test-fraction", t.data.test_fraction, "held-out fraction")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  train_cmd->add_option("--data-seed", t.data.seed,
-                        "seed of the data and the split (default: --seed)");
-  t.data.seed = 0;
-  train_cmd
-      ->add_option("--hidden", t.hidden, "hidden layer widths, comma separated ('none': linear)")
-      ->capture_default_str();
-  train_cmd->add_option("--activation", t.model.activation, "any name from `xgrad list`")
-      ->capture_default_str();
-  train_cmd->add_option("--act-param", t.act_params, "activation parameter key=value (repeatable)");
-  train_cmd->add_option("--init", t.model.init, "weight init")
-      ->check(CLI::IsMember({"auto", "kaiming", "xavier", "lecun"}))
-      ->capture_default_str();
-  train_cmd->add_option("--optimizer", t.optim.name, "sgd|momentum|adam|adamw|rmsprop|adagrad")
-      ->check(CLI::IsMember({"sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"}))
-      ->capture_default_str();
-  train_cmd->add_option("--lr", t.optim.lr, "learning rate (> 0)")->capture_default_str();
-  train_cmd->add_option("--weight-decay", t.optim.weight_decay, "L2 / decoupled weight decay")
-      ->capture_default_str();
-  train_cmd->add_option("--momentum", t.optim.momentum, "momentum for --optimizer momentum")
-      ->capture_default_str();
-  train_cmd->add_option("--epochs", t.epochs, "passes over the training set")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  train_cmd->add_option("--batch", t.batch, "mini-batch size")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  train_cmd->add_option("--seed", t.seed, "seed of the init and the batch order")
-      ->capture_default_str();
+  add_training_options(train_cmd, t);
   train_cmd->add_option("--save", t.save, "write the model (safetensors) here");
   train_cmd->add_option("--log-every", t.log_every,
                         "when stdout is not a terminal, print every N epochs (default epochs/10)");
   train_cmd->add_flag("--quiet", t.quiet, "no per-epoch lines, only the summary");
+
+  TrainOptions c;
+  std::string compared = "relu,leaky_relu,prelu,elu,selu,gelu,silu,tanh,sigmoid";
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "train the same network with several activations and tabulate the results");
+  add_training_options(compare_cmd, c);
+  compare_cmd->add_option("--activations", compared, "comma-separated activation names")
+      ->capture_default_str();
 
   std::string model_path, eval_csv;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a model saved by `xgrad train --save`");
@@ -326,6 +390,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (train_cmd->parsed()) return train(t);
+    if (compare_cmd->parsed()) return compare(c, compared);
     if (eval_cmd->parsed()) return eval(model_path, eval_csv);
     if (list_cmd->parsed()) return list();
   } catch (const std::exception& e) {
