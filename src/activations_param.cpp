@@ -96,43 +96,39 @@ BasicTensor<T> channel_param_op(const BasicTensor<T>& x, const BasicTensor<T>& p
   return record<ChannelParamNode<T, Op>>(std::move(y), {x, p}, op, l, node_name);
 }
 
-// PReLU: x > 0: x, else w x; at 0 the left piece: d/dx = w, d/dw = x = 0. Vectorised kernels.
+// PReLU and Swish-beta: the vectorised kernels of kernels_activation.cpp, forward and backward.
 template <class T>
-struct PreluNode final : Node<T> {  // inputs: x, weight
-  explicit PreluNode(ChannelLayout l) : layout(l) {}
-  const char* name() const override { return "PreluBackward"; }
+struct ChannelKernelNode final : Node<T> {  // inputs: x, the parameter
+  ChannelKernelNode(kernels::ChannelAct a, ChannelLayout l, const char* n)
+      : act(a), layout(l), label(n) {}
+  const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>&) override {
     bool fresh_x = false, fresh_w = false;
     T* dx = this->needs_grad(0) ? this->grad_buffer(0, fresh_x).data() : nullptr;
     CachedVector<T> dw(this->needs_grad(1) ? layout.channels : 0, T(0));
-    kernels::prelu_backward(this->input(0).data(), this->input(1).data(), g.data(), dx,
-                            dw.empty() ? nullptr : dw.data(), layout.outer, layout.channels,
-                            layout.inner, !fresh_x);
+    kernels::channel_backward(act, this->input(0).data(), this->input(1).data(), g.data(), dx,
+                              dw.empty() ? nullptr : dw.data(), layout.outer, layout.channels,
+                              layout.inner, !fresh_x);
     if (!dw.empty()) {
       T* d = this->grad_buffer(1, fresh_w).data();
       for (std::size_t c = 0; c < dw.size(); ++c) d[c] = fresh_w ? dw[c] : d[c] + dw[c];
     }
   }
+  kernels::ChannelAct act;
   ChannelLayout layout;
+  const char* label;
 };
 
 template <class T>
-T stable_sigmoid(T z) {
-  return z >= 0 ? T(1) / (T(1) + std::exp(-z)) : std::exp(z) / (T(1) + std::exp(z));
+BasicTensor<T> channel_kernel_op(const BasicTensor<T>& x, const BasicTensor<T>& p,
+                                 kernels::ChannelAct act, const char* op, const char* param,
+                                 const char* node_name) {
+  const ChannelLayout l = channel_layout(x.shape(), p.size(), op, param);
+  Array<T> y = Array<T>::from_shape(x.shape());
+  kernels::channel_forward(act, x.data().data(), p.data().data(), y.data(), l.outer, l.channels,
+                           l.inner);
+  return record<ChannelKernelNode<T>>(std::move(y), {x, p}, act, l, node_name);
 }
-
-template <class T>
-struct SwishOp {  // x sigmoid(beta x)
-  T value(T x, T b) const { return x * stable_sigmoid(b * x); }
-  T dx(T x, T b) const {
-    const T s = stable_sigmoid(b * x);
-    return s + b * x * s * (1 - s);
-  }
-  T dp(T x, T b) const {
-    const T s = stable_sigmoid(b * x);
-    return x * x * s * (1 - s);
-  }
-};
 
 // Below this |alpha| (1 + |x|) the alpha != 0 formulas lose digits to cancellation; the
 // first-order expansion around alpha = 0 is exact there to the type's precision.
@@ -291,16 +287,13 @@ void check_same_size(const BasicTensor<T>& p, const BasicTensor<T>& ref, const c
 
 template <class T>
 BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight) {
-  const ChannelLayout l = channel_layout(x.shape(), weight.size(), "prelu", "weight");
-  Array<T> y = Array<T>::from_shape(x.shape());
-  kernels::prelu_forward(x.data().data(), weight.data().data(), y.data(), l.outer, l.channels,
-                         l.inner);
-  return record<PreluNode<T>>(std::move(y), {x, weight}, l);
+  return channel_kernel_op(x, weight, kernels::ChannelAct::PReLU, "prelu", "weight",
+                           "PreluBackward");
 }
 
 template <class T>
 BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta) {
-  return channel_param_op(x, beta, SwishOp<T>{}, "swish", "beta", "SwishBackward");
+  return channel_kernel_op(x, beta, kernels::ChannelAct::Swish, "swish", "beta", "SwishBackward");
 }
 
 template <class T>

@@ -392,14 +392,14 @@ void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T
   });
 }
 
-// ---- PReLU ----
+// ---- activations with a parameter per channel (PReLU, Swish-beta) ----
 namespace {
 
 // Calls fn(offset, count, w_batch, channel_of_lane0, contiguous_channels) over x's elements in
 // runs of at most one batch. With inner == 1 the channel varies along the run (w is loaded as a
 // vector); otherwise it is constant along the run (w is broadcast).
 template <class T, class Fn>
-void prelu_runs(const T* w, std::size_t outer, std::size_t channels, std::size_t inner, Fn&& fn) {
+void channel_runs(const T* w, std::size_t outer, std::size_t channels, std::size_t inner, Fn&& fn) {
   constexpr std::size_t L = B<T>::size;
   if (inner == 1) {
     for (std::size_t o = 0; o < outer; ++o)
@@ -433,51 +433,79 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   std::copy(t, t + count, p);
 }
 
+// Activations with one parameter per channel: f(x, w), df/dx, df/dw on batches.
+template <class T>
+struct PreluOp {  // at 0 the left piece: d/dx = w, d/dw = 0
+  B<T> f(B<T> x, B<T> w) const { return xsimd::select(x > k<T>(0), x, w * x); }
+  B<T> dx(B<T> x, B<T> w) const { return xsimd::select(x > k<T>(0), k<T>(1), w); }
+  B<T> dw(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
+};
+template <class T>
+struct SwishOp {  // x sigmoid(w x)
+  B<T> f(B<T> x, B<T> w) const { return x * sigmoid<T>(w * x); }
+  B<T> dx(B<T> x, B<T> w) const {
+    const B<T> s = sigmoid<T>(w * x);
+    return s + w * x * s * (k<T>(1) - s);
+  }
+  B<T> dw(B<T> x, B<T> w) const {
+    const B<T> s = sigmoid<T>(w * x);
+    return x * x * s * (k<T>(1) - s);
+  }
+};
+
+template <class T, class Fn>
+void with_channel_op(ChannelAct act, Fn&& fn) {
+  if (act == ChannelAct::PReLU) return fn(PreluOp<T>{});
+  return fn(SwishOp<T>{});
+}
+
 }  // namespace
 
 template <class T>
-void prelu_forward(const T* x, const T* w, T* y, std::size_t outer, std::size_t channels,
-                   std::size_t inner) {
-  prelu_runs<T>(w, outer, channels, inner,
-                [&](std::size_t off, std::size_t n, B<T> wv, std::size_t, bool) {
-                  const B<T> xv = load_partial(x + off, n);
-                  store_partial(xsimd::select(xv > k<T>(0), xv, wv * xv), y + off, n);
-                });
+void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
+                     std::size_t channels, std::size_t inner) {
+  with_channel_op<T>(act, [&](const auto& op) {
+    channel_runs<T>(w, outer, channels, inner,
+                    [&](std::size_t off, std::size_t n, B<T> wv, std::size_t, bool) {
+                      store_partial(op.f(load_partial(x + off, n), wv), y + off, n);
+                    });
+  });
 }
 
 template <class T>
-void prelu_backward(const T* x, const T* w, const T* g, T* dx, T* dw, std::size_t outer,
-                    std::size_t channels, std::size_t inner, bool accumulate) {
+void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
+                      std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate) {
   // Per-channel sums: vector adds for inner == 1 (channels contiguous), one sum otherwise.
-  prelu_runs<T>(w, outer, channels, inner,
-                [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
-                  const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
-                  const auto positive = xv > k<T>(0);
-                  if (dx) {
-                    B<T> d = gv * xsimd::select(positive, k<T>(1), wv);
-                    if (accumulate) d += load_partial(dx + off, n);
-                    store_partial(d, dx + off, n);
-                  }
-                  if (dw) {
-                    const B<T> contrib =
-                        xsimd::select(positive, k<T>(0), gv * xv);  // padded lanes are 0
-                    if (contiguous) {
-                      store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
-                    } else {
-                      dw[c] += xsimd::hadd(contrib);
-                    }
-                  }
-                });
+  // Padded lanes have x = g = 0 and contribute 0.
+  with_channel_op<T>(act, [&](const auto& op) {
+    channel_runs<T>(w, outer, channels, inner,
+                    [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
+                      const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
+                      if (dx) {
+                        B<T> d = gv * op.dx(xv, wv);
+                        if (accumulate) d += load_partial(dx + off, n);
+                        store_partial(d, dx + off, n);
+                      }
+                      if (dw) {
+                        const B<T> contrib = gv * op.dw(xv, wv);
+                        if (contiguous) {
+                          store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
+                        } else {
+                          dw[c] += xsimd::hadd(contrib);
+                        }
+                      }
+                    });
+  });
 }
 
-template void prelu_forward(const float*, const float*, float*, std::size_t, std::size_t,
-                            std::size_t);
-template void prelu_forward(const double*, const double*, double*, std::size_t, std::size_t,
-                            std::size_t);
-template void prelu_backward(const float*, const float*, const float*, float*, float*, std::size_t,
-                             std::size_t, std::size_t, bool);
-template void prelu_backward(const double*, const double*, const double*, double*, double*,
-                             std::size_t, std::size_t, std::size_t, bool);
+template void channel_forward(ChannelAct, const float*, const float*, float*, std::size_t,
+                              std::size_t, std::size_t);
+template void channel_forward(ChannelAct, const double*, const double*, double*, std::size_t,
+                              std::size_t, std::size_t);
+template void channel_backward(ChannelAct, const float*, const float*, const float*, float*, float*,
+                               std::size_t, std::size_t, std::size_t, bool);
+template void channel_backward(ChannelAct, const double*, const double*, const double*, double*,
+                               double*, std::size_t, std::size_t, std::size_t, bool);
 
 template void activation_forward(Act, ActParams, const float*, float*, std::size_t);
 template void activation_forward(Act, ActParams, const double*, double*, std::size_t);

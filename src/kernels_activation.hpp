@@ -59,15 +59,16 @@ template <class T>
 void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
                                  std::size_t n, bool accumulate);
 
-// PReLU over x seen as [outer, channels, inner], one weight per channel (a shared weight is
-// channels = 1, inner = everything). Backward: dx = g * (x > 0 ? 1 : w) (written, or added when
-// accumulate; skipped when dx is null) and dw[c] += sum of g * (x > 0 ? 0 : x) (when dw is not
-// null; dw must hold `channels` values).
+// Activations with one parameter per channel, over x seen as [outer, channels, inner] (a shared
+// parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. Swish: x sigmoid(w x).
+// Backward: dx = g df/dx (written, or added when accumulate; skipped when dx is null) and
+// dw[c] += sum of g df/dw over channel c (skipped when dw is null; dw holds `channels` values).
+enum class ChannelAct { PReLU, Swish };
 template <class T>
-void prelu_forward(const T* x, const T* w, T* y, std::size_t outer, std::size_t channels,
-                   std::size_t inner);
+void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
+                     std::size_t channels, std::size_t inner);
 template <class T>
-void prelu_backward(const T* x, const T* w, const T* g, T* dx, T* dw, std::size_t outer,
-                    std::size_t channels, std::size_t inner, bool accumulate);
+void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
+                      std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate);
 
 }  // namespace xg::kernels
