@@ -264,7 +264,7 @@ void run_eltwise(const std::string& activation, const Options& o) {
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
-  // xgrad's own kernels run on the calling thread; --threads sizes the OpenBLAS pool.
+  // --threads (or --blas-threads) sizes both OpenBLAS's pool and xgrad's own.
   xg::set_num_threads(o.blas_threads);
   if (const auto* w = anchor::find_mlp_workload(o.workload)) {
     run_mlp(*w, o);
