@@ -3,7 +3,7 @@
 // train()/eval() (RReLU).
 //
 //   nn::Sequential model(nn::Linear(2, 64), nn::PReLU(64), nn::Linear(64, 3));
-//   optim::Adam opt({{model[0].parameters()}, {model[1].parameters(), {.weight_decay = 0}}});
+//   optim::AdamW opt({{model[0].parameters()}, {model[1].parameters(), {{"weight_decay", 0.0}}}}, {});
 #pragma once
 
 #include <cstdint>
