@@ -9,6 +9,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
+#include <type_traits>
 
 namespace xg::kernels {
 namespace {
@@ -216,12 +217,30 @@ struct Isrlu {
   B<T> f(B<T> x) const { return xsimd::select(x >= k<T>(0), x, isru.f(x)); }
   B<T> df(B<T> x, B<T> y) const { return xsimd::select(x >= k<T>(0), k<T>(1), isru.df(x, y)); }
 };
+// e^z - 1. In float: e^z - 1 where that keeps the digits (|z| > 1/4: a few ulp), a degree-7
+// Taylor polynomial near 0 (error < 4e-10 relative), both much cheaper than xsimd::expm1. In
+// double: xsimd::expm1.
+template <class T>
+B<T> fast_expm1(B<T> z) {
+  if constexpr (std::is_same_v<T, float>) {
+    const B<T> near_zero =
+        z * (k<T>(1) +
+             z * (k<T>(1.0 / 2) +
+                  z * (k<T>(1.0 / 6) +
+                       z * (k<T>(1.0 / 24) + z * (k<T>(1.0 / 120) +
+                                                  z * (k<T>(1.0 / 720) + z * k<T>(1.0 / 5040)))))));
+    return xsimd::select(xsimd::abs(z) > k<T>(0.25), xsimd::exp(z) - k<T>(1), near_zero);
+  } else {
+    return xsimd::expm1(z);
+  }
+}
+
 template <class T>
 struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU, CELU
   static constexpr bool uses_x = true, uses_y = false;
   B<T> alpha, scale, inv_width;
   B<T> f(B<T> x) const {
-    return scale * xsimd::select(x > k<T>(0), x, alpha * xsimd::expm1(x * inv_width));
+    return scale * xsimd::select(x > k<T>(0), x, alpha * fast_expm1<T>(x * inv_width));
   }
   B<T> df(B<T> x, B<T>) const {  // f'(0) = left derivative scale * alpha / width
     return scale *
