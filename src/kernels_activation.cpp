@@ -178,16 +178,17 @@ struct GeluErf {  // x Phi(x), Phi(x) = erfc(-x/sqrt 2) / 2 (erfc keeps the left
   }
 };
 template <class T>
-struct GeluTanh {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+struct GeluTanh {  // 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
+  // 0.5 (1 + tanh(u)) = sigmoid(2u): one exp instead of a tanh, no cancellation anywhere.
   static constexpr bool uses_x = true, uses_y = false;
   static B<T> inner(B<T> x) {
     return k<T>(0.79788456080286535588) * (x + k<T>(0.044715) * x * x * x);
   }
-  B<T> f(B<T> x) const { return k<T>(0.5) * x * (k<T>(1) + xsimd::tanh(inner(x))); }
-  B<T> df(B<T> x, B<T>) const {
-    const B<T> t = xsimd::tanh(inner(x));
+  B<T> f(B<T> x) const { return x * sigmoid<T>(k<T>(2) * inner(x)); }
+  B<T> df(B<T> x, B<T>) const {  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s)
+    const B<T> s = sigmoid<T>(k<T>(2) * inner(x));
     const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * x * x);
-    return k<T>(0.5) * (k<T>(1) + t) + k<T>(0.5) * x * (k<T>(1) - t * t) * dinner;
+    return s + (k<T>(2) * x) * (s * (k<T>(1) - s)) * dinner;
   }
 };
 template <class T>
