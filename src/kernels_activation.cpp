@@ -85,12 +85,12 @@ struct BentIdentity {
   B<T> df(B<T> x, B<T>) const { return x / (k<T>(2) * xsimd::sqrt(x * x + k<T>(1))) + k<T>(1); }
 };
 template <class T>
-struct Silu {
-  static constexpr bool uses_x = true, uses_y = false;
+struct Silu {  // f' = s + x s (1 - s) = s + y (1 - s), with s = y / x recovered from the output
+  static constexpr bool uses_x = true, uses_y = true;
   B<T> f(B<T> x) const { return x * sigmoid<T>(x); }
-  B<T> df(B<T> x, B<T>) const {
-    const B<T> s = sigmoid<T>(x);
-    return s * (k<T>(1) + x * (k<T>(1) - s));
+  B<T> df(B<T> x, B<T> y) const {
+    const B<T> s = xsimd::select(x == k<T>(0), k<T>(0.5), y / x);  // a division, not an exp
+    return s + y * (k<T>(1) - s);
   }
 };
 template <class T>
