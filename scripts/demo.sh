@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 
 bash "$ROOT/scripts/build.sh"
-XGRAD="$BUILD_DIR/src/cli/xgrad"
+XGRAD="$BUILD_DIR/tools/xgrad/xgrad"
 MODEL="$BUILD_DIR/spiral.safetensors"
 echo
 echo "== xgrad train: 3 spirals, MLP 2-64-64-3 with PReLU (trainable alpha per channel), Adam =="

@@ -1,7 +1,7 @@
-// End-to-end tests of the `xgrad` command line (src/cli/). The binary is found through the
+// End-to-end tests of the `xgrad` command line (tools/xgrad/). The binary is found through the
 // environment variable XGRAD_CLI (set by tests/CMakeLists.txt when the CLI is built), else at
-// ../src/cli/xgrad relative to the working directory (build/tests). When neither exists the tests say
-// so and skip.
+// ../tools/xgrad/xgrad relative to the working directory (build/tests). When neither exists the
+// tests say so and skip.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -17,7 +17,7 @@ namespace {
 
 std::string cli_path() {
   if (const char* env = std::getenv("XGRAD_CLI"); env && *env) return env;
-  return "../src/cli/xgrad";
+  return "../tools/xgrad/xgrad";
 }
 
 bool have_cli() {

@@ -1,8 +1,11 @@
 // Tests for include/xgrad/io.hpp (safetensors). The byte layout is checked against the format
 // specification (https://github.com/huggingface/safetensors#format), not against our writer.
 #include <catch2/catch.hpp>
-#include <xgrad/io.hpp>
-#include <xgrad/ops.hpp>
+#include <xgrad/io/safetensors.hpp>
+#include <xgrad/ops/linalg.hpp>
+#include <xgrad/ops/pointwise.hpp>
+#include <xgrad/ops/reduce.hpp>
+#include <xgrad/ops/shape.hpp>
 
 #include <dirent.h>
 #include <algorithm>

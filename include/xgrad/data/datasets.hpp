@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "xgrad/tensor.hpp"
+#include "xgrad/core/tensor.hpp"
 
 namespace xg::data {
 

@@ -3,7 +3,8 @@
 // train()/eval() (RReLU).
 //
 //   nn::Sequential model(nn::Linear(2, 64), nn::PReLU(64), nn::Linear(64, 3));
-//   optim::AdamW opt({{model[0].parameters()}, {model[1].parameters(), {{"weight_decay", 0.0}}}}, {});
+//   optim::AdamW opt({{model[0].parameters()}, {model[1].parameters(), {{"weight_decay", 0.0}}}},
+//   {});
 #pragma once
 
 #include <cstdint>
@@ -11,9 +12,11 @@
 #include <optional>
 #include <string>
 
-#include "xgrad/activations.hpp"
+#include "xgrad/activations/elementwise.hpp"
+#include "xgrad/activations/parametric.hpp"
+#include "xgrad/activations/softmax.hpp"
+#include "xgrad/core/random.hpp"
 #include "xgrad/nn/module.hpp"
-#include "xgrad/random.hpp"
 
 namespace xg::nn {
 

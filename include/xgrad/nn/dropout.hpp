@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "xgrad/core/random.hpp"
 #include "xgrad/nn/module.hpp"
-#include "xgrad/random.hpp"
 
 namespace xg::nn {
 

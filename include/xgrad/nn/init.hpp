@@ -17,8 +17,8 @@
 #include <string>
 #include <utility>
 
-#include "xgrad/random.hpp"
-#include "xgrad/tensor.hpp"
+#include "xgrad/core/random.hpp"
+#include "xgrad/core/tensor.hpp"
 
 namespace xg::nn {
 

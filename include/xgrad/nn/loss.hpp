@@ -8,7 +8,7 @@
 // a mismatch names the loss and both shapes.
 #pragma once
 
-#include "xgrad/tensor.hpp"
+#include "xgrad/core/tensor.hpp"
 
 namespace xg::nn {
 

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "xgrad/tensor.hpp"
+#include "xgrad/core/tensor.hpp"
 
 namespace xg::nn {
 

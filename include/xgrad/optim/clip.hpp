@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "xgrad/tensor.hpp"
+#include "xgrad/core/tensor.hpp"
 
 namespace xg::optim {
 

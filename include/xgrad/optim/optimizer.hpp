@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "xgrad/tensor.hpp"
+#include "xgrad/core/tensor.hpp"
 
 namespace xg::optim {
 

@@ -1,0 +1,160 @@
+// BasicTensor<T>: a cheap, shared handle to a value in the dynamic computation graph.
+//
+// Copying a tensor copies the handle, not the values (like torch::Tensor). `Tensor` (float) is
+// for training, `TensorD` (double) for gradient checks; both come from one implementation.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "xgrad/core/array.hpp"
+#include "xgrad/core/autograd.hpp"
+#include "xgrad/core/tensor_impl.hpp"
+
+namespace xg {
+
+template <class T>
+class BasicTensor {
+ public:
+  using value_type = T;
+
+  // An undefined tensor (defined() is false): what grad() returns before any backward.
+  BasicTensor() = default;
+  // Takes the values (a leaf). Any xtensor expression or xt::xarray converts to Array<T>.
+  explicit BasicTensor(Array<T> values, bool requires_grad = false);
+  explicit BasicTensor(const xt::xarray<T>& values, bool requires_grad = false);
+  explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
+
+  // ---- factories (all leaves; requires_grad_() makes them trainable) ----
+  // Values in row-major order; throws when values.size() differs from the shape's size.
+  static BasicTensor from(std::vector<T> values, const Shape& shape);
+  static BasicTensor from(std::initializer_list<T> values);  // 1-D
+  static BasicTensor scalar(T value);                        // 0-d
+  static BasicTensor zeros(const Shape& shape);
+  static BasicTensor ones(const Shape& shape);
+  static BasicTensor full(const Shape& shape, T value);
+  static BasicTensor zeros_like(const BasicTensor& other) { return zeros(other.shape()); }
+  static BasicTensor ones_like(const BasicTensor& other) { return ones(other.shape()); }
+  // start, start+step, ... < stop (like torch.arange).
+  static BasicTensor arange(T start, T stop, T step = T(1));
+  static BasicTensor eye(std::size_t n);
+  static BasicTensor randn(const Shape& shape, std::uint64_t seed, T mean = 0, T stddev = 1);
+  static BasicTensor rand(const Shape& shape, std::uint64_t seed, T low = 0, T high = 1);
+
+  // ---- inspection ----
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const { return impl().value.shape(); }
+  std::size_t dim() const { return shape().size(); }
+  std::size_t size() const { return impl().value.size(); }  // number of elements
+  std::size_t size(int axis) const;                         // one dimension (negative ok)
+  T item() const;                                           // the value of a one-element tensor
+  template <class... I>
+  T at(I... index) const {
+    return impl().value(static_cast<std::size_t>(index)...);
+  }
+  std::vector<T> to_vector() const;  // values in row-major order
+  // The underlying xtensor container, for interop with xtensor code. Writing through data()
+  // changes the value every graph node that saved this tensor will see.
+  const Array<T>& data() const { return impl().value; }
+  Array<T>& data() { return impl().value; }
+  template <class U>
+  BasicTensor<U> to() const;  // converted copy, a leaf (e.g. Tensor -> TensorD)
+
+  // ---- autograd ----
+  bool requires_grad() const { return impl().requires_grad; }
+  // Marks a leaf as requiring (or not) gradients; returns *this so it chains.
+  BasicTensor& requires_grad_(bool requires = true);
+  bool is_leaf() const { return impl().is_leaf(); }
+  // The accumulated gradient; undefined before the first backward or after zero_grad().
+  BasicTensor grad() const;
+  // Drops the gradient (set_to_none, PyTorch 2's default) or fills it with zeros.
+  void zero_grad(bool set_to_none = true);
+  // Keeps this non-leaf's gradient after backward (leaves always keep theirs).
+  void retain_grad();
+  // Backpropagates from this tensor. A tensor with more than one element needs `grad`.
+  void backward(const BasicTensor& grad = BasicTensor(), bool retain_graph = false) const;
+  // A leaf with the same values that does not require grad (values are copied).
+  BasicTensor detach() const;
+  // "MulBackward", or "" for a leaf.
+  std::string grad_fn_name() const;
+
+  // ---- ops as methods (see ops.hpp for the full list and semantics) ----
+  BasicTensor sum() const;
+  BasicTensor sum(int axis, bool keepdim = false) const;
+  BasicTensor mean() const;
+  BasicTensor mean(int axis, bool keepdim = false) const;
+  BasicTensor max() const;
+  BasicTensor max(int axis, bool keepdim = false) const;
+  BasicTensor min() const;
+  BasicTensor min(int axis, bool keepdim = false) const;
+  BasicTensor reshape(const Shape& shape) const;  // one dimension may be -1 via reshape(x,{..})
+  BasicTensor view(const Shape& shape) const { return reshape(shape); }
+  BasicTensor transpose(int dim0, int dim1) const;
+  BasicTensor permute(const std::vector<int>& dims) const;
+  BasicTensor t() const { return transpose(0, 1); }
+  BasicTensor slice(int axis, long start, long stop, long step = 1) const;
+  BasicTensor matmul(const BasicTensor& other) const;
+  BasicTensor pow(T exponent) const;
+  BasicTensor exp() const;
+  BasicTensor log() const;
+  BasicTensor sqrt() const;
+  BasicTensor abs() const;
+  BasicTensor neg() const;
+  BasicTensor clamp(T low, T high) const;
+
+  const ImplPtr<T>& impl_ptr() const { return impl_; }
+  TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
+
+ private:
+  ImplPtr<T> impl_;
+};
+
+using Tensor = BasicTensor<float>;
+using TensorD = BasicTensor<double>;
+
+// ---- recording ops (for op implementations and user-defined ops) ---------------------------
+
+// True when an op on `inputs` must record a node: grad mode is on and an input requires grad.
+template <class T>
+bool needs_graph(std::initializer_list<BasicTensor<T>> inputs) {
+  if (!grad_enabled()) return false;
+  for (const auto& t : inputs)
+    if (t.requires_grad()) return true;
+  return false;
+}
+template <class T>
+bool needs_graph(const std::vector<BasicTensor<T>>& inputs) {
+  if (!grad_enabled()) return false;
+  for (const auto& t : inputs)
+    if (t.requires_grad()) return true;
+  return false;
+}
+
+// Wraps `value` into the op's output tensor and, when the graph is needed, creates node N
+// (constructed from `args`) with `inputs` and makes it the output's grad_fn.
+template <class N, class T, class Inputs, class... A>
+BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) {
+  auto out = make_impl<T>(std::move(value));
+  if (needs_graph<T>(inputs)) {
+    auto node = std::make_unique<N>(std::forward<A>(args)...);
+    node->inputs.reserve(inputs.size());
+    for (const auto& t : inputs) node->inputs.push_back(t.impl_ptr());
+    out->grad_fn = std::move(node);
+    out->requires_grad = true;
+  }
+  return BasicTensor<T>(std::move(out));
+}
+template <class N, class T, class... A>
+BasicTensor<T> record(Array<T>&& value, std::initializer_list<BasicTensor<T>> inputs, A&&... args) {
+  return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
+}
+template <class N, class T, class... A>
+BasicTensor<T> record(Array<T>&& value, const std::vector<BasicTensor<T>>& inputs, A&&... args) {
+  return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
+}
+
+}  // namespace xg

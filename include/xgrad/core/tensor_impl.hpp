@@ -1,0 +1,51 @@
+// TensorImpl: what a Tensor handle points to — a value, an optional gradient, and the node of
+// the op that produced it (null for leaves). Shared by the handles and by the graph.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "xgrad/core/allocator.hpp"
+#include "xgrad/core/array.hpp"
+
+namespace xg {
+
+template <class T>
+class Node;
+
+template <class T>
+struct TensorImpl {
+  explicit TensorImpl(Array<T> v, bool requires = false)
+      : value(std::move(v)), requires_grad(requires) {}
+  // Tears the graph down iteratively, so a chain of 100,000 ops does not overflow the stack.
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+
+  Array<T> value;
+  std::shared_ptr<TensorImpl> grad;  // .grad() of a leaf (or of a non-leaf that retains it)
+  std::unique_ptr<Node<T>> grad_fn;  // the op that produced this value; null for a leaf
+  Array<T> pending;                  // gradient being accumulated during one backward pass
+  T pending_value = 0;               // the pending gradient when it is one value everywhere
+  bool requires_grad = false;
+  bool has_pending = false;
+  bool pending_uniform = false;  // pending is pending_value everywhere, not materialised (sum's)
+  bool retains_grad = false;
+  std::uint64_t visit_mark = 0;  // the backward pass that last visited this tensor
+
+  bool is_leaf() const { return !grad_fn; }
+};
+
+template <class T>
+using ImplPtr = std::shared_ptr<TensorImpl<T>>;
+
+// A new TensorImpl from the caching allocator: a training step's handles reuse the memory of
+// the previous step's instead of going through malloc.
+template <class T, class... A>
+ImplPtr<T> make_impl(A&&... args) {
+  return std::allocate_shared<TensorImpl<T>>(CachingAllocator<TensorImpl<T>>(),
+                                             std::forward<A>(args)...);
+}
+
+}  // namespace xg

@@ -1,0 +1,39 @@
+// Shape ops: reshape, flatten, transpose, permute, slice, concat, stack, index_select, gather.
+// Every one copies the values (no views share storage); axes may be negative.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "xgrad/core/tensor.hpp"
+
+namespace xg {
+
+// ---- shape ----
+// Same values, new shape; one entry may be -1 (inferred). Copies the values.
+template <class T>
+BasicTensor<T> reshape(const BasicTensor<T>& x, const std::vector<long>& shape);
+template <class T>
+BasicTensor<T> flatten(const BasicTensor<T>& x);  // [N, ...] -> [N, rest]
+template <class T>
+BasicTensor<T> transpose(const BasicTensor<T>& x, int dim0, int dim1);
+template <class T>
+BasicTensor<T> permute(const BasicTensor<T>& x, const std::vector<int>& dims);
+// Elements start, start+step, ... < stop along `axis` (negative start/stop count from the end,
+// both are clipped like Python slices); step >= 1.
+template <class T>
+BasicTensor<T> slice(const BasicTensor<T>& x, int axis, long start, long stop, long step = 1);
+template <class T>
+BasicTensor<T> concat(const std::vector<BasicTensor<T>>& xs, int axis = 0);
+template <class T>
+BasicTensor<T> stack(const std::vector<BasicTensor<T>>& xs, int axis = 0);
+// Picks entries `index` along `axis` (torch.index_select); repeated indices accumulate grads.
+template <class T>
+BasicTensor<T> index_select(const BasicTensor<T>& x, int axis,
+                            const std::vector<std::int64_t>& index);
+// out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather): `index` has x's rank and, on every
+// other axis, a size no larger than x's. `index_shape` is its shape, `index` its row-major data.
+template <class T>
+BasicTensor<T> gather(const BasicTensor<T>& x, int axis, const std::vector<std::int64_t>& index,
+                      const Shape& index_shape);
+}  // namespace xg

@@ -1,0 +1,382 @@
+// Activations with trainable parameters (PReLU, Swish-beta, SoftExponential, SReLU, APL) and
+// Maxout. A parameter is shared (1 element) or per channel (one per entry of axis 1).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels/activation.hpp"
+#include "xgrad/activations/elementwise.hpp"
+#include "xgrad/activations/parametric.hpp"
+#include "xgrad/activations/softmax.hpp"
+
+namespace xg {
+namespace {
+
+// x seen as [outer, channels, inner]; a shared parameter sees everything as one channel.
+struct ChannelLayout {
+  std::size_t outer = 1, channels = 1, inner = 1;
+};
+
+ChannelLayout channel_layout(const Shape& x, std::size_t param_size, const char* op,
+                             const char* param) {
+  ChannelLayout l;
+  if (param_size == 1) {
+    l.inner = shape_numel(x);
+    return l;
+  }
+  if (x.size() < 2)
+    throw std::invalid_argument(
+        fmt::format("{}: input {} has no channel axis (axis 1), so {} must have 1 element, not {}",
+                    op, shape_str(x), param, param_size));
+  if (x[1] != param_size)
+    throw std::invalid_argument(
+        fmt::format("{}: {} has {} elements but input {} has {} channels on axis 1", op, param,
+                    param_size, shape_str(x), x[1]));
+  l.outer = x[0];
+  l.channels = x[1];
+  l.inner = shape_numel(x) / (l.outer * l.channels);
+  return l;
+}
+
+// Calls fn(flat index, channel) over every element; the inner == 1 case ([N, C]) runs over
+// contiguous channels, so the compiler vectorises it.
+template <class Fn>
+void for_each_element(const ChannelLayout& l, Fn&& fn) {
+  if (l.inner == 1) {
+    for (std::size_t o = 0; o < l.outer; ++o)
+      for (std::size_t c = 0; c < l.channels; ++c) fn(o * l.channels + c, c);
+    return;
+  }
+  for (std::size_t o = 0; o < l.outer; ++o)
+    for (std::size_t c = 0; c < l.channels; ++c) {
+      const std::size_t base = (o * l.channels + c) * l.inner;
+      for (std::size_t i = 0; i < l.inner; ++i) fn(base + i, c);
+    }
+}
+
+// An activation f(x; p) with one parameter p per channel. Op: value(x, p), dx(x, p), dp(x, p).
+template <class T, class Op>
+struct ChannelParamNode final : Node<T> {
+  ChannelParamNode(Op o, ChannelLayout l, const char* n) : op(o), layout(l), label(n) {}
+  const char* name() const override { return label; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T *x = this->input(0).data(), *p = this->input(1).data(), *gd = g.data();
+    bool fresh = false;
+    if (this->needs_grad(0)) {
+      T* dx = this->grad_buffer(0, fresh).data();
+      if (fresh)
+        for_each_element(layout,
+                         [&](std::size_t j, std::size_t c) { dx[j] = gd[j] * op.dx(x[j], p[c]); });
+      else
+        for_each_element(layout,
+                         [&](std::size_t j, std::size_t c) { dx[j] += gd[j] * op.dx(x[j], p[c]); });
+    }
+    if (this->needs_grad(1)) {
+      CachedVector<T> sums(layout.channels, T(0));
+      for_each_element(layout,
+                       [&](std::size_t j, std::size_t c) { sums[c] += gd[j] * op.dp(x[j], p[c]); });
+      this->accumulate(1, [&](std::size_t c) { return sums[c]; });
+    }
+  }
+  Op op;
+  ChannelLayout layout;
+  const char* label;
+};
+
+template <class T, class Op>
+BasicTensor<T> channel_param_op(const BasicTensor<T>& x, const BasicTensor<T>& p, Op op,
+                                const char* name, const char* param, const char* node_name) {
+  const ChannelLayout l = channel_layout(x.shape(), p.size(), name, param);
+  Array<T> y = Array<T>::from_shape(x.shape());
+  const T *xd = x.data().data(), *pd = p.data().data();
+  T* yd = y.data();
+  for_each_element(l, [&](std::size_t j, std::size_t c) { yd[j] = op.value(xd[j], pd[c]); });
+  return record<ChannelParamNode<T, Op>>(std::move(y), {x, p}, op, l, node_name);
+}
+
+// PReLU and Swish-beta: the vectorised kernels of src/kernels/activation.cpp, forward and backward.
+template <class T>
+struct ChannelKernelNode final : Node<T> {  // inputs: x, the parameter
+  ChannelKernelNode(kernels::ChannelAct a, ChannelLayout l, const char* n)
+      : act(a), layout(l), label(n) {}
+  const char* name() const override { return label; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    bool fresh_x = false, fresh_w = false;
+    T* dx = this->needs_grad(0) ? this->grad_buffer(0, fresh_x).data() : nullptr;
+    CachedVector<T> dw(this->needs_grad(1) ? layout.channels : 0, T(0));
+    kernels::channel_backward(act, this->input(0).data(), this->input(1).data(), g.data(), dx,
+                              dw.empty() ? nullptr : dw.data(), layout.outer, layout.channels,
+                              layout.inner, !fresh_x);
+    if (!dw.empty()) {
+      T* d = this->grad_buffer(1, fresh_w).data();
+      for (std::size_t c = 0; c < dw.size(); ++c) d[c] = fresh_w ? dw[c] : d[c] + dw[c];
+    }
+  }
+  kernels::ChannelAct act;
+  ChannelLayout layout;
+  const char* label;
+};
+
+template <class T>
+BasicTensor<T> channel_kernel_op(const BasicTensor<T>& x, const BasicTensor<T>& p,
+                                 kernels::ChannelAct act, const char* op, const char* param,
+                                 const char* node_name) {
+  const ChannelLayout l = channel_layout(x.shape(), p.size(), op, param);
+  Array<T> y = Array<T>::from_shape(x.shape());
+  kernels::channel_forward(act, x.data().data(), p.data().data(), y.data(), l.outer, l.channels,
+                           l.inner);
+  return record<ChannelKernelNode<T>>(std::move(y), {x, p}, act, l, node_name);
+}
+
+// Below this |alpha| (1 + |x|) the alpha != 0 formulas lose digits to cancellation; the
+// first-order expansion around alpha = 0 is exact there to the type's precision.
+template <class T>
+constexpr T soft_exponential_small() {
+  return std::is_same_v<T, float> ? T(1e-4) : T(1e-8);
+}
+
+template <class T>
+struct SoftExponentialOp {
+  static bool near_zero(T x, T a) {
+    return std::abs(a) * (1 + std::abs(x)) < soft_exponential_small<T>();
+  }
+  static T nan() { return std::numeric_limits<T>::quiet_NaN(); }
+  // alpha < 0: u = 1 - alpha (x + alpha) must be > 0.
+  static T log_u(T x, T a) { return std::log1p(-a * (x + a)); }
+  T value(T x, T a) const {
+    if (near_zero(x, a)) return x + a * (1 + x * x / 2);  // the limit x at a = 0
+    if (a > 0) return std::expm1(a * x) / a + a;
+    const T u = 1 - a * (x + a);
+    return u > 0 ? -log_u(x, a) / a : nan();
+  }
+  T dx(T x, T a) const {
+    if (near_zero(x, a)) return 1 + a * x;
+    if (a > 0) return std::exp(a * x);
+    const T u = 1 - a * (x + a);
+    return u > 0 ? 1 / u : nan();
+  }
+  T dp(T x, T a) const {
+    if (near_zero(x, a)) return 1 + x * x / 2;  // both sides' limit at a = 0
+    if (a > 0) return x * std::exp(a * x) / a - std::expm1(a * x) / (a * a) + 1;
+    const T u = 1 - a * (x + a);
+    return u > 0 ? (x + 2 * a) / (a * u) + log_u(x, a) / (a * a) : nan();
+  }
+};
+
+// ---- SReLU: four parameters per channel -----------------------------------------------------
+
+// Which piece x falls on, with kinks assigned to the piece just below them (left derivative):
+// x <= t_left: left; t_left < x <= t_right: middle; x > t_right: right.
+enum class Piece { Left, Middle, Right };
+template <class T>
+Piece srelu_piece(T x, T tl, T tr) {
+  return x <= tl ? Piece::Left : x <= tr ? Piece::Middle : Piece::Right;
+}
+
+template <class T>
+struct SReluNode final : Node<T> {  // inputs: x, t_left, a_left, t_right, a_right
+  explicit SReluNode(ChannelLayout l) : layout(l) {}
+  const char* name() const override { return "SReluBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T* x = this->input(0).data();
+    const T *tl = this->input(1).data(), *al = this->input(2).data();
+    const T *tr = this->input(3).data(), *ar = this->input(4).data();
+    const T* gd = g.data();
+    const std::size_t C = layout.channels;
+    CachedVector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), sums(4 * C, T(0));
+    for_each_element(layout, [&](std::size_t j, std::size_t c) {
+      const Piece piece = srelu_piece(x[j], tl[c], tr[c]);
+      T slope = 1;
+      if (piece == Piece::Left) {
+        slope = al[c];
+        sums[c] += gd[j] * (1 - al[c]);         // d/d t_left
+        sums[C + c] += gd[j] * (x[j] - tl[c]);  // d/d a_left
+      } else if (piece == Piece::Right) {
+        slope = ar[c];
+        sums[2 * C + c] += gd[j] * (1 - ar[c]);  // d/d t_right
+        sums[3 * C + c] += gd[j] * (x[j] - tr[c]);
+      }
+      if (!dx.empty()) dx[j] = gd[j] * slope;
+    });
+    if (!dx.empty()) this->accumulate(0, [&](std::size_t j) { return dx[j]; });
+    for (std::size_t k = 0; k < 4; ++k)
+      if (this->needs_grad(k + 1))
+        this->accumulate(k + 1, [&](std::size_t c) { return sums[k * C + c]; });
+  }
+  ChannelLayout layout;
+};
+
+// ---- APL: S hinges per channel, a and b of shape [S, C] or [S, 1] --------------------------
+
+template <class T>
+struct AplNode final : Node<T> {  // inputs: x, a, b
+  AplNode(ChannelLayout l, std::size_t s) : layout(l), hinges(s) {}
+  const char* name() const override { return "AplBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T *x = this->input(0).data(), *a = this->input(1).data(), *b = this->input(2).data();
+    const T* gd = g.data();
+    const std::size_t C = layout.channels, S = hinges;
+    CachedVector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), da(S * C), db(S * C);
+    for_each_element(layout, [&](std::size_t j, std::size_t c) {
+      T slope = x[j] > 0 ? T(1) : T(0);  // max(0, x): left derivative 0 at 0
+      for (std::size_t s = 0; s < S; ++s) {
+        const std::size_t k = s * C + c;
+        const bool active = x[j] <= b[k];  // max(0, b - x): the piece below x = b is active
+        if (active) {
+          slope -= a[k];
+          da[k] += gd[j] * (b[k] - x[j]);
+          db[k] += gd[j] * a[k];
+        }
+      }
+      if (!dx.empty()) dx[j] = gd[j] * slope;
+    });
+    if (!dx.empty()) this->accumulate(0, [&](std::size_t j) { return dx[j]; });
+    if (this->needs_grad(1)) this->accumulate(1, [&](std::size_t k) { return da[k]; });
+    if (this->needs_grad(2)) this->accumulate(2, [&](std::size_t k) { return db[k]; });
+  }
+  ChannelLayout layout;
+  std::size_t hinges;
+};
+
+// ---- Maxout ---------------------------------------------------------------------------------
+
+struct MaxoutLayout {
+  std::size_t outer, groups, k, inner;
+};
+
+template <class T>
+std::size_t first_max(const T* x, const MaxoutLayout& l, std::size_t o, std::size_t g,
+                      std::size_t i) {
+  const std::size_t base = (o * l.groups * l.k + g * l.k) * l.inner + i;
+  std::size_t best = 0;
+  for (std::size_t j = 1; j < l.k; ++j)
+    if (x[base + j * l.inner] > x[base + best * l.inner]) best = j;
+  return base + best * l.inner;
+}
+
+// Saves nothing: backward finds the (first) maximum again in the input.
+template <class T>
+struct MaxoutNode final : Node<T> {
+  explicit MaxoutNode(MaxoutLayout l) : layout(l) {}
+  const char* name() const override { return "MaxoutBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T *x = this->input(0).data(), *gd = g.data();
+    CachedVector<T> dx(this->input(0).size(), T(0));
+    std::size_t out = 0;
+    for (std::size_t o = 0; o < layout.outer; ++o)
+      for (std::size_t gr = 0; gr < layout.groups; ++gr)
+        for (std::size_t i = 0; i < layout.inner; ++i)
+          dx[first_max(x, layout, o, gr, i)] += gd[out++];
+    this->accumulate(0, [&](std::size_t j) { return dx[j]; });
+  }
+  MaxoutLayout layout;
+};
+
+template <class T>
+void check_same_size(const BasicTensor<T>& p, const BasicTensor<T>& ref, const char* op,
+                     const char* name, const char* ref_name) {
+  if (p.size() != ref.size())
+    throw std::invalid_argument(fmt::format("{}: {} has shape {} but {} has shape {}", op, name,
+                                            shape_str(p.shape()), ref_name,
+                                            shape_str(ref.shape())));
+}
+
+}  // namespace
+
+template <class T>
+BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight) {
+  return channel_kernel_op(x, weight, kernels::ChannelAct::PReLU, "prelu", "weight",
+                           "PreluBackward");
+}
+
+template <class T>
+BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta) {
+  return channel_kernel_op(x, beta, kernels::ChannelAct::Swish, "swish", "beta", "SwishBackward");
+}
+
+template <class T>
+BasicTensor<T> soft_exponential(const BasicTensor<T>& x, const BasicTensor<T>& alpha) {
+  return channel_param_op(x, alpha, SoftExponentialOp<T>{}, "soft_exponential", "alpha",
+                          "SoftExponentialBackward");
+}
+
+template <class T>
+BasicTensor<T> srelu(const BasicTensor<T>& x, const BasicTensor<T>& t_left,
+                     const BasicTensor<T>& a_left, const BasicTensor<T>& t_right,
+                     const BasicTensor<T>& a_right) {
+  check_same_size(a_left, t_left, "srelu", "a_left", "t_left");
+  check_same_size(t_right, t_left, "srelu", "t_right", "t_left");
+  check_same_size(a_right, t_left, "srelu", "a_right", "t_left");
+  const ChannelLayout l = channel_layout(x.shape(), t_left.size(), "srelu", "t_left");
+  const T *tl = t_left.data().data(), *al = a_left.data().data();
+  const T *tr = t_right.data().data(), *ar = a_right.data().data();
+  const T* xd = x.data().data();
+  Array<T> y = Array<T>::from_shape(x.shape());
+  T* yd = y.data();
+  for_each_element(l, [&](std::size_t j, std::size_t c) {
+    const T v = xd[j];
+    yd[j] = v <= tl[c] ? tl[c] + al[c] * (v - tl[c]) : v < tr[c] ? v : tr[c] + ar[c] * (v - tr[c]);
+  });
+  return record<SReluNode<T>>(std::move(y), {x, t_left, a_left, t_right, a_right}, l);
+}
+
+template <class T>
+BasicTensor<T> apl(const BasicTensor<T>& x, const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  if (a.dim() != 2 || a.size(0) == 0)
+    throw std::invalid_argument(
+        fmt::format("apl: a must have shape [S, C] or [S, 1] with S >= 1 hinges, got {}",
+                    shape_str(a.shape())));
+  if (a.shape() != b.shape())
+    throw std::invalid_argument(fmt::format("apl: a has shape {} but b has shape {}",
+                                            shape_str(a.shape()), shape_str(b.shape())));
+  const std::size_t S = a.size(0);
+  const ChannelLayout l = channel_layout(x.shape(), a.size(1), "apl", "a's axis 1");
+  const T *ad = a.data().data(), *bd = b.data().data(), *xd = x.data().data();
+  Array<T> y = Array<T>::from_shape(x.shape());
+  T* yd = y.data();
+  const std::size_t C = l.channels;
+  for_each_element(l, [&](std::size_t j, std::size_t c) {
+    T v = std::max(xd[j], T(0));
+    for (std::size_t s = 0; s < S; ++s) v += ad[s * C + c] * std::max(bd[s * C + c] - xd[j], T(0));
+    yd[j] = v;
+  });
+  return record<AplNode<T>>(std::move(y), {x, a, b}, l, S);
+}
+
+template <class T>
+BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k) {
+  if (k == 0) throw std::invalid_argument("maxout: k must be >= 1, got 0");
+  if (x.dim() < 2 || x.size(1) % k != 0)
+    throw std::invalid_argument(fmt::format(
+        "maxout: input {} must have an axis 1 divisible by k = {}", shape_str(x.shape()), k));
+  const MaxoutLayout l{x.size(0), x.size(1) / k, k, x.size() / (x.size(0) * x.size(1))};
+  Shape out_shape = x.shape();
+  out_shape[1] = l.groups;
+  Array<T> y = Array<T>::from_shape(out_shape);
+  const T* xd = x.data().data();
+  std::size_t out = 0;
+  for (std::size_t o = 0; o < l.outer; ++o)
+    for (std::size_t g = 0; g < l.groups; ++g)
+      for (std::size_t i = 0; i < l.inner; ++i) y.data()[out++] = xd[first_max(xd, l, o, g, i)];
+  return record<MaxoutNode<T>>(std::move(y), {x}, l);
+}
+
+#define XG_INSTANTIATE(T)                                                                 \
+  template BasicTensor<T> prelu(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> swish(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> soft_exponential(const BasicTensor<T>&, const BasicTensor<T>&); \
+  template BasicTensor<T> srelu(const BasicTensor<T>&, const BasicTensor<T>&,             \
+                                const BasicTensor<T>&, const BasicTensor<T>&,             \
+                                const BasicTensor<T>&);                                   \
+  template BasicTensor<T> apl(const BasicTensor<T>&, const BasicTensor<T>&,               \
+                              const BasicTensor<T>&);                                     \
+  template BasicTensor<T> maxout(const BasicTensor<T>&, std::size_t);
+XG_INSTANTIATE(float)
+XG_INSTANTIATE(double)
+#undef XG_INSTANTIATE
+
+}  // namespace xg

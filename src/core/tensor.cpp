@@ -1,0 +1,272 @@
+#include "xgrad/core/tensor.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "xgrad/core/random.hpp"
+#include "xgrad/ops/linalg.hpp"
+#include "xgrad/ops/pointwise.hpp"
+#include "xgrad/ops/reduce.hpp"
+#include "xgrad/ops/shape.hpp"
+
+namespace xg {
+
+template <class T>
+BasicTensor<T>::BasicTensor(Array<T> values, bool requires_grad)
+    : impl_(make_impl<T>(std::move(values), requires_grad)) {}
+
+template <class T>
+BasicTensor<T>::BasicTensor(const xt::xarray<T>& values, bool requires_grad)
+    : BasicTensor(Array<T>(values), requires_grad) {}
+
+template <class T>
+TensorImpl<T>& BasicTensor<T>::impl() const {
+  if (!impl_)
+    throw std::logic_error("xgrad: use of an undefined tensor (e.g. grad() before backward)");
+  return *impl_;
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::from(std::vector<T> values, const Shape& shape) {
+  if (values.size() != shape_numel(shape))
+    throw std::invalid_argument(
+        fmt::format("Tensor::from: {} values cannot fill shape {} ({} elements)", values.size(),
+                    shape_str(shape), shape_numel(shape)));
+  Array<T> a = Array<T>::from_shape(shape);
+  std::copy(values.begin(), values.end(), a.data());
+  return BasicTensor(std::move(a));
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::from(std::initializer_list<T> values) {
+  return from(std::vector<T>(values), Shape{values.size()});
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::scalar(T value) {
+  Array<T> a = Array<T>::from_shape(Shape{});
+  a() = value;
+  return BasicTensor(std::move(a));
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::full(const Shape& shape, T value) {
+  Array<T> a = Array<T>::from_shape(shape);
+  std::fill(a.data(), a.data() + a.size(), value);
+  return BasicTensor(std::move(a));
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::zeros(const Shape& shape) {
+  return full(shape, T(0));
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::ones(const Shape& shape) {
+  return full(shape, T(1));
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::arange(T start, T stop, T step) {
+  if (step == T(0) || !std::isfinite(double(start)) || !std::isfinite(double(stop)))
+    throw std::invalid_argument("arange: step must be non-zero and the bounds finite");
+  const double count = std::ceil((double(stop) - double(start)) / double(step));
+  const std::size_t n = count > 0 ? std::size_t(count) : 0;
+  Array<T> a = Array<T>::from_shape(Shape{n});
+  for (std::size_t i = 0; i < n; ++i) a.data()[i] = T(double(start) + double(i) * double(step));
+  return BasicTensor(std::move(a));
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::eye(std::size_t n) {
+  BasicTensor t = zeros(Shape{n, n});
+  for (std::size_t i = 0; i < n; ++i) t.data()(i, i) = T(1);
+  return t;
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::randn(const Shape& shape, std::uint64_t seed, T mean, T stddev) {
+  Generator gen(seed);
+  Array<T> a = Array<T>::from_shape(shape);
+  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = T(gen.normal(mean, stddev));
+  return BasicTensor(std::move(a));
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::rand(const Shape& shape, std::uint64_t seed, T low, T high) {
+  if (!(low <= high)) throw std::invalid_argument("rand: low must be <= high");
+  Generator gen(seed);
+  Array<T> a = Array<T>::from_shape(shape);
+  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = T(gen.uniform(low, high));
+  return BasicTensor(std::move(a));
+}
+
+template <class T>
+std::size_t BasicTensor<T>::size(int axis) const {
+  return shape()[normalize_axis(axis, dim(), "size")];
+}
+
+template <class T>
+T BasicTensor<T>::item() const {
+  if (size() != 1)
+    throw std::invalid_argument(
+        fmt::format("item: a tensor with {} elements (shape {}) cannot be "
+                    "converted to a scalar",
+                    size(), shape_str(shape())));
+  return impl().value.data()[0];
+}
+
+template <class T>
+std::vector<T> BasicTensor<T>::to_vector() const {
+  const Array<T>& v = impl().value;
+  return std::vector<T>(v.data(), v.data() + v.size());
+}
+
+template <class T>
+template <class U>
+BasicTensor<U> BasicTensor<T>::to() const {
+  const Array<T>& v = impl().value;
+  Array<U> a = Array<U>::from_shape(v.shape());
+  for (std::size_t i = 0; i < v.size(); ++i) a.data()[i] = U(v.data()[i]);
+  return BasicTensor<U>(std::move(a));
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::requires_grad_(bool requires) {
+  if (!is_leaf())
+    throw std::logic_error(
+        fmt::format("requires_grad_: only leaf tensors can change requires_grad "
+                    "(this one was computed by {}); use detach() first",
+                    grad_fn_name()));
+  impl().requires_grad = requires;
+  return *this;
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::grad() const {
+  return impl().grad ? BasicTensor(impl().grad) : BasicTensor();
+}
+
+template <class T>
+void BasicTensor<T>::zero_grad(bool set_to_none) {
+  auto& g = impl().grad;
+  if (set_to_none || !g) {
+    g.reset();
+  } else {
+    std::fill(g->value.data(), g->value.data() + g->value.size(), T(0));
+  }
+}
+
+template <class T>
+void BasicTensor<T>::retain_grad() {
+  if (!requires_grad()) throw std::logic_error("retain_grad: the tensor does not require grad");
+  impl().retains_grad = true;
+}
+
+template <class T>
+void BasicTensor<T>::backward(const BasicTensor& grad, bool retain_graph) const {
+  impl();  // throws on an undefined tensor
+  run_backward<T>(impl_, grad.defined() ? &grad.data() : nullptr, retain_graph);
+}
+
+template <class T>
+BasicTensor<T> BasicTensor<T>::detach() const {
+  return BasicTensor(Array<T>(impl().value));
+}
+
+template <class T>
+std::string BasicTensor<T>::grad_fn_name() const {
+  return impl().grad_fn ? impl().grad_fn->name() : "";
+}
+
+// ---- methods that forward to ops.hpp ----
+template <class T>
+BasicTensor<T> BasicTensor<T>::sum() const {
+  return xg::sum(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::sum(int a, bool k) const {
+  return xg::sum(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mean() const {
+  return xg::mean(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::mean(int a, bool k) const {
+  return xg::mean(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::max() const {
+  return xg::max(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::max(int a, bool k) const {
+  return xg::max(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::min() const {
+  return xg::min(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::min(int a, bool k) const {
+  return xg::min(*this, a, k);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::reshape(const Shape& s) const {
+  return xg::reshape(*this, std::vector<long>(s.begin(), s.end()));
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::transpose(int d0, int d1) const {
+  return xg::transpose(*this, d0, d1);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::permute(const std::vector<int>& d) const {
+  return xg::permute(*this, d);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::slice(int axis, long start, long stop, long step) const {
+  return xg::slice(*this, axis, start, stop, step);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::matmul(const BasicTensor& o) const {
+  return xg::matmul(*this, o);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::pow(T p) const {
+  return xg::pow(*this, p);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::exp() const {
+  return xg::exp(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::log() const {
+  return xg::log(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::sqrt() const {
+  return xg::sqrt(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::abs() const {
+  return xg::abs(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::neg() const {
+  return xg::neg(*this);
+}
+template <class T>
+BasicTensor<T> BasicTensor<T>::clamp(T lo, T hi) const {
+  return xg::clamp(*this, lo, hi);
+}
+
+template class BasicTensor<float>;
+template class BasicTensor<double>;
+template BasicTensor<double> BasicTensor<float>::to<double>() const;
+template BasicTensor<float> BasicTensor<double>::to<float>() const;
+template BasicTensor<float> BasicTensor<float>::to<float>() const;
+template BasicTensor<double> BasicTensor<double>::to<double>() const;
+
+}  // namespace xg

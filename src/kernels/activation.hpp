@@ -1,0 +1,74 @@
+// Vectorised forward/backward kernels of the elementwise activations (internal header).
+//
+// Implemented in activation.cpp; src/kernels/ is the one folder built with AVX-512 (see
+// CMakeLists.txt: GCC 12 miscompiles fmt/exception code under AVX-512, so these kernels are raw
+// pointer loops and nothing else). The graph nodes that call them live in src/activations/.
+#pragma once
+
+#include <cstddef>
+
+namespace xg::kernels {
+
+enum class Act {
+  Identity,
+  BinaryStep,
+  Sigmoid,
+  Tanh,
+  Arctan,
+  Softsign,
+  BentIdentity,
+  Silu,
+  Mish,
+  LogSigmoid,
+  Sinusoid,
+  Sinc,
+  Gaussian,
+  Isru,
+  Softplus,
+  GeluErf,
+  GeluTanh,
+  Relu,
+  Relu6,
+  LeakyRelu,
+  Isrlu,
+  Elu,
+  Selu,
+  Celu,
+  Hardtanh,
+  Hardsigmoid,
+  Hardswish
+};
+
+// Hyper-parameters, by activation: Isru/Isrlu a; Softplus a = beta, b = threshold; LeakyRelu
+// a = slope; Elu/Celu a = alpha; Hardtanh a = min, b = max.
+struct ActParams {
+  double a = 0, b = 0;
+};
+
+// y[i] = f(x[i]).
+template <class T>
+void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n);
+
+// dx[i] = g[i] * f'(x[i]) (or += when accumulate), f' from x and/or y = f(x).
+template <class T>
+void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
+                         std::size_t n, bool accumulate);
+
+// The same with the incoming gradient equal to g everywhere (the gradient of a sum).
+template <class T>
+void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
+                                 std::size_t n, bool accumulate);
+
+// Activations with one parameter per channel, over x seen as [outer, channels, inner] (a shared
+// parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. Swish: x sigmoid(w x).
+// Backward: dx = g df/dx (written, or added when accumulate; skipped when dx is null) and
+// dw[c] += sum of g df/dw over channel c (skipped when dw is null; dw holds `channels` values).
+enum class ChannelAct { PReLU, Swish };
+template <class T>
+void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
+                     std::size_t channels, std::size_t inner);
+template <class T>
+void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
+                      std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate);
+
+}  // namespace xg::kernels

@@ -1,0 +1,22 @@
+// Vectorised exp for the fused cross-entropy (see loss.hpp).
+#include "kernels/loss.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include <cmath>
+
+namespace xg::kernels {
+
+template <class T>
+void exp_inplace(T* v, std::size_t n) {
+  using B = xsimd::batch<T>;
+  constexpr std::size_t w = B::size;
+  std::size_t i = 0;
+  for (; i + w <= n; i += w) xsimd::exp(B::load_unaligned(v + i)).store_unaligned(v + i);
+  for (; i < n; ++i) v[i] = std::exp(v[i]);
+}
+
+template void exp_inplace(float*, std::size_t);
+template void exp_inplace(double*, std::size_t);
+
+}  // namespace xg::kernels

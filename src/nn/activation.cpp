@@ -1,0 +1,197 @@
+// Activation layers.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "xgrad/nn/activation.hpp"
+#include "xgrad/ops/linalg.hpp"
+#include "xgrad/ops/pointwise.hpp"
+#include "xgrad/ops/reduce.hpp"
+#include "xgrad/ops/shape.hpp"
+
+namespace xg::nn {
+
+template <class T>
+ActivationT<T>::ActivationT(std::string description, Function f, bool check)
+    : description_(std::move(description)), f_(std::move(f)) {
+  if (check) f_(BasicTensor<T>::zeros({1}));  // bad hyper-parameters throw now, not later
+}
+
+template <class T>
+LeakyReLUT<T>::LeakyReLUT(T s)
+    : ActivationT<T>(fmt::format("LeakyReLU(negative_slope={})", s),
+                     [s](const BasicTensor<T>& x) { return xg::leaky_relu(x, s); }) {}
+template <class T>
+ELUT<T>::ELUT(T a)
+    : ActivationT<T>(fmt::format("ELU(alpha={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::elu(x, a); }) {}
+template <class T>
+CELUT<T>::CELUT(T a)
+    : ActivationT<T>(fmt::format("CELU(alpha={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::celu(x, a); }) {}
+template <class T>
+GELUT<T>::GELUT(Approximate ap)
+    : ActivationT<T>(
+          ap == Approximate::Tanh ? "GELU(approximate='tanh')" : "GELU(approximate='none')",
+          [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {}
+template <class T>
+SoftplusT<T>::SoftplusT(T beta, T threshold)
+    : ActivationT<T>(fmt::format("Softplus(beta={}, threshold={})", beta, threshold),
+                     [=](const BasicTensor<T>& x) { return xg::softplus(x, beta, threshold); }) {}
+template <class T>
+HardtanhT<T>::HardtanhT(T lo, T hi)
+    : ActivationT<T>(fmt::format("Hardtanh(min_val={}, max_val={})", lo, hi),
+                     [=](const BasicTensor<T>& x) { return xg::hardtanh(x, lo, hi); }) {}
+template <class T>
+ISRUT<T>::ISRUT(T a)
+    : ActivationT<T>(fmt::format("ISRU(a={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::isru(x, a); }) {}
+template <class T>
+ISRLUT<T>::ISRLUT(T a)
+    : ActivationT<T>(fmt::format("ISRLU(a={})", a),
+                     [a](const BasicTensor<T>& x) { return xg::isrlu(x, a); }) {}
+template <class T>
+SoftmaxT<T>::SoftmaxT(int axis)
+    : ActivationT<T>(
+          fmt::format("Softmax(axis={})", axis),
+          [axis](const BasicTensor<T>& x) { return xg::softmax(x, axis); }, false) {}
+template <class T>
+LogSoftmaxT<T>::LogSoftmaxT(int axis)
+    : ActivationT<T>(
+          fmt::format("LogSoftmax(axis={})", axis),
+          [axis](const BasicTensor<T>& x) { return xg::log_softmax(x, axis); }, false) {}
+
+namespace {
+void require_positive(const char* layer, const char* param, std::size_t v) {
+  if (v == 0) throw std::invalid_argument(fmt::format("{}: {} must be >= 1, got 0", layer, param));
+}
+Generator make_rng(std::optional<std::uint64_t> seed) {
+  return Generator(seed ? *seed : default_generator().next_u64());
+}
+}  // namespace
+
+template <class T>
+PReLUT<T>::PReLUT(std::size_t n, T init) {
+  require_positive("PReLU", "num_parameters", n);
+  weight = this->register_parameter("weight", BasicTensor<T>::full({n}, init));
+}
+template <class T>
+std::string PReLUT<T>::describe() const {
+  return fmt::format("PReLU(num_parameters={})", weight.size());
+}
+
+template <class T>
+RReLUT<T>::RReLUT(T l, T u, std::optional<std::uint64_t> seed)
+    : lower(l), upper(u), rng_(make_rng(seed)) {
+  xg::rrelu(BasicTensor<T>::zeros({1}), lower, upper);  // validates the bounds
+}
+template <class T>
+BasicTensor<T> RReLUT<T>::forward(const BasicTensor<T>& x) {
+  return this->is_training() ? xg::rrelu(x, lower, upper, rng_) : xg::rrelu(x, lower, upper);
+}
+template <class T>
+std::string RReLUT<T>::describe() const {
+  return fmt::format("RReLU(lower={}, upper={})", lower, upper);
+}
+
+template <class T>
+SReLUT<T>::SReLUT(std::size_t c) {
+  require_positive("SReLU", "channels", c);
+  t_left = this->register_parameter("t_left", BasicTensor<T>::zeros({c}));
+  a_left = this->register_parameter("a_left", BasicTensor<T>::full({c}, T(0.2)));
+  t_right = this->register_parameter("t_right", BasicTensor<T>::ones({c}));
+  a_right = this->register_parameter("a_right", BasicTensor<T>::ones({c}));
+}
+template <class T>
+BasicTensor<T> SReLUT<T>::forward(const BasicTensor<T>& x) {
+  return xg::srelu(x, t_left, a_left, t_right, a_right);
+}
+template <class T>
+std::string SReLUT<T>::describe() const {
+  return fmt::format("SReLU(channels={})", t_left.size());
+}
+
+template <class T>
+APLT<T>::APLT(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed) {
+  require_positive("APL", "channels", c);
+  require_positive("APL", "hinges", s);
+  Generator rng = make_rng(seed);
+  a = this->register_parameter("a", BasicTensor<T>::zeros({s, c}));
+  Array<T> bv = Array<T>::from_shape({s, c});
+  for (auto& v : bv) v = T(rng.uniform(-1, 1));
+  b = this->register_parameter("b", BasicTensor<T>(std::move(bv)));
+}
+template <class T>
+std::string APLT<T>::describe() const {
+  return fmt::format("APL(channels={}, hinges={})", a.size(1), a.size(0));
+}
+
+template <class T>
+SwishT<T>::SwishT(T b, bool trainable, std::size_t c) {
+  require_positive("Swish", "channels", c);
+  beta = trainable ? this->register_parameter("beta", BasicTensor<T>::full({c}, b))
+                   : this->register_buffer("beta", BasicTensor<T>::full({c}, b));
+}
+template <class T>
+std::string SwishT<T>::describe() const {
+  return fmt::format("Swish(channels={}, trainable={})", beta.size(), beta.requires_grad());
+}
+
+template <class T>
+SoftExponentialT<T>::SoftExponentialT(T a, std::size_t c) {
+  require_positive("SoftExponential", "channels", c);
+  alpha = this->register_parameter("alpha", BasicTensor<T>::full({c}, a));
+}
+template <class T>
+std::string SoftExponentialT<T>::describe() const {
+  return fmt::format("SoftExponential(channels={})", alpha.size());
+}
+
+template <class T>
+MaxoutT<T>::MaxoutT(std::size_t i, std::size_t o, std::size_t kk, std::optional<std::uint64_t> seed)
+    : in(i), out(o), k(kk) {
+  require_positive("Maxout", "in", i);
+  require_positive("Maxout", "out", o);
+  require_positive("Maxout", "k", kk);
+  Generator rng = make_rng(seed);
+  const double bound = 1 / std::sqrt(double(i));
+  Array<T> w = Array<T>::from_shape({o * kk, i}), bv = Array<T>::from_shape({o * kk});
+  for (auto& v : w) v = T(rng.uniform(-bound, bound));
+  for (auto& v : bv) v = T(rng.uniform(-bound, bound));
+  weight = this->register_parameter("weight", BasicTensor<T>(std::move(w)));
+  bias = this->register_parameter("bias", BasicTensor<T>(std::move(bv)));
+}
+template <class T>
+BasicTensor<T> MaxoutT<T>::forward(const BasicTensor<T>& x) {
+  return xg::maxout(xg::linear(x, weight, bias), k);
+}
+template <class T>
+std::string MaxoutT<T>::describe() const {
+  return fmt::format("Maxout(in={}, out={}, k={})", in, out, k);
+}
+
+#define XG_INSTANTIATE(T)             \
+  template class ActivationT<T>;      \
+  template struct LeakyReLUT<T>;      \
+  template struct ELUT<T>;            \
+  template struct CELUT<T>;           \
+  template struct GELUT<T>;           \
+  template struct SoftplusT<T>;       \
+  template struct HardtanhT<T>;       \
+  template struct ISRUT<T>;           \
+  template struct ISRLUT<T>;          \
+  template struct SoftmaxT<T>;        \
+  template struct LogSoftmaxT<T>;     \
+  template class PReLUT<T>;           \
+  template class RReLUT<T>;           \
+  template class SReLUT<T>;           \
+  template class APLT<T>;             \
+  template class SwishT<T>;           \
+  template class SoftExponentialT<T>; \
+  template class MaxoutT<T>;
+XG_INSTANTIATE(float)
+XG_INSTANTIATE(double)
+#undef XG_INSTANTIATE
+
+}  // namespace xg::nn

@@ -1,0 +1,56 @@
+// nn::Linear: x·Wᵀ + b with PyTorch's default init (U(-1/sqrt(in), 1/sqrt(in)) for W and b).
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "xgrad/core/random.hpp"
+#include "xgrad/nn/linear.hpp"
+#include "xgrad/ops/linalg.hpp"
+
+namespace xg::nn {
+namespace {
+
+template <class T>
+BasicTensor<T> uniform_tensor(const Shape& shape, double bound, Generator& rng) {
+  Array<T> v = Array<T>::from_shape(shape);
+  for (auto& e : v) e = T(rng.uniform(-bound, bound));
+  return BasicTensor<T>(std::move(v));
+}
+
+}  // namespace
+
+template <class T>
+LinearT<T>::LinearT(std::size_t in, std::size_t out, bool with_bias,
+                    std::optional<std::uint64_t> seed)
+    : in_features(in), out_features(out) {
+  if (in == 0 || out == 0)
+    throw std::invalid_argument(
+        fmt::format("Linear: in_features and out_features must be >= 1, got {} and {}", in, out));
+  Generator local(seed.value_or(0));
+  Generator& rng = seed ? local : default_generator();
+  const double bound = 1 / std::sqrt(double(in));
+  weight = this->register_parameter("weight", uniform_tensor<T>({out, in}, bound, rng));
+  if (with_bias) bias = this->register_parameter("bias", uniform_tensor<T>({out}, bound, rng));
+}
+
+template <class T>
+BasicTensor<T> LinearT<T>::forward(const BasicTensor<T>& x) {
+  if (x.dim() == 0 || x.shape().back() != in_features)
+    throw std::invalid_argument(fmt::format(
+        "Linear: input shape {} does not match weight shape {} (the input's last dimension must be "
+        "in_features = {})",
+        shape_str(x.shape()), shape_str(weight.shape()), in_features));
+  return xg::linear(x, weight, bias);
+}
+
+template <class T>
+std::string LinearT<T>::describe() const {
+  return fmt::format("Linear(in_features={}, out_features={}, bias={})", in_features, out_features,
+                     bias.defined());
+}
+
+template class LinearT<float>;
+template class LinearT<double>;
+
+}  // namespace xg::nn

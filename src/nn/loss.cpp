@@ -1,0 +1,396 @@
+// Loss functions: one node per loss, value and derivative side by side in a small functor.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels/loss.hpp"
+#include "xgrad/nn/loss.hpp"
+
+namespace xg::nn {
+namespace {
+
+template <class T>
+T sign(T v) {
+  return T((v > 0) - (v < 0));
+}
+
+// Each op: value(x, y), dx(x, y) = d value / d x, dy(x, y) = d value / d y.
+template <class T>
+struct Mse {
+  T value(T x, T y) const { return (x - y) * (x - y); }
+  T dx(T x, T y) const { return 2 * (x - y); }
+  T dy(T x, T y) const { return -dx(x, y); }
+};
+template <class T>
+struct L1 {
+  T value(T x, T y) const { return std::abs(x - y); }
+  T dx(T x, T y) const { return sign(x - y); }
+  T dy(T x, T y) const { return -dx(x, y); }
+};
+template <class T>
+struct Huber {
+  T delta;
+  T value(T x, T y) const {
+    const T d = std::abs(x - y);
+    return d <= delta ? T(0.5) * d * d : delta * (d - T(0.5) * delta);
+  }
+  T dx(T x, T y) const { return std::clamp(x - y, -delta, delta); }
+  T dy(T x, T y) const { return -dx(x, y); }
+};
+template <class T>
+struct SmoothL1 {
+  T beta;
+  T value(T x, T y) const {
+    const T d = std::abs(x - y);
+    return d < beta ? T(0.5) * d * d / beta : d - T(0.5) * beta;
+  }
+  T dx(T x, T y) const {
+    const T d = x - y;
+    return std::abs(d) < beta ? d / beta : sign(d);
+  }
+  T dy(T x, T y) const { return -dx(x, y); }
+};
+template <class T>
+struct Bce {  // PyTorch clamps the logs at -100 and the gradient's denominator at 1e-12
+  static T clamped_log(T v) { return std::max(std::log(v), T(-100)); }
+  T value(T p, T y) const { return -(y * clamped_log(p) + (1 - y) * clamped_log(1 - p)); }
+  T dx(T p, T y) const { return (p - y) / std::max((1 - p) * p, T(1e-12)); }
+  T dy(T p, T) const { return clamped_log(1 - p) - clamped_log(p); }
+};
+template <class T>
+struct BceWithLogits {
+  T value(T x, T y) const { return std::max(x, T(0)) - x * y + std::log1p(std::exp(-std::abs(x))); }
+  T dx(T x, T y) const {
+    const T s = x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
+    return s - y;
+  }
+  T dy(T x, T) const { return -x; }
+};
+
+template <class T>
+T reduction_scale(Reduction r, std::size_t n) {
+  return r == Reduction::Mean ? T(1) / T(n) : T(1);
+}
+
+// The gradient reaching element j: per element for Reduction::None, else the scalar's, scaled.
+template <class T>
+struct UpstreamGrad {
+  const T* g;
+  bool per_element;
+  T scale;
+  T operator()(std::size_t j) const { return per_element ? g[j] : g[0] * scale; }
+};
+
+template <class T>
+UpstreamGrad<T> upstream(const Array<T>& g, Reduction r, std::size_t n) {
+  return {g.data(), r == Reduction::None, reduction_scale<T>(r, n)};
+}
+
+template <class T, class Op>
+struct PointwiseLossNode final : Node<T> {  // inputs: input, target
+  PointwiseLossNode(Op o, Reduction r, const char* n) : op(o), reduction(r), label(n) {}
+  const char* name() const override { return label; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T *x = this->input(0).data(), *y = this->input(1).data();
+    const auto up = upstream(g, reduction, this->input(0).size());
+    if (this->needs_grad(0))
+      this->accumulate(0, [&](std::size_t j) { return up(j) * op.dx(x[j], y[j]); });
+    if (this->needs_grad(1))
+      this->accumulate(1, [&](std::size_t j) { return up(j) * op.dy(x[j], y[j]); });
+  }
+  Op op;
+  Reduction reduction;
+  const char* label;
+};
+
+template <class T>
+void check_same_shape(const BasicTensor<T>& input, const BasicTensor<T>& target, const char* loss) {
+  if (input.shape() != target.shape())
+    throw std::invalid_argument(fmt::format("{}: input shape {} and target shape {} differ", loss,
+                                            shape_str(input.shape()), shape_str(target.shape())));
+}
+
+template <class T, class Op>
+BasicTensor<T> pointwise_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Op op,
+                              Reduction reduction, const char* loss, const char* node) {
+  check_same_shape(input, target, loss);
+  const T *x = input.data().data(), *y = target.data().data();
+  const std::size_t n = input.size();
+  Array<T> out;
+  if (reduction == Reduction::None) {
+    out = Array<T>::from_shape(input.shape());
+    for (std::size_t j = 0; j < n; ++j) out.data()[j] = op.value(x[j], y[j]);
+  } else {
+    double s = 0;  // double accumulation: a mean over many elements keeps its digits
+    for (std::size_t j = 0; j < n; ++j) s += double(op.value(x[j], y[j]));
+    out = Array<T>::from_shape(Shape{});
+    out() = T(s) * reduction_scale<T>(reduction, n);
+  }
+  return record<PointwiseLossNode<T, Op>>(std::move(out), {input, target}, op, reduction, node);
+}
+
+// BCE with logits and pos_weight w (PyTorch): with lw = 1 + (w - 1) y,
+//   loss = (1 - y) x + lw softplus(-x),  softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
+//   d/dx = (1 - y) - lw sigmoid(-x),  d/dy = -x + (w - 1) softplus(-x),  d/dw = y softplus(-x).
+template <class T>
+struct PosWeightBce {
+  static T softplus_neg(T x) { return std::log1p(std::exp(-std::abs(x))) + std::max(-x, T(0)); }
+  static T sigmoid_neg(T x) {  // sigmoid(-x) without overflow
+    return x >= 0 ? std::exp(-x) / (1 + std::exp(-x)) : 1 / (1 + std::exp(x));
+  }
+};
+
+template <class T>
+struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
+  explicit PosWeightBceNode(Reduction r) : reduction(r) {}
+  const char* name() const override { return "BinaryCrossEntropyWithLogitsBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    const T *x = this->input(0).data(), *y = this->input(1).data(), *w = this->input(2).data();
+    const std::size_t n = this->input(0).size(), k = this->input(2).size();
+    const auto up = upstream(g, reduction, n);
+    using F = PosWeightBce<T>;
+    if (this->needs_grad(0))
+      this->accumulate(0, [&](std::size_t j) {
+        const T lw = 1 + (w[j % k] - 1) * y[j];
+        return up(j) * ((1 - y[j]) - lw * F::sigmoid_neg(x[j]));
+      });
+    if (this->needs_grad(1))
+      this->accumulate(1, [&](std::size_t j) {
+        return up(j) * (-x[j] + (w[j % k] - 1) * F::softplus_neg(x[j]));
+      });
+    if (this->needs_grad(2)) {
+      CachedVector<T> dw(k, 0);
+      for (std::size_t j = 0; j < n; ++j) dw[j % k] += up(j) * y[j] * F::softplus_neg(x[j]);
+      this->accumulate(2, [&](std::size_t i) { return dw[i]; });
+    }
+  }
+  Reduction reduction;
+};
+
+// ---- class-index losses ---------------------------------------------------------------------
+
+template <class T>
+CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                                        const char* loss) {
+  if (input.dim() != 2 || target.dim() != 1 || target.size(0) != input.size(0))
+    throw std::invalid_argument(fmt::format(
+        "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,
+        shape_str(input.shape()), shape_str(target.shape())));
+  const std::size_t classes = input.size(1);
+  CachedVector<std::size_t> idx(target.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    const T t = target.data().data()[i];
+    if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
+      throw std::invalid_argument(
+          fmt::format("{}: target[{}] = {} is not a class index in [0, {})", loss, i, t, classes));
+    idx[i] = std::size_t(t);
+  }
+  return idx;
+}
+
+// Saves the softmax probabilities: backward is (p - onehot) times the upstream gradient.
+// With label smoothing eps the target distribution is (1 - eps) onehot + eps / C.
+template <class T>
+struct CrossEntropyNode final : Node<T> {
+  CrossEntropyNode(Array<T>&& p, CachedVector<std::size_t>&& t, Reduction r, T eps)
+      : probs(std::move(p)), targets(std::move(t)), reduction(r), smoothing(eps) {}
+  const char* name() const override { return "CrossEntropyLossBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    if (!this->needs_grad(0)) return;
+    const std::size_t n = targets.size(), c = probs.size() / std::max<std::size_t>(n, 1);
+    const auto up = upstream(g, reduction, n);
+    const T* p = probs.data();
+    const T hit = 1 - smoothing, floor = smoothing / T(c);
+    bool fresh = false;
+    T* dx = this->grad_buffer(0, fresh).data();
+    for (std::size_t row = 0; row < n; ++row) {  // row by row: no division per element
+      const T u = up(row);
+      const T* pr = p + row * c;
+      T* dr = dx + row * c;
+      if (fresh)
+        for (std::size_t j = 0; j < c; ++j) dr[j] = u * (pr[j] - floor);
+      else
+        for (std::size_t j = 0; j < c; ++j) dr[j] += u * (pr[j] - floor);
+      dr[targets[row]] -= u * hit;
+    }
+  }
+  void release_saved() override { probs = Array<T>(); }
+  Array<T> probs;
+  CachedVector<std::size_t> targets;
+  Reduction reduction;
+  T smoothing;
+};
+
+template <class T>
+struct NllNode final : Node<T> {
+  NllNode(CachedVector<std::size_t>&& t, Reduction r) : targets(std::move(t)), reduction(r) {}
+  const char* name() const override { return "NllLossBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    if (!this->needs_grad(0)) return;
+    const std::size_t n = targets.size(), c = this->input(0).size() / std::max<std::size_t>(n, 1);
+    const auto up = upstream(g, reduction, n);
+    this->accumulate(0, [&](std::size_t j) {
+      const std::size_t row = j / c;
+      return j - row * c == targets[row] ? -up(row) : T(0);
+    });
+  }
+  CachedVector<std::size_t> targets;
+  Reduction reduction;
+};
+
+// Per-row losses -> the reduced output (or the [N] vector for Reduction::None).
+template <class T>
+Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction) {
+  if (reduction == Reduction::None) {
+    Array<T> out = Array<T>::from_shape(Shape{rows.size()});
+    std::copy(rows.begin(), rows.end(), out.data());
+    return out;
+  }
+  double s = 0;
+  for (T v : rows) s += double(v);
+  Array<T> out = Array<T>::from_shape(Shape{});
+  out() = T(s) * reduction_scale<T>(reduction, rows.size());
+  return out;
+}
+
+}  // namespace
+
+template <class T>
+BasicTensor<T> mse_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r) {
+  return pointwise_loss(input, target, Mse<T>{}, r, "mse_loss", "MseLossBackward");
+}
+template <class T>
+BasicTensor<T> l1_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r) {
+  return pointwise_loss(input, target, L1<T>{}, r, "l1_loss", "L1LossBackward");
+}
+template <class T>
+BasicTensor<T> huber_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r,
+                          T delta) {
+  if (!(delta > 0))
+    throw std::invalid_argument(fmt::format("huber_loss: delta must be > 0, got {}", delta));
+  return pointwise_loss(input, target, Huber<T>{delta}, r, "huber_loss", "HuberLossBackward");
+}
+template <class T>
+BasicTensor<T> smooth_l1_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                              Reduction r, T beta) {
+  if (!(beta >= 0))
+    throw std::invalid_argument(fmt::format("smooth_l1_loss: beta must be >= 0, got {}", beta));
+  return pointwise_loss(input, target, SmoothL1<T>{beta}, r, "smooth_l1_loss",
+                        "SmoothL1LossBackward");
+}
+template <class T>
+BasicTensor<T> binary_cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                                    Reduction r) {
+  for (T p : input.data())
+    if (!(p >= 0 && p <= 1))
+      throw std::invalid_argument(fmt::format(
+          "binary_cross_entropy: input values must be probabilities in [0, 1], got {} (use "
+          "binary_cross_entropy_with_logits for logits)",
+          p));
+  return pointwise_loss(input, target, Bce<T>{}, r, "binary_cross_entropy",
+                        "BinaryCrossEntropyBackward");
+}
+template <class T>
+BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
+                                                const BasicTensor<T>& target, Reduction r,
+                                                const BasicTensor<T>& pos_weight) {
+  if (!pos_weight.defined())
+    return pointwise_loss(input, target, BceWithLogits<T>{}, r, "binary_cross_entropy_with_logits",
+                          "BinaryCrossEntropyWithLogitsBackward");
+  check_same_shape(input, target, "binary_cross_entropy_with_logits");
+  const Shape &xs = input.shape(), &ws = pos_weight.shape();
+  bool trailing = ws.size() <= xs.size();
+  for (std::size_t i = 0; trailing && i < ws.size(); ++i)
+    trailing = ws[i] == xs[xs.size() - ws.size() + i];
+  if (!trailing && pos_weight.size() != 1)
+    throw std::invalid_argument(
+        fmt::format("binary_cross_entropy_with_logits: pos_weight shape {} must match the trailing "
+                    "dimensions of "
+                    "the input shape {} (e.g. [C] for [N, C])",
+                    shape_str(ws), shape_str(xs)));
+  const T *x = input.data().data(), *y = target.data().data(), *w = pos_weight.data().data();
+  const std::size_t n = input.size(), k = pos_weight.size();
+  CachedVector<T> per(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const T pw = w[j % k], lw = 1 + (pw - 1) * y[j];
+    per[j] = (1 - y[j]) * x[j] + lw * PosWeightBce<T>::softplus_neg(x[j]);
+  }
+  Array<T> out;
+  if (r == Reduction::None) {
+    out = Array<T>::from_shape(xs);
+    std::copy(per.begin(), per.end(), out.data());
+  } else {
+    out = reduce_rows(per, r);
+  }
+  return record<PosWeightBceNode<T>>(std::move(out), {input, target, pos_weight}, r);
+}
+
+template <class T>
+BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r,
+                             double label_smoothing) {
+  if (!(label_smoothing >= 0 && label_smoothing <= 1))
+    throw std::invalid_argument(
+        fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", label_smoothing));
+  CachedVector<std::size_t> t = class_indices(input, target, "cross_entropy");
+  const std::size_t n = input.size(0), c = input.size(1);
+  const T eps = T(label_smoothing);
+  Array<T> probs = Array<T>::from_shape(input.shape());
+  CachedVector<T> rows(n), row_max(n);
+  const T* x = input.data().data();
+  for (std::size_t i = 0; i < n; ++i) {  // shift each row by its maximum: exp never overflows
+    const T* xi = x + i * c;
+    T* pi = probs.data() + i * c;
+    const T m = row_max[i] = *std::max_element(xi, xi + c);
+    for (std::size_t j = 0; j < c; ++j) pi[j] = xi[j] - m;
+  }
+  kernels::exp_inplace(probs.data(), probs.size());  // one vectorised pass over the block
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* xi = x + i * c;
+    T* pi = probs.data() + i * c;
+    T sum = 0, sum_x = 0;
+    for (std::size_t j = 0; j < c; ++j) {
+      sum += pi[j];
+      sum_x += xi[j];
+    }
+    const T inv = 1 / sum, lse = row_max[i] + std::log(sum);
+    for (std::size_t j = 0; j < c; ++j) pi[j] *= inv;
+    // -log p[target] = lse - x[target]; the smoothing term -mean_j log p_j = lse - mean(x).
+    rows[i] = lse - xi[t[i]];
+    if (eps > 0) rows[i] = (1 - eps) * rows[i] + eps * (lse - sum_x / T(c));
+  }
+  Array<T> out = reduce_rows(rows, r);
+  if (!needs_graph<T>({input})) return BasicTensor<T>(std::move(out));
+  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(probs), std::move(t), r,
+                                     eps);
+}
+
+template <class T>
+BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r) {
+  CachedVector<std::size_t> t = class_indices(input, target, "nll_loss");
+  const std::size_t c = input.size(1);
+  CachedVector<T> rows(t.size());
+  for (std::size_t i = 0; i < t.size(); ++i) rows[i] = -input.data().data()[i * c + t[i]];
+  return record<NllNode<T>>(reduce_rows(rows, r), {input}, std::move(t), r);
+}
+
+#define XG_INSTANTIATE(T)                                                                         \
+  template BasicTensor<T> mse_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);      \
+  template BasicTensor<T> l1_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);       \
+  template BasicTensor<T> huber_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction, T); \
+  template BasicTensor<T> smooth_l1_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction, \
+                                         T);                                                      \
+  template BasicTensor<T> binary_cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&,      \
+                                               Reduction);                                        \
+  template BasicTensor<T> binary_cross_entropy_with_logits(                                       \
+      const BasicTensor<T>&, const BasicTensor<T>&, Reduction, const BasicTensor<T>&);            \
+  template BasicTensor<T> cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&, Reduction,  \
+                                        double);                                                  \
+  template BasicTensor<T> nll_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);
+XG_INSTANTIATE(float)
+XG_INSTANTIATE(double)
+#undef XG_INSTANTIATE
+
+}  // namespace xg::nn

@@ -1,0 +1,35 @@
+// nn::Residual: x + block(x).
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "xgrad/nn/residual.hpp"
+#include "xgrad/ops/pointwise.hpp"
+
+namespace xg::nn {
+
+template <class T>
+ResidualT<T>::ResidualT(std::shared_ptr<ModuleT<T>> block) : block_(std::move(block)) {
+  if (!block_) throw std::invalid_argument("Residual: the block is null");
+  this->register_module("block", block_);
+}
+
+template <class T>
+BasicTensor<T> ResidualT<T>::forward(const BasicTensor<T>& x) {
+  BasicTensor<T> y = block_->forward(x);
+  if (y.shape() != x.shape())
+    throw std::invalid_argument(
+        fmt::format("Residual: the block maps shape {} to {}; a residual block must keep the shape",
+                    shape_str(x.shape()), shape_str(y.shape())));
+  return x + y;
+}
+
+template <class T>
+std::string ResidualT<T>::describe() const {
+  return "Residual(x + block(x))";
+}
+
+template class ResidualT<float>;
+template class ResidualT<double>;
+
+}  // namespace xg::nn

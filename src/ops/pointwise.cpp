@@ -1,0 +1,477 @@
+// Elementwise ops: forward kernel and backward kernel side by side, one functor per op.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "core/broadcast.hpp"
+#include "xgrad/ops/linalg.hpp"
+#include "xgrad/ops/pointwise.hpp"
+#include "xgrad/ops/reduce.hpp"
+#include "xgrad/ops/shape.hpp"
+
+namespace xg {
+namespace {
+
+using detail::broadcast_shapes;
+using detail::broadcast_strides;
+using detail::for_each_broadcast;
+using Idx2 = std::array<std::size_t, 2>;
+
+// ---- one input ---------------------------------------------------------------------------
+
+// Op: T operator()(T x) const (value) and T grad(T x, T y) const (dy/dx given x and y = f(x)).
+template <class T, class Op>
+struct MapNode final : Node<T> {
+  MapNode(Op o, const char* n) : op(o), label(n) {}
+  const char* name() const override { return label; }
+  void backward(const Array<T>& g, const Array<T>& y) override {
+    const T *x = this->input(0).data(), *gd = g.data(), *yd = y.data();
+    this->accumulate(0, [&](std::size_t j) { return gd[j] * op.grad(x[j], yd[j]); });
+  }
+  Op op;
+  const char* label;
+};
+
+template <class T, class Op>
+BasicTensor<T> map(const BasicTensor<T>& x, Op op, const char* name) {
+  const Array<T>& xv = x.data();
+  Array<T> y = Array<T>::from_shape(xv.shape());
+  const T* xd = xv.data();
+  T* yd = y.data();
+  for (std::size_t j = 0, n = xv.size(); j < n; ++j) yd[j] = op(xd[j]);
+  return record<MapNode<T, Op>>(std::move(y), {x}, op, name);
+}
+
+template <class T>
+struct AddS {
+  T s;
+  T operator()(T x) const { return x + s; }
+  T grad(T, T) const { return 1; }
+};
+template <class T>
+struct MulS {
+  T s;
+  T operator()(T x) const { return x * s; }
+  T grad(T, T) const { return s; }
+};
+template <class T>
+struct DivS {
+  T s;
+  T operator()(T x) const { return x / s; }
+  T grad(T, T) const { return T(1) / s; }
+};
+template <class T>
+struct RSubS {
+  T s;
+  T operator()(T x) const { return s - x; }
+  T grad(T, T) const { return -1; }
+};
+template <class T>
+struct RDivS {
+  T s;
+  T operator()(T x) const { return s / x; }
+  T grad(T x, T) const { return -s / (x * x); }
+};
+template <class T>
+struct PowS {  // x^p; PyTorch gives 0 gradient when p == 0
+  T p;
+  T operator()(T x) const { return std::pow(x, p); }
+  T grad(T x, T) const { return p == T(0) ? T(0) : p * std::pow(x, p - T(1)); }
+};
+template <class T>
+struct RPowS {  // base^x
+  T base;
+  T operator()(T x) const { return std::pow(base, x); }
+  T grad(T, T y) const { return y * std::log(base); }
+};
+template <class T>
+struct Neg {
+  T operator()(T x) const { return -x; }
+  T grad(T, T) const { return -1; }
+};
+template <class T>
+struct Exp {
+  T operator()(T x) const { return std::exp(x); }
+  T grad(T, T y) const { return y; }
+};
+template <class T>
+struct Log {
+  T operator()(T x) const { return std::log(x); }
+  T grad(T x, T) const { return T(1) / x; }
+};
+template <class T>
+struct Sqrt {
+  T operator()(T x) const { return std::sqrt(x); }
+  T grad(T, T y) const { return T(1) / (T(2) * y); }
+};
+template <class T>
+struct Abs {
+  T operator()(T x) const { return std::abs(x); }
+  T grad(T x, T) const { return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0)); }
+};
+template <class T>
+struct Clamp {  // the bounds themselves pass the gradient (PyTorch)
+  T lo, hi;
+  T operator()(T x) const { return std::isnan(x) ? x : std::min(std::max(x, lo), hi); }
+  T grad(T x, T) const { return (x >= lo && x <= hi) ? T(1) : T(0); }
+};
+
+// ---- two inputs, broadcasting --------------------------------------------------------------
+
+// Op: T operator()(T a, T b) const, T da(T a, T b, T y) const, T db(T a, T b, T y) const.
+template <class T, class Op>
+struct BinaryNode final : Node<T> {
+  explicit BinaryNode(const char* n) : label(n) {}
+  const char* name() const override { return label; }
+  void backward(const Array<T>& g, const Array<T>& y) override {
+    const Array<T>&a = this->input(0), &b = this->input(1);
+    const T *ad = a.data(), *bd = b.data(), *gd = g.data(), *yd = y.data();
+    const Op op{};
+    if (a.shape() == b.shape()) {  // the common case: no broadcasting
+      if (this->needs_grad(0))
+        this->accumulate(0, [&](std::size_t j) { return gd[j] * op.da(ad[j], bd[j], yd[j]); });
+      if (this->needs_grad(1))
+        this->accumulate(1, [&](std::size_t j) { return gd[j] * op.db(ad[j], bd[j], yd[j]); });
+      return;
+    }
+    const std::array<Shape, 2> strides{broadcast_strides(a.shape(), y.shape()),
+                                       broadcast_strides(b.shape(), y.shape())};
+    for (std::size_t k = 0; k < 2; ++k) {
+      if (!this->needs_grad(k)) continue;
+      bool fresh = false;
+      Array<T>& dst = this->grad_buffer(k, fresh);
+      T* dd = dst.data();
+      if (fresh) std::fill(dd, dd + dst.size(), T(0));
+      for_each_broadcast<2>(y.shape(), strides, [&](std::size_t o, const Idx2& i) {
+        const T d = k == 0 ? op.da(ad[i[0]], bd[i[1]], yd[o]) : op.db(ad[i[0]], bd[i[1]], yd[o]);
+        dd[i[k]] += gd[o] * d;
+      });
+    }
+  }
+  const char* label;
+};
+
+// Evaluates op over the broadcast of a and b into a fresh array.
+template <class T, class F>
+Array<T> broadcast_apply(const Array<T>& a, const Array<T>& b, F f, const char* name) {
+  if (a.shape() == b.shape()) {
+    Array<T> y = Array<T>::from_shape(a.shape());
+    const T *ad = a.data(), *bd = b.data();
+    T* yd = y.data();
+    for (std::size_t j = 0, n = a.size(); j < n; ++j) yd[j] = f(ad[j], bd[j]);
+    return y;
+  }
+  const Shape out = broadcast_shapes(a.shape(), b.shape(), name);
+  Array<T> y = Array<T>::from_shape(out);
+  const std::array<Shape, 2> strides{broadcast_strides(a.shape(), out),
+                                     broadcast_strides(b.shape(), out)};
+  const T *ad = a.data(), *bd = b.data();
+  T* yd = y.data();
+  for_each_broadcast<2>(out, strides,
+                        [&](std::size_t o, const Idx2& i) { yd[o] = f(ad[i[0]], bd[i[1]]); });
+  return y;
+}
+
+template <class T, class Op>
+BasicTensor<T> binary(const BasicTensor<T>& a, const BasicTensor<T>& b, const char* op_name,
+                      const char* node_name) {
+  const Op op{};
+  Array<T> y = broadcast_apply(
+      a.data(), b.data(), [&](T x, T z) { return op(x, z); }, op_name);
+  return record<BinaryNode<T, Op>>(std::move(y), {a, b}, node_name);
+}
+
+template <class T>
+struct AddOp {
+  T operator()(T a, T b) const { return a + b; }
+  T da(T, T, T) const { return 1; }
+  T db(T, T, T) const { return 1; }
+};
+template <class T>
+struct SubOp {
+  T operator()(T a, T b) const { return a - b; }
+  T da(T, T, T) const { return 1; }
+  T db(T, T, T) const { return -1; }
+};
+template <class T>
+struct MulOp {
+  T operator()(T a, T b) const { return a * b; }
+  T da(T, T b, T) const { return b; }
+  T db(T a, T, T) const { return a; }
+};
+template <class T>
+struct DivOp {
+  T operator()(T a, T b) const { return a / b; }
+  T da(T, T b, T) const { return T(1) / b; }
+  T db(T a, T b, T) const { return -a / (b * b); }
+};
+template <class T>
+struct PowOp {  // PyTorch's masks: b == 0 -> da 0; a == 0 && b >= 0 -> db 0
+  T operator()(T a, T b) const { return std::pow(a, b); }
+  T da(T a, T b, T) const { return b == T(0) ? T(0) : b * std::pow(a, b - T(1)); }
+  T db(T a, T b, T y) const { return (a == T(0) && b >= T(0)) ? T(0) : y * std::log(a); }
+};
+template <class T>
+struct MaxOp {  // ties split the gradient equally (PyTorch)
+  T operator()(T a, T b) const { return (a >= b || std::isnan(a)) ? a : b; }
+  T da(T a, T b, T) const { return a > b ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T db(T a, T b, T) const { return b > a ? T(1) : (a == b ? T(0.5) : T(0)); }
+};
+template <class T>
+struct MinOp {
+  T operator()(T a, T b) const { return (a <= b || std::isnan(a)) ? a : b; }
+  T da(T a, T b, T) const { return a < b ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T db(T a, T b, T) const { return b < a ? T(1) : (a == b ? T(0.5) : T(0)); }
+};
+
+// ---- selection -----------------------------------------------------------------------------
+
+template <class T>
+struct WhereNode final : Node<T> {  // inputs: cond, a, b
+  const char* name() const override { return "WhereBackward"; }
+  void backward(const Array<T>& g, const Array<T>& y) override {
+    const T* cd = this->input(0).data();
+    const T* gd = g.data();
+    std::array<Shape, 3> strides;
+    for (std::size_t k = 0; k < 3; ++k)
+      strides[k] = broadcast_strides(this->input(k).shape(), y.shape());
+    for (std::size_t k = 1; k < 3; ++k) {
+      if (!this->needs_grad(k)) continue;
+      bool fresh = false;
+      Array<T>& dst = this->grad_buffer(k, fresh);
+      T* dd = dst.data();
+      if (fresh) std::fill(dd, dd + dst.size(), T(0));
+      const bool want_true = k == 1;
+      for_each_broadcast<3>(y.shape(), strides,
+                            [&](std::size_t o, const std::array<std::size_t, 3>& i) {
+                              if ((cd[i[0]] != T(0)) == want_true) dd[i[k]] += gd[o];
+                            });
+    }
+  }
+};
+
+template <class T>
+struct MaskedSelectNode final : Node<T> {  // inputs: x; saved: the flat positions selected
+  explicit MaskedSelectNode(std::vector<std::size_t> p) : positions(std::move(p)) {}
+  const char* name() const override { return "MaskedSelectBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    bool fresh = false;
+    Array<T>& dst = this->grad_buffer(0, fresh);
+    if (fresh) std::fill(dst.data(), dst.data() + dst.size(), T(0));
+    for (std::size_t j = 0; j < positions.size(); ++j) dst.data()[positions[j]] += g.data()[j];
+  }
+  void release_saved() override { positions = {}; }
+  std::vector<std::size_t> positions;
+};
+
+template <class T, class F>
+BasicTensor<T> compare(const BasicTensor<T>& a, const BasicTensor<T>& b, F f, const char* name) {
+  return BasicTensor<T>(broadcast_apply(
+      a.data(), b.data(), [&](T x, T z) { return f(x, z) ? T(1) : T(0); }, name));
+}
+
+// Checks that `mask` broadcasts to exactly x's shape.
+template <class T>
+void check_mask(const BasicTensor<T>& x, const BasicTensor<T>& mask, const char* op) {
+  if (broadcast_shapes(x.shape(), mask.shape(), op) != x.shape())
+    throw std::invalid_argument(
+        fmt::format("{}: mask of shape {} does not broadcast to the input's "
+                    "shape {}",
+                    op, shape_str(mask.shape()), shape_str(x.shape())));
+}
+
+}  // namespace
+
+template <class T>
+BasicTensor<T> add(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, AddOp<T>>(a, b, "add", "AddBackward");
+}
+template <class T>
+BasicTensor<T> sub(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, SubOp<T>>(a, b, "sub", "SubBackward");
+}
+template <class T>
+BasicTensor<T> mul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, MulOp<T>>(a, b, "mul", "MulBackward");
+}
+template <class T>
+BasicTensor<T> div(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, DivOp<T>>(a, b, "div", "DivBackward");
+}
+template <class T>
+BasicTensor<T> pow(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, PowOp<T>>(a, b, "pow", "PowBackward");
+}
+template <class T>
+BasicTensor<T> maximum(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, MaxOp<T>>(a, b, "maximum", "MaximumBackward");
+}
+template <class T>
+BasicTensor<T> minimum(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return binary<T, MinOp<T>>(a, b, "minimum", "MinimumBackward");
+}
+
+template <class T>
+BasicTensor<T> add_scalar(const BasicTensor<T>& a, T s) {
+  return map(a, AddS<T>{s}, "AddBackward");
+}
+template <class T>
+BasicTensor<T> mul_scalar(const BasicTensor<T>& a, T s) {
+  return map(a, MulS<T>{s}, "MulBackward");
+}
+template <class T>
+BasicTensor<T> div_scalar(const BasicTensor<T>& a, T s) {
+  return map(a, DivS<T>{s}, "DivBackward");
+}
+template <class T>
+BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, T s) {
+  return map(a, RSubS<T>{s}, "RsubBackward");
+}
+template <class T>
+BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, T s) {
+  return map(a, RDivS<T>{s}, "DivBackward");
+}
+template <class T>
+BasicTensor<T> pow(const BasicTensor<T>& a, T p) {
+  return map(a, PowS<T>{p}, "PowBackward");
+}
+template <class T>
+BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, T base) {
+  return map(a, RPowS<T>{base}, "PowBackward");
+}
+template <class T>
+BasicTensor<T> neg(const BasicTensor<T>& x) {
+  return map(x, Neg<T>{}, "NegBackward");
+}
+template <class T>
+BasicTensor<T> exp(const BasicTensor<T>& x) {
+  return map(x, Exp<T>{}, "ExpBackward");
+}
+template <class T>
+BasicTensor<T> log(const BasicTensor<T>& x) {
+  return map(x, Log<T>{}, "LogBackward");
+}
+template <class T>
+BasicTensor<T> sqrt(const BasicTensor<T>& x) {
+  return map(x, Sqrt<T>{}, "SqrtBackward");
+}
+template <class T>
+BasicTensor<T> abs(const BasicTensor<T>& x) {
+  return map(x, Abs<T>{}, "AbsBackward");
+}
+
+template <class T>
+BasicTensor<T> clamp(const BasicTensor<T>& x, T low, T high) {
+  if (!(low <= high))
+    throw std::invalid_argument(fmt::format("clamp: low ({}) must be <= high ({})", low, high));
+  return map(x, Clamp<T>{low, high}, "ClampBackward");
+}
+template <class T>
+BasicTensor<T> clamp_min(const BasicTensor<T>& x, T low) {
+  return clamp(x, low, std::numeric_limits<T>::infinity());
+}
+template <class T>
+BasicTensor<T> clamp_max(const BasicTensor<T>& x, T high) {
+  return clamp(x, -std::numeric_limits<T>::infinity(), high);
+}
+
+template <class T>
+BasicTensor<T> gt(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return compare(
+      a, b, [](T x, T y) { return x > y; }, "gt");
+}
+template <class T>
+BasicTensor<T> ge(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return compare(
+      a, b, [](T x, T y) { return x >= y; }, "ge");
+}
+template <class T>
+BasicTensor<T> lt(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return compare(
+      a, b, [](T x, T y) { return x < y; }, "lt");
+}
+template <class T>
+BasicTensor<T> le(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return compare(
+      a, b, [](T x, T y) { return x <= y; }, "le");
+}
+template <class T>
+BasicTensor<T> eq(const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  return compare(
+      a, b, [](T x, T y) { return x == y; }, "eq");
+}
+
+template <class T>
+BasicTensor<T> where(const BasicTensor<T>& cond, const BasicTensor<T>& a, const BasicTensor<T>& b) {
+  const Shape ab = broadcast_shapes(a.shape(), b.shape(), "where");
+  const Shape out = broadcast_shapes(cond.shape(), ab, "where");
+  std::array<Shape, 3> strides{broadcast_strides(cond.shape(), out),
+                               broadcast_strides(a.shape(), out),
+                               broadcast_strides(b.shape(), out)};
+  Array<T> y = Array<T>::from_shape(out);
+  const T *cd = cond.data().data(), *ad = a.data().data(), *bd = b.data().data();
+  T* yd = y.data();
+  for_each_broadcast<3>(out, strides, [&](std::size_t o, const std::array<std::size_t, 3>& i) {
+    yd[o] = cd[i[0]] != T(0) ? ad[i[1]] : bd[i[2]];
+  });
+  return record<WhereNode<T>>(std::move(y), {cond.detach(), a, b});
+}
+
+template <class T>
+BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, T value) {
+  check_mask(x, mask, "masked_fill");
+  return where(mask, BasicTensor<T>::scalar(value), x);
+}
+
+template <class T>
+BasicTensor<T> masked_select(const BasicTensor<T>& x, const BasicTensor<T>& mask) {
+  check_mask(x, mask, "masked_select");
+  const std::array<Shape, 1> strides{broadcast_strides(mask.shape(), x.shape())};
+  std::vector<std::size_t> positions;
+  const T* md = mask.data().data();
+  for_each_broadcast<1>(x.shape(), strides,
+                        [&](std::size_t o, const std::array<std::size_t, 1>& i) {
+                          if (md[i[0]] != T(0)) positions.push_back(o);
+                        });
+  Array<T> y = Array<T>::from_shape(Shape{positions.size()});
+  for (std::size_t j = 0; j < positions.size(); ++j) y.data()[j] = x.data().data()[positions[j]];
+  return record<MaskedSelectNode<T>>(std::move(y), {x}, std::move(positions));
+}
+
+#define XG_INSTANTIATE(T)                                                               \
+  template BasicTensor<T> add(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> sub(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> mul(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> div(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> pow(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> maximum(const BasicTensor<T>&, const BasicTensor<T>&);        \
+  template BasicTensor<T> minimum(const BasicTensor<T>&, const BasicTensor<T>&);        \
+  template BasicTensor<T> add_scalar(const BasicTensor<T>&, T);                         \
+  template BasicTensor<T> mul_scalar(const BasicTensor<T>&, T);                         \
+  template BasicTensor<T> div_scalar(const BasicTensor<T>&, T);                         \
+  template BasicTensor<T> rsub_scalar(const BasicTensor<T>&, T);                        \
+  template BasicTensor<T> rdiv_scalar(const BasicTensor<T>&, T);                        \
+  template BasicTensor<T> pow(const BasicTensor<T>&, T);                                \
+  template BasicTensor<T> rpow_scalar(const BasicTensor<T>&, T);                        \
+  template BasicTensor<T> neg(const BasicTensor<T>&);                                   \
+  template BasicTensor<T> exp(const BasicTensor<T>&);                                   \
+  template BasicTensor<T> log(const BasicTensor<T>&);                                   \
+  template BasicTensor<T> sqrt(const BasicTensor<T>&);                                  \
+  template BasicTensor<T> abs(const BasicTensor<T>&);                                   \
+  template BasicTensor<T> clamp(const BasicTensor<T>&, T, T);                           \
+  template BasicTensor<T> clamp_min(const BasicTensor<T>&, T);                          \
+  template BasicTensor<T> clamp_max(const BasicTensor<T>&, T);                          \
+  template BasicTensor<T> gt(const BasicTensor<T>&, const BasicTensor<T>&);             \
+  template BasicTensor<T> ge(const BasicTensor<T>&, const BasicTensor<T>&);             \
+  template BasicTensor<T> lt(const BasicTensor<T>&, const BasicTensor<T>&);             \
+  template BasicTensor<T> le(const BasicTensor<T>&, const BasicTensor<T>&);             \
+  template BasicTensor<T> eq(const BasicTensor<T>&, const BasicTensor<T>&);             \
+  template BasicTensor<T> where(const BasicTensor<T>&, const BasicTensor<T>&,           \
+                                const BasicTensor<T>&);                                 \
+  template BasicTensor<T> masked_fill(const BasicTensor<T>&, const BasicTensor<T>&, T); \
+  template BasicTensor<T> masked_select(const BasicTensor<T>&, const BasicTensor<T>&);
+XG_INSTANTIATE(float)
+XG_INSTANTIATE(double)
+
+}  // namespace xg

@@ -1,0 +1,68 @@
+// Adagrad with learning-rate decay, PyTorch's update rule.
+#include <algorithm>
+#include <cmath>
+
+#include "optimizer_impl.hpp"
+#include "xgrad/optim/adagrad.hpp"
+
+namespace xg::optim {
+
+using detail::for_each_with_grad;
+using detail::require;
+using detail::single_group;
+using detail::unknown_option;
+
+void AdagradOptions::set(AdagradOptions& o, const std::string& k, double v) {
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "lr_decay")
+    o.lr_decay = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "initial_accumulator_value")
+    o.initial_accumulator_value = v;
+  else if (k == "eps")
+    o.eps = v;
+  else
+    unknown_option("Adagrad", k, "lr, lr_decay, weight_decay, initial_accumulator_value, eps");
+}
+void AdagradOptions::validate(const char* n) const {
+  require(lr >= 0, n, "lr", ">= 0", lr);
+  require(lr_decay >= 0, n, "lr_decay", ">= 0", lr_decay);
+  require(weight_decay >= 0, n, "weight_decay", ">= 0", weight_decay);
+  require(initial_accumulator_value >= 0, n, "initial_accumulator_value", ">= 0",
+          initial_accumulator_value);
+  require(eps >= 0, n, "eps", ">= 0", eps);
+}
+
+template <class T>
+AdagradT<T>::AdagradT(std::vector<BasicTensor<T>> params, AdagradOptions o)
+    : AdagradT(single_group(std::move(params)), o) {}
+template <class T>
+AdagradT<T>::AdagradT(std::vector<ParamGroupSpec<T>> groups, AdagradOptions o)
+    : OptimizerT<T, AdagradOptions>("Adagrad", std::move(groups), o) {}
+
+template <class T>
+void AdagradT<T>::step() {
+  for (auto& group : this->groups_) {
+    const AdagradOptions& o = group.options;
+    const T wd = T(o.weight_decay), eps = T(o.eps);
+    for_each_with_grad<T>(group, 1, o.initial_accumulator_value,
+                          [&](T* p, const T* g, std::size_t n, auto& st) {
+                            const T clr = T(o.lr / (1 + double(st.steps - 1) * o.lr_decay));
+                            T* s = st.buffers[0].data();
+                            for (std::size_t j = 0; j < n; ++j) {
+                              const T d = g[j] + wd * p[j];
+                              s[j] += d * d;
+                              p[j] -= clr * d / (std::sqrt(s[j]) + eps);
+                            }
+                          });
+  }
+}
+
+template class OptimizerT<float, AdagradOptions>;
+template class OptimizerT<double, AdagradOptions>;
+template class AdagradT<float>;
+template class AdagradT<double>;
+
+}  // namespace xg::optim

@@ -1,0 +1,91 @@
+// Adam (with amsgrad) and AdamW (decoupled weight decay), PyTorch's update rules.
+#include <algorithm>
+#include <cmath>
+
+#include "optimizer_impl.hpp"
+#include "xgrad/optim/adam.hpp"
+
+namespace xg::optim {
+
+using detail::for_each_with_grad;
+using detail::require;
+using detail::single_group;
+using detail::unknown_option;
+
+void AdamOptions::set(AdamOptions& o, const std::string& k, double v) {
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "beta1")
+    o.beta1 = v;
+  else if (k == "beta2")
+    o.beta2 = v;
+  else if (k == "eps")
+    o.eps = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "amsgrad")
+    o.amsgrad = v != 0;
+  else
+    unknown_option("Adam", k, "lr, beta1, beta2, eps, weight_decay, amsgrad");
+}
+void AdamOptions::validate(const char* n) const {
+  require(lr >= 0, n, "lr", ">= 0", lr);
+  require(beta1 >= 0 && beta1 < 1, n, "beta1", "in [0, 1)", beta1);
+  require(beta2 >= 0 && beta2 < 1, n, "beta2", "in [0, 1)", beta2);
+  require(eps >= 0, n, "eps", ">= 0", eps);
+  require(weight_decay >= 0, n, "weight_decay", ">= 0", weight_decay);
+}
+
+template <class T>
+AdamT<T>::AdamT(std::vector<BasicTensor<T>> params, AdamOptions o)
+    : AdamT(single_group(std::move(params)), o) {}
+template <class T>
+AdamT<T>::AdamT(std::vector<ParamGroupSpec<T>> groups, AdamOptions o)
+    : AdamT("Adam", std::move(groups), o, false) {}
+template <class T>
+AdamT<T>::AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions o,
+                bool decoupled)
+    : OptimizerT<T, AdamOptions>(name, std::move(groups), o), decoupled_(decoupled) {}
+
+template <class T>
+void AdamT<T>::step() {
+  for (auto& group : this->groups_) {
+    const AdamOptions& o = group.options;
+    const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
+    for_each_with_grad<T>(group, o.amsgrad ? 3 : 2, 0,
+                          [&](T* p, const T* g, std::size_t n, auto& st) {
+                            const double t = double(st.steps);
+                            const T step_size = T(o.lr / (1 - std::pow(o.beta1, t)));
+                            const T inv_sqrt_bc2 = T(1 / std::sqrt(1 - std::pow(o.beta2, t)));
+                            const T decay = decoupled_ ? T(1 - o.lr * o.weight_decay) : T(1);
+                            const T wd = decoupled_ ? T(0) : T(o.weight_decay);
+                            T *m = st.buffers[0].data(), *v = st.buffers[1].data();
+                            T* vmax = o.amsgrad ? st.buffers[2].data() : nullptr;
+                            for (std::size_t j = 0; j < n; ++j) {
+                              p[j] *= decay;
+                              const T d = g[j] + wd * p[j];
+                              m[j] = b1 * m[j] + (1 - b1) * d;
+                              v[j] = b2 * v[j] + (1 - b2) * d * d;
+                              T vj = v[j];
+                              if (vmax) vj = vmax[j] = std::max(vmax[j], v[j]);
+                              p[j] -= step_size * m[j] / (std::sqrt(vj) * inv_sqrt_bc2 + eps);
+                            }
+                          });
+  }
+}
+
+template <class T>
+AdamWT<T>::AdamWT(std::vector<BasicTensor<T>> params, AdamWOptions o)
+    : AdamWT(single_group(std::move(params)), o) {}
+template <class T>
+AdamWT<T>::AdamWT(std::vector<ParamGroupSpec<T>> groups, AdamWOptions o)
+    : AdamT<T>("AdamW", std::move(groups), o, true) {}
+
+template class OptimizerT<float, AdamOptions>;
+template class OptimizerT<double, AdamOptions>;
+template class AdamT<float>;
+template class AdamT<double>;
+template class AdamWT<float>;
+template class AdamWT<double>;
+
+}  // namespace xg::optim

@@ -1,0 +1,82 @@
+// The machinery every optimizer shares (internal): option errors, the per-parameter state, and
+// OptimizerT's members, which each optimizer's .cpp instantiates for its Options.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "xgrad/optim/optimizer.hpp"
+
+namespace xg::optim::detail {
+
+[[noreturn]] inline void unknown_option(const char* optimizer, const std::string& key,
+                                        const char* known) {
+  throw std::invalid_argument(
+      fmt::format("{}: unknown option '{}' (options: {})", optimizer, key, known));
+}
+
+inline void require(bool ok, const char* optimizer, const char* option, const char* range,
+                    double v) {
+  if (!ok)
+    throw std::invalid_argument(
+        fmt::format("{}: {} must be {}, got {}", optimizer, option, range, v));
+}
+
+// The parameters of a group that have a gradient, with their state; fn(p, g, n, state).
+template <class T, class Group, class Fn>
+void for_each_with_grad(Group& group, std::size_t buffers, double initial, Fn&& fn) {
+  for (std::size_t i = 0; i < group.params.size(); ++i) {
+    BasicTensor<T>& p = group.params[i];
+    const BasicTensor<T> g = p.grad();
+    if (!g.defined()) continue;
+    auto& state = group.state[i];
+    if (state.buffers.size() != buffers) {  // first step: allocate this parameter's state
+      state.buffers.assign(buffers, Array<T>());
+      for (auto& b : state.buffers) b = Array<T>(p.shape(), T(initial));
+    }
+    ++state.steps;
+    fn(p.data().data(), g.data().data(), p.size(), state);
+  }
+}
+
+template <class T>
+std::vector<ParamGroupSpec<T>> single_group(std::vector<BasicTensor<T>> params) {
+  return {ParamGroupSpec<T>{std::move(params), {}}};
+}
+
+}  // namespace xg::optim::detail
+
+namespace xg::optim {
+
+template <class T, class Options>
+OptimizerT<T, Options>::OptimizerT(const char* name, std::vector<ParamGroupSpec<T>> groups,
+                                   Options defaults)
+    : name_(name), defaults_(defaults) {
+  defaults_.validate(name_);
+  for (auto& g : groups) add_param_group(std::move(g.params), g.options);
+}
+
+template <class T, class Options>
+void OptimizerT<T, Options>::add_param_group(std::vector<BasicTensor<T>> params,
+                                             const std::map<std::string, double>& overrides) {
+  Options o = defaults_;
+  for (const auto& [key, value] : overrides) Options::set(o, key, value);
+  o.validate(name_);
+  for (const auto& p : params)
+    if (!p.defined() || !p.requires_grad())
+      throw std::invalid_argument(
+          fmt::format("{}: every parameter must be a defined tensor that requires grad", name_));
+  const std::size_t n = params.size();
+  groups_.push_back(Group{std::move(params), o, std::vector<State>(n)});
+}
+
+template <class T, class Options>
+void OptimizerT<T, Options>::zero_grad(bool set_to_none) {
+  for (auto& g : groups_)
+    for (auto& p : g.params) p.zero_grad(set_to_none);
+}
+
+}  // namespace xg::optim

@@ -1,0 +1,82 @@
+// RMSprop (centered, momentum), PyTorch's update rule.
+#include <algorithm>
+#include <cmath>
+
+#include "optimizer_impl.hpp"
+#include "xgrad/optim/rmsprop.hpp"
+
+namespace xg::optim {
+
+using detail::for_each_with_grad;
+using detail::require;
+using detail::single_group;
+using detail::unknown_option;
+
+void RMSpropOptions::set(RMSpropOptions& o, const std::string& k, double v) {
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "alpha")
+    o.alpha = v;
+  else if (k == "eps")
+    o.eps = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "momentum")
+    o.momentum = v;
+  else if (k == "centered")
+    o.centered = v != 0;
+  else
+    unknown_option("RMSprop", k, "lr, alpha, eps, weight_decay, momentum, centered");
+}
+void RMSpropOptions::validate(const char* n) const {
+  require(lr >= 0, n, "lr", ">= 0", lr);
+  require(alpha >= 0, n, "alpha", ">= 0", alpha);
+  require(eps >= 0, n, "eps", ">= 0", eps);
+  require(weight_decay >= 0, n, "weight_decay", ">= 0", weight_decay);
+  require(momentum >= 0, n, "momentum", ">= 0", momentum);
+}
+
+template <class T>
+RMSpropT<T>::RMSpropT(std::vector<BasicTensor<T>> params, RMSpropOptions o)
+    : RMSpropT(single_group(std::move(params)), o) {}
+template <class T>
+RMSpropT<T>::RMSpropT(std::vector<ParamGroupSpec<T>> groups, RMSpropOptions o)
+    : OptimizerT<T, RMSpropOptions>("RMSprop", std::move(groups), o) {}
+
+template <class T>
+void RMSpropT<T>::step() {
+  for (auto& group : this->groups_) {
+    const RMSpropOptions& o = group.options;
+    const T lr = T(o.lr), a = T(o.alpha), eps = T(o.eps), wd = T(o.weight_decay),
+            mu = T(o.momentum);
+    const bool momentum = o.momentum > 0;
+    // buffers: square_avg, momentum_buffer, grad_avg
+    for_each_with_grad<T>(group, 3, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
+      T *s = st.buffers[0].data(), *b = st.buffers[1].data(), *ga = st.buffers[2].data();
+      for (std::size_t j = 0; j < n; ++j) {
+        const T d = g[j] + wd * p[j];
+        s[j] = a * s[j] + (1 - a) * d * d;
+        T avg;
+        if (o.centered) {
+          ga[j] = a * ga[j] + (1 - a) * d;
+          avg = std::sqrt(s[j] - ga[j] * ga[j]) + eps;
+        } else {
+          avg = std::sqrt(s[j]) + eps;
+        }
+        if (momentum) {
+          b[j] = mu * b[j] + d / avg;
+          p[j] -= lr * b[j];
+        } else {
+          p[j] -= lr * d / avg;
+        }
+      }
+    });
+  }
+}
+
+template class OptimizerT<float, RMSpropOptions>;
+template class OptimizerT<double, RMSpropOptions>;
+template class RMSpropT<float>;
+template class RMSpropT<double>;
+
+}  // namespace xg::optim

@@ -1,0 +1,74 @@
+// SGD with momentum, dampening, Nesterov and weight decay (PyTorch's update rule).
+#include <algorithm>
+#include <cmath>
+
+#include "optimizer_impl.hpp"
+#include "xgrad/optim/sgd.hpp"
+
+namespace xg::optim {
+
+using detail::for_each_with_grad;
+using detail::require;
+using detail::single_group;
+using detail::unknown_option;
+
+void SGDOptions::set(SGDOptions& o, const std::string& k, double v) {
+  if (k == "lr")
+    o.lr = v;
+  else if (k == "momentum")
+    o.momentum = v;
+  else if (k == "dampening")
+    o.dampening = v;
+  else if (k == "weight_decay")
+    o.weight_decay = v;
+  else if (k == "nesterov")
+    o.nesterov = v != 0;
+  else
+    unknown_option("SGD", k, "lr, momentum, dampening, weight_decay, nesterov");
+}
+void SGDOptions::validate(const char* n) const {
+  require(lr >= 0, n, "lr", ">= 0", lr);
+  require(momentum >= 0, n, "momentum", ">= 0", momentum);
+  require(weight_decay >= 0, n, "weight_decay", ">= 0", weight_decay);
+  if (nesterov && (momentum <= 0 || dampening != 0))
+    throw std::invalid_argument(fmt::format(
+        "{}: nesterov needs momentum > 0 and dampening = 0, got momentum={} dampening={}", n,
+        momentum, dampening));
+}
+
+template <class T>
+SGDT<T>::SGDT(std::vector<BasicTensor<T>> params, SGDOptions o)
+    : SGDT(single_group(std::move(params)), o) {}
+template <class T>
+SGDT<T>::SGDT(std::vector<ParamGroupSpec<T>> groups, SGDOptions o)
+    : OptimizerT<T, SGDOptions>("SGD", std::move(groups), o) {}
+
+template <class T>
+void SGDT<T>::step() {
+  for (auto& group : this->groups_) {
+    const SGDOptions& o = group.options;
+    const T lr = T(o.lr), wd = T(o.weight_decay), mu = T(o.momentum), damp = T(1 - o.dampening);
+    const bool momentum = o.momentum != 0, nesterov = o.nesterov;
+    for_each_with_grad<T>(
+        group, momentum ? 1 : 0, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
+          if (!momentum) {
+            for (std::size_t j = 0; j < n; ++j) p[j] -= lr * (g[j] + wd * p[j]);
+            return;
+          }
+          T* b = st.buffers[0].data();
+          const bool first = st.steps == 1;  // PyTorch: the buffer starts as the first gradient
+          for (std::size_t j = 0; j < n; ++j) {
+            const T d = g[j] + wd * p[j];
+            b[j] = first ? d : mu * b[j] + damp * d;
+            p[j] -= lr * (nesterov ? d + mu * b[j] : b[j]);
+          }
+        });
+  }
+}
+
+template class OptimizerT<float, SGDOptions>;
+template class OptimizerT<double, SGDOptions>;
+template class SGDT<float>;
+template class SGDT<double>;
+
+}  // namespace xg::optim
