@@ -49,7 +49,8 @@ class BasicTensor {
   bool defined() const { return impl_ != nullptr; }
   const Shape& shape() const { return impl().value.shape(); }
   std::size_t dim() const { return shape().size(); }
-  std::size_t size() const { return impl().value.size(); }  // number of elements
+  std::size_t numel() const { return impl().value.size(); }  // number of elements
+  std::size_t size() const { return numel(); }              // = numel() (kept for old code)
   std::size_t size(int axis) const;                         // one dimension (negative ok)
   T item() const;                                           // the value of a one-element tensor
   template <class... I>
