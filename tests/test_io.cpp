@@ -23,7 +23,7 @@ namespace {
 // A small model written with the core alone: y = tanh-free affine map plus a buffer, enough to
 // exercise parameters, buffers and nested names ("inner.w").
 template <class T>
-struct Inner : nn::ModuleT<T> {
+struct Inner : nn::BasicModule<T> {
   BasicTensor<T> w;
   explicit Inner(std::uint64_t seed) {
     w = this->register_parameter("w", BasicTensor<T>::randn({3, 2}, seed));
@@ -33,7 +33,7 @@ struct Inner : nn::ModuleT<T> {
 };
 
 template <class T>
-struct Net : nn::ModuleT<T> {
+struct Net : nn::BasicModule<T> {
   std::shared_ptr<Inner<T>> inner;
   BasicTensor<T> bias, running;
   explicit Net(std::uint64_t seed, std::size_t out = 2) {
@@ -54,7 +54,7 @@ void write_bytes(const std::string& path, const std::vector<unsigned char>& b) {
       .write(reinterpret_cast<const char*>(b.data()), long(b.size()));
 }
 template <class T>
-std::vector<std::vector<T>> snapshot(const nn::ModuleT<T>& m) {
+std::vector<std::vector<T>> snapshot(const nn::BasicModule<T>& m) {
   std::vector<std::vector<T>> out;
   for (const auto& [name, t] : m.state_dict()) out.push_back(t.to_vector());
   return out;

@@ -112,3 +112,11 @@ TEST_CASE("a PReLU network learns alpha toward the known optimum", "[nn][activat
   }
   REQUIRE(prelu.weight.item() == Approx(0.8f).margin(1e-3));
 }
+
+TEST_CASE("every layer the registry builds reports its catalogue name", "[nn][activation]") {
+  for (const auto& info : nn::activation_catalogue())
+    REQUIRE(nn::make_activation<float>(info.name, {}, 4)->activation_name() == info.name);
+  REQUIRE(nn::make_activation<float>("swish")->activation_name() == "silu");  // the alias
+  REQUIRE(nn::Maxout(4, 2, 2).activation_name() == "maxout");
+  REQUIRE(nn::Linear(2, 2).activation_name().empty());
+}

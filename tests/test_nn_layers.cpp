@@ -185,7 +185,7 @@ TEST_CASE("Sequential: add, at, typed at, shared_ptr members, nesting, PyTorch s
   std::vector<std::string> names;
   for (const auto& [name, t] : model.state_dict()) names.push_back(name);
   // The keys of torch.nn.Sequential(Linear, BatchNorm1d, Tanh, Linear, ReLU).state_dict().
-  // (PyTorch lists them module by module; ModuleT::state_dict lists parameters, then buffers.)
+  // (PyTorch lists them module by module; BasicModule::state_dict lists parameters, then buffers.)
   std::vector<std::string> torch_keys{"0.weight",
                                       "0.bias",
                                       "1.weight",

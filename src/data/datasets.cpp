@@ -391,8 +391,8 @@ std::vector<std::size_t> permutation(std::size_t n, std::uint64_t seed) {
 }  // namespace
 
 template <class T>
-SplitT<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y, double test_fraction,
-                           std::uint64_t seed) {
+BasicSplit<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y,
+                               double test_fraction, std::uint64_t seed) {
   require_rows("train_test_split", x, y);
   if (!(test_fraction > 0 && test_fraction < 1))
     throw std::invalid_argument(
@@ -409,8 +409,8 @@ SplitT<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y, dou
 }
 
 template <class T>
-BatchesT<T>::BatchesT(BasicTensor<T> x, BasicTensor<T> y, std::size_t batch_size,
-                      std::optional<std::uint64_t> shuffle_seed)
+BasicBatches<T>::BasicBatches(BasicTensor<T> x, BasicTensor<T> y, std::size_t batch_size,
+                              std::optional<std::uint64_t> shuffle_seed)
     : x_(std::move(x)), y_(std::move(y)), batch_size_(batch_size) {
   require_rows("batches", x_, y_);
   if (batch_size == 0) throw std::invalid_argument("batches: batch_size must be >= 1, got 0");
@@ -423,12 +423,12 @@ BatchesT<T>::BatchesT(BasicTensor<T> x, BasicTensor<T> y, std::size_t batch_size
 }
 
 template <class T>
-std::size_t BatchesT<T>::size() const {
+std::size_t BasicBatches<T>::size() const {
   return (order_.size() + batch_size_ - 1) / batch_size_;
 }
 
 template <class T>
-std::pair<BasicTensor<T>, BasicTensor<T>> BatchesT<T>::batch(std::size_t i) const {
+std::pair<BasicTensor<T>, BasicTensor<T>> BasicBatches<T>::batch(std::size_t i) const {
   const std::size_t b = i * batch_size_, e = std::min(order_.size(), b + batch_size_);
   if (b >= e) throw std::out_of_range(fmt::format("batches: batch {} of {}", i, size()));
   const std::vector<std::size_t> rows(order_.begin() + long(b), order_.begin() + long(e));
@@ -436,7 +436,7 @@ std::pair<BasicTensor<T>, BasicTensor<T>> BatchesT<T>::batch(std::size_t i) cons
 }
 
 template <class T>
-StandardizerT<T>::StandardizerT(std::vector<double> mean, std::vector<double> std)
+BasicStandardizer<T>::BasicStandardizer(std::vector<double> mean, std::vector<double> std)
     : mean_(std::move(mean)), std_(std::move(std)) {
   if (mean_.size() != std_.size())
     throw std::invalid_argument(fmt::format("Standardizer: {} means but {} standard deviations",
@@ -447,7 +447,7 @@ StandardizerT<T>::StandardizerT(std::vector<double> mean, std::vector<double> st
 }
 
 template <class T>
-void StandardizerT<T>::fit(const BasicTensor<T>& x) {
+void BasicStandardizer<T>::fit(const BasicTensor<T>& x) {
   if (x.dim() != 2 || x.size(0) == 0)
     throw std::invalid_argument(fmt::format(
         "Standardizer::fit: x must be [N, F] with N >= 1, got {}", shape_str(x.shape())));
@@ -489,23 +489,23 @@ BasicTensor<T> per_column(const char* op, const BasicTensor<T>& x, std::size_t f
 }  // namespace
 
 template <class T>
-BasicTensor<T> StandardizerT<T>::transform(const BasicTensor<T>& x) const {
+BasicTensor<T> BasicStandardizer<T>::transform(const BasicTensor<T>& x) const {
   return per_column("transform", x, mean_.size(),
                     [&](double v, std::size_t j) { return (v - mean_[j]) / std_[j]; });
 }
 
 template <class T>
-BasicTensor<T> StandardizerT<T>::inverse_transform(const BasicTensor<T>& x) const {
+BasicTensor<T> BasicStandardizer<T>::inverse_transform(const BasicTensor<T>& x) const {
   return per_column("inverse_transform", x, mean_.size(),
                     [&](double v, std::size_t j) { return v * std_[j] + mean_[j]; });
 }
 
-#define XG_INSTANTIATE_DATA(T)                                                               \
-  template SplitT<T> train_test_split(const BasicTensor<T>&, const BasicTensor<T>&, double,  \
-                                      std::uint64_t);                                        \
-  template BasicTensor<T> take_rows(const BasicTensor<T>&, const std::vector<std::size_t>&); \
-  template class BatchesT<T>;                                                                \
-  template class StandardizerT<T>;
+#define XG_INSTANTIATE_DATA(T)                                                                  \
+  template BasicSplit<T> train_test_split(const BasicTensor<T>&, const BasicTensor<T>&, double, \
+                                          std::uint64_t);                                       \
+  template BasicTensor<T> take_rows(const BasicTensor<T>&, const std::vector<std::size_t>&);    \
+  template class BasicBatches<T>;                                                               \
+  template class BasicStandardizer<T>;
 XG_INSTANTIATE_DATA(float)
 XG_INSTANTIATE_DATA(double)
 #undef XG_INSTANTIATE_DATA

@@ -252,7 +252,7 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
 }
 
 template <class T>
-void save(const nn::ModuleT<T>& module, const std::string& path, const Metadata& metadata) {
+void save(const nn::BasicModule<T>& module, const std::string& path, const Metadata& metadata) {
   save(module.state_dict(), path, metadata);
 }
 
@@ -281,7 +281,7 @@ nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata) {
 }
 
 template <class T>
-Metadata load(nn::ModuleT<T>& module, const std::string& path) {
+Metadata load(nn::BasicModule<T>& module, const std::string& path) {
   Metadata metadata;
   const auto tensors = load_tensors<T>(path, &metadata);
   try {
@@ -294,9 +294,9 @@ Metadata load(nn::ModuleT<T>& module, const std::string& path) {
 
 #define XG_INSTANTIATE_IO(T)                                                           \
   template void save(const nn::NamedTensors<T>&, const std::string&, const Metadata&); \
-  template void save(const nn::ModuleT<T>&, const std::string&, const Metadata&);      \
+  template void save(const nn::BasicModule<T>&, const std::string&, const Metadata&);  \
   template nn::NamedTensors<T> load_tensors(const std::string&, Metadata*);            \
-  template Metadata load(nn::ModuleT<T>&, const std::string&);
+  template Metadata load(nn::BasicModule<T>&, const std::string&);
 XG_INSTANTIATE_IO(float)
 XG_INSTANTIATE_IO(double)
 #undef XG_INSTANTIATE_IO

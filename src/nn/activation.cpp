@@ -13,53 +13,56 @@
 namespace xg::nn {
 
 template <class T>
-ActivationT<T>::ActivationT(std::string description, Function f, bool check)
-    : description_(std::move(description)), f_(std::move(f)) {
+BasicActivation<T>::BasicActivation(std::string name, std::string description, Function f,
+                                    bool check)
+    : name_(std::move(name)), description_(std::move(description)), f_(std::move(f)) {
   if (check) f_(BasicTensor<T>::zeros({1}));  // bad hyper-parameters throw now, not later
 }
 
 template <class T>
-LeakyReLUT<T>::LeakyReLUT(T s)
-    : ActivationT<T>(fmt::format("LeakyReLU(negative_slope={})", s),
-                     [s](const BasicTensor<T>& x) { return xg::leaky_relu(x, s); }) {}
+BasicLeakyReLU<T>::BasicLeakyReLU(T s)
+    : BasicActivation<T>("leaky_relu", fmt::format("LeakyReLU(negative_slope={})", s),
+                         [s](const BasicTensor<T>& x) { return xg::leaky_relu(x, s); }) {}
 template <class T>
-ELUT<T>::ELUT(T a)
-    : ActivationT<T>(fmt::format("ELU(alpha={})", a),
-                     [a](const BasicTensor<T>& x) { return xg::elu(x, a); }) {}
+BasicELU<T>::BasicELU(T a)
+    : BasicActivation<T>("elu", fmt::format("ELU(alpha={})", a),
+                         [a](const BasicTensor<T>& x) { return xg::elu(x, a); }) {}
 template <class T>
-CELUT<T>::CELUT(T a)
-    : ActivationT<T>(fmt::format("CELU(alpha={})", a),
-                     [a](const BasicTensor<T>& x) { return xg::celu(x, a); }) {}
+BasicCELU<T>::BasicCELU(T a)
+    : BasicActivation<T>("celu", fmt::format("CELU(alpha={})", a),
+                         [a](const BasicTensor<T>& x) { return xg::celu(x, a); }) {}
 template <class T>
-GELUT<T>::GELUT(Approximate ap)
-    : ActivationT<T>(
+BasicGELU<T>::BasicGELU(Approximate ap)
+    : BasicActivation<T>(
+          ap == Approximate::Tanh ? "gelu_tanh" : "gelu",
           ap == Approximate::Tanh ? "GELU(approximate='tanh')" : "GELU(approximate='none')",
           [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {}
 template <class T>
-SoftplusT<T>::SoftplusT(T beta, T threshold)
-    : ActivationT<T>(fmt::format("Softplus(beta={}, threshold={})", beta, threshold),
-                     [=](const BasicTensor<T>& x) { return xg::softplus(x, beta, threshold); }) {}
+BasicSoftplus<T>::BasicSoftplus(T beta, T threshold)
+    : BasicActivation<T>(
+          "softplus", fmt::format("Softplus(beta={}, threshold={})", beta, threshold),
+          [=](const BasicTensor<T>& x) { return xg::softplus(x, beta, threshold); }) {}
 template <class T>
-HardtanhT<T>::HardtanhT(T lo, T hi)
-    : ActivationT<T>(fmt::format("Hardtanh(min_val={}, max_val={})", lo, hi),
-                     [=](const BasicTensor<T>& x) { return xg::hardtanh(x, lo, hi); }) {}
+BasicHardtanh<T>::BasicHardtanh(T lo, T hi)
+    : BasicActivation<T>("hardtanh", fmt::format("Hardtanh(min_val={}, max_val={})", lo, hi),
+                         [=](const BasicTensor<T>& x) { return xg::hardtanh(x, lo, hi); }) {}
 template <class T>
-ISRUT<T>::ISRUT(T a)
-    : ActivationT<T>(fmt::format("ISRU(a={})", a),
-                     [a](const BasicTensor<T>& x) { return xg::isru(x, a); }) {}
+BasicISRU<T>::BasicISRU(T a)
+    : BasicActivation<T>("isru", fmt::format("ISRU(a={})", a),
+                         [a](const BasicTensor<T>& x) { return xg::isru(x, a); }) {}
 template <class T>
-ISRLUT<T>::ISRLUT(T a)
-    : ActivationT<T>(fmt::format("ISRLU(a={})", a),
-                     [a](const BasicTensor<T>& x) { return xg::isrlu(x, a); }) {}
+BasicISRLU<T>::BasicISRLU(T a)
+    : BasicActivation<T>("isrlu", fmt::format("ISRLU(a={})", a),
+                         [a](const BasicTensor<T>& x) { return xg::isrlu(x, a); }) {}
 template <class T>
-SoftmaxT<T>::SoftmaxT(int axis)
-    : ActivationT<T>(
-          fmt::format("Softmax(axis={})", axis),
+BasicSoftmax<T>::BasicSoftmax(int axis)
+    : BasicActivation<T>(
+          "softmax", fmt::format("Softmax(axis={})", axis),
           [axis](const BasicTensor<T>& x) { return xg::softmax(x, axis); }, false) {}
 template <class T>
-LogSoftmaxT<T>::LogSoftmaxT(int axis)
-    : ActivationT<T>(
-          fmt::format("LogSoftmax(axis={})", axis),
+BasicLogSoftmax<T>::BasicLogSoftmax(int axis)
+    : BasicActivation<T>(
+          "log_softmax", fmt::format("LogSoftmax(axis={})", axis),
           [axis](const BasicTensor<T>& x) { return xg::log_softmax(x, axis); }, false) {}
 
 namespace {
@@ -72,31 +75,31 @@ Generator make_rng(std::optional<std::uint64_t> seed) {
 }  // namespace
 
 template <class T>
-PReLUT<T>::PReLUT(std::size_t n, T init) {
+BasicPReLU<T>::BasicPReLU(std::size_t n, T init) {
   require_positive("PReLU", "num_parameters", n);
   weight = this->register_parameter("weight", BasicTensor<T>::full({n}, init));
 }
 template <class T>
-std::string PReLUT<T>::describe() const {
+std::string BasicPReLU<T>::describe() const {
   return fmt::format("PReLU(num_parameters={})", weight.size());
 }
 
 template <class T>
-RReLUT<T>::RReLUT(T l, T u, std::optional<std::uint64_t> seed)
+BasicRReLU<T>::BasicRReLU(T l, T u, std::optional<std::uint64_t> seed)
     : lower(l), upper(u), rng_(make_rng(seed)) {
   xg::rrelu(BasicTensor<T>::zeros({1}), lower, upper);  // validates the bounds
 }
 template <class T>
-BasicTensor<T> RReLUT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicRReLU<T>::forward(const BasicTensor<T>& x) {
   return this->is_training() ? xg::rrelu(x, lower, upper, rng_) : xg::rrelu(x, lower, upper);
 }
 template <class T>
-std::string RReLUT<T>::describe() const {
+std::string BasicRReLU<T>::describe() const {
   return fmt::format("RReLU(lower={}, upper={})", lower, upper);
 }
 
 template <class T>
-SReLUT<T>::SReLUT(std::size_t c) {
+BasicSReLU<T>::BasicSReLU(std::size_t c) {
   require_positive("SReLU", "channels", c);
   t_left = this->register_parameter("t_left", BasicTensor<T>::zeros({c}));
   a_left = this->register_parameter("a_left", BasicTensor<T>::full({c}, T(0.2)));
@@ -104,16 +107,16 @@ SReLUT<T>::SReLUT(std::size_t c) {
   a_right = this->register_parameter("a_right", BasicTensor<T>::ones({c}));
 }
 template <class T>
-BasicTensor<T> SReLUT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicSReLU<T>::forward(const BasicTensor<T>& x) {
   return xg::srelu(x, t_left, a_left, t_right, a_right);
 }
 template <class T>
-std::string SReLUT<T>::describe() const {
+std::string BasicSReLU<T>::describe() const {
   return fmt::format("SReLU(channels={})", t_left.size());
 }
 
 template <class T>
-APLT<T>::APLT(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed) {
+BasicAPL<T>::BasicAPL(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed) {
   require_positive("APL", "channels", c);
   require_positive("APL", "hinges", s);
   Generator rng = make_rng(seed);
@@ -123,33 +126,34 @@ APLT<T>::APLT(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed) {
   b = this->register_parameter("b", BasicTensor<T>(std::move(bv)));
 }
 template <class T>
-std::string APLT<T>::describe() const {
+std::string BasicAPL<T>::describe() const {
   return fmt::format("APL(channels={}, hinges={})", a.size(1), a.size(0));
 }
 
 template <class T>
-SwishT<T>::SwishT(T b, bool trainable, std::size_t c) {
+BasicSwish<T>::BasicSwish(T b, bool trainable, std::size_t c) {
   require_positive("Swish", "channels", c);
   beta = trainable ? this->register_parameter("beta", BasicTensor<T>::full({c}, b))
                    : this->register_buffer("beta", BasicTensor<T>::full({c}, b));
 }
 template <class T>
-std::string SwishT<T>::describe() const {
+std::string BasicSwish<T>::describe() const {
   return fmt::format("Swish(channels={}, trainable={})", beta.size(), beta.requires_grad());
 }
 
 template <class T>
-SoftExponentialT<T>::SoftExponentialT(T a, std::size_t c) {
+BasicSoftExponential<T>::BasicSoftExponential(T a, std::size_t c) {
   require_positive("SoftExponential", "channels", c);
   alpha = this->register_parameter("alpha", BasicTensor<T>::full({c}, a));
 }
 template <class T>
-std::string SoftExponentialT<T>::describe() const {
+std::string BasicSoftExponential<T>::describe() const {
   return fmt::format("SoftExponential(channels={})", alpha.size());
 }
 
 template <class T>
-MaxoutT<T>::MaxoutT(std::size_t i, std::size_t o, std::size_t kk, std::optional<std::uint64_t> seed)
+BasicMaxout<T>::BasicMaxout(std::size_t i, std::size_t o, std::size_t kk,
+                            std::optional<std::uint64_t> seed)
     : in(i), out(o), k(kk) {
   require_positive("Maxout", "in", i);
   require_positive("Maxout", "out", o);
@@ -163,33 +167,33 @@ MaxoutT<T>::MaxoutT(std::size_t i, std::size_t o, std::size_t kk, std::optional<
   bias = this->register_parameter("bias", BasicTensor<T>(std::move(bv)));
 }
 template <class T>
-BasicTensor<T> MaxoutT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicMaxout<T>::forward(const BasicTensor<T>& x) {
   return xg::maxout(xg::linear(x, weight, bias), k);
 }
 template <class T>
-std::string MaxoutT<T>::describe() const {
+std::string BasicMaxout<T>::describe() const {
   return fmt::format("Maxout(in={}, out={}, k={})", in, out, k);
 }
 
-#define XG_INSTANTIATE(T)             \
-  template class ActivationT<T>;      \
-  template struct LeakyReLUT<T>;      \
-  template struct ELUT<T>;            \
-  template struct CELUT<T>;           \
-  template struct GELUT<T>;           \
-  template struct SoftplusT<T>;       \
-  template struct HardtanhT<T>;       \
-  template struct ISRUT<T>;           \
-  template struct ISRLUT<T>;          \
-  template struct SoftmaxT<T>;        \
-  template struct LogSoftmaxT<T>;     \
-  template class PReLUT<T>;           \
-  template class RReLUT<T>;           \
-  template class SReLUT<T>;           \
-  template class APLT<T>;             \
-  template class SwishT<T>;           \
-  template class SoftExponentialT<T>; \
-  template class MaxoutT<T>;
+#define XG_INSTANTIATE(T)                 \
+  template class BasicActivation<T>;      \
+  template struct BasicLeakyReLU<T>;      \
+  template struct BasicELU<T>;            \
+  template struct BasicCELU<T>;           \
+  template struct BasicGELU<T>;           \
+  template struct BasicSoftplus<T>;       \
+  template struct BasicHardtanh<T>;       \
+  template struct BasicISRU<T>;           \
+  template struct BasicISRLU<T>;          \
+  template struct BasicSoftmax<T>;        \
+  template struct BasicLogSoftmax<T>;     \
+  template class BasicPReLU<T>;           \
+  template class BasicRReLU<T>;           \
+  template class BasicSReLU<T>;           \
+  template class BasicAPL<T>;             \
+  template class BasicSwish<T>;           \
+  template class BasicSoftExponential<T>; \
+  template class BasicMaxout<T>;
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 #undef XG_INSTANTIATE

@@ -317,7 +317,8 @@ struct Params {
 };
 
 template <class T>
-std::shared_ptr<ModuleT<T>> build(const std::string& name, const Params& p, std::size_t channels) {
+std::shared_ptr<BasicModule<T>> build(const std::string& name, const Params& p,
+                                      std::size_t channels) {
   auto per_channel = [&] { return p["per_channel"] != 0 ? channels : std::size_t(1); };
   auto count = [&](const char* key) {
     const double v = p[key];
@@ -326,51 +327,54 @@ std::shared_ptr<ModuleT<T>> build(const std::string& name, const Params& p, std:
           fmt::format("activation '{}': {} must be an integer >= 1, got {}", name, key, v));
     return std::size_t(v);
   };
-  if (name == "identity") return std::make_shared<IdentityT<T>>();
-  if (name == "binary_step") return std::make_shared<BinaryStepT<T>>();
-  if (name == "sigmoid") return std::make_shared<SigmoidT<T>>();
-  if (name == "tanh") return std::make_shared<TanhT<T>>();
-  if (name == "arctan") return std::make_shared<ArcTanT<T>>();
-  if (name == "softsign") return std::make_shared<SoftsignT<T>>();
-  if (name == "isru") return std::make_shared<ISRUT<T>>(T(p["a"]));
-  if (name == "isrlu") return std::make_shared<ISRLUT<T>>(T(p["a"]));
-  if (name == "relu") return std::make_shared<ReLUT<T>>();
-  if (name == "relu6") return std::make_shared<ReLU6T<T>>();
-  if (name == "leaky_relu") return std::make_shared<LeakyReLUT<T>>(T(p["negative_slope"]));
-  if (name == "prelu") return std::make_shared<PReLUT<T>>(per_channel(), T(p["init"]));
-  if (name == "rrelu") return std::make_shared<RReLUT<T>>(T(p["lower"]), T(p["upper"]));
-  if (name == "elu") return std::make_shared<ELUT<T>>(T(p["alpha"]));
-  if (name == "selu") return std::make_shared<SELUT<T>>();
-  if (name == "celu") return std::make_shared<CELUT<T>>(T(p["alpha"]));
-  if (name == "srelu") return std::make_shared<SReLUT<T>>(per_channel());
-  if (name == "apl") return std::make_shared<APLT<T>>(per_channel(), count("hinges"));
-  if (name == "softplus") return std::make_shared<SoftplusT<T>>(T(p["beta"]), T(p["threshold"]));
-  if (name == "bent_identity") return std::make_shared<BentIdentityT<T>>();
-  if (name == "silu") return std::make_shared<SiLUT<T>>();
-  if (name == "swish_beta") return std::make_shared<SwishT<T>>(T(p["beta"]), true, per_channel());
+  if (name == "identity") return std::make_shared<BasicIdentity<T>>();
+  if (name == "binary_step") return std::make_shared<BasicBinaryStep<T>>();
+  if (name == "sigmoid") return std::make_shared<BasicSigmoid<T>>();
+  if (name == "tanh") return std::make_shared<BasicTanh<T>>();
+  if (name == "arctan") return std::make_shared<BasicArcTan<T>>();
+  if (name == "softsign") return std::make_shared<BasicSoftsign<T>>();
+  if (name == "isru") return std::make_shared<BasicISRU<T>>(T(p["a"]));
+  if (name == "isrlu") return std::make_shared<BasicISRLU<T>>(T(p["a"]));
+  if (name == "relu") return std::make_shared<BasicReLU<T>>();
+  if (name == "relu6") return std::make_shared<BasicReLU6<T>>();
+  if (name == "leaky_relu") return std::make_shared<BasicLeakyReLU<T>>(T(p["negative_slope"]));
+  if (name == "prelu") return std::make_shared<BasicPReLU<T>>(per_channel(), T(p["init"]));
+  if (name == "rrelu") return std::make_shared<BasicRReLU<T>>(T(p["lower"]), T(p["upper"]));
+  if (name == "elu") return std::make_shared<BasicELU<T>>(T(p["alpha"]));
+  if (name == "selu") return std::make_shared<BasicSELU<T>>();
+  if (name == "celu") return std::make_shared<BasicCELU<T>>(T(p["alpha"]));
+  if (name == "srelu") return std::make_shared<BasicSReLU<T>>(per_channel());
+  if (name == "apl") return std::make_shared<BasicAPL<T>>(per_channel(), count("hinges"));
+  if (name == "softplus")
+    return std::make_shared<BasicSoftplus<T>>(T(p["beta"]), T(p["threshold"]));
+  if (name == "bent_identity") return std::make_shared<BasicBentIdentity<T>>();
+  if (name == "silu") return std::make_shared<BasicSiLU<T>>();
+  if (name == "swish_beta")
+    return std::make_shared<BasicSwish<T>>(T(p["beta"]), true, per_channel());
   if (name == "soft_exponential")
-    return std::make_shared<SoftExponentialT<T>>(T(p["alpha"]), per_channel());
-  if (name == "mish") return std::make_shared<MishT<T>>();
-  if (name == "gelu") return std::make_shared<GELUT<T>>(Approximate::None);
-  if (name == "gelu_tanh") return std::make_shared<GELUT<T>>(Approximate::Tanh);
-  if (name == "hardtanh") return std::make_shared<HardtanhT<T>>(T(p["min_val"]), T(p["max_val"]));
-  if (name == "hardsigmoid") return std::make_shared<HardsigmoidT<T>>();
-  if (name == "hardswish") return std::make_shared<HardswishT<T>>();
-  if (name == "logsigmoid") return std::make_shared<LogSigmoidT<T>>();
-  if (name == "sinusoid") return std::make_shared<SinusoidT<T>>();
-  if (name == "sinc") return std::make_shared<SincT<T>>();
-  if (name == "gaussian") return std::make_shared<GaussianT<T>>();
-  if (name == "softmax") return std::make_shared<SoftmaxT<T>>(int(p["axis"]));
-  if (name == "log_softmax") return std::make_shared<LogSoftmaxT<T>>(int(p["axis"]));
+    return std::make_shared<BasicSoftExponential<T>>(T(p["alpha"]), per_channel());
+  if (name == "mish") return std::make_shared<BasicMish<T>>();
+  if (name == "gelu") return std::make_shared<BasicGELU<T>>(Approximate::None);
+  if (name == "gelu_tanh") return std::make_shared<BasicGELU<T>>(Approximate::Tanh);
+  if (name == "hardtanh")
+    return std::make_shared<BasicHardtanh<T>>(T(p["min_val"]), T(p["max_val"]));
+  if (name == "hardsigmoid") return std::make_shared<BasicHardsigmoid<T>>();
+  if (name == "hardswish") return std::make_shared<BasicHardswish<T>>();
+  if (name == "logsigmoid") return std::make_shared<BasicLogSigmoid<T>>();
+  if (name == "sinusoid") return std::make_shared<BasicSinusoid<T>>();
+  if (name == "sinc") return std::make_shared<BasicSinc<T>>();
+  if (name == "gaussian") return std::make_shared<BasicGaussian<T>>();
+  if (name == "softmax") return std::make_shared<BasicSoftmax<T>>(int(p["axis"]));
+  if (name == "log_softmax") return std::make_shared<BasicLogSoftmax<T>>(int(p["axis"]));
   throw std::logic_error("activation '" + name + "' is in the catalogue but not buildable");
 }
 
 }  // namespace
 
 template <class T>
-std::shared_ptr<ModuleT<T>> make_activation(const std::string& requested,
-                                            const std::map<std::string, double>& params,
-                                            std::size_t channels) {
+std::shared_ptr<BasicModule<T>> make_activation(const std::string& requested,
+                                                const std::map<std::string, double>& params,
+                                                std::size_t channels) {
   const std::string name = requested == "swish" ? "silu" : requested;
   const ActivationInfo* info = find_info(name);
   if (!info) {
@@ -382,11 +386,11 @@ std::shared_ptr<ModuleT<T>> make_activation(const std::string& requested,
   return build<T>(name, Params(*info, params), std::max<std::size_t>(channels, 1));
 }
 
-template std::shared_ptr<ModuleT<float>> make_activation(const std::string&,
-                                                         const std::map<std::string, double>&,
-                                                         std::size_t);
-template std::shared_ptr<ModuleT<double>> make_activation(const std::string&,
-                                                          const std::map<std::string, double>&,
-                                                          std::size_t);
+template std::shared_ptr<BasicModule<float>> make_activation(const std::string&,
+                                                             const std::map<std::string, double>&,
+                                                             std::size_t);
+template std::shared_ptr<BasicModule<double>> make_activation(const std::string&,
+                                                              const std::map<std::string, double>&,
+                                                              std::size_t);
 
 }  // namespace xg::nn

@@ -84,7 +84,7 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
 // ---- BatchNorm1d ----
 
 template <class T>
-BatchNorm1dT<T>::BatchNorm1dT(std::size_t features, BatchNormOptions o)
+BasicBatchNorm1d<T>::BasicBatchNorm1d(std::size_t features, BatchNormOptions o)
     : num_features(features), options(o) {
   if (features == 0) throw std::invalid_argument("BatchNorm1d: num_features must be >= 1, got 0");
   if (!(o.eps > 0))
@@ -104,7 +104,7 @@ BatchNorm1dT<T>::BatchNorm1dT(std::size_t features, BatchNormOptions o)
 }
 
 template <class T>
-BasicTensor<T> BatchNorm1dT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicBatchNorm1d<T>::forward(const BasicTensor<T>& x) {
   if ((x.dim() != 2 && x.dim() != 3) || x.size(1) != num_features)
     throw std::invalid_argument(
         fmt::format("BatchNorm1d: expected input [N, {0}] or [N, {0}, L], got {1}", num_features,
@@ -165,14 +165,14 @@ BasicTensor<T> BatchNorm1dT<T>::forward(const BasicTensor<T>& x) {
 }
 
 template <class T>
-std::string BatchNorm1dT<T>::describe() const {
+std::string BasicBatchNorm1d<T>::describe() const {
   return fmt::format("BatchNorm1d({}, eps={}, momentum={}, affine={}, track_running_stats={})",
                      num_features, options.eps,
                      options.momentum ? fmt::format("{}", *options.momentum) : std::string("None"),
                      options.affine, options.track_running_stats);
 }
 
-template class BatchNorm1dT<float>;
-template class BatchNorm1dT<double>;
+template class BasicBatchNorm1d<float>;
+template class BasicBatchNorm1d<double>;
 
 }  // namespace xg::nn

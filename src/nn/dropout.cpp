@@ -40,24 +40,24 @@ BasicTensor<T> dropout(const BasicTensor<T>& x, double p, bool training, Generat
 }
 
 template <class T>
-DropoutT<T>::DropoutT(double p, std::optional<std::uint64_t> seed)
+BasicDropout<T>::BasicDropout(double p, std::optional<std::uint64_t> seed)
     : p_(p), rng_(seed ? *seed : default_generator().next_u64()) {
   if (!(p >= 0 && p <= 1))
     throw std::invalid_argument(fmt::format("Dropout: p must be in [0, 1], got {}", p));
 }
 
 template <class T>
-BasicTensor<T> DropoutT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicDropout<T>::forward(const BasicTensor<T>& x) {
   return dropout(x, p_, this->is_training(), rng_);
 }
 
 template <class T>
-std::string DropoutT<T>::describe() const {
+std::string BasicDropout<T>::describe() const {
   return fmt::format("Dropout(p={})", p_);
 }
 
-template class DropoutT<float>;
-template class DropoutT<double>;
+template class BasicDropout<float>;
+template class BasicDropout<double>;
 template BasicTensor<float> dropout(const BasicTensor<float>&, double, bool, Generator&);
 template BasicTensor<double> dropout(const BasicTensor<double>&, double, bool, Generator&);
 

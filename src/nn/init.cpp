@@ -122,20 +122,20 @@ namespace xg::nn {
 namespace {
 
 template <class T>
-void collect_linears(ModuleT<T>& m, std::vector<LinearT<T>*>& out) {
-  if (auto* lin = dynamic_cast<LinearT<T>*>(&m)) out.push_back(lin);
+void collect_linears(BasicModule<T>& m, std::vector<BasicLinear<T>*>& out) {
+  if (auto* lin = dynamic_cast<BasicLinear<T>*>(&m)) out.push_back(lin);
   for (const auto& [name, child] : m.children()) collect_linears(*child, out);
 }
 
 }  // namespace
 
 template <class T>
-std::size_t init_model(ModuleT<T>& model, InitScheme scheme, const std::string& nonlinearity,
+std::size_t init_model(BasicModule<T>& model, InitScheme scheme, const std::string& nonlinearity,
                        double bias_value, Generator& rng) {
   const double gain = init::calculate_gain(nonlinearity);  // validates before anything changes
-  std::vector<LinearT<T>*> layers;
+  std::vector<BasicLinear<T>*> layers;
   collect_linears(model, layers);
-  for (LinearT<T>* l : layers) {
+  for (BasicLinear<T>* l : layers) {
     const double fan_in = double(l->in_features);
     switch (scheme) {
       case InitScheme::Default: {
@@ -159,9 +159,9 @@ std::size_t init_model(ModuleT<T>& model, InitScheme scheme, const std::string& 
   return layers.size();
 }
 
-template std::size_t init_model(ModuleT<float>&, InitScheme, const std::string&, double,
+template std::size_t init_model(BasicModule<float>&, InitScheme, const std::string&, double,
                                 Generator&);
-template std::size_t init_model(ModuleT<double>&, InitScheme, const std::string&, double,
+template std::size_t init_model(BasicModule<double>&, InitScheme, const std::string&, double,
                                 Generator&);
 
 }  // namespace xg::nn

@@ -92,7 +92,7 @@ BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t d, const BasicTen
 }
 
 template <class T>
-LayerNormT<T>::LayerNormT(std::vector<std::size_t> shape, double e, bool affine)
+BasicLayerNorm<T>::BasicLayerNorm(std::vector<std::size_t> shape, double e, bool affine)
     : normalized_shape(std::move(shape)), eps(e) {
   if (normalized_shape.empty())
     throw std::invalid_argument("LayerNorm: normalized_shape must have at least one dimension");
@@ -106,7 +106,7 @@ LayerNormT<T>::LayerNormT(std::vector<std::size_t> shape, double e, bool affine)
 }
 
 template <class T>
-BasicTensor<T> LayerNormT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicLayerNorm<T>::forward(const BasicTensor<T>& x) {
   const std::size_t k = normalized_shape.size();
   bool ok = x.dim() >= k;
   for (std::size_t i = 0; ok && i < k; ++i) ok = x.shape()[x.dim() - k + i] == normalized_shape[i];
@@ -120,14 +120,14 @@ BasicTensor<T> LayerNormT<T>::forward(const BasicTensor<T>& x) {
 }
 
 template <class T>
-std::string LayerNormT<T>::describe() const {
+std::string BasicLayerNorm<T>::describe() const {
   return fmt::format("LayerNorm({}, eps={}, elementwise_affine={})",
                      shape_str(Shape(normalized_shape.begin(), normalized_shape.end())), eps,
                      weight.defined());
 }
 
-template class LayerNormT<float>;
-template class LayerNormT<double>;
+template class BasicLayerNorm<float>;
+template class BasicLayerNorm<double>;
 template BasicTensor<float> layer_norm(const BasicTensor<float>&, std::size_t,
                                        const BasicTensor<float>&, const BasicTensor<float>&,
                                        double);

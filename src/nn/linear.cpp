@@ -21,8 +21,8 @@ BasicTensor<T> uniform_tensor(const Shape& shape, double bound, Generator& rng) 
 }  // namespace
 
 template <class T>
-LinearT<T>::LinearT(std::size_t in, std::size_t out, bool with_bias,
-                    std::optional<std::uint64_t> seed)
+BasicLinear<T>::BasicLinear(std::size_t in, std::size_t out, bool with_bias,
+                            std::optional<std::uint64_t> seed)
     : in_features(in), out_features(out) {
   if (in == 0 || out == 0)
     throw std::invalid_argument(
@@ -35,7 +35,7 @@ LinearT<T>::LinearT(std::size_t in, std::size_t out, bool with_bias,
 }
 
 template <class T>
-BasicTensor<T> LinearT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicLinear<T>::forward(const BasicTensor<T>& x) {
   if (x.dim() == 0 || x.shape().back() != in_features)
     throw std::invalid_argument(fmt::format(
         "Linear: input shape {} does not match weight shape {} (the input's last dimension must be "
@@ -45,12 +45,12 @@ BasicTensor<T> LinearT<T>::forward(const BasicTensor<T>& x) {
 }
 
 template <class T>
-std::string LinearT<T>::describe() const {
+std::string BasicLinear<T>::describe() const {
   return fmt::format("Linear(in_features={}, out_features={}, bias={})", in_features, out_features,
                      bias.defined());
 }
 
-template class LinearT<float>;
-template class LinearT<double>;
+template class BasicLinear<float>;
+template class BasicLinear<double>;
 
 }  // namespace xg::nn

@@ -9,54 +9,54 @@
 namespace xg::nn {
 
 template <class T>
-BasicTensor<T> ModuleT<T>::register_parameter(std::string name, BasicTensor<T> t) {
+BasicTensor<T> BasicModule<T>::register_parameter(std::string name, BasicTensor<T> t) {
   t.requires_grad_(true);
   params_.emplace_back(std::move(name), t);
   return t;
 }
 
 template <class T>
-BasicTensor<T> ModuleT<T>::register_buffer(std::string name, BasicTensor<T> t) {
+BasicTensor<T> BasicModule<T>::register_buffer(std::string name, BasicTensor<T> t) {
   buffers_.emplace_back(std::move(name), t);
   return t;
 }
 
 template <class T>
-void ModuleT<T>::collect(const std::string& prefix, NamedTensors<T>& out, bool buffers) const {
+void BasicModule<T>::collect(const std::string& prefix, NamedTensors<T>& out, bool buffers) const {
   for (const auto& [name, t] : buffers ? buffers_ : params_) out.emplace_back(prefix + name, t);
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out, buffers);
 }
 
 template <class T>
-NamedTensors<T> ModuleT<T>::named_parameters() const {
+NamedTensors<T> BasicModule<T>::named_parameters() const {
   NamedTensors<T> out;
   collect("", out, false);
   return out;
 }
 
 template <class T>
-NamedTensors<T> ModuleT<T>::named_buffers() const {
+NamedTensors<T> BasicModule<T>::named_buffers() const {
   NamedTensors<T> out;
   collect("", out, true);
   return out;
 }
 
 template <class T>
-std::vector<BasicTensor<T>> ModuleT<T>::parameters() const {
+std::vector<BasicTensor<T>> BasicModule<T>::parameters() const {
   std::vector<BasicTensor<T>> out;
   for (auto& [name, t] : named_parameters()) out.push_back(t);
   return out;
 }
 
 template <class T>
-NamedTensors<T> ModuleT<T>::state_dict() const {
+NamedTensors<T> BasicModule<T>::state_dict() const {
   NamedTensors<T> out = named_parameters();
   collect("", out, true);
   return out;
 }
 
 template <class T>
-void ModuleT<T>::load_state_dict(const NamedTensors<T>& state) {
+void BasicModule<T>::load_state_dict(const NamedTensors<T>& state) {
   std::map<std::string, const BasicTensor<T>*> given;
   for (const auto& [name, t] : state) given[name] = &t;
   NamedTensors<T> mine = state_dict();
@@ -82,25 +82,25 @@ void ModuleT<T>::load_state_dict(const NamedTensors<T>& state) {
 }
 
 template <class T>
-std::size_t ModuleT<T>::num_parameters() const {
+std::size_t BasicModule<T>::num_parameters() const {
   std::size_t n = 0;
   for (const auto& [name, t] : named_parameters()) n += t.size();
   return n;
 }
 
 template <class T>
-void ModuleT<T>::train(bool on) {
+void BasicModule<T>::train(bool on) {
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);
 }
 
 template <class T>
-void ModuleT<T>::zero_grad() {
+void BasicModule<T>::zero_grad() {
   for (auto& t : parameters()) t.zero_grad();
 }
 
 template <class T>
-void ModuleT<T>::summarize(std::string& out, const std::string& name, int depth) const {
+void BasicModule<T>::summarize(std::string& out, const std::string& name, int depth) const {
   std::size_t own = 0;
   for (const auto& [n, t] : params_) own += t.size();
   const std::string label = name.empty() ? describe() : fmt::format("({}): {}", name, describe());
@@ -111,14 +111,14 @@ void ModuleT<T>::summarize(std::string& out, const std::string& name, int depth)
 }
 
 template <class T>
-std::string ModuleT<T>::summary() const {
+std::string BasicModule<T>::summary() const {
   std::string out;
   summarize(out, "", 0);
   out += fmt::format("Total parameters: {}\n", num_parameters());
   return out;
 }
 
-template class ModuleT<float>;
-template class ModuleT<double>;
+template class BasicModule<float>;
+template class BasicModule<double>;
 
 }  // namespace xg::nn

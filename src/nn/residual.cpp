@@ -9,13 +9,13 @@
 namespace xg::nn {
 
 template <class T>
-ResidualT<T>::ResidualT(std::shared_ptr<ModuleT<T>> block) : block_(std::move(block)) {
+BasicResidual<T>::BasicResidual(std::shared_ptr<BasicModule<T>> block) : block_(std::move(block)) {
   if (!block_) throw std::invalid_argument("Residual: the block is null");
   this->register_module("block", block_);
 }
 
 template <class T>
-BasicTensor<T> ResidualT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicResidual<T>::forward(const BasicTensor<T>& x) {
   BasicTensor<T> y = block_->forward(x);
   if (y.shape() != x.shape())
     throw std::invalid_argument(
@@ -25,11 +25,11 @@ BasicTensor<T> ResidualT<T>::forward(const BasicTensor<T>& x) {
 }
 
 template <class T>
-std::string ResidualT<T>::describe() const {
+std::string BasicResidual<T>::describe() const {
   return "Residual(x + block(x))";
 }
 
-template class ResidualT<float>;
-template class ResidualT<double>;
+template class BasicResidual<float>;
+template class BasicResidual<double>;
 
 }  // namespace xg::nn

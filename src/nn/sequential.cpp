@@ -9,7 +9,7 @@
 namespace xg::nn {
 
 template <class T>
-SequentialT<T>& SequentialT<T>::push_back(std::shared_ptr<ModuleT<T>> module) {
+BasicSequential<T>& BasicSequential<T>::push_back(std::shared_ptr<BasicModule<T>> module) {
   if (!module) throw std::invalid_argument("Sequential: cannot add a null module");
   this->register_module(std::to_string(layers_.size()), module);
   layers_.push_back(std::move(module));
@@ -17,18 +17,18 @@ SequentialT<T>& SequentialT<T>::push_back(std::shared_ptr<ModuleT<T>> module) {
 }
 
 template <class T>
-BasicTensor<T> SequentialT<T>::forward(const BasicTensor<T>& x) {
+BasicTensor<T> BasicSequential<T>::forward(const BasicTensor<T>& x) {
   BasicTensor<T> h = x;
   for (const auto& layer : layers_) h = layer->forward(h);
   return h;
 }
 
 template <class T>
-std::string SequentialT<T>::describe() const {
+std::string BasicSequential<T>::describe() const {
   return fmt::format("Sequential({} modules)", layers_.size());
 }
 
-template class SequentialT<float>;
-template class SequentialT<double>;
+template class BasicSequential<float>;
+template class BasicSequential<double>;
 
 }  // namespace xg::nn

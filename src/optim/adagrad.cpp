@@ -36,14 +36,14 @@ void AdagradOptions::validate(const char* n) const {
 }
 
 template <class T>
-AdagradT<T>::AdagradT(std::vector<BasicTensor<T>> params, AdagradOptions o)
-    : AdagradT(single_group(std::move(params)), o) {}
+BasicAdagrad<T>::BasicAdagrad(std::vector<BasicTensor<T>> params, AdagradOptions o)
+    : BasicAdagrad(single_group(std::move(params)), o) {}
 template <class T>
-AdagradT<T>::AdagradT(std::vector<ParamGroupSpec<T>> groups, AdagradOptions o)
-    : OptimizerT<T, AdagradOptions>("Adagrad", std::move(groups), o) {}
+BasicAdagrad<T>::BasicAdagrad(std::vector<ParamGroupSpec<T>> groups, AdagradOptions o)
+    : BasicOptimizer<T, AdagradOptions>("Adagrad", std::move(groups), o) {}
 
 template <class T>
-void AdagradT<T>::step() {
+void BasicAdagrad<T>::step() {
   for (auto& group : this->groups_) {
     const AdagradOptions& o = group.options;
     const T wd = T(o.weight_decay), eps = T(o.eps);
@@ -60,9 +60,9 @@ void AdagradT<T>::step() {
   }
 }
 
-template class OptimizerT<float, AdagradOptions>;
-template class OptimizerT<double, AdagradOptions>;
-template class AdagradT<float>;
-template class AdagradT<double>;
+template class BasicOptimizer<float, AdagradOptions>;
+template class BasicOptimizer<double, AdagradOptions>;
+template class BasicAdagrad<float>;
+template class BasicAdagrad<double>;
 
 }  // namespace xg::optim

@@ -37,18 +37,18 @@ void AdamOptions::validate(const char* n) const {
 }
 
 template <class T>
-AdamT<T>::AdamT(std::vector<BasicTensor<T>> params, AdamOptions o)
-    : AdamT(single_group(std::move(params)), o) {}
+BasicAdam<T>::BasicAdam(std::vector<BasicTensor<T>> params, AdamOptions o)
+    : BasicAdam(single_group(std::move(params)), o) {}
 template <class T>
-AdamT<T>::AdamT(std::vector<ParamGroupSpec<T>> groups, AdamOptions o)
-    : AdamT("Adam", std::move(groups), o, false) {}
+BasicAdam<T>::BasicAdam(std::vector<ParamGroupSpec<T>> groups, AdamOptions o)
+    : BasicAdam("Adam", std::move(groups), o, false) {}
 template <class T>
-AdamT<T>::AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions o,
-                bool decoupled)
-    : OptimizerT<T, AdamOptions>(name, std::move(groups), o), decoupled_(decoupled) {}
+BasicAdam<T>::BasicAdam(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions o,
+                        bool decoupled)
+    : BasicOptimizer<T, AdamOptions>(name, std::move(groups), o), decoupled_(decoupled) {}
 
 template <class T>
-void AdamT<T>::step() {
+void BasicAdam<T>::step() {
   for (auto& group : this->groups_) {
     const AdamOptions& o = group.options;
     const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
@@ -75,17 +75,17 @@ void AdamT<T>::step() {
 }
 
 template <class T>
-AdamWT<T>::AdamWT(std::vector<BasicTensor<T>> params, AdamWOptions o)
-    : AdamWT(single_group(std::move(params)), o) {}
+BasicAdamW<T>::BasicAdamW(std::vector<BasicTensor<T>> params, AdamWOptions o)
+    : BasicAdamW(single_group(std::move(params)), o) {}
 template <class T>
-AdamWT<T>::AdamWT(std::vector<ParamGroupSpec<T>> groups, AdamWOptions o)
-    : AdamT<T>("AdamW", std::move(groups), o, true) {}
+BasicAdamW<T>::BasicAdamW(std::vector<ParamGroupSpec<T>> groups, AdamWOptions o)
+    : BasicAdam<T>("AdamW", std::move(groups), o, true) {}
 
-template class OptimizerT<float, AdamOptions>;
-template class OptimizerT<double, AdamOptions>;
-template class AdamT<float>;
-template class AdamT<double>;
-template class AdamWT<float>;
-template class AdamWT<double>;
+template class BasicOptimizer<float, AdamOptions>;
+template class BasicOptimizer<double, AdamOptions>;
+template class BasicAdam<float>;
+template class BasicAdam<double>;
+template class BasicAdamW<float>;
+template class BasicAdamW<double>;
 
 }  // namespace xg::optim

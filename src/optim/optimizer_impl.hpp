@@ -1,5 +1,5 @@
 // The machinery every optimizer shares (internal): option errors, the per-parameter state, and
-// OptimizerT's members, which each optimizer's .cpp instantiates for its Options.
+// BasicOptimizer's members, which each optimizer's .cpp instantiates for its Options.
 #pragma once
 
 #include <fmt/format.h>
@@ -52,16 +52,16 @@ std::vector<ParamGroupSpec<T>> single_group(std::vector<BasicTensor<T>> params) 
 namespace xg::optim {
 
 template <class T, class Options>
-OptimizerT<T, Options>::OptimizerT(const char* name, std::vector<ParamGroupSpec<T>> groups,
-                                   Options defaults)
+BasicOptimizer<T, Options>::BasicOptimizer(const char* name, std::vector<ParamGroupSpec<T>> groups,
+                                           Options defaults)
     : name_(name), defaults_(defaults) {
   defaults_.validate(name_);
   for (auto& g : groups) add_param_group(std::move(g.params), g.options);
 }
 
 template <class T, class Options>
-void OptimizerT<T, Options>::add_param_group(std::vector<BasicTensor<T>> params,
-                                             const std::map<std::string, double>& overrides) {
+void BasicOptimizer<T, Options>::add_param_group(std::vector<BasicTensor<T>> params,
+                                                 const std::map<std::string, double>& overrides) {
   Options o = defaults_;
   for (const auto& [key, value] : overrides) Options::set(o, key, value);
   o.validate(name_);
@@ -74,7 +74,7 @@ void OptimizerT<T, Options>::add_param_group(std::vector<BasicTensor<T>> params,
 }
 
 template <class T, class Options>
-void OptimizerT<T, Options>::zero_grad(bool set_to_none) {
+void BasicOptimizer<T, Options>::zero_grad(bool set_to_none) {
   for (auto& g : groups_)
     for (auto& p : g.params) p.zero_grad(set_to_none);
 }

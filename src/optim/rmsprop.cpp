@@ -37,14 +37,14 @@ void RMSpropOptions::validate(const char* n) const {
 }
 
 template <class T>
-RMSpropT<T>::RMSpropT(std::vector<BasicTensor<T>> params, RMSpropOptions o)
-    : RMSpropT(single_group(std::move(params)), o) {}
+BasicRMSprop<T>::BasicRMSprop(std::vector<BasicTensor<T>> params, RMSpropOptions o)
+    : BasicRMSprop(single_group(std::move(params)), o) {}
 template <class T>
-RMSpropT<T>::RMSpropT(std::vector<ParamGroupSpec<T>> groups, RMSpropOptions o)
-    : OptimizerT<T, RMSpropOptions>("RMSprop", std::move(groups), o) {}
+BasicRMSprop<T>::BasicRMSprop(std::vector<ParamGroupSpec<T>> groups, RMSpropOptions o)
+    : BasicOptimizer<T, RMSpropOptions>("RMSprop", std::move(groups), o) {}
 
 template <class T>
-void RMSpropT<T>::step() {
+void BasicRMSprop<T>::step() {
   for (auto& group : this->groups_) {
     const RMSpropOptions& o = group.options;
     const T lr = T(o.lr), a = T(o.alpha), eps = T(o.eps), wd = T(o.weight_decay),
@@ -74,9 +74,9 @@ void RMSpropT<T>::step() {
   }
 }
 
-template class OptimizerT<float, RMSpropOptions>;
-template class OptimizerT<double, RMSpropOptions>;
-template class RMSpropT<float>;
-template class RMSpropT<double>;
+template class BasicOptimizer<float, RMSpropOptions>;
+template class BasicOptimizer<double, RMSpropOptions>;
+template class BasicRMSprop<float>;
+template class BasicRMSprop<double>;
 
 }  // namespace xg::optim

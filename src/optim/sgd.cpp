@@ -37,14 +37,14 @@ void SGDOptions::validate(const char* n) const {
 }
 
 template <class T>
-SGDT<T>::SGDT(std::vector<BasicTensor<T>> params, SGDOptions o)
-    : SGDT(single_group(std::move(params)), o) {}
+BasicSGD<T>::BasicSGD(std::vector<BasicTensor<T>> params, SGDOptions o)
+    : BasicSGD(single_group(std::move(params)), o) {}
 template <class T>
-SGDT<T>::SGDT(std::vector<ParamGroupSpec<T>> groups, SGDOptions o)
-    : OptimizerT<T, SGDOptions>("SGD", std::move(groups), o) {}
+BasicSGD<T>::BasicSGD(std::vector<ParamGroupSpec<T>> groups, SGDOptions o)
+    : BasicOptimizer<T, SGDOptions>("SGD", std::move(groups), o) {}
 
 template <class T>
-void SGDT<T>::step() {
+void BasicSGD<T>::step() {
   for (auto& group : this->groups_) {
     const SGDOptions& o = group.options;
     const T lr = T(o.lr), wd = T(o.weight_decay), mu = T(o.momentum), damp = T(1 - o.dampening);
@@ -66,9 +66,9 @@ void SGDT<T>::step() {
   }
 }
 
-template class OptimizerT<float, SGDOptions>;
-template class OptimizerT<double, SGDOptions>;
-template class SGDT<float>;
-template class SGDT<double>;
+template class BasicOptimizer<float, SGDOptions>;
+template class BasicOptimizer<double, SGDOptions>;
+template class BasicSGD<float>;
+template class BasicSGD<double>;
 
 }  // namespace xg::optim

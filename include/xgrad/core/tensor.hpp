@@ -50,9 +50,9 @@ class BasicTensor {
   const Shape& shape() const { return impl().value.shape(); }
   std::size_t dim() const { return shape().size(); }
   std::size_t numel() const { return impl().value.size(); }  // number of elements
-  std::size_t size() const { return numel(); }              // = numel() (kept for old code)
-  std::size_t size(int axis) const;                         // one dimension (negative ok)
-  T item() const;                                           // the value of a one-element tensor
+  std::size_t size() const { return numel(); }               // = numel() (kept for old code)
+  std::size_t size(int axis) const;                          // one dimension (negative ok)
+  T item() const;                                            // the value of a one-element tensor
   template <class... I>
   T at(I... index) const {
     return impl().value(static_cast<std::size_t>(index)...);

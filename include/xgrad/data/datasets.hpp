@@ -103,17 +103,18 @@ Dataset load_csv(const std::string& path, const std::string& target_column, Task
 // ---- splitting, batching, scaling ------------------------------------------------------------
 
 template <class T>
-struct SplitT {
+struct BasicSplit {
   BasicTensor<T> x_train, y_train, x_test, y_test;  // binds as `auto [Xtr, ytr, Xte, yte]`
 };
-using Split = SplitT<float>;
+using Split = BasicSplit<float>;
+using SplitD = BasicSplit<double>;
 
 // Shuffles the rows (seeded) and puts ceil(test_fraction·N) of them in the test set (as
 // scikit-learn). x and y must have the same first dimension; 0 < test_fraction < 1 and both
 // parts must be non-empty.
 template <class T>
-SplitT<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y, double test_fraction,
-                           std::uint64_t seed);
+BasicSplit<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y,
+                               double test_fraction, std::uint64_t seed);
 
 // The rows `rows` of x (any rank >= 1), copied, as a new leaf.
 template <class T>
@@ -123,10 +124,10 @@ BasicTensor<T> take_rows(const BasicTensor<T>& x, const std::vector<std::size_t>
 // order (or in order without a seed); the last batch is partial when batch_size does not divide
 // N. Each element is a std::pair of copied leaves (xb, yb).
 template <class T>
-class BatchesT {
+class BasicBatches {
  public:
-  BatchesT(BasicTensor<T> x, BasicTensor<T> y, std::size_t batch_size,
-           std::optional<std::uint64_t> shuffle_seed);
+  BasicBatches(BasicTensor<T> x, BasicTensor<T> y, std::size_t batch_size,
+               std::optional<std::uint64_t> shuffle_seed);
 
   class iterator {
    public:
@@ -145,9 +146,9 @@ class BatchesT {
     bool operator!=(const iterator& o) const { return index_ != o.index_; }
 
    private:
-    friend class BatchesT;
-    iterator(const BatchesT* owner, std::size_t index) : owner_(owner), index_(index) {}
-    const BatchesT* owner_;
+    friend class BasicBatches;
+    iterator(const BasicBatches* owner, std::size_t index) : owner_(owner), index_(index) {}
+    const BasicBatches* owner_;
     std::size_t index_;
   };
 
@@ -164,25 +165,25 @@ class BatchesT {
 };
 
 template <class T>
-BatchesT<T> batches(const BasicTensor<T>& x, const BasicTensor<T>& y, std::size_t batch_size,
-                    std::uint64_t shuffle_seed) {
-  return BatchesT<T>(x, y, batch_size, shuffle_seed);
+BasicBatches<T> batches(const BasicTensor<T>& x, const BasicTensor<T>& y, std::size_t batch_size,
+                        std::uint64_t shuffle_seed) {
+  return BasicBatches<T>(x, y, batch_size, shuffle_seed);
 }
 // In order, without shuffling (evaluation).
 template <class T>
-BatchesT<T> batches(const BasicTensor<T>& x, const BasicTensor<T>& y, std::size_t batch_size) {
-  return BatchesT<T>(x, y, batch_size, std::nullopt);
+BasicBatches<T> batches(const BasicTensor<T>& x, const BasicTensor<T>& y, std::size_t batch_size) {
+  return BasicBatches<T>(x, y, batch_size, std::nullopt);
 }
 
 // Per-column standardisation (x - mean) / std with the population std (ddof = 0, as
 // scikit-learn's StandardScaler); a constant column gets std 1. Fit on the training set, apply
 // the same statistics to the test set.
 template <class T>
-class StandardizerT {
+class BasicStandardizer {
  public:
-  StandardizerT() = default;
-  StandardizerT(std::vector<double> mean, std::vector<double> std);  // restore saved stats
-  void fit(const BasicTensor<T>& x);                                 // x is [N, F], N >= 1
+  BasicStandardizer() = default;
+  BasicStandardizer(std::vector<double> mean, std::vector<double> std);  // restore saved stats
+  void fit(const BasicTensor<T>& x);                                     // x is [N, F], N >= 1
   BasicTensor<T> transform(const BasicTensor<T>& x) const;
   BasicTensor<T> inverse_transform(const BasicTensor<T>& x) const;
   BasicTensor<T> fit_transform(const BasicTensor<T>& x) {
@@ -196,7 +197,8 @@ class StandardizerT {
  private:
   std::vector<double> mean_, std_;
 };
-using Standardizer = StandardizerT<float>;
+using Standardizer = BasicStandardizer<float>;
+using StandardizerD = BasicStandardizer<double>;
 
 }  // namespace xg::data
 

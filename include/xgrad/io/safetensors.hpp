@@ -36,7 +36,7 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path,
           const Metadata& metadata = {});
 // The module's state_dict(): parameters then buffers.
 template <class T>
-void save(const nn::ModuleT<T>& module, const std::string& path, const Metadata& metadata = {});
+void save(const nn::BasicModule<T>& module, const std::string& path, const Metadata& metadata = {});
 
 // One entry of a file's header.
 struct TensorInfo {
@@ -67,6 +67,6 @@ nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata = n
 // entries). Everything is read and checked before anything is copied: on any error (a
 // std::runtime_error naming the file and what is wrong) the module is unchanged.
 template <class T>
-Metadata load(nn::ModuleT<T>& module, const std::string& path);
+Metadata load(nn::BasicModule<T>& module, const std::string& path);
 
 }  // namespace xg::io

@@ -37,8 +37,8 @@ const std::vector<ActivationInfo>& activation_catalogue();
 // width of the layer before it, used by per-channel trainable activations (prelu, srelu, apl,
 // swish_beta, soft_exponential; set per_channel=0 in params for one shared parameter).
 template <class T>
-std::shared_ptr<ModuleT<T>> make_activation(const std::string& name,
-                                            const std::map<std::string, double>& params = {},
-                                            std::size_t channels = 1);
+std::shared_ptr<BasicModule<T>> make_activation(const std::string& name,
+                                                const std::map<std::string, double>& params = {},
+                                                std::size_t channels = 1);
 
 }  // namespace xg::nn

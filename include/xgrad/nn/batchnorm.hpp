@@ -23,13 +23,14 @@ struct BatchNormOptions {
 };
 
 template <class T>
-class BatchNorm1dT : public ModuleT<T> {
+class BasicBatchNorm1d : public BasicModule<T> {
  public:
-  explicit BatchNorm1dT(std::size_t num_features, BatchNormOptions options = {});
+  explicit BasicBatchNorm1d(std::size_t num_features, BatchNormOptions options = {});
   // PyTorch's positional order.
-  BatchNorm1dT(std::size_t num_features, double eps, std::optional<double> momentum = 0.1,
-               bool affine = true, bool track_running_stats = true)
-      : BatchNorm1dT(num_features, BatchNormOptions{eps, momentum, affine, track_running_stats}) {}
+  BasicBatchNorm1d(std::size_t num_features, double eps, std::optional<double> momentum = 0.1,
+                   bool affine = true, bool track_running_stats = true)
+      : BasicBatchNorm1d(num_features,
+                         BatchNormOptions{eps, momentum, affine, track_running_stats}) {}
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
 
@@ -40,7 +41,7 @@ class BatchNorm1dT : public ModuleT<T> {
   BasicTensor<T> running_mean, running_var, num_batches_tracked;
 };
 
-using BatchNorm1d = BatchNorm1dT<float>;
-using BatchNorm1dD = BatchNorm1dT<double>;
+using BatchNorm1d = BasicBatchNorm1d<float>;
+using BatchNorm1dD = BasicBatchNorm1d<double>;
 
 }  // namespace xg::nn

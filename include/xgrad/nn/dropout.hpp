@@ -11,9 +11,9 @@
 namespace xg::nn {
 
 template <class T>
-class DropoutT : public ModuleT<T> {
+class BasicDropout : public BasicModule<T> {
  public:
-  explicit DropoutT(double p = 0.5, std::optional<std::uint64_t> seed = std::nullopt);
+  explicit BasicDropout(double p = 0.5, std::optional<std::uint64_t> seed = std::nullopt);
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
   double p() const { return p_; }
@@ -27,7 +27,7 @@ class DropoutT : public ModuleT<T> {
 template <class T>
 BasicTensor<T> dropout(const BasicTensor<T>& x, double p, bool training, Generator& rng);
 
-using Dropout = DropoutT<float>;
-using DropoutD = DropoutT<double>;
+using Dropout = BasicDropout<float>;
+using DropoutD = BasicDropout<double>;
 
 }  // namespace xg::nn

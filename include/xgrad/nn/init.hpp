@@ -23,7 +23,7 @@
 namespace xg::nn {
 
 template <class T>
-class ModuleT;
+class BasicModule;
 
 namespace init {
 
@@ -147,10 +147,10 @@ enum class InitScheme { Default, Kaiming, Xavier, LeCun };
 // Default, which draws the bias too). Other modules (norms, PReLU, ...) are left alone. Returns
 // the number of Linear layers initialised. An unknown nonlinearity throws before anything changes.
 template <class T>
-std::size_t init_model(ModuleT<T>& model, InitScheme scheme, const std::string& nonlinearity,
+std::size_t init_model(BasicModule<T>& model, InitScheme scheme, const std::string& nonlinearity,
                        double bias_value, Generator& rng);
 template <class T>
-std::size_t init_model(ModuleT<T>& model, InitScheme scheme,
+std::size_t init_model(BasicModule<T>& model, InitScheme scheme,
                        const std::string& nonlinearity = "relu", double bias_value = 0,
                        std::uint64_t seed = 0) {
   Generator rng(seed);

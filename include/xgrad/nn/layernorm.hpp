@@ -10,18 +10,18 @@
 namespace xg::nn {
 
 template <class T>
-class LayerNormT : public ModuleT<T> {
+class BasicLayerNorm : public BasicModule<T> {
  public:
-  explicit LayerNormT(std::vector<std::size_t> normalized_shape, double eps = 1e-5,
-                      bool elementwise_affine = true);
+  explicit BasicLayerNorm(std::vector<std::size_t> normalized_shape, double eps = 1e-5,
+                          bool elementwise_affine = true);
   // LayerNorm({2, 3}): the braces pick this overload rather than a copy of LayerNorm(2, eps=3).
-  explicit LayerNormT(std::initializer_list<std::size_t> normalized_shape, double eps = 1e-5,
-                      bool elementwise_affine = true)
-      : LayerNormT(std::vector<std::size_t>(normalized_shape), eps, elementwise_affine) {}
+  explicit BasicLayerNorm(std::initializer_list<std::size_t> normalized_shape, double eps = 1e-5,
+                          bool elementwise_affine = true)
+      : BasicLayerNorm(std::vector<std::size_t>(normalized_shape), eps, elementwise_affine) {}
   // The common case: normalise over the last dimension of size `normalized_size`.
-  explicit LayerNormT(std::size_t normalized_size, double eps = 1e-5,
-                      bool elementwise_affine = true)
-      : LayerNormT(std::vector<std::size_t>{normalized_size}, eps, elementwise_affine) {}
+  explicit BasicLayerNorm(std::size_t normalized_size, double eps = 1e-5,
+                          bool elementwise_affine = true)
+      : BasicLayerNorm(std::vector<std::size_t>{normalized_size}, eps, elementwise_affine) {}
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
 
@@ -35,7 +35,7 @@ template <class T>
 BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t normalized_size,
                           const BasicTensor<T>& weight, const BasicTensor<T>& bias, double eps);
 
-using LayerNorm = LayerNormT<float>;
-using LayerNormD = LayerNormT<double>;
+using LayerNorm = BasicLayerNorm<float>;
+using LayerNormD = BasicLayerNorm<double>;
 
 }  // namespace xg::nn

@@ -9,12 +9,12 @@
 namespace xg::nn {
 
 template <class T>
-class LinearT : public ModuleT<T> {
+class BasicLinear : public BasicModule<T> {
  public:
   // PyTorch's default init: W and b ~ U(-1/sqrt(in), 1/sqrt(in)), drawn from Generator(seed), or
   // from xg::default_generator() when no seed is given.
-  LinearT(std::size_t in_features, std::size_t out_features, bool bias = true,
-          std::optional<std::uint64_t> seed = std::nullopt);
+  BasicLinear(std::size_t in_features, std::size_t out_features, bool bias = true,
+              std::optional<std::uint64_t> seed = std::nullopt);
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
 
@@ -23,7 +23,7 @@ class LinearT : public ModuleT<T> {
   BasicTensor<T> bias;    // [out], undefined without bias
 };
 
-using Linear = LinearT<float>;
-using LinearD = LinearT<double>;
+using Linear = BasicLinear<float>;
+using LinearD = BasicLinear<double>;
 
 }  // namespace xg::nn

@@ -1,4 +1,4 @@
-// nn::ModuleT<T>: the base of every layer and model.
+// nn::BasicModule<T>: the base of every layer and model.
 //
 // A module owns named parameters (trainable tensors), named buffers (state such as BatchNorm's
 // running statistics) and named child modules. Registration stores tensor *handles*, so a
@@ -20,14 +20,17 @@ template <class T>
 using NamedTensors = std::vector<std::pair<std::string, BasicTensor<T>>>;
 
 template <class T>
-class ModuleT {
+class BasicModule {
  public:
-  virtual ~ModuleT() = default;
+  virtual ~BasicModule() = default;
 
   virtual BasicTensor<T> forward(const BasicTensor<T>& x) = 0;
   BasicTensor<T> operator()(const BasicTensor<T>& x) { return forward(x); }
   // One line describing the module and its hyper-parameters: "Linear(in=2, out=64, bias=true)".
   virtual std::string describe() const = 0;
+  // The catalogue name of an activation layer ("relu", "prelu", see activation_catalogue()),
+  // empty for every other module. Diagnostics use it to find the activation layers of a model.
+  virtual std::string activation_name() const { return {}; }
 
   // Every parameter of this module and its children, depth first, in registration order.
   std::vector<BasicTensor<T>> parameters() const;
@@ -49,16 +52,16 @@ class ModuleT {
 
   // A readable tree with one line per module and its parameter count, and the total.
   std::string summary() const;
-  const std::vector<std::pair<std::string, std::shared_ptr<ModuleT>>>& children() const {
+  const std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>>& children() const {
     return children_;
   }
 
  protected:
-  ModuleT() = default;
-  ModuleT(const ModuleT&) = default;
-  ModuleT(ModuleT&&) noexcept = default;
-  ModuleT& operator=(const ModuleT&) = default;
-  ModuleT& operator=(ModuleT&&) noexcept = default;
+  BasicModule() = default;
+  BasicModule(const BasicModule&) = default;
+  BasicModule(BasicModule&&) noexcept = default;
+  BasicModule& operator=(const BasicModule&) = default;
+  BasicModule& operator=(BasicModule&&) noexcept = default;
 
   // Registers a trainable tensor (requires_grad is set) and returns the same handle.
   BasicTensor<T> register_parameter(std::string name, BasicTensor<T> t);
@@ -74,11 +77,11 @@ class ModuleT {
   void summarize(std::string& out, const std::string& name, int depth) const;
 
   NamedTensors<T> params_, buffers_;
-  std::vector<std::pair<std::string, std::shared_ptr<ModuleT>>> children_;
+  std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>> children_;
   bool training_ = true;
 };
 
-using Module = ModuleT<float>;
-using ModuleD = ModuleT<double>;
+using Module = BasicModule<float>;
+using ModuleD = BasicModule<double>;
 
 }  // namespace xg::nn

@@ -10,22 +10,22 @@
 namespace xg::nn {
 
 template <class T>
-class ResidualT : public ModuleT<T> {
+class BasicResidual : public BasicModule<T> {
  public:
-  explicit ResidualT(std::shared_ptr<ModuleT<T>> block);
-  template <class M, class = std::enable_if_t<std::is_base_of_v<ModuleT<T>, std::decay_t<M>>>>
-  explicit ResidualT(M&& block)
-      : ResidualT(std::shared_ptr<ModuleT<T>>(
+  explicit BasicResidual(std::shared_ptr<BasicModule<T>> block);
+  template <class M, class = std::enable_if_t<std::is_base_of_v<BasicModule<T>, std::decay_t<M>>>>
+  explicit BasicResidual(M&& block)
+      : BasicResidual(std::shared_ptr<BasicModule<T>>(
             std::make_shared<std::decay_t<M>>(std::forward<M>(block)))) {}
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
-  ModuleT<T>& block() const { return *block_; }
+  BasicModule<T>& block() const { return *block_; }
 
  private:
-  std::shared_ptr<ModuleT<T>> block_;
+  std::shared_ptr<BasicModule<T>> block_;
 };
 
-using Residual = ResidualT<float>;
-using ResidualD = ResidualT<double>;
+using Residual = BasicResidual<float>;
+using ResidualD = BasicResidual<double>;
 
 }  // namespace xg::nn

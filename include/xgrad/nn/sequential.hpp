@@ -16,41 +16,41 @@
 namespace xg::nn {
 
 template <class T>
-class SequentialT : public ModuleT<T> {
+class BasicSequential : public BasicModule<T> {
  public:
-  SequentialT() = default;
-  // Any mix of modules by value (copies share parameters) and std::shared_ptr<ModuleT<T>>.
-  // A single SequentialT argument is a copy, not nesting (use a shared_ptr to nest one alone).
+  BasicSequential() = default;
+  // Any mix of modules by value (copies share parameters) and std::shared_ptr<BasicModule<T>>.
+  // A single BasicSequential argument is a copy, not nesting (use a shared_ptr to nest one alone).
   template <class M0, class... M,
             class = std::enable_if_t<(sizeof...(M) > 0) ||
-                                     !std::is_same_v<std::decay_t<M0>, SequentialT>>>
-  explicit SequentialT(M0&& first, M&&... rest) {
+                                     !std::is_same_v<std::decay_t<M0>, BasicSequential>>>
+  explicit BasicSequential(M0&& first, M&&... rest) {
     push_back(std::forward<M0>(first));
     (push_back(std::forward<M>(rest)), ...);
   }
 
-  SequentialT& push_back(std::shared_ptr<ModuleT<T>> module);
-  template <class M, class = std::enable_if_t<std::is_base_of_v<ModuleT<T>, std::decay_t<M>>>>
-  SequentialT& push_back(M&& module) {
-    return push_back(
-        std::shared_ptr<ModuleT<T>>(std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
+  BasicSequential& push_back(std::shared_ptr<BasicModule<T>> module);
+  template <class M, class = std::enable_if_t<std::is_base_of_v<BasicModule<T>, std::decay_t<M>>>>
+  BasicSequential& push_back(M&& module) {
+    return push_back(std::shared_ptr<BasicModule<T>>(
+        std::make_shared<std::decay_t<M>>(std::forward<M>(module))));
   }
   template <class M>
-  SequentialT& push_back(std::shared_ptr<M> module) {
-    return push_back(std::shared_ptr<ModuleT<T>>(std::move(module)));
+  BasicSequential& push_back(std::shared_ptr<M> module) {
+    return push_back(std::shared_ptr<BasicModule<T>>(std::move(module)));
   }
 
   // add() is push_back() under libtorch's name.
   template <class M>
-  SequentialT& add(M&& module) {
+  BasicSequential& add(M&& module) {
     return push_back(std::forward<M>(module));
   }
 
   std::size_t size() const { return layers_.size(); }
   bool empty() const { return layers_.empty(); }
   // The i-th module; an index out of range throws std::out_of_range naming it and size().
-  ModuleT<T>& operator[](std::size_t i) const { return *ptr(i); }
-  ModuleT<T>& at(std::size_t i) const { return *ptr(i); }
+  BasicModule<T>& operator[](std::size_t i) const { return *ptr(i); }
+  BasicModule<T>& at(std::size_t i) const { return *ptr(i); }
   // The i-th module as its concrete type M; throws std::invalid_argument when it is not an M.
   template <class M>
   M& at(std::size_t i) const {
@@ -60,7 +60,7 @@ class SequentialT : public ModuleT<T> {
                                   ptr(i)->describe() + ", not the requested type");
     return *m;
   }
-  std::shared_ptr<ModuleT<T>> ptr(std::size_t i) const {
+  std::shared_ptr<BasicModule<T>> ptr(std::size_t i) const {
     if (i >= layers_.size())
       throw std::out_of_range("Sequential: index " + std::to_string(i) + " is out of range for " +
                               std::to_string(layers_.size()) + " modules");
@@ -71,10 +71,10 @@ class SequentialT : public ModuleT<T> {
   std::string describe() const override;
 
  private:
-  std::vector<std::shared_ptr<ModuleT<T>>> layers_;
+  std::vector<std::shared_ptr<BasicModule<T>>> layers_;
 };
 
-using Sequential = SequentialT<float>;
-using SequentialD = SequentialT<double>;
+using Sequential = BasicSequential<float>;
+using SequentialD = BasicSequential<double>;
 
 }  // namespace xg::nn

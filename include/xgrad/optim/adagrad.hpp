@@ -18,14 +18,14 @@ struct AdagradOptions {
 };
 
 template <class T>
-class AdagradT : public OptimizerT<T, AdagradOptions> {
+class BasicAdagrad : public BasicOptimizer<T, AdagradOptions> {
  public:
-  AdagradT(std::vector<BasicTensor<T>> params, AdagradOptions options = {});
-  AdagradT(std::vector<ParamGroupSpec<T>> groups, AdagradOptions options = {});
+  BasicAdagrad(std::vector<BasicTensor<T>> params, AdagradOptions options = {});
+  BasicAdagrad(std::vector<ParamGroupSpec<T>> groups, AdagradOptions options = {});
   void step() override;
 };
 
-using Adagrad = AdagradT<float>;
-using AdagradD = AdagradT<double>;
+using Adagrad = BasicAdagrad<float>;
+using AdagradD = BasicAdagrad<double>;
 
 }  // namespace xg::optim

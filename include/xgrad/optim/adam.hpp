@@ -24,28 +24,28 @@ struct AdamWOptions : AdamOptions {
 };
 
 template <class T>
-class AdamT : public OptimizerT<T, AdamOptions> {
+class BasicAdam : public BasicOptimizer<T, AdamOptions> {
  public:
-  AdamT(std::vector<BasicTensor<T>> params, AdamOptions options = {});
-  AdamT(std::vector<ParamGroupSpec<T>> groups, AdamOptions options = {});
+  BasicAdam(std::vector<BasicTensor<T>> params, AdamOptions options = {});
+  BasicAdam(std::vector<ParamGroupSpec<T>> groups, AdamOptions options = {});
   void step() override;
 
  protected:
-  AdamT(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions options,
-        bool decoupled);
+  BasicAdam(const char* name, std::vector<ParamGroupSpec<T>> groups, AdamOptions options,
+            bool decoupled);
   bool decoupled_ = false;  // AdamW
 };
 
 template <class T>
-class AdamWT : public AdamT<T> {
+class BasicAdamW : public BasicAdam<T> {
  public:
-  AdamWT(std::vector<BasicTensor<T>> params, AdamWOptions options = {});
-  AdamWT(std::vector<ParamGroupSpec<T>> groups, AdamWOptions options = {});
+  BasicAdamW(std::vector<BasicTensor<T>> params, AdamWOptions options = {});
+  BasicAdamW(std::vector<ParamGroupSpec<T>> groups, AdamWOptions options = {});
 };
 
-using Adam = AdamT<float>;
-using AdamD = AdamT<double>;
-using AdamW = AdamWT<float>;
-using AdamWD = AdamWT<double>;
+using Adam = BasicAdam<float>;
+using AdamD = BasicAdam<double>;
+using AdamW = BasicAdamW<float>;
+using AdamWD = BasicAdamW<double>;
 
 }  // namespace xg::optim

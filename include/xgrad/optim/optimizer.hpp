@@ -42,7 +42,7 @@ struct ParamGroupSpec {
 // Options: an aggregate with `lr` plus `static void set(Options&, const std::string&, double)`
 // (throws for an unknown key) and `void validate(const char* optimizer) const`.
 template <class T, class Options>
-class OptimizerT : public Optimizer {
+class BasicOptimizer : public Optimizer {
  public:
   struct State {
     std::vector<Array<T>> buffers;  // the optimizer's per-parameter arrays, shaped like it
@@ -65,7 +65,7 @@ class OptimizerT : public Optimizer {
   const Options& defaults() const { return defaults_; }
 
  protected:
-  OptimizerT(const char* name, std::vector<ParamGroupSpec<T>> groups, Options defaults);
+  BasicOptimizer(const char* name, std::vector<ParamGroupSpec<T>> groups, Options defaults);
   const char* name_;
   Options defaults_;
   std::vector<Group> groups_;

@@ -19,14 +19,14 @@ struct RMSpropOptions {
 };
 
 template <class T>
-class RMSpropT : public OptimizerT<T, RMSpropOptions> {
+class BasicRMSprop : public BasicOptimizer<T, RMSpropOptions> {
  public:
-  RMSpropT(std::vector<BasicTensor<T>> params, RMSpropOptions options = {});
-  RMSpropT(std::vector<ParamGroupSpec<T>> groups, RMSpropOptions options = {});
+  BasicRMSprop(std::vector<BasicTensor<T>> params, RMSpropOptions options = {});
+  BasicRMSprop(std::vector<ParamGroupSpec<T>> groups, RMSpropOptions options = {});
   void step() override;
 };
 
-using RMSprop = RMSpropT<float>;
-using RMSpropD = RMSpropT<double>;
+using RMSprop = BasicRMSprop<float>;
+using RMSpropD = BasicRMSprop<double>;
 
 }  // namespace xg::optim

@@ -17,14 +17,14 @@ struct SGDOptions {
 };
 
 template <class T>
-class SGDT : public OptimizerT<T, SGDOptions> {
+class BasicSGD : public BasicOptimizer<T, SGDOptions> {
  public:
-  SGDT(std::vector<BasicTensor<T>> params, SGDOptions options = {});
-  SGDT(std::vector<ParamGroupSpec<T>> groups, SGDOptions options = {});
+  BasicSGD(std::vector<BasicTensor<T>> params, SGDOptions options = {});
+  BasicSGD(std::vector<ParamGroupSpec<T>> groups, SGDOptions options = {});
   void step() override;
 };
 
-using SGD = SGDT<float>;
-using SGDD = SGDT<double>;
+using SGD = BasicSGD<float>;
+using SGDD = BasicSGD<double>;
 
 }  // namespace xg::optim
