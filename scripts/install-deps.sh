@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs xgrad's build dependencies from Debian 12 packages, only those that are missing.
-# As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
+# As root it runs apt-get; as a user with sudo it runs only apt-get through sudo; otherwise it
+# prints the exact line to run as root. apt's output goes to build/logs/apt.log.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PACKAGES=(g++ cmake make pkg-config libxtensor-dev xtl-dev libxsimd-dev libfmt-dev catch2
           libopenblas-dev libcli11-dev nlohmann-json3-dev)
@@ -13,18 +15,31 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "install-deps: all dependencies are installed"
+  step "packages: all ${#PACKAGES[@]} Debian packages are installed"
   exit 0
 fi
 
-if [[ "$(id -u)" != 0 ]]; then
-  echo "install-deps: missing Debian packages: ${missing[*]}" >&2
-  echo "install-deps: install them with:" >&2
-  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+install_line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ "$(id -u)" == 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "error: missing Debian packages: ${missing[*]}" >&2
+  echo "install them as root (su -), then run this command again:" >&2
+  echo "  $install_line" >&2
   exit 1
 fi
 
-echo "install-deps: installing ${missing[*]}"
+ensure_build_dir_writable
+log="$LOG_DIR/apt.log"
+step "packages: installing ${#missing[@]} Debian packages${as_root:+ with sudo} (log: $log)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+{
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update &&
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      "${missing[@]}"
+} >"$log" 2>&1 || fail "$log" "apt-get failed; to do it by hand, as root: $install_line"
+# Under `sudo bash scripts/...` the build continues as the calling user: give the log back.
+[[ -n "${SUDO_USER:-}" && "$(id -u)" == 0 ]] && chown -R "$SUDO_USER": "$BUILD_DIR"
+step "packages: installed ${missing[*]}"

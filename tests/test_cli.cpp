@@ -1,6 +1,6 @@
 // End-to-end tests of the `xgrad` command line (tools/xgrad/). The binary is found through the
 // environment variable XGRAD_CLI (set by tests/CMakeLists.txt when the CLI is built), else at
-// ../tools/xgrad/xgrad relative to the working directory (build/tests). When neither exists the
+// ../bin/xgrad relative to the working directory (build/tests). When neither exists the
 // tests say so and skip.
 #include <catch2/catch.hpp>
 
@@ -17,7 +17,7 @@ namespace {
 
 std::string cli_path() {
   if (const char* env = std::getenv("XGRAD_CLI"); env && *env) return env;
-  return "../tools/xgrad/xgrad";
+  return "../bin/xgrad";
 }
 
 bool have_cli() {
