@@ -22,7 +22,8 @@ if [[ ! -x "$TARGET/bin/bash" ]]; then
 fi
 cp /etc/resolv.conf "$TARGET/etc/resolv.conf" 2>/dev/null || true
 mountpoint -q "$TARGET/proc" || mount -t proc proc "$TARGET/proc"
-trap 'umount "$TARGET/proc" 2>/dev/null || true' EXIT
+mkdir -p "$TARGET/dev/pts" && { mountpoint -q "$TARGET/dev/pts" || mount -t devpts devpts "$TARGET/dev/pts"; }
+trap 'umount "$TARGET/dev/pts" "$TARGET/proc" 2>/dev/null || true' EXIT
 
 rm -rf "$TARGET/root/xgrad" && mkdir -p "$TARGET/root/xgrad"
 git -C "$ROOT" archive HEAD | tar -x -C "$TARGET/root/xgrad"
