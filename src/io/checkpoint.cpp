@@ -212,11 +212,7 @@ struct Parsed {
   CheckpointInfo info;
 };
 
-template <class T>
-Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& meta,
-                           const nn::BasicModule<T>& model, const optim::OptimizerOf<T>& optimizer,
-                           const optim::LRScheduler* scheduler) {
-  Parsed<T> p;
+void check_version(const Metadata& meta) {
   const auto version = meta.find("checkpoint.version");
   if (version == meta.end())
     throw std::invalid_argument(
@@ -225,8 +221,11 @@ Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& m
   if (version->second != kVersion)
     throw std::invalid_argument(fmt::format(
         "checkpoint format version '{}', this xgrad reads version {}", version->second, kVersion));
-  p.info.epoch = epoch_from(required(meta, "epoch"));
+}
 
+// The tensors into the model's state_dict and the optimizer's state, by prefix.
+template <class T>
+void split_tensors(const nn::NamedTensors<T>& tensors, Parsed<T>& p) {
   for (const auto& [name, t] : tensors) {
     if (starts_with(name, kModel)) {
       p.model.emplace_back(name.substr(kModel.size()), t);
@@ -238,56 +237,80 @@ Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& m
           "unexpected tensor '{}' (a checkpoint holds model.* and optimizer.state.*)", name));
     }
   }
-  try {
-    model.check_state_dict(p.model);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("model: {}", e.what()));
-  }
+}
 
+template <class T>
+void parse_optimizer(const Metadata& meta, const optim::OptimizerOf<T>& optimizer,
+                     optim::OptimizerState<T>& state) {
   const std::string& kind = required(meta, "optimizer");
   if (kind != optimizer.name())
     throw std::invalid_argument(
         fmt::format("it holds the state of optimizer '{}' but the optimizer given is '{}'", kind,
                     optimizer.name()));
-  p.optimizer.param_groups = param_groups_from(parse_json(meta, "optimizer.param_groups"));
-  optimizer.check_state_dict(p.optimizer);
+  state.param_groups = param_groups_from(parse_json(meta, "optimizer.param_groups"));
+  optimizer.check_state_dict(state);
+}
 
-  const auto sched = meta.find("scheduler");
-  if (sched != meta.end() && !scheduler)
+// The scheduler's state, present exactly when a scheduler is given.
+std::optional<optim::SchedulerState> parse_scheduler(const Metadata& meta,
+                                                     const optim::LRScheduler* scheduler) {
+  const auto kind = meta.find("scheduler");
+  if (kind != meta.end() && !scheduler)
     throw std::invalid_argument(fmt::format(
-        "it holds the state of scheduler '{}' but no scheduler was given", sched->second));
-  if (sched == meta.end() && scheduler)
+        "it holds the state of scheduler '{}' but no scheduler was given", kind->second));
+  if (kind == meta.end() && scheduler)
     throw std::invalid_argument(
         fmt::format("it holds no scheduler state but scheduler '{}' was given", scheduler->name()));
-  if (scheduler) {
-    if (sched->second != scheduler->name())
-      throw std::invalid_argument(
-          fmt::format("it holds the state of scheduler '{}' but the scheduler given is '{}'",
-                      sched->second, scheduler->name()));
-    p.scheduler = scheduler_from(parse_json(meta, "scheduler.state"));
-    scheduler->check_state_dict(*p.scheduler);
-  }
+  if (!scheduler) return std::nullopt;
+  if (kind->second != scheduler->name())
+    throw std::invalid_argument(
+        fmt::format("it holds the state of scheduler '{}' but the scheduler given is '{}'",
+                    kind->second, scheduler->name()));
+  optim::SchedulerState state = scheduler_from(parse_json(meta, "scheduler.state"));
+  scheduler->check_state_dict(state);
+  return state;
+}
 
+// The generators' states, then the caller's metadata: every key outside the checkpoint's names.
+template <class T>
+void parse_generators_and_extra(const Metadata& meta, const nn::BasicModule<T>& model,
+                                Parsed<T>& p) {
   p.default_generator = generator_from(meta, "generator.default");
-  std::set<std::string> generator_keys;
+  std::set<std::string> known{"checkpoint.version",     "epoch",     "optimizer",
+                              "optimizer.param_groups", "scheduler", "scheduler.state",
+                              "generator.default"};
   for (const auto& [name, generator] : model.named_generators()) {
     const std::string key = kModelGenerator + name;
     p.model_generators.emplace_back(generator, generator_from(meta, key));
-    generator_keys.insert(key);
+    known.insert(key);
   }
-
-  static const std::set<std::string> known{"checkpoint.version",     "epoch",     "optimizer",
-                                           "optimizer.param_groups", "scheduler", "scheduler.state",
-                                           "generator.default"};
   for (const auto& [key, value] : meta) {
     if (!reserved(key))
       p.info.metadata[key] = value;
-    else if (!known.count(key) && !generator_keys.count(key))
+    else if (!known.count(key))
       throw std::invalid_argument(
           starts_with(key, kModelGenerator)
               ? fmt::format("metadata '{}' names a generator the model does not have", key)
               : fmt::format("unexpected metadata '{}'", key));
   }
+}
+
+template <class T>
+Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& meta,
+                           const nn::BasicModule<T>& model, const optim::OptimizerOf<T>& optimizer,
+                           const optim::LRScheduler* scheduler) {
+  Parsed<T> p;
+  check_version(meta);
+  p.info.epoch = epoch_from(required(meta, "epoch"));
+  split_tensors(tensors, p);
+  try {
+    model.check_state_dict(p.model);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("model: {}", e.what()));
+  }
+  parse_optimizer(meta, optimizer, p.optimizer);
+  p.scheduler = parse_scheduler(meta, scheduler);
+  parse_generators_and_extra(meta, model, p);
   return p;
 }
 

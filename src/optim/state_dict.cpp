@@ -176,11 +176,11 @@ std::map<std::size_t, std::pair<std::size_t, std::size_t>> positions(
   return where;
 }
 
-// A step count stored as a tensor: a whole number >= 0.
+// A step count stored as a tensor: a whole number >= 0 (and below 2^53, exact in a double).
 template <class T>
 std::size_t step_count(const BasicTensor<T>& step) {
   const double v = double(step.item());
-  if (!(v >= 0) || v != std::floor(v))
+  if (!(v >= 0 && v < 0x1p53) || v != std::floor(v))
     throw std::invalid_argument(fmt::format("'step' must be a whole number >= 0, got {}", v));
   return std::size_t(v);
 }
@@ -268,11 +268,13 @@ void BasicOptimizer<T, Options>::check_state_dict(const OptimizerState<T>& s) co
       if (!t.defined() || t.shape() != expected)
         fail(fmt::format("the state of parameter {}: '{}' has shape {} but {} is needed", index,
                          name, t.defined() ? shape_str(t.shape()) : "none", shape_str(expected)));
-      if (name == "step") try {
+      if (name == "step") {
+        try {
           step_count(t);
         } catch (const std::invalid_argument& e) {
           fail(fmt::format("the state of parameter {}: {}", index, e.what()));
         }
+      }
     }
   }
 }

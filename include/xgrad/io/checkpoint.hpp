@@ -9,9 +9,9 @@
 //
 // The file (names in PyTorch's terms; docs/checkpoints.md shows how to read it from Python):
 //   tensors   model.<name>                       the model's state_dict ("model.0.weight")
-//             optimizer.state.<index>.<buffer>   the optimizer's state
-//             ("optimizer.state.0.exp_avg",
-//                                                "optimizer.state.0.step", a 0-d tensor)
+//             optimizer.state.<index>.<buffer>   the optimizer's state per parameter index:
+//                                                "optimizer.state.0.exp_avg",
+//                                                "optimizer.state.0.step" (a 0-d tensor)
 //   metadata  checkpoint.version                 "1"
 //             epoch                              the epoch given to save_checkpoint
 //             optimizer                          the optimizer's class ("Adam")
