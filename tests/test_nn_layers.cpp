@@ -326,3 +326,23 @@ TEST_CASE("Residual: the shape error names both shapes", "[nn]") {
   REQUIRE(block.state_dict()[0].first == "block.0.weight");
   REQUIRE(block.state_dict()[2].first == "block.1.weight");
 }
+
+TEST_CASE("named_generators: Dropout's and RReLU's streams by dotted name, restorable", "[nn]") {
+  nn::Sequential model(nn::Linear(3, 3), nn::Dropout(0.5, 11), nn::RReLU(0.1f, 0.3f, 12));
+  const auto generators = model.named_generators();
+  REQUIRE(generators.size() == 2);
+  REQUIRE(generators[0].first == "1.generator");
+  REQUIRE(generators[1].first == "2.generator");
+  // The handle is the stream the layer draws from: Dropout(seed 11) starts at Generator(11).
+  REQUIRE(generators[0].second->get_state() == xg::Generator(11).get_state());
+
+  // Restoring both states replays the same masks and slopes.
+  const Tensor x = Tensor::randn({4, 3}, 1);
+  const auto d0 = generators[0].second->get_state(), r0 = generators[1].second->get_state();
+  const std::vector<float> first = model(x).to_vector();
+  REQUIRE(model(x).to_vector() != first);  // the streams moved on
+  generators[0].second->set_state(d0);
+  generators[1].second->set_state(r0);
+  REQUIRE(model(x).to_vector() == first);
+  REQUIRE(nn::Linear(2, 2).named_generators().empty());
+}

@@ -13,6 +13,7 @@
 #include "xgrad/core/threads.hpp"
 #include "xgrad/data/datasets.hpp"
 #include "xgrad/gradcheck.hpp"
+#include "xgrad/io/checkpoint.hpp"
 #include "xgrad/io/safetensors.hpp"
 #include "xgrad/metrics.hpp"
 #include "xgrad/nn/activation.hpp"
@@ -36,3 +37,4 @@
 #include "xgrad/optim/rmsprop.hpp"
 #include "xgrad/optim/scheduler.hpp"
 #include "xgrad/optim/sgd.hpp"
+#include "xgrad/optim/state_dict.hpp"

@@ -1,6 +1,13 @@
 #include "xgrad/core/random.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
 
 namespace xg {
 namespace {
@@ -52,6 +59,84 @@ std::uint64_t Generator::below(std::uint64_t n) {
   std::uint64_t v = next_u64();
   while (v >= limit) v = next_u64();
   return v % n;
+}
+
+bool Generator::State::operator==(const State& o) const {
+  // The spare compares by bit pattern: a restored state must be identical, not merely equal.
+  return words == o.words && has_spare == o.has_spare &&
+         std::memcmp(&spare, &o.spare, sizeof spare) == 0;
+}
+
+Generator::State Generator::get_state() const {
+  State state;
+  std::copy(std::begin(s_), std::end(s_), state.words.begin());
+  state.has_spare = has_spare_;
+  state.spare = has_spare_ ? spare_ : 0.0;
+  return state;
+}
+
+void Generator::set_state(const State& state) {
+  if (state.words == std::array<std::uint64_t, 4>{})
+    throw std::invalid_argument(
+        "Generator::set_state: all four xoshiro256** words are zero (the "
+        "generator would return zeros forever)");
+  if (state.has_spare && !std::isfinite(state.spare))
+    throw std::invalid_argument(
+        fmt::format("Generator::set_state: the cached normal must be finite, got {}", state.spare));
+  std::copy(state.words.begin(), state.words.end(), std::begin(s_));
+  has_spare_ = state.has_spare;
+  spare_ = state.has_spare ? state.spare : 0.0;
+}
+
+namespace {
+std::uint64_t bits_of(double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  return bits;
+}
+double double_of(std::uint64_t bits) {
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+// Exactly 16 hex digits (what to_string writes), so a truncated or padded word is caught.
+bool parse_word(const std::string& token, std::uint64_t& out) {
+  if (token.size() != 16 || token.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return false;
+  out = std::stoull(token, nullptr, 16);
+  return true;
+}
+}  // namespace
+
+std::string to_string(const Generator::State& state) {
+  return fmt::format("xoshiro256** {:016x} {:016x} {:016x} {:016x} {}", state.words[0],
+                     state.words[1], state.words[2], state.words[3],
+                     state.has_spare ? fmt::format("{:016x}", bits_of(state.spare)) : "none");
+}
+
+Generator::State parse_generator_state(const std::string& text) {
+  const auto bad = [&](const std::string& what) {
+    return std::invalid_argument(fmt::format(
+        "generator state '{}': {} (expected 'xoshiro256** <4 words of 16 hex digits> <spare>')",
+        text, what));
+  };
+  std::istringstream in(text);
+  std::vector<std::string> tokens;
+  for (std::string token; in >> token;) tokens.push_back(token);
+  if (tokens.size() != 6) throw bad(fmt::format("{} fields instead of 6", tokens.size()));
+  if (tokens[0] != "xoshiro256**") throw bad(fmt::format("unknown algorithm '{}'", tokens[0]));
+  Generator::State state;
+  for (std::size_t i = 0; i < 4; ++i)
+    if (!parse_word(tokens[i + 1], state.words[i]))
+      throw bad(fmt::format("word {} '{}' is not 16 hex digits", i, tokens[i + 1]));
+  if (tokens[5] != "none") {
+    std::uint64_t bits;
+    if (!parse_word(tokens[5], bits))
+      throw bad(fmt::format("spare '{}' is neither 'none' nor 16 hex digits", tokens[5]));
+    state.has_spare = true;
+    state.spare = double_of(bits);
+  }
+  return state;
 }
 
 Generator& default_generator() {

@@ -86,12 +86,12 @@ std::string BasicPReLU<T>::describe() const {
 
 template <class T>
 BasicRReLU<T>::BasicRReLU(T l, T u, std::optional<std::uint64_t> seed)
-    : lower(l), upper(u), rng_(make_rng(seed)) {
+    : lower(l), upper(u), rng_(this->register_generator("generator", make_rng(seed))) {
   xg::rrelu(BasicTensor<T>::zeros({1}), lower, upper);  // validates the bounds
 }
 template <class T>
 BasicTensor<T> BasicRReLU<T>::forward(const BasicTensor<T>& x) {
-  return this->is_training() ? xg::rrelu(x, lower, upper, rng_) : xg::rrelu(x, lower, upper);
+  return this->is_training() ? xg::rrelu(x, lower, upper, *rng_) : xg::rrelu(x, lower, upper);
 }
 template <class T>
 std::string BasicRReLU<T>::describe() const {

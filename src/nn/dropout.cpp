@@ -41,14 +41,16 @@ BasicTensor<T> dropout(const BasicTensor<T>& x, double p, bool training, Generat
 
 template <class T>
 BasicDropout<T>::BasicDropout(double p, std::optional<std::uint64_t> seed)
-    : p_(p), rng_(seed ? *seed : default_generator().next_u64()) {
+    : p_(p),
+      rng_(this->register_generator("generator",
+                                    Generator(seed ? *seed : default_generator().next_u64()))) {
   if (!(p >= 0 && p <= 1))
     throw std::invalid_argument(fmt::format("Dropout: p must be in [0, 1], got {}", p));
 }
 
 template <class T>
 BasicTensor<T> BasicDropout<T>::forward(const BasicTensor<T>& x) {
-  return dropout(x, p_, this->is_training(), rng_);
+  return dropout(x, p_, this->is_training(), *rng_);
 }
 
 template <class T>

@@ -22,6 +22,13 @@ BasicTensor<T> BasicModule<T>::register_buffer(std::string name, BasicTensor<T> 
 }
 
 template <class T>
+std::shared_ptr<Generator> BasicModule<T>::register_generator(std::string name, Generator g) {
+  auto handle = std::make_shared<Generator>(g);
+  generators_.emplace_back(std::move(name), handle);
+  return handle;
+}
+
+template <class T>
 void BasicModule<T>::collect(const std::string& prefix, NamedTensors<T>& out, bool buffers) const {
   for (const auto& [name, t] : buffers ? buffers_ : params_) out.emplace_back(prefix + name, t);
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out, buffers);
@@ -56,12 +63,11 @@ NamedTensors<T> BasicModule<T>::state_dict() const {
 }
 
 template <class T>
-void BasicModule<T>::load_state_dict(const NamedTensors<T>& state) {
+void BasicModule<T>::check_state_dict(const NamedTensors<T>& state) const {
   std::map<std::string, const BasicTensor<T>*> given;
   for (const auto& [name, t] : state) given[name] = &t;
-  NamedTensors<T> mine = state_dict();
   std::set<std::string> expected;
-  for (const auto& [name, t] : mine) {  // validate everything first: all or nothing
+  for (const auto& [name, t] : state_dict()) {
     expected.insert(name);
     auto it = given.find(name);
     if (it == given.end())
@@ -75,10 +81,30 @@ void BasicModule<T>::load_state_dict(const NamedTensors<T>& state) {
   for (const auto& [name, t] : state)
     if (!expected.count(name))
       throw std::invalid_argument(fmt::format("load_state_dict: unexpected entry '{}'", name));
-  for (auto& [name, t] : mine) {
+}
+
+template <class T>
+void BasicModule<T>::load_state_dict(const NamedTensors<T>& state) {
+  check_state_dict(state);  // everything first: all or nothing
+  std::map<std::string, const BasicTensor<T>*> given;
+  for (const auto& [name, t] : state) given[name] = &t;
+  for (auto& [name, t] : state_dict()) {
     const Array<T>& src = given[name]->data();
     std::copy_n(src.data(), src.size(), t.data().data());
   }
+}
+
+template <class T>
+void BasicModule<T>::collect_generators(const std::string& prefix, NamedGenerators& out) const {
+  for (const auto& [name, g] : generators_) out.emplace_back(prefix + name, g);
+  for (const auto& [name, child] : children_) child->collect_generators(prefix + name + ".", out);
+}
+
+template <class T>
+NamedGenerators BasicModule<T>::named_generators() const {
+  NamedGenerators out;
+  collect_generators("", out);
+  return out;
 }
 
 template <class T>

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -150,7 +151,7 @@ class BasicRReLU : public BasicModule<T> {
   T lower, upper;
 
  private:
-  Generator rng_;
+  std::shared_ptr<Generator> rng_;  // registered as "generator"
 };
 
 // SReLU (Jin et al. 2016), four parameters per channel. Init: t_left = 0, a_left = 0.2,

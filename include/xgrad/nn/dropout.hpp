@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "xgrad/core/random.hpp"
@@ -20,7 +21,7 @@ class BasicDropout : public BasicModule<T> {
 
  private:
   double p_;
-  Generator rng_;
+  std::shared_ptr<Generator> rng_;  // registered as "generator"
 };
 
 // The functional form: `rng` draws the mask.

@@ -12,12 +12,14 @@
 #include <utility>
 #include <vector>
 
+#include "xgrad/core/random.hpp"
 #include "xgrad/core/tensor.hpp"
 
 namespace xg::nn {
 
 template <class T>
 using NamedTensors = std::vector<std::pair<std::string, BasicTensor<T>>>;
+using NamedGenerators = std::vector<std::pair<std::string, std::shared_ptr<Generator>>>;
 
 template <class T>
 class BasicModule {
@@ -42,7 +44,13 @@ class BasicModule {
   // Copies values into the registered tensors. Throws std::invalid_argument naming the first
   // missing, unexpected or mis-shaped entry, before anything is modified.
   void load_state_dict(const NamedTensors<T>& state);
+  // Throws what load_state_dict would throw for `state`, and changes nothing.
+  void check_state_dict(const NamedTensors<T>& state) const;
   std::size_t num_parameters() const;  // elements, not tensors
+  // The random generators this module and its children draw from in train mode (Dropout's
+  // masks, RReLU's slopes) by dotted name ("2.generator"), depth first. Handles, like
+  // parameters: a checkpoint saves their states and restores them so training resumes exactly.
+  NamedGenerators named_generators() const;
 
   // Train mode (the default) or eval mode, recursively (Dropout, BatchNorm, RReLU obey it).
   void train(bool on = true);
@@ -66,6 +74,7 @@ class BasicModule {
   // Registers a trainable tensor (requires_grad is set) and returns the same handle.
   BasicTensor<T> register_parameter(std::string name, BasicTensor<T> t);
   BasicTensor<T> register_buffer(std::string name, BasicTensor<T> t);
+  std::shared_ptr<Generator> register_generator(std::string name, Generator g);
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> m) {
     children_.emplace_back(std::move(name), m);
@@ -75,8 +84,10 @@ class BasicModule {
  private:
   void collect(const std::string& prefix, NamedTensors<T>& out, bool buffers) const;
   void summarize(std::string& out, const std::string& name, int depth) const;
+  void collect_generators(const std::string& prefix, NamedGenerators& out) const;
 
   NamedTensors<T> params_, buffers_;
+  NamedGenerators generators_;
   std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>> children_;
   bool training_ = true;
 };

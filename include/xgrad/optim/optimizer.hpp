@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/optim/state_dict.hpp"
 
 namespace xg::optim {
 
@@ -28,6 +29,23 @@ class Optimizer {
   virtual std::size_t num_param_groups() const = 0;
   virtual double lr(std::size_t group) const = 0;
   virtual void set_lr(std::size_t group, double lr) = 0;
+  // The class name as PyTorch spells it ("Adam", "SGD"): messages and checkpoints use it.
+  virtual const char* name() const = 0;
+};
+
+// An optimizer of T parameters: Optimizer plus its state in PyTorch's layout (state_dict.hpp),
+// which is what a checkpoint saves. Hold an optimizer chosen at run time by this type.
+template <class T>
+class OptimizerOf : public Optimizer {
+ public:
+  // A copy of every group's options and every stepped parameter's buffers and step count.
+  virtual OptimizerState<T> state_dict() const = 0;
+  // Throws std::invalid_argument saying what does not fit (the number of groups or of a group's
+  // parameters, a missing, unknown or invalid option, a missing or unexpected buffer, a shape),
+  // and changes nothing.
+  virtual void check_state_dict(const OptimizerState<T>& state) const = 0;
+  // check_state_dict, then replaces every group's options and every parameter's state.
+  virtual void load_state_dict(const OptimizerState<T>& state) = 0;
 };
 
 // A group as the user writes it: parameters and the options that differ from the defaults.
@@ -42,7 +60,7 @@ struct ParamGroupSpec {
 // Options: an aggregate with `lr` plus `static void set(Options&, const std::string&, double)`
 // (throws for an unknown key) and `void validate(const char* optimizer) const`.
 template <class T, class Options>
-class BasicOptimizer : public Optimizer {
+class BasicOptimizer : public OptimizerOf<T> {
  public:
   struct State {
     std::vector<Array<T>> buffers;  // the optimizer's per-parameter arrays, shaped like it
@@ -58,6 +76,11 @@ class BasicOptimizer : public Optimizer {
   std::size_t num_param_groups() const override { return groups_.size(); }
   double lr(std::size_t group) const override { return groups_.at(group).options.lr; }
   void set_lr(std::size_t group, double lr) override { groups_.at(group).options.lr = lr; }
+  const char* name() const override { return name_; }
+  // Defined with the name tables of every optimizer in src/optim/state_dict.cpp.
+  OptimizerState<T> state_dict() const override;
+  void check_state_dict(const OptimizerState<T>& state) const override;
+  void load_state_dict(const OptimizerState<T>& state) override;
 
   void add_param_group(std::vector<BasicTensor<T>> params,
                        const std::map<std::string, double>& options = {});
