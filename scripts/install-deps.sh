@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(g++ cmake make pkg-config libxtensor-dev xtl-dev libxsimd-dev libfmt-dev catch2
-          libopenblas-dev libcli11-dev nlohmann-json3-dev)
+          libopenblas-dev libcli11-dev nlohmann-json3-dev libcsv-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

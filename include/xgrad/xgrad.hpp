@@ -12,6 +12,8 @@
 #include "xgrad/core/tensor.hpp"
 #include "xgrad/core/threads.hpp"
 #include "xgrad/data/datasets.hpp"
+#include "xgrad/data/preprocess.hpp"
+#include "xgrad/data/table.hpp"
 #include "xgrad/gradcheck.hpp"
 #include "xgrad/io/safetensors.hpp"
 #include "xgrad/metrics.hpp"
