@@ -15,6 +15,7 @@
 #include "xgrad/data/preprocess.hpp"
 #include "xgrad/data/table.hpp"
 #include "xgrad/gradcheck.hpp"
+#include "xgrad/io/model_file.hpp"
 #include "xgrad/io/safetensors.hpp"
 #include "xgrad/metrics.hpp"
 #include "xgrad/nn/activation.hpp"
@@ -38,3 +39,4 @@
 #include "xgrad/optim/rmsprop.hpp"
 #include "xgrad/optim/scheduler.hpp"
 #include "xgrad/optim/sgd.hpp"
+#include "xgrad/predictor.hpp"
