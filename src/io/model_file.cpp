@@ -382,8 +382,8 @@ Metadata to_metadata(const ModelCard& card) {
   if (card.target.classification) {
     md["xgrad.classes"] = json(card.target.class_names).dump();
   } else {
-    md["xgrad.target_mean"] = fmt::format("{:.17g}", card.target.mean);
-    md["xgrad.target_scale"] = fmt::format("{:.17g}", card.target.scale);
+    md["xgrad.target_mean"] = fmt::format("{}", card.target.mean);
+    md["xgrad.target_scale"] = fmt::format("{}", card.target.scale);
   }
   return md;
 }
