@@ -159,7 +159,7 @@ MlpSpec read_network(const Reader& r) {
       r.fail("act_params", fmt::format("'{}' is not a finite number", key));
     s.act_params[key] = value.get<double>();
   }
-  s.init = r.one_of("init", {"kaiming", "xavier", "lecun"});
+  s.init = r.one_of("init", {"kaiming", "xavier", "lecun", "pytorch"});
   try {
     validate(s);
     nn::make_activation<float>(s.activation, s.act_params, 1);  // the registry's range checks

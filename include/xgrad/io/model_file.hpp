@@ -14,6 +14,7 @@
 //   xgrad.activation, xgrad.act_params   the registry name and every hyper-parameter (JSON
 //                                  object, defaults filled in)
 //   xgrad.init                     the init of the hidden layers: kaiming, xavier or lecun
+//                                  (pytorch: PyTorch's default, for networks trained there)
 //   xgrad.inputs                   JSON array, one object per input column in order:
 //                                  {"name", "type": "number", "mean", "scale"[, "fill"]} or
 //                                  {"name", "type": "category", "categories": [...][, "fill"]}
@@ -52,7 +53,7 @@ struct MlpSpec {
   std::vector<std::size_t> hidden{64, 64};
   std::string activation = "relu";
   std::map<std::string, double> act_params;
-  std::string init = "kaiming";  // kaiming | xavier | lecun (the output layer: see the CLI docs)
+  std::string init = "kaiming";  // kaiming | xavier | lecun | pytorch (see the CLI docs)
 };
 // Weights and biases of the Linear layers (trainable activations add their own).
 std::size_t linear_parameters(const MlpSpec& spec);
