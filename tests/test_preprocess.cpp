@@ -73,6 +73,17 @@ TEST_CASE("Preprocessor::transform matches columns by name, in any order", "[pre
   REQUIRE(digits.find("b")->categorical);
 }
 
+TEST_CASE("Preprocessor: saved categories keep their one-hot order", "[preprocess]") {
+  InputColumn c;
+  c.name = "c";
+  c.categorical = true;
+  c.categories = {"red", "blue"};  // not sorted (e.g. written by another tool): order is kept
+  c.fill_category = "blue";
+  const Preprocessor p(std::vector<InputColumn>{c});
+  const Table t = parse_csv("c\nblue\nred\nNA\n", "c.csv");
+  REQUIRE(p.transform(t).to_vector() == std::vector<float>{0, 1, 1, 0, 0, 1});
+}
+
 TEST_CASE("Preprocessor refuses inconsistent saved columns", "[preprocess]") {
   const auto bad = [](InputColumn c) { return Preprocessor(std::vector<InputColumn>{c}); };
   const auto named = [](const char* name) {

@@ -266,18 +266,16 @@ Tensor Preprocessor::transform(const Table& table, const std::vector<std::size_t
       offset += 1;
       continue;
     }
-    // The table's category codes -> the model's one-hot positions (-1: unseen in training).
+    // The table's category codes -> the model's one-hot positions (-1: unseen in training),
+    // whatever order the saved categories are in.
+    std::unordered_map<std::string, long> slot;
+    for (std::size_t k = 0; k < in.categories.size(); ++k) slot.emplace(in.categories[k], long(k));
     std::vector<long> position(c.categories.size(), -1);
     for (std::size_t code = 0; code < c.categories.size(); ++code) {
-      const auto it =
-          std::lower_bound(in.categories.begin(), in.categories.end(), c.categories[code]);
-      if (it != in.categories.end() && *it == c.categories[code])
-        position[code] = long(it - in.categories.begin());
+      const auto it = slot.find(c.categories[code]);
+      if (it != slot.end()) position[code] = it->second;
     }
-    long fill = -1;
-    if (in.fill_category)
-      fill = long(std::lower_bound(in.categories.begin(), in.categories.end(), *in.fill_category) -
-                  in.categories.begin());
+    const long fill = in.fill_category ? slot.at(*in.fill_category) : -1;
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const std::uint32_t code = c.codes[rows[i]];
       long p = fill;
