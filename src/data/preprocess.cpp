@@ -63,18 +63,17 @@ double mode_of(const std::vector<double>& v) {
       ->first;
 }
 
-// The most frequent category of `c` over `rows` (ties: the first in sorted order), or none.
-std::optional<std::string> mode_category(const Column& c, const std::vector<std::size_t>& rows,
-                                         const std::vector<std::string>& sorted) {
+// The most frequent category of `c` over `rows` (ties: the first in byte order), or none.
+std::optional<std::string> mode_category(const Column& c, const std::vector<std::size_t>& rows) {
   std::vector<std::size_t> counts(c.categories.size(), 0);
   for (std::size_t r : rows)
     if (c.codes.at(r) != Column::kMissing) ++counts[c.codes[r]];
   std::optional<std::string> best;
   std::size_t best_count = 0;
-  for (const auto& name : sorted) {
-    const auto code = std::size_t(std::find(c.categories.begin(), c.categories.end(), name) -
-                                  c.categories.begin());
-    if (counts[code] > best_count) best = name, best_count = counts[code];
+  for (std::size_t code = 0; code < counts.size(); ++code) {
+    const std::string& name = c.categories[code];
+    if (counts[code] > best_count || (counts[code] == best_count && best_count && name < *best))
+      best = name, best_count = counts[code];
   }
   return best;
 }
@@ -93,7 +92,7 @@ InputColumn fit_column(const Table& table, const Column& c, const std::vector<st
     in.categories = c.categories;
     std::sort(in.categories.begin(), in.categories.end());
     if (o.impute != Impute::None) {
-      in.fill_category = mode_category(c, rows, in.categories);
+      in.fill_category = mode_category(c, rows);
       if (!in.fill_category) throw empty();
     }
     return in;
@@ -204,12 +203,14 @@ namespace {
 
 // Where each input column's cells come from in a given table.
 std::vector<const Column*> find_columns(const Table& table, const std::vector<InputColumn>& in) {
+  std::unordered_map<std::string, const Column*> by_name;
+  for (const auto& c : table.columns) by_name.emplace(c.name, &c);
   std::vector<const Column*> found;
   std::vector<std::string> absent;
   for (const auto& c : in) {
-    const Column* t = table.find(c.name);
-    if (!t) absent.push_back("'" + c.name + "'");
-    found.push_back(t);
+    const auto it = by_name.find(c.name);
+    if (it == by_name.end()) absent.push_back("'" + c.name + "'");
+    found.push_back(it == by_name.end() ? nullptr : it->second);
   }
   if (!absent.empty()) {
     std::vector<std::string> have;
@@ -438,10 +439,12 @@ std::vector<std::int64_t> Target::class_indices(const Table& table) const {
       if (it != index.end()) out[r] = it->second;
     }
   } else {
+    std::unordered_map<std::string, std::int64_t> by_name;
+    for (std::size_t k = 0; k < class_names.size(); ++k) by_name.emplace(class_names[k], k);
     std::vector<std::int64_t> index(c.categories.size(), -1);
     for (std::size_t k = 0; k < c.categories.size(); ++k) {
-      const auto it = std::find(class_names.begin(), class_names.end(), c.categories[k]);
-      if (it != class_names.end()) index[k] = it - class_names.begin();
+      const auto it = by_name.find(c.categories[k]);
+      if (it != by_name.end()) index[k] = it->second;
     }
     for (std::size_t r = 0; r < table.rows(); ++r)
       if (c.codes[r] != Column::kMissing) out[r] = index[c.codes[r]];

@@ -129,6 +129,7 @@ class Reader {
 
   void feed(std::string_view chunk) {
     if (first_chunk_) chunk = begin(chunk);
+    if (chunk.empty()) return;
     if (std::memchr(chunk.data(), 0, chunk.size()))
       fail(fmt::format("{}: contains a NUL byte near line {}: not a text CSV file", table_.source,
                        line_));
@@ -260,13 +261,11 @@ class Reader {
         fail(fmt::format("{}:{}: columns {} and {} are both named '{}'", table_.source,
                          record_line_, it->second + 1, p + 1, shown(names[p])));
     }
-    const auto listed = [](const std::vector<std::string>& list, const std::string& name) {
-      return std::find(list.begin(), list.end(), name) != list.end();
-    };
+    const std::unordered_set<std::string> wanted(options_.columns.begin(), options_.columns.end());
+    const std::unordered_set<std::string> unwanted(options_.skip.begin(), options_.skip.end());
     slot_.assign(width_, -1);
     for (std::size_t p = 0; p < width_; ++p) {
-      if ((!options_.columns.empty() && !listed(options_.columns, names[p])) ||
-          listed(options_.skip, names[p])) {
+      if ((!wanted.empty() && !wanted.count(names[p])) || unwanted.count(names[p])) {
         table_.skipped.push_back(names[p]);
         continue;
       }

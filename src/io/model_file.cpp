@@ -258,6 +258,8 @@ data::Target read_target(const Reader& r) {
 // The tensors the architecture implies must be in the file with exactly these shapes: then
 // building the network allocates no more than the file holds.
 void check_tensors(const MlpSpec& s, const FileInfo& info, const std::string& path) {
+  std::map<std::string, const TensorInfo*> by_name;
+  for (const auto& t : info.tensors) by_name.emplace(t.name, &t);
   std::size_t width = s.in;
   for (std::size_t layer = 0; layer <= s.hidden.size(); ++layer) {
     const std::size_t out = layer < s.hidden.size() ? s.hidden[layer] : s.out;
@@ -265,13 +267,13 @@ void check_tensors(const MlpSpec& s, const FileInfo& info, const std::string& pa
         {fmt::format("{}.weight", 2 * layer), {std::int64_t(out), std::int64_t(width)}},
         {fmt::format("{}.bias", 2 * layer), {std::int64_t(out)}}};
     for (const auto& [name, shape] : expected) {
-      const auto it = std::find_if(info.tensors.begin(), info.tensors.end(),
-                                   [&](const TensorInfo& t) { return t.name == name; });
-      if (it == info.tensors.end())
+      const auto found = by_name.find(name);
+      if (found == by_name.end())
         throw std::runtime_error(fmt::format(
             "{}: no tensor '{}', which the metadata's architecture (in {}, hidden {}, out {}) "
             "needs",
             path, name, s.in, hidden_text(s.hidden), s.out));
+      const TensorInfo* it = found->second;
       if (it->shape != shape || it->dtype != "F32")
         throw std::runtime_error(fmt::format(
             "{}: tensor '{}' is {} [{}] but the metadata's architecture (in {}, hidden {}, out {}) "
