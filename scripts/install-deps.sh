@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PACKAGES=(g++ cmake make pkg-config libxtensor-dev xtl-dev libxsimd-dev libfmt-dev catch2
-          libopenblas-dev libcli11-dev nlohmann-json3-dev)
+          libopenblas-dev libcli11-dev nlohmann-json3-dev libcsv-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -100,18 +100,85 @@ double ConfusionMatrix::precision(std::size_t c) const {
   return col ? double((*this)(c, c)) / double(col) : 0.0;
 }
 
-std::string ConfusionMatrix::str() const {
-  std::size_t width = 5;
+double ConfusionMatrix::f1(std::size_t c) const {
+  const double p = precision(c), r = recall(c);
+  return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+}
+
+std::size_t ConfusionMatrix::support(std::size_t c) const {
+  std::size_t row = 0;
+  for (std::size_t p = 0; p < classes; ++p) row += (*this)(c, p);
+  return row;
+}
+
+namespace {
+std::vector<std::string> labels_for(const std::vector<std::string>& names, std::size_t classes) {
+  if (names.empty()) {
+    std::vector<std::string> out;
+    for (std::size_t c = 0; c < classes; ++c) out.push_back(std::to_string(c));
+    return out;
+  }
+  if (names.size() != classes)
+    throw std::invalid_argument(
+        fmt::format("ConfusionMatrix: {} names for {} classes", names.size(), classes));
+  return names;
+}
+std::size_t widest(const std::vector<std::string>& names, std::size_t at_least) {
+  for (const auto& n : names) at_least = std::max(at_least, n.size());
+  return at_least;
+}
+}  // namespace
+
+std::string ConfusionMatrix::str(const std::vector<std::string>& names) const {
+  const auto label = labels_for(names, classes);
+  std::size_t width = widest(label, 4) + 1;
   for (auto c : counts) width = std::max(width, fmt::formatted_size("{}", c) + 1);
-  std::string out = fmt::format("{:>12}", "true\\pred");
-  for (std::size_t p = 0; p < classes; ++p) out += fmt::format("{:>{}}", p, width);
+  const std::size_t first = widest(label, 9) + 1;
+  std::string out = fmt::format("{:>{}}", "true\\pred", first);
+  for (std::size_t p = 0; p < classes; ++p) out += fmt::format("{:>{}}", label[p], width);
   out += "   recall\n";
   for (std::size_t t = 0; t < classes; ++t) {
-    out += fmt::format("{:>12}", t);
+    out += fmt::format("{:>{}}", label[t], first);
     for (std::size_t p = 0; p < classes; ++p) out += fmt::format("{:>{}}", (*this)(t, p), width);
     out += fmt::format("   {:6.1f}%\n", 100.0 * recall(t));
   }
   return out;
+}
+
+std::string ConfusionMatrix::report(const std::vector<std::string>& names) const {
+  const auto label = labels_for(names, classes);
+  const std::size_t first = widest(label, 5) + 1;
+  std::string out = fmt::format("{:<{}} {:>9} {:>7} {:>7} {:>8}\n", "class", first, "precision",
+                                "recall", "f1", "support");
+  for (std::size_t c = 0; c < classes; ++c)
+    out += fmt::format("{:<{}} {:>8.2f}% {:>6.2f}% {:>6.2f}% {:>8}\n", label[c], first,
+                       100 * precision(c), 100 * recall(c), 100 * f1(c), support(c));
+  out += fmt::format("{:<{}} {:>35}\n", "accuracy", first,
+                     fmt::format("{:.2f}% of {}", 100 * accuracy(), total()));
+  return out;
+}
+
+RegressionScores regression_scores(const std::vector<double>& predicted,
+                                   const std::vector<double>& truth) {
+  if (predicted.size() != truth.size() || truth.empty())
+    throw std::invalid_argument(fmt::format(
+        "regression_scores: {} predictions for {} values (need the same number, at least 1)",
+        predicted.size(), truth.size()));
+  const double n = double(truth.size());
+  double mean = 0;
+  for (double t : truth) mean += t / n;
+  double ss_res = 0, ss_tot = 0, abs_sum = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    const double e = predicted[i] - truth[i];
+    ss_res += e * e;
+    abs_sum += std::fabs(e);
+    ss_tot += (truth[i] - mean) * (truth[i] - mean);
+  }
+  RegressionScores s;
+  s.rmse = std::sqrt(ss_res / n);
+  s.mae = abs_sum / n;
+  s.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1.0 : 0.0);
+  return s;
 }
 
 ConfusionMatrix confusion_matrix(const std::vector<std::int64_t>& predicted,

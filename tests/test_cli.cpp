@@ -1,17 +1,20 @@
 // End-to-end tests of the `xgrad` command line (tools/xgrad/). The binary is found through the
 // environment variable XGRAD_CLI (set by tests/CMakeLists.txt when the CLI is built), else at
 // ../bin/xgrad relative to the working directory (build/tests). When neither exists the
-// tests say so and skip.
-#include <catch2/catch.hpp>
-
+// tests say so and skip. Every CSV is written by the test itself.
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <catch2/catch.hpp>
+#include <xgrad/io/safetensors.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -30,14 +33,27 @@ bool have_cli() {
   return ok;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
 struct Run {
   int code = -1;
-  std::string out;  // stdout and stderr together
+  std::string out, err;
 };
 
+// Runs xgrad with a time limit (a hang is a failure, not a stuck suite).
 Run run(const std::string& args) {
   Run r;
-  const std::string cmd = "'" + cli_path() + "' " + args + " 2>&1";
+  const std::string cmd = "timeout 120 '" + cli_path() + "' " + args + " 2> t_cli_stderr.txt";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   char buf[4096];
@@ -45,15 +61,51 @@ Run run(const std::string& args) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
   const int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  INFO("$ xgrad " << args << "\n" << r.out);
+  r.err = read_file("t_cli_stderr.txt");
+  std::remove("t_cli_stderr.txt");
   return r;
 }
 
 // The number after `label` in `text` (e.g. "test  accuracy  97.50%").
 double number_after(const std::string& text, const std::string& label) {
   std::smatch m;
-  REQUIRE(std::regex_search(text, m, std::regex(label + R"(\s+([0-9.]+))")));
+  INFO("looking for '" << label << "' in:\n" << text);
+  REQUIRE(std::regex_search(text, m, std::regex(label + R"(\s+(-?[0-9.]+))")));
   return std::stod(m[1]);
+}
+
+// An error is one line on stderr: "xgrad: error: ...\n".
+void require_one_line_error(const Run& r, int code, const std::string& message) {
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  REQUIRE(r.code == code);
+  REQUIRE(r.err.rfind("xgrad: error: ", 0) == 0);
+  REQUIRE(r.err.find('\n') == r.err.size() - 1);
+  REQUIRE_THAT(r.err, Catch::Contains(message));
+}
+
+struct TempFile {
+  std::string path;
+  TempFile(std::string p, const std::string& text) : path(std::move(p)) {
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+// Three classes named by strings, a categorical column, a column to ignore: a small "iris".
+std::string flowers(bool crlf_bom_semicolon = false) {
+  const char sep = crlf_bom_semicolon ? ';' : ',';
+  const std::string eol = crlf_bom_semicolon ? "\r\n" : "\n";
+  std::string s = crlf_bom_semicolon ? "\xEF\xBB\xBF" : "";
+  s += std::string("id") + sep + "length" + sep + "width" + sep + "colour" + sep + "species" + eol;
+  const char* names[] = {"setosa", "versicolor", "virginica"};
+  for (int i = 0; i < 90; ++i) {
+    const int c = i % 3;
+    const double length = 1 + 2 * c + 0.1 * (i % 5), width = 0.5 + c + 0.05 * (i % 7);
+    const char* colour = c == 0 ? "red" : c == 1 ? "\"blue, dark\"" : "green";
+    s += std::to_string(i) + sep + std::to_string(length) + sep + std::to_string(width) + sep +
+         colour + sep + names[c] + eol;
+  }
+  return s;
 }
 
 }  // namespace
@@ -61,7 +113,6 @@ double number_after(const std::string& text, const std::string& label) {
 TEST_CASE("xgrad list shows datasets, activations and optimizers", "[cli]") {
   if (!have_cli()) return;
   const Run r = run("list");
-  INFO(r.out);
   REQUIRE(r.code == 0);
   for (const char* word : {"spiral", "moons", "circles", "xor", "blobs", "triangles", "relu", "sgd",
                            "adam", "adamw", "rmsprop", "adagrad"})
@@ -74,7 +125,7 @@ TEST_CASE("xgrad train saves a model that xgrad eval reproduces", "[cli]") {
   const Run t =
       run("train --dataset moons --samples 400 --hidden 16,16 --optimizer adam --lr 0.02 "
           "--epochs 60 --batch 64 --seed 3 --save t_cli.safetensors");
-  INFO(t.out);
+  INFO(t.out << t.err);
   REQUIRE(t.code == 0);
   REQUIRE_THAT(t.out, Catch::Contains("epoch") && Catch::Contains("ex/s") &&
                           Catch::Contains("parameters") && Catch::Contains("saved"));
@@ -83,70 +134,349 @@ TEST_CASE("xgrad train saves a model that xgrad eval reproduces", "[cli]") {
   REQUIRE(train_acc >= 95.0);  // moons with noise 0.1 is nearly separable by a small MLP
 
   const Run e = run("eval --model t_cli.safetensors");
-  INFO(e.out);
+  INFO(e.out << e.err);
   REQUIRE(e.code == 0);
   // The same split and weights: the same numbers, to the printed digit.
   REQUIRE(number_after(e.out, "train  accuracy") == train_acc);
   REQUIRE(number_after(e.out, "test   accuracy") == test_acc);
-  REQUIRE_THAT(e.out, Catch::Contains("confusion"));
+  REQUIRE_THAT(e.out, Catch::Contains("confusion") && Catch::Contains("precision"));
+  // Stratified (the default): 80 test rows, 40 of each class.
+  REQUIRE_THAT(e.out, Catch::Matches("(.|\n)*\n0 +[0-9.]+% +[0-9.]+% +[0-9.]+% +40\n(.|\n)*"));
+  // The metadata is resolved: no "auto", no unresolved defaults.
+  const auto md = xg::io::inspect("t_cli.safetensors").metadata;
+  REQUIRE(md.at("xgrad.init") == "kaiming");
+  REQUIRE(md.at("xgrad.data.samples") == "400");
+  REQUIRE(md.at("xgrad.data.noise") == "0.1");
+  REQUIRE(md.at("xgrad.classes") == R"(["0","1"])");
   std::remove("t_cli.safetensors");
 }
 
-TEST_CASE("xgrad train --csv learns a regression and reports bad cells", "[cli]") {
+TEST_CASE("xgrad train --csv: regression with RMSE, MAE and R²; bad cells", "[cli]") {
   if (!have_cli()) return;
-  {
-    std::ofstream f("t_cli_reg.csv");
-    f << "u,v,y\n";
-    for (int i = 0; i < 200; ++i) {  // y = 2u - v on a grid: an MLP fits it closely
-      const double u = (i % 20) / 10.0, v = (i / 20) / 5.0;
-      f << u << ',' << v << ',' << 2 * u - v + 0.001 * (i % 7) << '\n';
-    }
+  std::string text = "u,v,y\n";
+  for (int i = 0; i < 200; ++i) {  // y = 2u - v on a grid: an MLP fits it closely
+    const double u = (i % 20) / 10.0, v = (i / 20) / 5.0;
+    text += std::to_string(u) + "," + std::to_string(v) + "," +
+            std::to_string(2 * u - v + 0.001 * (i % 7)) + "\n";
   }
+  TempFile reg("t_cli_reg.csv", text);
   const Run r =
-      run("train --csv t_cli_reg.csv --target y --hidden 16 --lr 0.02 --epochs 80 --seed 2");
-  INFO(r.out);
+      run("train --csv t_cli_reg.csv --target y --hidden 16 --lr 0.02 --epochs 80 --seed 2 "
+          "--save t_cli_reg.safetensors");
+  INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   REQUIRE_THAT(r.out, Catch::Contains("regression"));
   REQUIRE(number_after(r.out, "test  rmse") < 0.2);  // targets span [-2, 4]
+  REQUIRE(number_after(r.out, "test  rmse [0-9.e-]+  mae") < 0.2);
+  REQUIRE(number_after(r.out, "test  rmse [0-9.e-]+  mae [0-9.e-]+  r2") > 0.98);
+  const Run e = run("eval --model t_cli_reg.safetensors --csv t_cli_reg.csv");
+  INFO(e.out << e.err);
+  REQUIRE(e.code == 0);
+  REQUIRE(number_after(e.out, "rmse") < 0.2);
+  REQUIRE(number_after(e.out, "r2") > 0.98);
+  std::remove("t_cli_reg.safetensors");
 
-  std::ofstream("t_cli_bad.csv") << "u,v,y\n1,2,3\n4,x,6\n";
-  const Run bad = run("train --csv t_cli_bad.csv --target y");
-  REQUIRE(bad.code != 0);
-  REQUIRE_THAT(bad.out, Catch::Contains("t_cli_bad.csv:3") && Catch::Contains("column 2 ('v')"));
-  std::remove("t_cli_reg.csv");
-  std::remove("t_cli_bad.csv");
+  TempFile bad("t_cli_bad.csv", "u,v,y\n1,2,3\n4,x,6\n");
+  require_one_line_error(run("train --csv t_cli_bad.csv --target y"), 3,
+                         "t_cli_bad.csv:3: column 2 ('v'): 'x' is not a number");
 }
 
-TEST_CASE("xgrad rejects bad flags and values with a message and a non-zero exit", "[cli]") {
+TEST_CASE("xgrad: every bad flag is a one-line error with exit code 2", "[cli]") {
   if (!have_cli()) return;
   const std::pair<const char*, const char*> cases[] = {
+      {"train --dataset moons --epochs 0", "--epochs: '0' is not an integer in [1, 10000000]"},
+      {"train --dataset moons --epochs 99999999999999999999999", "--epochs: '9999"},
+      {"train --dataset moons --batch 18446744073709551615", "--batch: '18446744073709551615'"},
+      {"train --dataset moons --batch 0", "--batch: '0'"},
+      {"train --dataset moons --seed -1", "--seed: '-1' is not an integer in [0, "},
+      {"train --dataset moons --data-seed 1.5", "--data-seed: '1.5'"},
+      {"train --dataset moons --noise nan", "--noise: 'nan' is not a number in [0, 1000]"},
+      {"train --dataset moons --noise -1", "--noise: '-1'"},
+      {"train --dataset moons --samples 0", "--samples: '0'"},
+      {"train --dataset moons --samples 4000000000", "--samples: '4000000000'"},
+      {"train --dataset spiral --samples 5000000 --classes 3", "15000000 samples in all"},
+      {"train --dataset xor --samples 2", "--samples: 2 is too few for xor (at least 4)"},
+      {"train --dataset spiral --classes 0", "--classes: '0' is not an integer in [2, 1000]"},
+      {"train --dataset spiral --classes 10000000", "--classes: '10000000'"},
+      {"train --dataset moons --classes 3", "--classes applies to --dataset spiral and blobs"},
+      {"train --dataset spiral --factor 0.3", "--factor applies to --dataset circles only"},
+      {"train --dataset circles --factor 1", "--factor: '1' is not a number in (0, 1)"},
+      {"train --dataset moons --hidden 1e9", "--hidden: '1e9' is not an integer in [1, 1000000]"},
+      {"train --dataset moons --hidden 8,x", "--hidden: 'x' is not an integer"},
+      {"train --dataset moons --hidden 100000,100000", "more than the limit 100000000"},
+      {"train --dataset moons --activation apl --act-param hinges=1e12",
+       "hinges must be an integer in [1, 1000]"},
+      {"train --dataset moons --act-param alpha=nan --activation elu",
+       "--act-param alpha: 'nan' is not a finite number"},
       {"train --dataset moons --activation no_such_act --epochs 1", "no_such_act"},
-      {"train --dataset moons --lr 0 --epochs 1", "--lr must be > 0"},
+      {"train --dataset moons --lr 0", "--lr: '0' is not a finite number > 0"},
+      {"train --dataset moons --lr inf", "--lr: 'inf'"},
+      {"train --dataset moons --momentum 2", "--momentum: '2' is not a number in [0, 1]"},
+      {"train --dataset moons --test-fraction 1", "--test-fraction: '1' is not a number in [0, 1)"},
+      {"train --dataset moons --test-fraction 0.6 --val-fraction 0.4", "must be below 1"},
+      {"train --dataset moons --patience 3", "--patience needs --val-fraction"},
+      {"train --dataset moons --threads 0", "--threads: '0' is not an integer in [1, 1024]"},
+      {"train --dataset moons --max-loss -1", "--max-loss: '-1'"},
       {"train --dataset moons --optimizer lbfgs", "lbfgs"},
       {"train --dataset nope --epochs 1", "unknown dataset 'nope'"},
-      {"train --dataset moons --hidden 8,x --epochs 1", "'x' is not a positive integer"},
+      {"train --dataset moons --impute mean", "apply to --csv only"},
       {"train --dataset moons --no-such-flag", "--no-such-flag"},
-      {"eval --model does_not_exist.safetensors", "does_not_exist.safetensors"},
+      {"train --csv x.csv", "--csv needs --target"},
+      {"train --dataset moons --csv x.csv --target y", "excludes"},
+      {"predict --model m.safetensors", "--csv is required"},
+      {"eval --model m.safetensors --delimiter x", "--delimiter: 'x' is not one of"},
   };
   for (const auto& [args, message] : cases) {
-    const Run r = run(args);
-    INFO("xgrad " << args << "\n" << r.out);
-    REQUIRE(r.code != 0);
-    REQUIRE_THAT(r.out, Catch::Contains(message));
+    INFO("xgrad " << args);
+    require_one_line_error(run(args), 2, message);
   }
+}
+
+TEST_CASE("xgrad: file errors exit 3 or 4, checked before any work", "[cli]") {
+  if (!have_cli()) return;
+  require_one_line_error(run("eval --model does_not_exist.safetensors"), 3,
+                         "--model: cannot open 'does_not_exist.safetensors'");
+  require_one_line_error(run("train --csv nope.csv --target y"), 3, "cannot open 'nope.csv'");
+  // A FIFO as --csv is refused at once instead of waiting for a writer.
+  std::remove("t_cli_fifo.csv");
+  REQUIRE(::mkfifo("t_cli_fifo.csv", 0600) == 0);
+  require_one_line_error(run("train --csv t_cli_fifo.csv --target y"), 3,
+                         "'t_cli_fifo.csv' is not a regular file (a FIFO)");
+  std::remove("t_cli_fifo.csv");
+  // The save destination is checked before training: nothing is trained for nothing.
+  const Run nodir = run("train --dataset moons --save no_such_dir/m.safetensors");
+  require_one_line_error(nodir, 4, "--save: cannot write 'no_such_dir/m.safetensors'");
+  REQUIRE_THAT(nodir.out, !Catch::Contains("epoch"));
+  require_one_line_error(run("train --dataset moons --save ."), 4, "--save: '.' is a directory");
+}
+
+TEST_CASE("xgrad train stops on a non-finite or diverging loss and saves nothing", "[cli]") {
+  if (!have_cli()) return;
+  const std::string model = "t_cli_nonfinite.safetensors";
+  std::remove(model.c_str());
+  // SGD with lr 1e20: the loss of the second step is NaN.
+  const Run nan = run("train --dataset moons --optimizer sgd --lr 1e20 --epochs 1 --save " + model);
+  require_one_line_error(nan, 5, "the loss became");
+  REQUIRE_THAT(nan.err, Catch::Contains("nothing was saved"));
+  REQUIRE_FALSE(exists(model));
+  // One step in all (the batch holds every row): only the final weights are non-finite.
+  const Run last =
+      run("train --dataset moons --optimizer sgd --lr 1e30 --epochs 1 --batch 10000000 --save " +
+          model);
+  require_one_line_error(last, 5, "the loss of the final weights on the training rows is");
+  REQUIRE_FALSE(exists(model));
+  // Adam with lr 1e6 explodes: stopped by the divergence guard.
+  const Run diverged = run("train --dataset moons --lr 1e6 --epochs 50 --save " + model);
+  require_one_line_error(diverged, 5, "training diverged");
+  REQUIRE_FALSE(exists(model));
+}
+
+TEST_CASE("xgrad train --csv: BOM, CRLF, ';', quoted fields, string labels, categories", "[cli]") {
+  if (!have_cli()) return;
+  TempFile f("t_cli_flowers.csv", flowers(/*crlf_bom_semicolon*/ true));
+  const Run r =
+      run("train --csv t_cli_flowers.csv --target species --ignore id --hidden 16 --epochs 60 "
+          "--save t_cli_flowers.safetensors");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  // length, width, colour (3 categories) -> 5 inputs; batch min(128, ceil(72 / 4)) = 18.
+  REQUIRE_THAT(r.out, Catch::Contains("(90 samples, 3 columns -> 5 inputs, 3 classes)") &&
+                          Catch::Contains("batch 18"));
+  REQUIRE(number_after(r.out, "test  accuracy") == 100.0);  // the classes are well apart
+  const auto md = xg::io::inspect("t_cli_flowers.safetensors").metadata;
+  REQUIRE(md.at("xgrad.classes") == R"(["setosa","versicolor","virginica"])");
+  REQUIRE_THAT(md.at("xgrad.inputs"),
+               Catch::Contains(R"("name":"length")") &&  // no BOM in the first name
+                   Catch::Contains(R"("categories":["blue, dark","green","red"])"));
+  std::remove("t_cli_flowers.safetensors");
+}
+
+TEST_CASE("xgrad predict: columns by name, reordered columns give the same predictions", "[cli]") {
+  if (!have_cli()) return;
+  TempFile f("t_cli_p.csv", flowers());
+  const std::string model = "t_cli_p.safetensors";
+  REQUIRE(
+      run("train --csv t_cli_p.csv --target species --ignore id --hidden 16 --epochs 60 --save " +
+          model)
+          .code == 0);
+  // The same rows with the columns reversed, no target, an extra column.
+  std::istringstream in(flowers());
+  std::string line, reordered = "note,colour,width,length\n";
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::string cell;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted)
+        cells.push_back(cell), cell.clear();
+      else
+        cell += c;
+    }
+    cells.push_back(cell);
+    reordered += "n," + cells[3] + "," + cells[2] + "," + cells[1] + "\n";
+  }
+  TempFile g("t_cli_p2.csv", reordered);
+  const Run a = run("predict --model " + model + " --csv t_cli_p.csv --proba");
+  const Run b = run("predict --model " + model + " --csv t_cli_p2.csv --proba");
+  INFO(a.out << a.err << b.err);
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  REQUIRE(a.out == b.out);
+  REQUIRE(a.out.rfind("species,prob_setosa,prob_versicolor,prob_virginica\nsetosa,", 0) == 0);
+  REQUIRE_THAT(b.err, Catch::Contains("columns not used by the model: note"));
+  REQUIRE_THAT(a.err, Catch::Contains("columns not used by the model: id"));
+  // --out writes the same CSV atomically.
+  const Run o = run("predict --model " + model + " --csv t_cli_p2.csv --proba --out t_cli_p.out");
+  REQUIRE(o.code == 0);
+  REQUIRE(read_file("t_cli_p.out") == a.out);
+  std::remove("t_cli_p.out");
+
+  TempFile missing("t_cli_p3.csv", "colour,width\nred,1\n");
+  require_one_line_error(run("predict --model " + model + " --csv t_cli_p3.csv"), 3,
+                         "t_cli_p3.csv: no column named 'length'");
+  TempFile unseen("t_cli_p4.csv", "length,width,colour\n1,0.5,red\n1,0.5,purple\n");
+  require_one_line_error(run("predict --model " + model + " --csv t_cli_p4.csv"), 3,
+                         "t_cli_p4.csv:3: column 3 ('colour'): 'purple' is not a category");
+  REQUIRE(run("predict --model " + model + " --csv t_cli_p4.csv --unknown ignore").code == 0);
+  std::remove(model.c_str());
+}
+
+TEST_CASE("xgrad eval --csv: the saved class mapping, one-class files, unseen classes", "[cli]") {
+  if (!have_cli()) return;
+  TempFile f("t_cli_e.csv", flowers());
+  const std::string model = "t_cli_e.safetensors";
+  REQUIRE(
+      run("train --csv t_cli_e.csv --target species --ignore id --hidden 16 --epochs 60 --save " +
+          model)
+          .code == 0);
+  // Only classes setosa and virginica: the mapping is the model's, not rebuilt from the file.
+  std::istringstream in(flowers());
+  std::string line, subset, one;
+  std::getline(in, line);
+  subset = one = line + "\n";
+  while (std::getline(in, line)) {
+    if (line.find("versicolor") == std::string::npos) subset += line + "\n";
+    if (line.find("setosa") != std::string::npos) one += line + "\n";
+  }
+  TempFile s("t_cli_e2.csv", subset), o("t_cli_e3.csv", one);
+  const Run r = run("eval --model " + model + " --csv t_cli_e2.csv");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(number_after(r.out, "accuracy") == 100.0);
+  REQUIRE_THAT(r.out, Catch::Contains("virginica") && Catch::Contains("precision") &&
+                          Catch::Contains("true\\pred"));
+  const Run single = run("eval --model " + model + " --csv t_cli_e3.csv");
+  INFO(single.out << single.err);
+  REQUIRE(single.code == 0);
+  REQUIRE(number_after(single.out, "accuracy") == 100.0);
+  TempFile u("t_cli_e4.csv", "length,width,colour,species\n1,0.5,red,setosa\n1,0.5,red,daisy\n");
+  require_one_line_error(run("eval --model " + model + " --csv t_cli_e4.csv"), 3,
+                         "t_cli_e4.csv:3: column 4 ('species'): class 'daisy' is not one");
+  std::remove(model.c_str());
+}
+
+TEST_CASE("xgrad train --csv: CSV problems are one-line errors naming the cell", "[cli]") {
+  if (!have_cli()) return;
+  const std::pair<std::string, std::string> cases[] = {
+      {"x,y\n1,0\n1e39,1\n", ":3: column 1 ('x'): '1e39' is outside the float range"},
+      {"x,y\n1,0\n0x1F,1\n", ":3: column 1 ('x'): '0x1F' is not a number"},
+      {"x,x,y\n1,2,0\n", ":1: columns 1 and 2 are both named 'x'"},
+      {"x,y\n1,3\n2,3\n", ": the target 'y' has the same value (3) in every row"},
+      {"x,y\n1,a\n2,a\n", ": classification needs at least 2 classes, but 'y' holds only 'a'"},
+      {"x,y\n1,0\n,1\n2,1\n", ":3: column 1 ('x'): missing value"},
+      {"x,y\n1,0\n2,\"1\n", ":3: a quoted field is not closed"},
+  };
+  for (const auto& [text, message] : cases) {
+    TempFile f("t_cli_c.csv", text);
+    INFO(text);
+    require_one_line_error(run("train --csv t_cli_c.csv --target y --epochs 1"), 3,
+                           "t_cli_c.csv" + message);
+  }
+  TempFile gaps("t_cli_gap.csv", "x,c,y\n1,a,0\nNA,b,1\n3,?,0\n4,b,1\n5,a,0\n6,b,1\n");
+  const Run imputed =
+      run("train --csv t_cli_gap.csv --target y --impute median --epochs 2 --test-fraction 0");
+  INFO(imputed.out << imputed.err);
+  REQUIRE(imputed.code == 0);
+}
+
+TEST_CASE("xgrad train options: test fraction 0, validation with early stopping, data seed",
+          "[cli]") {
+  if (!have_cli()) return;
+  SECTION("--test-fraction 0 trains on every row and says so") {
+    const std::string model = "t_cli_all.safetensors";
+    const Run r =
+        run("train --dataset moons --samples 200 --test-fraction 0 --epochs 5 --save " + model);
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE_THAT(r.out, Catch::Contains("200 train / 0 test (--test-fraction 0: no held-out set)"));
+    const Run e = run("eval --model " + model);
+    REQUIRE(e.code == 0);
+    REQUIRE_THAT(e.out, Catch::Contains("test   none"));
+    std::remove(model.c_str());
+  }
+  SECTION("--patience stops early and restores the best validation weights") {
+    const Run r = run(
+        "train --dataset moons --samples 200 --noise 0.35 --hidden 64,64 --lr 0.05 --epochs 400 "
+        "--val-fraction 0.25 --patience 10 --threads 1");
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE_THAT(r.out, Catch::Contains("early stopping: no better validation loss for 10 epochs"));
+    REQUIRE(number_after(r.out, "\n") < 400);  // "N epochs in ..." on the last line
+    // The restored weights are the best epoch's: the final validation loss is the one reported.
+    REQUIRE(number_after(r.out, "restored \\(validation loss") ==
+            number_after(r.out, "val   accuracy +[0-9.]+%  loss"));
+  }
+  SECTION("--data-seed 0 is a seed of its own, not 'use --seed'") {
+    const auto loss = [](const std::string& extra) {
+      const Run r = run("train --dataset moons --samples 200 --epochs 3 --seed 1 " + extra);
+      REQUIRE(r.code == 0);
+      return number_after(r.out, "final  train accuracy +[0-9.]+%  loss");
+    };
+    REQUIRE(loss("--data-seed 1") == loss(""));
+    REQUIRE(loss("--data-seed 0") != loss("--data-seed 1"));
+  }
+}
+
+TEST_CASE("xgrad eval refuses hostile model metadata with the file and the key", "[cli]") {
+  if (!have_cli()) return;
+  const std::string model = "t_cli_meta.safetensors";
+  REQUIRE(run("train --dataset spiral --samples 30 --hidden 8 --epochs 2 --save " + model).code ==
+          0);
+  xg::io::Metadata md;
+  const auto tensors = xg::io::load_tensors<float>(model, &md);
+  const std::pair<std::string, std::string> cases[] = {
+      {"xgrad.in", "-1"},
+      {"xgrad.in", "200000000"},
+      {"xgrad.out", "-1"},
+      {"xgrad.data.samples", "nan"},
+      {"xgrad.data.classes", "-inf"},
+      {"xgrad.data.classes", "1e8"},
+      {"xgrad.data.seed", "abc"},
+  };
+  for (const auto& [key, value] : cases) {
+    auto bad = md;
+    bad[key] = value;
+    xg::io::save(tensors, "t_cli_bad.safetensors", bad);
+    INFO(key << " = " << value);
+    require_one_line_error(run("eval --model t_cli_bad.safetensors"), 3,
+                           "t_cli_bad.safetensors: metadata '" + key + "': '" + value + "'");
+  }
+  std::remove("t_cli_bad.safetensors");
+  std::remove(model.c_str());
 }
 
 TEST_CASE("xgrad compare trains one network per activation and tabulates them", "[cli]") {
   if (!have_cli()) return;
   const Run r =
       run("compare --dataset moons --samples 300 --epochs 30 --activations relu,tanh,prelu");
-  INFO(r.out);
+  INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   for (const char* row : {"relu ", "tanh ", "prelu "}) REQUIRE_THAT(r.out, Catch::Contains(row));
   REQUIRE_THAT(r.out, Catch::Contains("test accuracy"));
   // prelu adds one alpha per hidden unit: 2 layers of 64 by default -> 128 more parameters.
   REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*relu +4482 (.|\n)*prelu +4610 (.|\n)*"));
   const Run bad = run("compare --dataset moons --epochs 1 --activations relu,nope");
-  REQUIRE(bad.code != 0);
-  REQUIRE_THAT(bad.out, Catch::Contains("unknown activation 'nope'"));
+  require_one_line_error(bad, 2, "unknown activation 'nope'");
 }

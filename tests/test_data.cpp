@@ -279,6 +279,35 @@ TEST_CASE("load_csv reads a table; classification vs regression", "[data][csv]")
   }
 }
 
+TEST_CASE("load_csv: string labels, one-hot features, missing cells", "[data][csv]") {
+  SECTION("text target: classes named by their strings, sorted") {
+    TempCsv f("t_iris.csv",
+              "petal;species\n1.4;setosa\n4.7;versicolor\n1.3;setosa\n6.0;virginica\n");
+    auto d = data::load_csv(f.path, "species");
+    REQUIRE(d.classes == 3);
+    REQUIRE(d.class_names == std::vector<std::string>{"setosa", "versicolor", "virginica"});
+    REQUIRE(d.class_values.empty());  // text classes have no numeric value
+    REQUIRE(d.y.to_vector() == std::vector<float>{0, 1, 0, 2});
+  }
+  SECTION("text features: one column per category (sorted), in file order") {
+    TempCsv f("t_onehot.csv", "size,color,y\n1,red,0\n2,blue,1\n3,red,1\n");
+    auto d = data::load_csv(f.path, "y");
+    REQUIRE(d.feature_names == std::vector<std::string>{"size", "color=blue", "color=red"});
+    REQUIRE(d.x.to_vector() == std::vector<float>{1, 0, 1, 2, 1, 0, 3, 0, 1});
+    REQUIRE(d.class_names == std::vector<std::string>{"0", "1"});
+  }
+  SECTION("missing cells: an error naming the cell, or imputed") {
+    TempCsv f("t_missing.csv", "a,b,y\n1,NA,0\n3,4,1\n5,10,1\n2,?,0\n");
+    REQUIRE_THROWS_WITH(data::load_csv(f.path, "y"),
+                        Catch::Contains("t_missing.csv:2: column 2 ('b'): missing value"));
+    const auto mean = data::load_csv(f.path, "y", data::Task::Auto, {}, data::Impute::Mean);
+    REQUIRE(mean.x.to_vector() == std::vector<float>{1, 7, 3, 4, 5, 10, 2, 7});  // (4 + 10) / 2
+    TempCsv g("t_missing3.csv", "b,y\n1,0\n2,1\n9,1\n,0\n");
+    const auto median = data::load_csv(g.path, "y", data::Task::Auto, {}, data::Impute::Median);
+    REQUIRE(median.x.to_vector() == std::vector<float>{1, 2, 9, 2});
+  }
+}
+
 TEST_CASE("load_csv errors name the file, line and column", "[data][csv]") {
   TempCsv bad("t_bad.csv", "x1,x2,y\n1,2,0\n3,abc,1\n");
   REQUIRE_THROWS_WITH(data::load_csv(bad.path, "y"), Catch::Contains("t_bad.csv:3") &&
@@ -288,16 +317,77 @@ TEST_CASE("load_csv errors name the file, line and column", "[data][csv]") {
   REQUIRE_THROWS_WITH(data::load_csv(count.path, "y"), Catch::Contains("t_count.csv:3") &&
                                                            Catch::Contains("expected 3 fields") &&
                                                            Catch::Contains("found 2"));
-  TempCsv empty_cell("t_empty.csv", "x1,x2,y\n1,,0\n");
-  REQUIRE_THROWS_WITH(data::load_csv(empty_cell.path, "y"), Catch::Contains("t_empty.csv:2") &&
-                                                                Catch::Contains("column 2") &&
-                                                                Catch::Contains("empty cell"));
-  TempCsv inf("t_inf.csv", "x1,y\ninf,0\n");
+  TempCsv inf("t_inf.csv", "x1,y\ninf,0\n1,1\n");
   REQUIRE_THROWS_WITH(data::load_csv(inf.path, "y"), Catch::Contains("not a finite number"));
-  REQUIRE_THROWS_WITH(data::load_csv(bad.path, "target"),
+  TempCsv good("t_good.csv", "x1,x2,y\n1,2,0\n");
+  REQUIRE_THROWS_WITH(data::load_csv(good.path, "target"),
                       Catch::Contains("no column named 'target'") && Catch::Contains("x1, x2, y"));
   REQUIRE_THROWS_WITH(data::load_csv("no_such_file.csv", "y"),
                       Catch::Contains("cannot open 'no_such_file.csv'"));
   TempCsv header_only("t_header.csv", "x1,y\n");
   REQUIRE_THROWS_WITH(data::load_csv(header_only.path, "y"), Catch::Contains("no data rows"));
+  // One class is nothing to learn: an error, not a silent switch to regression.
+  TempCsv one_class("t_one.csv", "x,y\n1,3\n2,3\n");
+  REQUIRE_THROWS_WITH(data::load_csv(one_class.path, "y"),
+                      Catch::Contains("the same value (3) in every row"));
+  TempCsv one_text("t_one_text.csv", "x,y\n1,cat\n2,cat\n");
+  REQUIRE_THROWS_WITH(data::load_csv(one_text.path, "y"),
+                      Catch::Contains("at least 2 classes") && Catch::Contains("only 'cat'"));
+  REQUIRE(data::load_csv(one_class.path, "y", data::Task::Regression).classes == 0);
+  TempCsv missing_target("t_no_y.csv", "x,y\n1,0\n2,\n3,1\n");
+  REQUIRE_THROWS_WITH(data::load_csv(missing_target.path, "y"),
+                      Catch::Contains("t_no_y.csv:3: column 2 ('y'): the target is missing"));
+  TempCsv text_regression("t_text_reg.csv", "x,y\n1,a\n2,b\n");
+  REQUIRE_THROWS_WITH(data::load_csv(text_regression.path, "y", data::Task::Regression),
+                      Catch::Contains("t_text_reg.csv:2: column 2 ('y'): 'a' is not a number"));
+  TempCsv only_target("t_only_y.csv", "y\n1\n2\n");
+  REQUIRE_THROWS_WITH(data::load_csv(only_target.path, "y"),
+                      Catch::Contains("no input columns besides y"));
+}
+
+TEST_CASE("split_rows: sizes, disjoint parts, stratification", "[data]") {
+  SECTION("unstratified: ceil(f·n) test, ceil(g·n) validation, the rest trains") {
+    const auto s = data::split_rows(50, 0.21, 0.1, 3);
+    REQUIRE(s.test.size() == 11);
+    REQUIRE(s.validation.size() == 5);
+    REQUIRE(s.train.size() == 34);
+    std::set<std::size_t> all(s.train.begin(), s.train.end());
+    all.insert(s.test.begin(), s.test.end());
+    all.insert(s.validation.begin(), s.validation.end());
+    REQUIRE(all.size() == 50);
+    REQUIRE(data::split_rows(50, 0.21, 0.1, 3).test == s.test);  // seeded
+    REQUIRE(data::split_rows(50, 0.21, 0.1, 4).test != s.test);
+  }
+  SECTION("no test set: every row trains") {
+    const auto s = data::split_rows(7, 0.0, 0.0, 1);
+    REQUIRE(s.train.size() == 7);
+    REQUIRE(s.test.empty());
+  }
+  SECTION("stratified: each class in proportion") {
+    // 60 rows of class 0, 30 of 1, 10 of 2; 20% test -> 12, 6, 2 exactly.
+    std::vector<std::int64_t> y;
+    for (int c : {0, 1, 2})
+      for (int i = 0; i < (c == 0 ? 60 : c == 1 ? 30 : 10); ++i) y.push_back(c);
+    const auto s = data::split_rows(100, 0.2, 0.1, 5, y);
+    std::map<std::int64_t, std::size_t> test, val;
+    for (auto r : s.test) ++test[y[r]];
+    for (auto r : s.validation) ++val[y[r]];
+    REQUIRE(test == std::map<std::int64_t, std::size_t>{{0, 12}, {1, 6}, {2, 2}});
+    REQUIRE(val == std::map<std::int64_t, std::size_t>{{0, 6}, {1, 3}, {2, 1}});
+    REQUIRE(s.train.size() == 70);
+  }
+  SECTION("stratified rounding: largest remainders, totals as unstratified") {
+    // 5 + 5 + 3 rows, 30% -> ceil(3.9) = 4 test rows; quotas 1.5, 1.5, 0.9: floors 1, 1, 0 and the
+    // two largest remainders (0.9, then 0.5 of the smaller label) get one more: 2, 1, 1.
+    const std::vector<std::int64_t> y{0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2};
+    const auto s = data::split_rows(13, 0.3, 0.0, 9, y);
+    std::map<std::int64_t, std::size_t> test;
+    for (auto r : s.test) ++test[y[r]];
+    REQUIRE(test == std::map<std::int64_t, std::size_t>{{0, 2}, {1, 1}, {2, 1}});
+  }
+  SECTION("errors") {
+    REQUIRE_THROWS_WITH(data::split_rows(4, 0.5, 0.5, 1), Catch::Contains("sum below 1"));
+    REQUIRE_THROWS_WITH(data::split_rows(2, 0.5, 0.1, 1), Catch::Contains("leave no training"));
+    REQUIRE_THROWS_WITH(data::split_rows(3, 0.2, 0, 1, {0, 1}), Catch::Contains("2 strata"));
+  }
 }

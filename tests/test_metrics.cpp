@@ -70,3 +70,38 @@ TEST_CASE("RunningMean weights each batch by its size", "[metrics]") {
   m.reset();
   REQUIRE(m.count() == 0);
 }
+
+TEST_CASE("per-class precision, recall, F1 and support; tables labelled with names", "[metrics]") {
+  // truth 0 0 0 1 1 2, predicted 0 0 1 1 2 2:
+  //   class 0: precision 2/2, recall 2/3, F1 = 2·1·(2/3) / (5/3) = 0.8, support 3
+  //   class 1: precision 1/2, recall 1/2, F1 = 0.5, support 2
+  //   class 2: precision 1/2, recall 1/1, F1 = 2·0.5 / 1.5 = 2/3, support 1
+  const auto cm = metrics::confusion_matrix({0, 0, 1, 1, 2, 2}, {0, 0, 0, 1, 1, 2}, 3);
+  REQUIRE(cm.f1(0) == Approx(0.8));
+  REQUIRE(cm.f1(1) == Approx(0.5));
+  REQUIRE(cm.f1(2) == Approx(2.0 / 3));
+  REQUIRE(cm.support(0) == 3);
+  REQUIRE(cm.support(2) == 1);
+  // No prediction and no sample of class 3: every score is 0 (scikit-learn's zero_division=0).
+  const auto empty = metrics::confusion_matrix({0, 0}, {0, 0}, 4);
+  REQUIRE(empty.f1(3) == 0.0);
+  const std::vector<std::string> names{"setosa", "versicolor", "virginica"};
+  const std::string table = cm.str(names);
+  REQUIRE_THAT(table, Catch::Contains("versicolor") && Catch::Contains("66.7%"));
+  const std::string report = cm.report(names);
+  REQUIRE_THAT(report, Catch::Contains("setosa") && Catch::Contains("100.00%") &&
+                           Catch::Contains("80.00%") && Catch::Contains("66.67% of 6"));
+  REQUIRE_THROWS_WITH(cm.str({"a"}), Catch::Contains("1 names for 3 classes"));
+}
+
+TEST_CASE("regression scores: RMSE, MAE, R² (scikit-learn's definitions)", "[metrics]") {
+  // truth 1 2 3 4, predicted 1 2 3 6: residuals 0 0 0 2.
+  // RMSE = sqrt(4/4) = 1, MAE = 2/4 = 0.5, SS_tot = 5, R² = 1 - 4/5 = 0.2.
+  const auto s = metrics::regression_scores({1, 2, 3, 6}, {1, 2, 3, 4});
+  REQUIRE(s.rmse == Approx(1.0));
+  REQUIRE(s.mae == Approx(0.5));
+  REQUIRE(s.r2 == Approx(0.2));
+  REQUIRE(metrics::regression_scores({5, 5}, {5, 5}).r2 == 1.0);  // constant truth, exact
+  REQUIRE(metrics::regression_scores({4, 5}, {5, 5}).r2 == 0.0);
+  REQUIRE_THROWS_WITH(metrics::regression_scores({}, {}), Catch::Contains("at least 1"));
+}

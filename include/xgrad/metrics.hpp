@@ -57,8 +57,15 @@ struct ConfusionMatrix {
   double accuracy() const;                // trace / total
   double recall(std::size_t c) const;     // (c,c) / row c; 0 for an empty row
   double precision(std::size_t c) const;  // (c,c) / column c; 0 for an empty column
-  // An aligned table with "true \ predicted" headers and per-class recall.
-  std::string str() const;
+  // 2·precision·recall / (precision + recall); 0 when both are 0 (scikit-learn's
+  // zero_division=0).
+  double f1(std::size_t c) const;
+  std::size_t support(std::size_t c) const;  // samples of true class c (row c)
+  // An aligned table with "true \ predicted" headers and per-class recall; rows and columns are
+  // labelled with `names` (one per class) or with the class indices.
+  std::string str(const std::vector<std::string>& names = {}) const;
+  // One line per class: precision, recall, F1 (percent) and support, then the accuracy.
+  std::string report(const std::vector<std::string>& names = {}) const;
 };
 
 // Throws std::invalid_argument when a label or prediction is >= classes, or the sizes differ.
@@ -67,6 +74,15 @@ ConfusionMatrix confusion_matrix(const std::vector<std::int64_t>& predicted,
 template <class T>
 ConfusionMatrix confusion_matrix(const BasicTensor<T>& outputs, const BasicTensor<T>& labels,
                                  std::size_t classes, Scores scores = Scores::Logits);
+
+// Regression quality of `predicted` against `truth` (same length, at least one value): root mean
+// squared error, mean absolute error, and R² = 1 - SS_res / SS_tot (scikit-learn's r2_score;
+// a constant truth gives 1 when predicted exactly, else 0).
+struct RegressionScores {
+  double rmse = 0, mae = 0, r2 = 0;
+};
+RegressionScores regression_scores(const std::vector<double>& predicted,
+                                   const std::vector<double>& truth);
 
 // A sample-weighted running mean: add(batch_mean_loss, batch_size) per batch, then mean() is
 // the mean over all samples seen (what PyTorch scripts compute as sum(loss*bs)/n).

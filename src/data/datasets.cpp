@@ -7,10 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <map>
 #include <numeric>
-#include <set>
 #include <stdexcept>
 
 #include "xgrad/core/random.hpp"
@@ -211,143 +208,25 @@ Dataset triangles_vs_circles(std::size_t n, std::uint64_t seed, double noise) {
 
 // ---- CSV -----------------------------------------------------------------------------------
 
-namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  std::string out = s.substr(b, e - b);
-  if (out.size() >= 2 && out.front() == '"' && out.back() == '"')
-    out = out.substr(1, out.size() - 2);
-  return out;
+Dataset load_csv(const std::string& path, const std::string& target_column, Task task,
+                 const CsvOptions& csv, Impute impute) {
+  return to_dataset(read_csv(path, csv), target_column, task, impute);
 }
 
-std::vector<std::string> split_fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    out.push_back(
-        trim(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
-bool blank(const std::string& line) {
-  return std::all_of(line.begin(), line.end(),
-                     [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
-}
-
-}  // namespace
-
-Dataset load_csv(const std::string& path, const std::string& target_column, Task task) {
-  std::ifstream in(path);
-  if (!in)
-    throw std::runtime_error(
-        fmt::format("load_csv: cannot open '{}': {}", path, std::strerror(errno)));
-  std::string line;
-  std::size_t line_no = 0;
-  std::vector<std::string> header;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (blank(line)) continue;
-    header = split_fields(line);
-    break;
-  }
-  if (header.empty())
-    throw std::runtime_error(fmt::format("load_csv: '{}' is empty (no header row)", path));
-  const std::size_t cols = header.size();
-  for (std::size_t c = 0; c < cols; ++c)
-    if (header[c].empty())
-      throw std::runtime_error(
-          fmt::format("load_csv: {}:{}: column {} has an empty name", path, line_no, c + 1));
-  const auto it = std::find(header.begin(), header.end(), target_column);
-  if (it == header.end()) {
-    std::string names;
-    for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
-    throw std::runtime_error(fmt::format("load_csv: {}: no column named '{}' (columns: {})", path,
-                                         target_column, names));
-  }
-  if (cols < 2)
-    throw std::runtime_error(fmt::format(
-        "load_csv: {}: needs at least one feature column besides '{}'", path, target_column));
-  const std::size_t target = std::size_t(it - header.begin());
-
-  std::vector<float> xs;
-  std::vector<double> ts;
-  std::vector<std::size_t> target_lines;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (blank(line)) continue;
-    const auto fields = split_fields(line);
-    if (fields.size() != cols)
-      throw std::runtime_error(
-          fmt::format("load_csv: {}:{}: expected {} fields (as in the header) but found {}", path,
-                      line_no, cols, fields.size()));
-    for (std::size_t c = 0; c < cols; ++c) {
-      const std::string& f = fields[c];
-      const auto where = [&] {
-        return fmt::format("load_csv: {}:{}: column {} ('{}')", path, line_no, c + 1, header[c]);
-      };
-      if (f.empty()) throw std::runtime_error(where() + ": empty cell");
-      char* end = nullptr;
-      errno = 0;
-      const double v = std::strtod(f.c_str(), &end);
-      if (end != f.c_str() + f.size())
-        throw std::runtime_error(fmt::format("{}: '{}' is not a number", where(), f));
-      if (!std::isfinite(v) || (errno == ERANGE && std::fabs(v) > 1))
-        throw std::runtime_error(fmt::format("{}: '{}' is not a finite number", where(), f));
-      if (c == target) {
-        ts.push_back(v);
-        target_lines.push_back(line_no);
-      } else {
-        xs.push_back(static_cast<float>(v));
-      }
-    }
-  }
-  const std::size_t n = ts.size();
-  if (n == 0)
-    throw std::runtime_error(fmt::format("load_csv: {}: no data rows after the header", path));
-
+Dataset to_dataset(const Table& table, const std::string& target_column, Task task, Impute impute) {
+  std::vector<std::size_t> all(table.rows());
+  std::iota(all.begin(), all.end(), std::size_t(0));
+  const Target target = Target::fit(table, target_column, task, all, /*standardize*/ false);
+  const Preprocessor inputs =
+      Preprocessor::fit(table, all, {target_column}, {impute, /*standardize*/ false});
   Dataset d;
-  for (std::size_t c = 0; c < cols; ++c)
-    if (c != target) d.feature_names.push_back(header[c]);
+  d.x = inputs.transform(table, all);
+  d.y = target.transform(table, all);
+  d.classes = target.classes();
+  d.feature_names = inputs.feature_names();
   d.target_name = target_column;
-  d.x = Tensor::from(std::move(xs), {n, cols - 1});
-
-  const bool integral =
-      std::all_of(ts.begin(), ts.end(), [](double v) { return v == std::floor(v); });
-  const std::set<double> distinct(ts.begin(), ts.end());
-  if (task == Task::Auto)
-    task = integral && distinct.size() <= 20 && distinct.size() >= 2 ? Task::Classification
-                                                                     : Task::Regression;
-  if (task == Task::Regression) {
-    std::vector<float> y(ts.begin(), ts.end());
-    d.y = Tensor::from(std::move(y), {n, 1});
-    d.classes = 0;
-    return d;
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (ts[i] != std::floor(ts[i]))
-      throw std::runtime_error(fmt::format(
-          "load_csv: {}:{}: column {} ('{}'): classification target '{}' is not an integer", path,
-          target_lines[i], target + 1, target_column, ts[i]));
-  if (distinct.size() < 2)
-    throw std::runtime_error(fmt::format(
-        "load_csv: {}: classification needs at least 2 distinct values in '{}', found {}", path,
-        target_column, distinct.size()));
-  d.class_values.assign(distinct.begin(), distinct.end());
-  std::map<double, float> index;
-  for (std::size_t k = 0; k < d.class_values.size(); ++k) index[d.class_values[k]] = float(k);
-  std::vector<float> y(n);
-  for (std::size_t i = 0; i < n; ++i) y[i] = index[ts[i]];
-  d.y = Tensor::from(std::move(y), {n});
-  d.classes = d.class_values.size();
+  d.class_names = target.class_names;
+  d.class_values = target.class_values();
   return d;
 }
 
@@ -390,6 +269,86 @@ std::vector<std::size_t> permutation(std::size_t n, std::uint64_t seed) {
 }
 }  // namespace
 
+namespace {
+
+// How many rows of each stratum a part takes: `total` rows in proportion to `fraction`·count,
+// within what each stratum has left; floors first, then the largest remainders (ties to the
+// smaller label).
+std::vector<std::size_t> allocate(std::size_t total, double fraction,
+                                  const std::vector<std::size_t>& count,
+                                  const std::vector<std::size_t>& left) {
+  const std::size_t k = count.size();
+  std::vector<std::size_t> take(k);
+  std::vector<std::pair<double, std::size_t>> remainder(k);
+  std::size_t given = 0;
+  for (std::size_t s = 0; s < k; ++s) {
+    const double quota = fraction * double(count[s]);
+    take[s] = std::min(left[s], static_cast<std::size_t>(std::floor(quota)));
+    remainder[s] = {quota - std::floor(quota), s};
+    given += take[s];
+  }
+  std::stable_sort(remainder.begin(), remainder.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t pass = 0; pass < 2 && given < total; ++pass)  // pass 2: any room left
+    for (const auto& [r, s] : remainder) {
+      if (given == total) break;
+      if (take[s] < left[s] && (pass == 1 || r > 0)) ++take[s], ++given;
+    }
+  return take;
+}
+
+}  // namespace
+
+RowSplit split_rows(std::size_t n, double test_fraction, double validation_fraction,
+                    std::uint64_t seed, const std::vector<std::int64_t>& strata) {
+  const auto fraction_ok = [](double f) { return f >= 0 && f < 1; };
+  if (!fraction_ok(test_fraction) || !fraction_ok(validation_fraction) ||
+      !(test_fraction + validation_fraction < 1))
+    throw std::invalid_argument(fmt::format(
+        "split_rows: test_fraction {} and validation_fraction {} must be in [0, 1) with a sum "
+        "below 1",
+        test_fraction, validation_fraction));
+  if (!strata.empty() && strata.size() != n)
+    throw std::invalid_argument(
+        fmt::format("split_rows: {} strata labels for {} rows", strata.size(), n));
+  const auto n_test = static_cast<std::size_t>(std::ceil(test_fraction * double(n)));
+  const auto n_val = static_cast<std::size_t>(std::ceil(validation_fraction * double(n)));
+  if (n_test + n_val >= n)
+    throw std::invalid_argument(fmt::format(
+        "split_rows: {} rows with test_fraction {} and validation_fraction {} leave no training "
+        "rows",
+        n, test_fraction, validation_fraction));
+  const auto order = permutation(n, seed);
+  RowSplit split;
+  if (strata.empty()) {
+    split.test.assign(order.begin(), order.begin() + long(n_test));
+    split.validation.assign(order.begin() + long(n_test), order.begin() + long(n_test + n_val));
+    split.train.assign(order.begin() + long(n_test + n_val), order.end());
+    return split;
+  }
+  std::size_t k = 0;
+  for (auto s : strata) {
+    if (s < 0) throw std::invalid_argument(fmt::format("split_rows: stratum {} is negative", s));
+    k = std::max(k, std::size_t(s) + 1);
+  }
+  std::vector<std::size_t> count(k, 0);
+  for (auto s : strata) ++count[std::size_t(s)];
+  auto test = allocate(n_test, test_fraction, count, count);
+  std::vector<std::size_t> left(k);
+  for (std::size_t s = 0; s < k; ++s) left[s] = count[s] - test[s];
+  auto val = allocate(n_val, validation_fraction, count, left);
+  for (std::size_t row : order) {  // deal the shuffled rows: test first, then validation
+    const auto s = std::size_t(strata[row]);
+    if (test[s] > 0)
+      --test[s], split.test.push_back(row);
+    else if (val[s] > 0)
+      --val[s], split.validation.push_back(row);
+    else
+      split.train.push_back(row);
+  }
+  return split;
+}
+
 template <class T>
 BasicSplit<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y,
                                double test_fraction, std::uint64_t seed) {
@@ -402,10 +361,9 @@ BasicSplit<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y,
   if (n_test == 0 || n_test >= n)
     throw std::invalid_argument(fmt::format(
         "train_test_split: {} rows with test_fraction {} leave an empty part", n, test_fraction));
-  const auto order = permutation(n, seed);
-  const std::vector<std::size_t> test(order.begin(), order.begin() + long(n_test));
-  const std::vector<std::size_t> train(order.begin() + long(n_test), order.end());
-  return {take_rows(x, train), take_rows(y, train), take_rows(x, test), take_rows(y, test)};
+  const RowSplit split = split_rows(n, test_fraction, 0.0, seed);
+  return {take_rows(x, split.train), take_rows(y, split.train), take_rows(x, split.test),
+          take_rows(y, split.test)};
 }
 
 template <class T>
@@ -424,13 +382,13 @@ BasicBatches<T>::BasicBatches(BasicTensor<T> x, BasicTensor<T> y, std::size_t ba
 
 template <class T>
 std::size_t BasicBatches<T>::size() const {
-  return (order_.size() + batch_size_ - 1) / batch_size_;
+  return order_.size() / batch_size_ + (order_.size() % batch_size_ != 0);  // no overflow
 }
 
 template <class T>
 std::pair<BasicTensor<T>, BasicTensor<T>> BasicBatches<T>::batch(std::size_t i) const {
-  const std::size_t b = i * batch_size_, e = std::min(order_.size(), b + batch_size_);
-  if (b >= e) throw std::out_of_range(fmt::format("batches: batch {} of {}", i, size()));
+  if (i >= size()) throw std::out_of_range(fmt::format("batches: batch {} of {}", i, size()));
+  const std::size_t b = i * batch_size_, e = b + std::min(batch_size_, order_.size() - b);
   const std::vector<std::size_t> rows(order_.begin() + long(b), order_.begin() + long(e));
   return {take_rows(x_, rows), take_rows(y_, rows)};
 }

@@ -322,9 +322,9 @@ std::shared_ptr<BasicModule<T>> build(const std::string& name, const Params& p,
   auto per_channel = [&] { return p["per_channel"] != 0 ? channels : std::size_t(1); };
   auto count = [&](const char* key) {
     const double v = p[key];
-    if (!(v >= 1) || v != std::floor(v))
+    if (!(v >= 1 && v <= 1000) || v != std::floor(v))  // bounded: it sizes a parameter tensor
       throw std::invalid_argument(
-          fmt::format("activation '{}': {} must be an integer >= 1, got {}", name, key, v));
+          fmt::format("activation '{}': {} must be an integer in [1, 1000], got {}", name, key, v));
     return std::size_t(v);
   };
   if (name == "identity") return std::make_shared<BasicIdentity<T>>();

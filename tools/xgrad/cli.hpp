@@ -2,79 +2,129 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <xgrad/data/datasets.hpp>
-#include <xgrad/io/safetensors.hpp>
+#include <xgrad/data/preprocess.hpp>
+#include <xgrad/io/model_file.hpp>
 #include <xgrad/nn/module.hpp>
+#include <xgrad/optim/optimizer.hpp>
 
 namespace xgcli {
 
-// A user-facing error: printed as "xgrad: <message>" with exit code 2, no stack of exceptions.
+// The errors a command reports, each one line "xgrad: error: <message>" with its exit code
+// (docs/data_io_cli.md): 2 the command line is wrong, 3 an input file (CSV table, model file)
+// is wrong, 4 an output cannot be written, 5 training failed (non-finite or diverging loss).
+// Anything else (out of memory, an internal error) exits 1.
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct OutputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct TrainingFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
-// Where the data comes from and how it is prepared. Stored in the model file's metadata so that
-// `xgrad eval` can rebuild exactly the same split.
+// ---- numeric flags (flags.cpp) ----------------------------------------------------------------
+// Each parses the whole text or throws UsageError naming the flag and the allowed range:
+//   "--epochs: '0' is not an integer in [1, 10000000]".
+std::uint64_t parse_integer(const std::string& flag, const std::string& text, std::uint64_t lo,
+                            std::uint64_t hi);
+// A finite number in [lo, hi] (open ends with lo_open / hi_open); "inf" only when hi is inf.
+double parse_real(const std::string& flag, const std::string& text, double lo, double hi,
+                  bool lo_open = false, bool hi_open = false);
+// Comma-separated widths ("64,64"; "none" for no hidden layer), each in [1, max].
+std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);
+// key=value pairs with finite values (--act-param).
+std::map<std::string, double> parse_params(const std::vector<std::string>& kv);
+
+// Limits of the command line (beyond the model file's, io/model_file.hpp).
+inline constexpr std::uint64_t kMaxSamples = 10'000'000;
+inline constexpr std::uint64_t kMaxEpochs = 10'000'000;
+inline constexpr std::uint64_t kMaxBatch = 10'000'000;
+inline constexpr std::uint64_t kMaxDatasetClasses = 1000;
+inline constexpr double kMaxNoise = 1000;
+inline constexpr std::uint64_t kMaxThreads = 1024;
+
+// Refuses what is not a regular file (a FIFO would block the reader): InputError naming `flag`.
+void require_regular_file(const std::string& path, const std::string& flag);
+// Checks before any work that `path` can be written (its directory exists and takes new files,
+// it is not a directory): OutputError naming `flag`.
+void check_writable(const std::string& path, const std::string& flag);
+// Writes `text` to `path` atomically (temporary file in the same directory, then rename).
+void write_text_atomically(const std::string& path, const std::string& text);
+
+// ---- data (data.cpp) --------------------------------------------------------------------------
+
+// Where the data comes from and how it is split; saved in the model file ("xgrad.data.*") so that
+// `xgrad eval` rebuilds the same split.
 struct DataSpec {
   std::string dataset;  // spiral|moons|circles|xor|blobs|triangles, or "" with csv
   std::string csv, target, task = "auto";
-  std::size_t samples = 0;  // 0: the dataset's default (see dataset_table())
-  double noise = -1;        // < 0: the dataset's default
-  std::size_t classes = 0;  // spiral arms / blob centres; 0: default 3
-  double factor = 0.5;      // circles: inner radius
-  std::uint64_t seed = 1;   // dataset and split seed
-  double test_fraction = 0.2;
+  char delimiter = 0;  // 0: detected
+  bool header = true;
+  std::vector<std::string> categorical, ignore;
+  std::string impute = "none";
+  std::optional<std::uint64_t> samples, classes;  // unset: the dataset's default
+  std::optional<double> noise, factor;
+  std::optional<std::uint64_t> seed;  // unset: --seed
+  double test_fraction = 0.2, val_fraction = 0;
+  bool stratify = true;    // classification only
+  std::uint64_t rows = 0;  // eval: the CSV's row count at training (0: not checked)
 };
 
 struct DatasetInfo {
   std::string name, description;
-  std::size_t samples;  // default n (spiral: points per class)
-  double noise;         // default noise
+  std::size_t samples;      // default n (spiral: points per class)
+  double noise;             // default noise
+  std::size_t min_samples;  // what the generator needs
 };
 const std::vector<DatasetInfo>& dataset_table();
 
-// The data after loading, splitting and standardising (statistics of the training part).
+// The data after loading, splitting and encoding (statistics of the training rows).
 struct Prepared {
-  xg::Tensor x_train, y_train, x_test, y_test;
-  std::size_t features = 0, classes = 0;  // classes 0: regression
-  std::vector<std::string> feature_names;
-  std::vector<double> class_values;
-  xg::data::Standardizer scaler;
-  double target_mean = 0, target_std = 1;  // regression targets are standardised too
-  std::string description;                 // "spiral (900 samples, 3 classes)"
+  xg::Tensor x_train, y_train, x_val, y_val, x_test, y_test;
+  xg::data::Preprocessor inputs;
+  xg::data::Target target;
+  std::size_t features = 0, classes = 0;  // encoded inputs; classes 0: regression
+  std::size_t rows = 0;                   // of the whole table
+  char delimiter = ',';                   // of the CSV (detected or given)
+  std::string description;                // "spiral (900 samples, 2 features, 3 classes)"
 };
-// mean/std given: reuse saved statistics instead of fitting them (eval).
-Prepared prepare(const DataSpec& spec, const xg::data::Standardizer* saved_scaler = nullptr,
-                 const std::pair<double, double>* saved_target = nullptr);
+// Fits the preprocessing and the target on the training rows.
+Prepared prepare(const DataSpec& spec);
+// Rebuilds the split of `spec` and encodes it with a saved model's preprocessing (eval).
+Prepared prepare(const DataSpec& spec, const xg::io::ModelCard& card);
 
-// The network: Linear(in, h1), act, ..., Linear(hk, out).
-struct ModelSpec {
-  std::size_t in = 2, out = 2;
-  std::vector<std::size_t> hidden{64, 64};
-  std::string activation = "relu";
-  std::map<std::string, double> act_params;
-  std::string init = "auto";  // auto|kaiming|xavier|lecun
-};
+// "xgrad.data.*" keys describing `spec` (resolved: no defaults left implicit).
+xg::io::Metadata data_provenance(const DataSpec& spec, const Prepared& p);
+// The DataSpec a model file was trained on, validated like the flags; `path` names the file.
+DataSpec data_spec_from(const xg::io::Metadata& provenance, const std::string& path);
 
+// ---- model and optimizer (model.cpp) ----------------------------------------------------------
+
+// The network: Linear(in, h1), act, ..., Linear(hk, out); init "auto" resolves by activation.
+using ModelSpec = xg::io::MlpSpec;
 using Model = xg::nn::Module;
+// The init that `spec.init` means for its activation (auto: by activation).
+std::string resolved_init(const ModelSpec& spec);
 std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed);
 
 struct OptimSpec {
   std::string name = "adam";
   double lr = 1e-2, weight_decay = 0, momentum = 0.9;
 };
-// One step of whatever optimizer was chosen.
-struct Optimizer {
-  std::function<void()> zero_grad, step;
-};
-Optimizer make_optimizer(const OptimSpec& spec, Model& model);
+using Optimizer = xg::optim::Optimizer;
+std::shared_ptr<Optimizer> make_optimizer(const OptimSpec& spec, Model& model);
 const std::vector<std::pair<std::string, std::string>>& optimizer_table();
 // name, one-line description, from the activation registry.
 std::vector<std::pair<std::string, std::string>> activation_table();
@@ -82,13 +132,63 @@ std::vector<std::pair<std::string, std::string>> activation_table();
 // Mean loss of a batch: cross-entropy for classification, MSE for regression.
 xg::Tensor loss(const xg::Tensor& outputs, const xg::Tensor& targets, bool classification);
 
-// Metadata <-> specs ("xgrad.*" keys in the safetensors header).
-xg::io::Metadata to_metadata(const DataSpec&, const ModelSpec&, const OptimSpec&, const Prepared&);
-void from_metadata(const xg::io::Metadata&, const std::string& path, DataSpec&, ModelSpec&,
-                   xg::data::Standardizer&, std::pair<double, double>& target);
+// ---- training (train.cpp) ---------------------------------------------------------------------
 
-// Parsing helpers shared by the commands; they throw UsageError with the offending text.
-std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);
-std::map<std::string, double> parse_params(const std::vector<std::string>& kv);
+struct TrainOptions {
+  DataSpec data;
+  ModelSpec model;
+  OptimSpec optim;
+  std::string hidden = "64,64";
+  std::vector<std::string> act_params;
+  std::size_t epochs = 300;
+  std::size_t batch = 0;  // 0 until resolved: the --batch given, else min(128, ceil(train / 4))
+  std::size_t log_every = 0;
+  std::optional<std::size_t> patience;
+  std::optional<double> max_loss;
+  std::optional<int> threads;
+  std::uint64_t seed = 1;
+  std::string save;
+  bool quiet = false;
+};
+
+// Checks the options, resolves defaults, and loads, splits and encodes the data.
+Prepared prepare_run(TrainOptions& o);
+
+// Loss and quality of `model` on (x, y), without recording a graph.
+struct Evaluation {
+  std::size_t rows = 0;
+  double loss = 0;
+  double accuracy = 0;                  // classification
+  double rmse = 0, mae = 0, r2 = 0;     // regression, in the target's units
+  std::vector<std::int64_t> predicted;  // classification
+};
+
+struct Fit {
+  double seconds = 0;
+  std::size_t seen = 0;        // examples processed
+  std::size_t epochs_run = 0;  // < epochs after an early stop
+  std::size_t best_epoch = 0;  // early stopping: the epoch whose weights were restored
+  Evaluation train;            // the final weights on the training rows
+};
+// Trains for o.epochs (or until early stopping), printing progress unless o.quiet. Throws
+// TrainingFailed when the loss, a gradient or a parameter becomes non-finite (at any step; the
+// final weights' loss included), or the loss exceeds the divergence limit.
+Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o);
+Evaluation evaluate(Model& model, const xg::Tensor& x, const xg::Tensor& y, const Prepared& p);
+// "accuracy  97.50%" or "rmse 0.123  mae 0.0987  r2 0.9876".
+std::string quality(const Evaluation& e, bool classification);
+
+int train(TrainOptions& o);
+
+// ---- prediction and evaluation of saved models (predict.cpp) ----------------------------------
+
+struct TableOptions {
+  char delimiter = 0;
+  bool header = true;
+  std::string unknown = "error";  // error | ignore: unseen categories
+};
+int eval(const std::string& model_path, const std::string& csv, const TableOptions& t);
+int predict(const std::string& model_path, const std::string& csv, const std::string& out,
+            bool proba, const TableOptions& t);
 
 }  // namespace xgcli

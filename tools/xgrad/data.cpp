@@ -1,10 +1,13 @@
-// The command line's data side: dataset table, loading + split + standardisation, metadata.
+// The command line's data side: the dataset table, loading a CSV or generating a dataset as a
+// table, the split, the encoding, and the "xgrad.data.*" keys that let `eval` rebuild the split.
+#include <climits>
+#include <cstdlib>
+#include <limits>
+
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <stdexcept>
+#include <nlohmann/json.hpp>
+#include <xgrad/data/datasets.hpp>
 
 #include "cli.hpp"
 
@@ -13,18 +16,20 @@ namespace xgcli {
 const std::vector<DatasetInfo>& dataset_table() {
   static const std::vector<DatasetInfo> table = {
       {"spiral", "interleaved spiral arms, one class per arm (CS231n); --samples is per class", 300,
-       0.2},
-      {"moons", "two interleaving half circles (scikit-learn's make_moons)", 1000, 0.1},
-      {"circles", "a circle inside a circle (make_circles, --factor inner radius)", 1000, 0.05},
-      {"xor", "noisy XOR: the four corners of the unit square, label x1 XOR x2", 400, 0.15},
-      {"blobs", "Gaussian blobs around random centres (--classes centres, --noise std)", 1000, 1.0},
-      {"triangles", "the seeds' triangles (inside) vs circles (around): no line separates them",
-       1000, 0.0},
+       0.2, 1},
+      {"moons", "two interleaving half circles (scikit-learn's make_moons)", 1000, 0.1, 2},
+      {"circles", "a circle inside a circle (make_circles, --factor inner radius)", 1000, 0.05, 2},
+      {"xor", "noisy XOR: the four corners of the unit square, label x1 XOR x2", 400, 0.15, 4},
+      {"blobs", "Gaussian blobs around random centres (--classes centres, --noise std)", 1000, 1.0,
+       2},
+      {"triangles", "triangles (inside) vs circles (around): no line separates them", 1000, 0.0, 2},
   };
   return table;
 }
 
 namespace {
+
+namespace data = xg::data;
 
 const DatasetInfo& find_dataset(const std::string& name) {
   for (const auto& d : dataset_table())
@@ -34,210 +39,259 @@ const DatasetInfo& find_dataset(const std::string& name) {
   throw UsageError(fmt::format("unknown dataset '{}' (choose one of: {})", name, names));
 }
 
-xg::data::Dataset generate(const DataSpec& s) {
+bool uses_classes(const std::string& dataset) { return dataset == "spiral" || dataset == "blobs"; }
+
+// The generator's parameters with the defaults filled in, checked like flags.
+struct Generation {
+  std::size_t samples, classes;
+  double noise, factor;
+};
+Generation resolve(const DataSpec& s) {
   const DatasetInfo& info = find_dataset(s.dataset);
-  const std::size_t n = s.samples ? s.samples : info.samples;
-  const double noise = s.noise >= 0 ? s.noise : info.noise;
-  const std::size_t k = s.classes ? s.classes : 3;
-  namespace data = xg::data;
-  if (s.dataset == "spiral") return data::spiral(n, k, s.seed, noise);
-  if (s.dataset == "moons") return data::two_moons(n, noise, s.seed);
-  if (s.dataset == "circles") return data::circles(n, noise, s.factor, s.seed);
-  if (s.dataset == "xor") return data::xor_gate(n, noise, s.seed);
-  if (s.dataset == "blobs") return data::blobs(n, k, noise, s.seed);
-  return data::triangles_vs_circles(n, s.seed, noise);
+  if (s.classes && !uses_classes(s.dataset))
+    throw UsageError("--classes applies to --dataset spiral and blobs only");
+  if (s.factor && s.dataset != "circles")
+    throw UsageError("--factor applies to --dataset circles only");
+  Generation g{std::size_t(s.samples.value_or(info.samples)), std::size_t(s.classes.value_or(3)),
+               s.noise.value_or(info.noise), s.factor.value_or(0.5)};
+  const std::size_t total = s.dataset == "spiral" ? g.samples * g.classes : g.samples;
+  if (g.samples < info.min_samples || (s.dataset == "blobs" && g.samples < g.classes))
+    throw UsageError(fmt::format("--samples: {} is too few for {} (at least {})", g.samples,
+                                 s.dataset,
+                                 std::max(info.min_samples, s.dataset == "blobs" ? g.classes : 0)));
+  if (total > kMaxSamples)
+    throw UsageError(
+        fmt::format("--samples: {} samples in all, more than the limit {}", total, kMaxSamples));
+  return g;
 }
 
-std::string join(const std::vector<double>& v) {
-  std::string out;
-  for (double x : v) out += (out.empty() ? "" : ",") + fmt::format("{:.17g}", x);
-  return out;
+data::Dataset generate(const DataSpec& s, std::uint64_t seed) {
+  const Generation g = resolve(s);
+  if (s.dataset == "spiral") return data::spiral(g.samples, g.classes, seed, g.noise);
+  if (s.dataset == "moons") return data::two_moons(g.samples, g.noise, seed);
+  if (s.dataset == "circles") return data::circles(g.samples, g.noise, g.factor, seed);
+  if (s.dataset == "xor") return data::xor_gate(g.samples, g.noise, seed);
+  if (s.dataset == "blobs") return data::blobs(g.samples, g.classes, g.noise, seed);
+  return data::triangles_vs_circles(g.samples, seed, g.noise);
 }
 
-std::vector<double> split_doubles(const std::string& text, const std::string& key,
-                                  const std::string& path) {
-  std::vector<double> out;
-  if (text.empty()) return out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    char* end = nullptr;
-    const double v = std::strtod(item.c_str(), &end);
-    if (item.empty() || end != item.c_str() + item.size())
-      throw UsageError(fmt::format("{}: metadata '{}' has a bad number '{}'", path, key, item));
-    out.push_back(v);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+// A generated dataset as a table: numeric columns x1, x2, ... and the class column "label".
+data::Table as_table(const data::Dataset& d, const std::string& name) {
+  data::Table t;
+  t.source = name;
+  const std::size_t n = d.size(), f = d.x.size(1);
+  const std::vector<float> x = d.x.to_vector();
+  for (std::size_t j = 0; j < f; ++j) {
+    data::Column c;
+    c.name = d.feature_names[j];
+    c.position = j;
+    for (std::size_t i = 0; i < n; ++i) c.numbers.push_back(x[i * f + j]);
+    t.columns.push_back(std::move(c));
   }
-  return out;
+  data::Column label;
+  label.name = "label";
+  label.position = f;
+  label.numbers = d.y.to_vector();
+  t.columns.push_back(std::move(label));
+  for (std::size_t i = 0; i < n; ++i) t.lines.push_back(i + 2);  // as if written with a header
+  return t;
+}
+
+std::uint64_t data_seed(const DataSpec& s) { return s.seed.value_or(1); }
+
+data::Table load(const DataSpec& s, const data::CsvOptions& base) {
+  if (s.csv.empty()) return as_table(generate(s, data_seed(s)), s.dataset);
+  data::CsvOptions o = base;
+  o.delimiter = s.delimiter;
+  o.header = s.header;
+  for (const auto& c : s.categorical) o.kinds[c] = data::ColumnKind::Categorical;
+  o.skip = s.ignore;
+  require_regular_file(s.csv, "--csv");
+  try {
+    return data::read_csv(s.csv, o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::string target_name(const DataSpec& s) { return s.csv.empty() ? "label" : s.target; }
+
+data::Task task_of(const DataSpec& s) {
+  if (s.task == "classification") return data::Task::Classification;
+  if (s.task == "regression") return data::Task::Regression;
+  return data::Task::Auto;
+}
+
+data::Impute impute_of(const std::string& name) {
+  if (name == "mean") return data::Impute::Mean;
+  if (name == "median") return data::Impute::Median;
+  if (name == "mode") return data::Impute::Mode;
+  return data::Impute::None;
+}
+
+std::vector<std::size_t> all_rows(std::size_t n) {
+  std::vector<std::size_t> rows(n);
+  for (std::size_t i = 0; i < n; ++i) rows[i] = i;
+  return rows;
+}
+
+// Splits the table's rows (stratified by class when asked) and encodes every part.
+Prepared encode(const DataSpec& s, const data::Table& table, data::Preprocessor inputs,
+                data::Target target, const data::RowSplit& split) {
+  Prepared p;
+  p.rows = table.rows();
+  p.delimiter = table.delimiter;
+  p.x_train = inputs.transform(table, split.train);
+  p.x_val = inputs.transform(table, split.validation);
+  p.x_test = inputs.transform(table, split.test);
+  p.y_train = target.transform(table, split.train);
+  p.y_val = target.transform(table, split.validation);
+  p.y_test = target.transform(table, split.test);
+  p.features = inputs.width();
+  p.classes = target.classes();
+  const std::size_t columns = table.columns.size() - 1;
+  p.description = fmt::format("{} ({} samples, {} {}{}, {})", s.csv.empty() ? s.dataset : s.csv,
+                              table.rows(), columns, s.csv.empty() ? "features" : "columns",
+                              p.features != columns ? fmt::format(" -> {} inputs", p.features) : "",
+                              p.classes ? fmt::format("{} classes", p.classes) : "regression");
+  p.inputs = std::move(inputs);
+  p.target = std::move(target);
+  return p;
+}
+
+data::RowSplit split_of(const DataSpec& s, const data::Table& table, const data::Target& target) {
+  const bool stratified = s.stratify && target.classification;
+  try {
+    return data::split_rows(table.rows(), s.test_fraction, s.val_fraction, data_seed(s) + 1,
+                            stratified ? target.class_indices(table) : std::vector<std::int64_t>{});
+  } catch (const std::invalid_argument& e) {  // too few rows for the fractions
+    throw InputError(fmt::format("{}: {}", table.source, e.what()));
+  }
 }
 
 }  // namespace
 
-Prepared prepare(const DataSpec& spec, const xg::data::Standardizer* saved_scaler,
-                 const std::pair<double, double>* saved_target) {
-  xg::data::Dataset d;
-  if (!spec.csv.empty()) {
-    xg::data::Task task = xg::data::Task::Auto;
-    if (spec.task == "classification")
-      task = xg::data::Task::Classification;
-    else if (spec.task == "regression")
-      task = xg::data::Task::Regression;
-    else if (spec.task != "auto")
-      throw UsageError(
-          fmt::format("--task must be auto, classification or regression, got '{}'", spec.task));
-    d = xg::data::load_csv(spec.csv, spec.target, task);
-  } else {
-    d = generate(spec);
+Prepared prepare(const DataSpec& s) {
+  const data::Table table = load(s, {});
+  const std::string name = target_name(s);
+  if (!table.find(name)) {
+    std::string have;
+    for (const auto& c : table.columns) have += (have.empty() ? "" : ", ") + c.name;
+    throw InputError(
+        fmt::format("{}: no column named '{}' (--target; columns: {})", table.source, name, have));
   }
-  Prepared p;
-  p.features = d.x.size(1);
-  p.classes = d.classes;
-  p.feature_names = d.feature_names;
-  p.class_values = d.class_values;
-  p.description = fmt::format("{} ({} samples, {} features, {})",
-                              spec.csv.empty() ? spec.dataset : spec.csv, d.size(), p.features,
-                              d.classes ? fmt::format("{} classes", d.classes) : "regression");
-  auto split = xg::data::train_test_split(d.x, d.y, spec.test_fraction, spec.seed + 1);
-  if (saved_scaler)
-    p.scaler = *saved_scaler;
-  else
-    p.scaler.fit(split.x_train);
-  p.x_train = p.scaler.transform(split.x_train);
-  p.x_test = p.scaler.transform(split.x_test);
-  p.y_train = split.y_train;
-  p.y_test = split.y_test;
-  if (!d.is_classification()) {  // standardise the target too; RMSE is reported in its units
-    xg::data::Standardizer ys;
-    if (saved_target)
-      ys = xg::data::Standardizer({saved_target->first}, {saved_target->second});
-    else
-      ys.fit(p.y_train);
-    p.target_mean = ys.mean()[0];
-    p.target_std = ys.std()[0];
-    p.y_train = ys.transform(p.y_train);
-    p.y_test = ys.transform(p.y_test);
-  }
-  return p;
+  // The classes are those of the whole table; the target is checked on every row (a missing
+  // cell is an error) before the split uses it.
+  data::Target target = data::Target::fit(table, name, task_of(s), all_rows(table.rows()), false);
+  target.transform(table, all_rows(table.rows()));
+  const data::RowSplit split = split_of(s, table, target);
+  if (!target.classification)  // regression: standardised with the training rows
+    target = data::Target::fit(table, name, data::Task::Regression, split.train);
+  auto inputs = data::Preprocessor::fit(table, split.train, {name}, {impute_of(s.impute)});
+  return encode(s, table, std::move(inputs), std::move(target), split);
 }
 
-std::vector<std::size_t> parse_sizes(const std::string& text, const char* what) {
-  std::vector<std::size_t> out;
-  if (text.empty() || text == "none") return out;  // no hidden layer: a linear model
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = text.find(',', start);
-    const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    char* end = nullptr;
-    errno = 0;
-    const long v = std::strtol(item.c_str(), &end, 10);
-    if (item.empty() || end != item.c_str() + item.size() || v <= 0 || errno)
-      throw UsageError(
-          fmt::format("{}: '{}' is not a positive integer (in '{}')", what, item, text));
-    out.push_back(std::size_t(v));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
+Prepared prepare(const DataSpec& s, const xg::io::ModelCard& card) {
+  data::CsvOptions only = card.inputs.csv_options();
+  only.columns.push_back(card.target.name);
+  only.kinds[card.target.name] = card.target.kind();
+  const data::Table table = load(s, only);
+  if (s.rows && table.rows() != s.rows)
+    throw InputError(
+        fmt::format("{}: {} rows now, {} when the model was trained: the table changed, "
+                    "so the training split cannot be rebuilt (evaluate with --csv)",
+                    table.source, table.rows(), s.rows));
+  return encode(s, table, card.inputs, card.target, split_of(s, table, card.target));
 }
 
-std::map<std::string, double> parse_params(const std::vector<std::string>& kv) {
-  std::map<std::string, double> out;
-  for (const auto& item : kv) {
-    const auto eq = item.find('=');
-    const std::string key = item.substr(0, eq),
-                      value = eq == std::string::npos ? "" : item.substr(eq + 1);
-    char* end = nullptr;
-    const double v = std::strtod(value.c_str(), &end);
-    if (eq == std::string::npos || key.empty() || value.empty() ||
-        end != value.c_str() + value.size())
-      throw UsageError(
-          fmt::format("--act-param expects key=number (e.g. alpha=0.1), got '{}'", item));
-    out[key] = v;
-  }
-  return out;
-}
-
-xg::io::Metadata to_metadata(const DataSpec& d, const ModelSpec& m, const OptimSpec& o,
-                             const Prepared& p) {
+xg::io::Metadata data_provenance(const DataSpec& s, const Prepared& p) {
   xg::io::Metadata md;
-  md["xgrad.format"] = "mlp-1";
-  md["xgrad.in"] = std::to_string(m.in);
-  md["xgrad.out"] = std::to_string(m.out);
-  std::string hidden;
-  for (auto h : m.hidden) hidden += (hidden.empty() ? "" : ",") + std::to_string(h);
-  md["xgrad.hidden"] = hidden.empty() ? "none" : hidden;
-  md["xgrad.activation"] = m.activation;
-  std::string params;
-  for (const auto& [k, v] : m.act_params)
-    params += (params.empty() ? "" : ";") + fmt::format("{}={:.17g}", k, v);
-  md["xgrad.act_params"] = params;
-  md["xgrad.init"] = m.init;
-  md["xgrad.dataset"] = d.dataset;
-  md["xgrad.csv"] = d.csv;
-  md["xgrad.target"] = d.target;
-  md["xgrad.task"] = p.classes ? "classification" : "regression";
-  md["xgrad.samples"] = std::to_string(d.samples);
-  md["xgrad.noise"] = fmt::format("{:.17g}", d.noise);
-  md["xgrad.classes"] = std::to_string(d.classes);
-  md["xgrad.factor"] = fmt::format("{:.17g}", d.factor);
-  md["xgrad.seed"] = std::to_string(d.seed);
-  md["xgrad.test_fraction"] = fmt::format("{:.17g}", d.test_fraction);
-  md["xgrad.feature_mean"] = join(p.scaler.mean());
-  md["xgrad.feature_std"] = join(p.scaler.std());
-  md["xgrad.target_mean"] = fmt::format("{:.17g}", p.target_mean);
-  md["xgrad.target_std"] = fmt::format("{:.17g}", p.target_std);
-  md["xgrad.class_values"] = join(p.class_values);
-  md["xgrad.optimizer"] = fmt::format("{} lr={} weight_decay={}", o.name, o.lr, o.weight_decay);
+  const auto put = [&](const std::string& key, const std::string& value) {
+    md["xgrad.data." + key] = value;
+  };
+  if (s.csv.empty()) {
+    const Generation g = resolve(s);
+    put("source", "dataset");
+    put("dataset", s.dataset);
+    put("samples", std::to_string(g.samples));
+    put("noise", fmt::format("{}", g.noise));
+    if (uses_classes(s.dataset)) put("classes", std::to_string(g.classes));
+    if (s.dataset == "circles") put("factor", fmt::format("{}", g.factor));
+  } else {
+    char absolute[PATH_MAX];
+    put("source", "csv");
+    put("csv", ::realpath(s.csv.c_str(), absolute) ? absolute : s.csv);
+    put("rows", std::to_string(p.rows));
+    put("delimiter", p.delimiter == '\t' ? "tab" : std::string(1, p.delimiter));
+    put("header", s.header ? "true" : "false");
+    put("categorical", nlohmann::json(s.categorical).dump());
+    put("ignore", nlohmann::json(s.ignore).dump());
+    put("impute", s.impute);
+  }
+  put("seed", std::to_string(data_seed(s)));
+  put("test_fraction", fmt::format("{}", s.test_fraction));
+  put("val_fraction", fmt::format("{}", s.val_fraction));
+  put("stratify", s.stratify && p.classes ? "true" : "false");
   return md;
 }
 
-void from_metadata(const xg::io::Metadata& md, const std::string& path, DataSpec& d, ModelSpec& m,
-                   xg::data::Standardizer& scaler, std::pair<double, double>& target) {
+DataSpec data_spec_from(const xg::io::Metadata& md, const std::string& path) {
   const auto get = [&](const std::string& key) -> const std::string& {
-    const auto it = md.find("xgrad." + key);
+    const auto it = md.find("xgrad.data." + key);
     if (it == md.end())
-      throw UsageError(fmt::format(
-          "{}: metadata has no 'xgrad.{}': not a model saved by `xgrad train`", path, key));
+      throw InputError(
+          fmt::format("{}: metadata has no 'xgrad.data.{}', so the training split "
+                      "cannot be rebuilt: evaluate with --csv FILE",
+                      path, key));
     return it->second;
   };
-  const auto number = [&](const std::string& key) {
-    const auto v = split_doubles(get(key), key, path);
-    if (v.size() != 1)
-      throw UsageError(fmt::format("{}: metadata 'xgrad.{}' is not one number", path, key));
-    return v[0];
+  const auto flag = [&](const std::string& key) {
+    return fmt::format("{}: metadata 'xgrad.data.{}'", path, key);
   };
-  if (get("format") != "mlp-1")
-    throw UsageError(
-        fmt::format("{}: unknown model format '{}' (this xgrad reads mlp-1)", path, get("format")));
-  m.in = std::size_t(number("in"));
-  m.out = std::size_t(number("out"));
-  m.hidden = parse_sizes(get("hidden"), "xgrad.hidden");
-  m.activation = get("activation");
-  m.act_params.clear();
-  const std::string& params = get("act_params");
-  std::vector<std::string> kv;
-  for (std::size_t start = 0; start < params.size();) {
-    const auto semi = params.find(';', start);
-    kv.push_back(params.substr(start, semi == std::string::npos ? semi : semi - start));
-    start = semi == std::string::npos ? params.size() : semi + 1;
+  const auto integer = [&](const std::string& key, std::uint64_t lo, std::uint64_t hi) {
+    try {
+      return parse_integer(flag(key), get(key), lo, hi);
+    } catch (const UsageError& e) {
+      throw InputError(e.what());
+    }
+  };
+  const auto real = [&](const std::string& key, double lo, double hi, bool hi_open) {
+    try {
+      return parse_real(flag(key), get(key), lo, hi, false, hi_open);
+    } catch (const UsageError& e) {
+      throw InputError(e.what());
+    }
+  };
+  DataSpec s;
+  const std::string& source = get("source");
+  if (source == "dataset") {
+    s.dataset = get("dataset");
+    try {
+      find_dataset(s.dataset);
+    } catch (const UsageError& e) {
+      throw InputError(fmt::format("{}: {}", flag("dataset"), e.what()));
+    }
+    s.samples = integer("samples", 1, kMaxSamples);
+    s.noise = real("noise", 0, kMaxNoise, false);
+    if (uses_classes(s.dataset)) s.classes = integer("classes", 2, kMaxDatasetClasses);
+    if (s.dataset == "circles") s.factor = real("factor", 0, 1, true);
+  } else if (source == "csv") {
+    s.csv = get("csv");
+    s.header = get("header") != "false";
+    const std::string& d = get("delimiter");
+    s.delimiter = d == "tab" ? '\t' : d.size() == 1 ? d[0] : ',';
+    s.impute = get("impute");
+    // Categorical and ignored columns: the saved preprocessing already says which columns are
+    // read and how (prepare(spec, card)).
+  } else {
+    throw InputError(fmt::format("{}: '{}' is not dataset or csv", flag("source"), source));
   }
-  m.act_params = parse_params(kv);
-  m.init = get("init");
-  d.dataset = get("dataset");
-  d.csv = get("csv");
-  d.target = get("target");
-  d.task = get("task");
-  d.samples = std::size_t(number("samples"));
-  d.noise = number("noise");
-  d.classes = std::size_t(number("classes"));
-  d.factor = number("factor");
-  d.seed = std::strtoull(get("seed").c_str(), nullptr, 10);
-  d.test_fraction = number("test_fraction");
-  scaler = xg::data::Standardizer(split_doubles(get("feature_mean"), "feature_mean", path),
-                                  split_doubles(get("feature_std"), "feature_std", path));
-  target = {number("target_mean"), number("target_std")};
+  s.seed = integer("seed", 0, std::numeric_limits<std::uint64_t>::max());
+  s.test_fraction = real("test_fraction", 0, 1, true);
+  s.val_fraction = real("val_fraction", 0, 1, true);
+  s.stratify = get("stratify") == "true";
+  if (!s.csv.empty()) s.rows = integer("rows", 1, std::numeric_limits<std::uint64_t>::max());
+  return s;
 }
 
 }  // namespace xgcli

@@ -2,11 +2,11 @@
 // activation registry.
 #include <fmt/format.h>
 
+#include <xgrad/io/model_file.hpp>
 #include <xgrad/nn/activation_registry.hpp>
 #include <xgrad/nn/init.hpp>
 #include <xgrad/nn/linear.hpp>
 #include <xgrad/nn/loss.hpp>
-#include <xgrad/nn/sequential.hpp>
 #include <xgrad/optim/adagrad.hpp>
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/rmsprop.hpp>
@@ -52,21 +52,22 @@ void init_linear(xg::nn::Linear& layer, const std::string& scheme, const std::st
 
 }  // namespace
 
+std::string resolved_init(const ModelSpec& spec) {
+  return spec.init == "auto" ? auto_init(spec.activation) : spec.init;
+}
+
 std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed) {
   xg::Generator rng(seed);
-  const std::string scheme = spec.init == "auto" ? auto_init(spec.activation) : spec.init;
-  auto model = std::make_shared<xg::nn::Sequential>();
-  std::size_t width = spec.in;
-  for (std::size_t h : spec.hidden) {
-    auto layer = std::make_shared<xg::nn::Linear>(width, h);
-    init_linear(*layer, scheme, spec.activation, rng);
-    model->push_back(layer);
-    model->push_back(xg::nn::make_activation<float>(spec.activation, spec.act_params, h));
-    width = h;
+  const std::string scheme = resolved_init(spec);
+  auto model = xg::io::build_mlp(spec);
+  const auto& layers = model->children();
+  for (std::size_t i = 0; i < layers.size(); i += 2) {  // Linear, activation, ..., Linear
+    auto& layer = static_cast<xg::nn::Linear&>(*layers[i].second);
+    if (i + 1 < layers.size())
+      init_linear(layer, scheme, spec.activation, rng);
+    else  // the output layer
+      init_linear(layer, scheme == "lecun" ? "lecun" : "xavier", "linear", rng);
   }
-  auto head = std::make_shared<xg::nn::Linear>(width, spec.out);
-  init_linear(*head, scheme == "lecun" ? "lecun" : "xavier", "linear", rng);
-  model->push_back(head);
   return model;
 }
 
@@ -78,7 +79,7 @@ std::shared_ptr<xg::optim::Optimizer> make(const OptimSpec& spec, Model& model, 
   return std::make_shared<Opt>(model.parameters(), o);
 }
 
-Optimizer make_optimizer(const OptimSpec& spec, Model& model) {
+std::shared_ptr<Optimizer> make_optimizer(const OptimSpec& spec, Model& model) {
   namespace optim = xg::optim;
   std::shared_ptr<optim::Optimizer> opt;
   if (spec.name == "sgd" || spec.name == "momentum") {
@@ -96,7 +97,7 @@ Optimizer make_optimizer(const OptimSpec& spec, Model& model) {
   } else {
     throw UsageError(fmt::format("unknown optimizer '{}' (see `xgrad list`)", spec.name));
   }
-  return {[opt] { opt->zero_grad(); }, [opt] { opt->step(); }};
+  return opt;
 }
 
 const std::vector<std::pair<std::string, std::string>>& optimizer_table() {

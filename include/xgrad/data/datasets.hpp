@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/data/preprocess.hpp"
+#include "xgrad/data/table.hpp"
 
 namespace xg::data {
 
@@ -35,8 +37,10 @@ struct Dataset {
   std::vector<std::string> feature_names;
   std::string target_name = "label";
   // For classification: the original target value of each class index (0, 1, ... for the
-  // generators; the values found in the CSV column for load_csv, in increasing order).
+  // generators; the values found in a numeric CSV column, in increasing order; empty when the
+  // classes are text) and each class's name ("0", "1", ... or the text, sorted).
   std::vector<double> class_values;
+  std::vector<std::string> class_names;
 
   bool is_classification() const { return classes > 0; }
   std::size_t size() const { return x.defined() ? x.size(0) : 0; }
@@ -86,19 +90,17 @@ Dataset triangles_vs_circles(std::size_t n, std::uint64_t seed, double noise = 0
 
 // ---- CSV -----------------------------------------------------------------------------------
 
-enum class Task { Auto, Classification, Regression };
-
-// Reads a numeric table with a header row: fields separated by ',', surrounding spaces and
-// double quotes around names ignored, blank lines skipped. Every other column becomes a
-// feature (in file order). Task::Auto picks classification when every target value is an
-// integer and there are at most 20 distinct values, else regression. Classification remaps the
-// distinct target values (sorted) to class indices 0..K-1 (`class_values` keeps them) and
-// needs >= 2 of them; regression gives y as [N, 1].
-// Throws std::runtime_error naming the file, line (1-based, the header is line 1) and column
-// for: a missing or unreadable file, an empty file, an unknown target column, a row with the
-// wrong number of fields, an empty or non-numeric or non-finite cell, a non-integral target
-// with Task::Classification.
-Dataset load_csv(const std::string& path, const std::string& target_column, Task task = Task::Auto);
+// A CSV table (data/table.hpp: RFC 4180, delimiter detected, header or not) as a Dataset: the
+// target column becomes y (Task::Auto and the class rules: data/preprocess.hpp's Target), every
+// other column a feature in file order, categorical columns one-hot encoded (sorted categories,
+// feature names "color=red"). Nothing is standardised. A missing cell is an error naming the
+// file, line and column unless `impute` fills it with a statistic of the whole table.
+// Throws std::runtime_error naming the file (and line and column for a cell).
+Dataset load_csv(const std::string& path, const std::string& target_column, Task task = Task::Auto,
+                 const CsvOptions& csv = {}, Impute impute = Impute::None);
+// The same from a table already read.
+Dataset to_dataset(const Table& table, const std::string& target_column, Task task = Task::Auto,
+                   Impute impute = Impute::None);
 
 // ---- splitting, batching, scaling ------------------------------------------------------------
 
@@ -109,9 +111,22 @@ struct BasicSplit {
 using Split = BasicSplit<float>;
 using SplitD = BasicSplit<double>;
 
+// Row indices of a train / validation / test split. Rows 0..n-1 are shuffled with `seed`; the
+// test set takes ceil(test_fraction·n) of them (scikit-learn's rule), validation
+// ceil(validation_fraction·n) of the rest, training the remainder, each in shuffled order.
+// With `strata` (one label >= 0 per row, e.g. class indices) every part holds each stratum in
+// proportion: stratum s gets test_fraction·n_s rows rounded so that the totals above hold (the
+// largest remainders round up, ties to the smaller label), as scikit-learn's stratify=y.
+// Fractions are in [0, 1) with a sum below 1, and training must not be empty.
+struct RowSplit {
+  std::vector<std::size_t> train, validation, test;
+};
+RowSplit split_rows(std::size_t n, double test_fraction, double validation_fraction,
+                    std::uint64_t seed, const std::vector<std::int64_t>& strata = {});
+
 // Shuffles the rows (seeded) and puts ceil(test_fraction·N) of them in the test set (as
-// scikit-learn). x and y must have the same first dimension; 0 < test_fraction < 1 and both
-// parts must be non-empty.
+// scikit-learn; split_rows's order). x and y must have the same first dimension;
+// 0 < test_fraction < 1 and both parts must be non-empty.
 template <class T>
 BasicSplit<T> train_test_split(const BasicTensor<T>& x, const BasicTensor<T>& y,
                                double test_fraction, std::uint64_t seed);

@@ -1,0 +1,161 @@
+// Strict parsing of numeric flags, and the checks on files the command line reads and writes.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "cli.hpp"
+
+namespace xgcli {
+namespace {
+
+std::string shown(const std::string& text) {
+  return text.size() > 40 ? text.substr(0, 40) + "..." : text;
+}
+
+// "a number in [0, 1]", "a finite number > 0", "a finite number".
+std::string range_text(double lo, double hi, bool lo_open, bool hi_open) {
+  constexpr double kMax = std::numeric_limits<double>::max();
+  if (hi == kMax && lo == -kMax) return "a finite number";
+  if (hi == kMax) return fmt::format("a finite number {} {}", lo_open ? ">" : ">=", lo);
+  return fmt::format("a number in {}{}, {}{}", lo_open ? "(" : "[", lo, hi, hi_open ? ")" : "]");
+}
+
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The file a path finally names: a symlink is followed (writing replaces its target, not the
+// link).
+std::string resolved_target(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf)) return buf;
+  }
+  return path;
+}
+
+}  // namespace
+
+std::uint64_t parse_integer(const std::string& flag, const std::string& text, std::uint64_t lo,
+                            std::uint64_t hi) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);  // digits only: no sign, no spaces
+  if (text.empty() || ec != std::errc() || p != end || v < lo || v > hi)
+    throw UsageError(
+        fmt::format("{}: '{}' is not an integer in [{}, {}]", flag, shown(text), lo, hi));
+  return v;
+}
+
+double parse_real(const std::string& flag, const std::string& text, double lo, double hi,
+                  bool lo_open, bool hi_open) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  const bool in_range =
+      (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi) && !std::isnan(v);
+  if (text.empty() || ec != std::errc() || p != end || !in_range ||
+      (std::isinf(v) && !std::isinf(hi)))
+    throw UsageError(
+        fmt::format("{}: '{}' is not {}", flag, shown(text), range_text(lo, hi, lo_open, hi_open)));
+  return v;
+}
+
+std::vector<std::size_t> parse_sizes(const std::string& text, const char* what) {
+  std::vector<std::size_t> out;
+  if (text == "none") return out;  // no hidden layer: a linear model
+  std::size_t start = 0;
+  while (true) {
+    if (out.size() == xg::io::kMaxHiddenLayers)
+      throw UsageError(fmt::format("{}: more than {} hidden layers in '{}'", what,
+                                   xg::io::kMaxHiddenLayers, shown(text)));
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    out.push_back(
+        parse_integer(what, text.substr(start, comma - start), 1, xg::io::kMaxLayerWidth));
+    if (comma == text.size()) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::map<std::string, double> parse_params(const std::vector<std::string>& kv) {
+  std::map<std::string, double> out;
+  for (const auto& item : kv) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(
+          fmt::format("--act-param expects key=number (e.g. alpha=0.1), got '{}'", shown(item)));
+    const std::string key = item.substr(0, eq);
+    out[key] = parse_real("--act-param " + key, item.substr(eq + 1),
+                          -std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
+  }
+  return out;
+}
+
+void require_regular_file(const std::string& path, const std::string& flag) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(fmt::format("{}: cannot open '{}': {}", flag, path, std::strerror(errno)));
+  if (!S_ISREG(st.st_mode))
+    throw InputError(fmt::format("{}: '{}' is not a regular file ({})", flag, path,
+                                 S_ISFIFO(st.st_mode)  ? "a FIFO"
+                                 : S_ISDIR(st.st_mode) ? "a directory"
+                                                       : "a device or socket"));
+}
+
+void check_writable(const std::string& path, const std::string& flag) {
+  const std::string target = resolved_target(path);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw OutputError(fmt::format("{}: '{}' is a directory", flag, path));
+  const std::string dir = directory_of(target);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw OutputError(
+        fmt::format("{}: cannot write '{}': directory '{}' does not exist", flag, path, dir));
+  // The write itself is a new file in that directory then a rename: try creating one.
+  std::string probe = dir + "/.xgrad-probe-XXXXXX";
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0)
+    throw OutputError(fmt::format("{}: cannot write '{}': {}", flag, path, std::strerror(errno)));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string target = resolved_target(path);
+  std::string temp = directory_of(target) + "/.xgrad-tmp-XXXXXX";  // short: any name length works
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw OutputError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    done += std::size_t(n);
+  }
+  const int error = done == text.size() && ::fsync(fd) == 0 ? 0 : errno;
+  const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file the usual 0666 & ~umask
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  ::close(fd);
+  if (error != 0 || ::rename(temp.c_str(), target.c_str()) != 0) {
+    const int e = error ? error : errno;
+    ::unlink(temp.c_str());
+    throw OutputError(fmt::format("cannot write '{}': {}", path, std::strerror(e)));
+  }
+}
+
+}  // namespace xgcli

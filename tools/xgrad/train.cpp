@@ -1,0 +1,376 @@
+// `xgrad train`: options resolved and checked, the training loop with its guards (non-finite
+// loss, gradient or parameter; divergence) and early stopping, the report, the model file.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <xgrad/core/autograd.hpp>
+#include <xgrad/core/threads.hpp>
+#include <xgrad/data/datasets.hpp>
+#include <xgrad/metrics.hpp>
+
+#include "cli.hpp"
+
+namespace xgcli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using xg::Tensor;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string human_rate(double per_second) {
+  if (per_second >= 1e6) return fmt::format("{:.2f}M", per_second / 1e6);
+  if (per_second >= 1e3) return fmt::format("{:.1f}k", per_second / 1e3);
+  return fmt::format("{:.0f}", per_second);
+}
+
+// True when no element is inf or NaN (an all-ones exponent), tested on the bits so that the loop
+// vectorises.
+bool all_finite(const Tensor& t) {
+  const float* p = t.data().data();
+  std::uint32_t bad = 0;
+  for (std::size_t i = 0, n = t.numel(); i < n; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, p + i, sizeof bits);
+    bad |= (bits & 0x7f800000u) == 0x7f800000u;
+  }
+  return bad == 0;
+}
+
+// Stops training, with a message saying where and what to change, as soon as it can no longer
+// give a usable model: a non-finite loss or gradient (checked at every step, before the update),
+// a non-finite parameter (after every epoch: an overflowing update at the last step included),
+// or a loss beyond the divergence limit.
+class Guard {
+ public:
+  Guard(const Model& model, const TrainOptions& o) : params_(model.named_parameters()), o_(o) {}
+
+  void loss(double value, std::size_t epoch, std::size_t step) {
+    if (!std::isfinite(value))
+      fail(fmt::format("the loss became {} at epoch {}, step {}", value, epoch, step));
+    if (!limit_) limit_ = o_.max_loss.value_or(1000 * std::max(value, 1.0));
+    if (value > *limit_)
+      fail(
+          fmt::format("the loss reached {:.4g} at epoch {}, step {}, above the divergence limit "
+                      "{:.4g} ({}): training diverged",
+                      value, epoch, step, *limit_,
+                      o_.max_loss ? "--max-loss" : "1000 x the first loss; --max-loss sets it"));
+  }
+  void gradients(std::size_t epoch, std::size_t step) const {
+    for (const auto& [name, t] : params_) {
+      const Tensor g = t.grad();
+      if (g.defined() && !all_finite(g))
+        fail(fmt::format("the gradient of '{}' became non-finite at epoch {}, step {}", name, epoch,
+                         step));
+    }
+  }
+  void parameters(std::size_t epoch) const {
+    for (const auto& [name, t] : params_)
+      if (!all_finite(t))
+        fail(fmt::format("parameter '{}' became non-finite during epoch {}", name, epoch));
+  }
+  // The loss of the final weights on the training rows: the last update is checked too (finite
+  // but huge weights can still give an infinite loss).
+  void final_loss(double value) const {
+    if (!std::isfinite(value))
+      fail(fmt::format("the loss of the final weights on the training rows is {}", value));
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw TrainingFailed(fmt::format("{}: lower --lr (now {}){}", what, o_.optim.lr,
+                                     o_.save.empty() ? "" : "; nothing was saved"));
+  }
+  xg::nn::NamedTensors<float> params_;
+  const TrainOptions& o_;
+  std::optional<double> limit_;
+};
+
+// Early stopping: the weights of the epoch with the lowest validation loss.
+struct BestWeights {
+  double loss = std::numeric_limits<double>::infinity();
+  std::size_t epoch = 0;
+  xg::nn::NamedTensors<float> state;
+
+  void keep(const Model& model, double value, std::size_t at) {
+    loss = value, epoch = at;
+    state.clear();
+    for (const auto& [name, t] : model.state_dict())
+      state.emplace_back(name, Tensor::from(t.to_vector(), t.shape()));
+  }
+};
+
+std::string progress_line(std::size_t epoch, const TrainOptions& o, double loss, double quality,
+                          bool classification, const std::string& validation, double rate) {
+  return fmt::format("epoch {:>{}}/{}  loss {:.4f}  {}{}  {} ex/s", epoch,
+                     fmt::formatted_size("{}", o.epochs), o.epochs, loss,
+                     classification ? fmt::format("acc {:6.2f}%", 100 * quality)
+                                    : fmt::format("rmse {:.4g}", quality),
+                     validation, human_rate(rate));
+}
+
+}  // namespace
+
+Evaluation evaluate(Model& model, const Tensor& x, const Tensor& y, const Prepared& p) {
+  Evaluation e;
+  e.rows = x.defined() ? x.size(0) : 0;
+  if (e.rows == 0) return e;
+  const bool classification = p.classes > 0;
+  xg::NoGradGuard no_grad;
+  model.eval();
+  xg::metrics::RunningMean mean_loss;
+  std::vector<double> predicted, truth;  // regression, in the target's units
+  for (auto [xb, yb] : xg::data::batches(x, y, 1024)) {
+    const Tensor out = model(xb);
+    mean_loss.add(loss(out, yb, classification), xb.size(0));
+    if (classification) {
+      const auto pred = xg::metrics::predictions(out);
+      e.predicted.insert(e.predicted.end(), pred.begin(), pred.end());
+      continue;
+    }
+    for (float v : out.to_vector()) predicted.push_back(v * p.target.scale + p.target.mean);
+    for (float v : yb.to_vector()) truth.push_back(v * p.target.scale + p.target.mean);
+  }
+  model.train();
+  e.loss = mean_loss.mean();
+  if (classification) {
+    e.accuracy = xg::metrics::accuracy(e.predicted, xg::metrics::labels_of(y));
+  } else {
+    const auto s = xg::metrics::regression_scores(predicted, truth);
+    e.rmse = s.rmse, e.mae = s.mae, e.r2 = s.r2;
+  }
+  return e;
+}
+
+std::string quality(const Evaluation& e, bool classification) {
+  return classification ? fmt::format("accuracy {:6.2f}%", 100 * e.accuracy)
+                        : fmt::format("rmse {:.4g}  mae {:.4g}  r2 {:.4f}", e.rmse, e.mae, e.r2);
+}
+
+Prepared prepare_run(TrainOptions& o) {
+  DataSpec& d = o.data;
+  if (d.dataset.empty() == d.csv.empty())
+    throw UsageError("give either --dataset NAME or --csv FILE --target COLUMN");
+  if (!d.csv.empty() && d.target.empty()) throw UsageError("--csv needs --target COLUMN");
+  if (!d.csv.empty() && (d.samples || d.noise || d.classes || d.factor))
+    throw UsageError("--samples, --noise, --classes and --factor apply to --dataset only");
+  if (!d.dataset.empty() && (d.delimiter || !d.header || !d.categorical.empty() ||
+                             !d.ignore.empty() || d.impute != "none" || d.task != "auto"))
+    throw UsageError(
+        "--delimiter, --no-header, --categorical, --ignore, --impute and --task apply to --csv "
+        "only");
+  if (!(d.test_fraction + d.val_fraction < 1))
+    throw UsageError(fmt::format("--test-fraction {} + --val-fraction {} must be below 1",
+                                 d.test_fraction, d.val_fraction));
+  if (o.patience && d.val_fraction == 0)
+    throw UsageError("--patience needs --val-fraction F > 0 (it watches the validation loss)");
+  o.model.hidden = parse_sizes(o.hidden, "--hidden");
+  o.model.act_params = parse_params(o.act_params);
+  o.model.init = resolved_init(o.model);
+  if (!d.seed) d.seed = o.seed;
+  if (o.threads) xg::set_num_threads(*o.threads);
+
+  Prepared p = prepare(d);
+  o.model.in = p.features;
+  o.model.out = p.classes > 0 ? p.classes : 1;
+  try {
+    xg::io::validate(o.model);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("--hidden: {}", e.what()));
+  }
+  if (o.batch == 0)  // small tables get several steps per epoch
+    o.batch = std::min<std::size_t>(128, std::max<std::size_t>(1, (p.x_train.size(0) + 3) / 4));
+  return p;
+}
+
+Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o) {
+  const bool classification = p.classes > 0;
+  const bool tty = ::isatty(::fileno(stdout));
+  const std::size_t log_every = o.log_every ? o.log_every : std::max<std::size_t>(1, o.epochs / 10);
+  const bool validating = p.x_val.defined() && p.x_val.size(0) > 0;
+  Guard guard(model, o);
+  BestWeights best;
+  Fit f;
+
+  const auto t0 = Clock::now();
+  auto last_print = t0;
+  for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+    xg::metrics::RunningMean epoch_loss;
+    std::size_t correct = 0, step = 0;
+    double sq = 0;
+    for (auto [xb, yb] :
+         xg::data::batches(p.x_train, p.y_train, o.batch, o.seed * 1000003 + epoch)) {
+      ++step;
+      opt.zero_grad();
+      const Tensor out = model(xb);
+      const Tensor l = loss(out, yb, classification);
+      const double lv = l.item();
+      guard.loss(lv, epoch, step);
+      l.backward();
+      guard.gradients(epoch, step);
+      opt.step();
+      epoch_loss.add(lv, xb.size(0));
+      if (classification) {
+        const auto pred = xg::metrics::predictions(out);
+        const auto lab = xg::metrics::labels_of(yb);
+        for (std::size_t i = 0; i < pred.size(); ++i) correct += pred[i] == lab[i];
+      } else {
+        sq += lv * double(xb.size(0));
+      }
+      f.seen += xb.size(0);
+    }
+    guard.parameters(epoch);
+    f.epochs_run = epoch;
+    const double n = double(p.x_train.size(0));
+    const double epoch_quality =
+        classification ? double(correct) / n : std::sqrt(sq / n) * p.target.scale;
+    std::string validation;
+    if (validating) {
+      const Evaluation v = evaluate(model, p.x_val, p.y_val, p);
+      validation = fmt::format("  val loss {:.4f}", v.loss);
+      if (o.patience && v.loss < best.loss) best.keep(model, v.loss, epoch);
+    }
+    const bool stop = o.patience && epoch - best.epoch >= *o.patience;
+    if (!o.quiet) {
+      const std::string line =
+          progress_line(epoch, o, epoch_loss.mean(), epoch_quality, classification, validation,
+                        double(f.seen) / std::max(seconds_since(t0), 1e-9));
+      const bool last = epoch == o.epochs || stop;
+      if (tty && (last || seconds_since(last_print) > 0.05)) {  // one live line, ~20 redraws/s
+        fmt::print("\r{}\x1b[K", line);
+        std::fflush(stdout);
+        last_print = Clock::now();
+      } else if (!tty && (epoch % log_every == 0 || epoch == 1 || last)) {
+        fmt::print("{}\n", line);
+        std::fflush(stdout);
+      }
+    }
+    if (stop) break;
+  }
+  if (tty && !o.quiet) fmt::print("\n");
+  f.seconds = seconds_since(t0);
+
+  if (o.patience && best.epoch) {  // before the final check: these are the weights kept
+    model.load_state_dict(best.state);
+    f.best_epoch = best.epoch;
+    if (!o.quiet)
+      fmt::print("early stopping: {}; weights of epoch {} restored (validation loss {:.4f})\n",
+                 f.epochs_run < o.epochs
+                     ? fmt::format("no better validation loss for {} epochs after epoch {}",
+                                   *o.patience, best.epoch)
+                     : fmt::format("all {} epochs run", o.epochs),
+                 best.epoch, best.loss);
+  }
+  f.train = evaluate(model, p.x_train, p.y_train, p);
+  guard.final_loss(f.train.loss);
+  return f;
+}
+
+namespace {
+
+void print_summary(const TrainOptions& o, const Prepared& p, const Model& model) {
+  std::string parts = fmt::format("{} train", p.x_train.size(0));
+  if (p.x_val.size(0)) parts += fmt::format(" / {} validation", p.x_val.size(0));
+  parts += p.x_test.size(0) ? fmt::format(" / {} test", p.x_test.size(0))
+                            : " / 0 test (--test-fraction 0: no held-out set)";
+  fmt::print("data   {}: {}{}\n", p.description, parts,
+             p.classes && o.data.stratify ? ", stratified" : "");
+  std::string hidden;
+  for (auto h : o.model.hidden) hidden += fmt::format("{} -> ", h);
+  fmt::print("model  {} -> {}{} ({} activation, {} init, {} parameters)\n", o.model.in, hidden,
+             o.model.out, o.model.activation, o.model.init, model.num_parameters());
+  std::string extra;
+  if (o.patience) extra += fmt::format(", early stopping (patience {})", *o.patience);
+  if (o.threads) extra += fmt::format(", {} threads", *o.threads);
+  fmt::print("optim  {} lr={} weight_decay={}, {} epochs, batch {}{}\n", o.optim.name, o.optim.lr,
+             o.optim.weight_decay, o.epochs, o.batch, extra);
+  std::fflush(stdout);
+}
+
+xg::io::Metadata training_provenance(const TrainOptions& o, const Fit& f, const Evaluation& tr,
+                                     const Evaluation& va, const Evaluation& te,
+                                     bool classification) {
+  xg::io::Metadata md;
+  const auto put = [&](const std::string& key, const std::string& value) {
+    md["xgrad.train." + key] = value;
+  };
+  put("optimizer", o.optim.name);
+  put("lr", fmt::format("{}", o.optim.lr));
+  put("weight_decay", fmt::format("{}", o.optim.weight_decay));
+  if (o.optim.name == "momentum") put("momentum", fmt::format("{}", o.optim.momentum));
+  put("epochs", std::to_string(o.epochs));
+  put("epochs_run", std::to_string(f.epochs_run));
+  put("batch", std::to_string(o.batch));
+  put("seed", std::to_string(o.seed));
+  if (o.patience) {
+    put("patience", std::to_string(*o.patience));
+    put("best_epoch", std::to_string(f.best_epoch));
+  }
+  const char* metric = classification ? "accuracy" : "rmse";
+  for (const auto& [part, e] : {std::pair{"train", &tr}, {"val", &va}, {"test", &te}})
+    if (e->rows)
+      put(fmt::format("{}_{}", part, metric),
+          fmt::format("{:.6g}", classification ? e->accuracy : e->rmse));
+  return md;
+}
+
+// Saves the model; if that fails after all (the destination was checked before training), the
+// trained weights are not lost: they go to the temporary directory and the error says where.
+void save_or_rescue(const Model& model, const xg::io::ModelCard& card, const std::string& path) {
+  try {
+    xg::io::save_model(model, card, path);
+  } catch (const std::exception& e) {
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string rescue =
+        fmt::format("{}/xgrad-rescue-{}.safetensors", tmp && *tmp ? tmp : "/tmp", ::getpid());
+    try {
+      xg::io::save_model(model, card, rescue);
+    } catch (const std::exception&) {
+      throw OutputError(fmt::format("--save: {}", e.what()));
+    }
+    throw OutputError(
+        fmt::format("--save: {}; the trained model was written to '{}' instead", e.what(), rescue));
+  }
+}
+
+}  // namespace
+
+int train(TrainOptions& o) {
+  if (!o.save.empty()) check_writable(o.save, "--save");  // before any work
+  const Prepared p = prepare_run(o);
+  const bool classification = p.classes > 0;
+  auto model = build_model(o.model, o.seed);
+  auto opt = make_optimizer(o.optim, *model);
+  print_summary(o, p, *model);
+  const Fit f = fit(*model, *opt, p, o);
+
+  const Evaluation& tr = f.train;
+  const Evaluation va = evaluate(*model, p.x_val, p.y_val, p);
+  const Evaluation te = evaluate(*model, p.x_test, p.y_test, p);
+  fmt::print("\nfinal  train {}  loss {:.4f}\n", quality(tr, classification), tr.loss);
+  if (va.rows) fmt::print("       val   {}  loss {:.4f}\n", quality(va, classification), va.loss);
+  if (te.rows)
+    fmt::print("       test  {}  loss {:.4f}\n", quality(te, classification), te.loss);
+  else
+    fmt::print("       test  none (--test-fraction 0)\n");
+  fmt::print("       {} epochs in {:.3f} s ({} ex/s), {} parameters\n", f.epochs_run, f.seconds,
+             human_rate(double(f.seen) / std::max(f.seconds, 1e-9)), model->num_parameters());
+  if (o.save.empty()) return 0;
+  xg::io::ModelCard card{o.model, p.inputs, p.target, data_provenance(o.data, p)};
+  for (auto& [key, value] : training_provenance(o, f, tr, va, te, classification))
+    card.provenance[key] = value;
+  save_or_rescue(*model, card, o.save);
+  fmt::print("saved  {} (`xgrad predict --model {} --csv new.csv`)\n", o.save, o.save);
+  return 0;
+}
+
+}  // namespace xgcli
