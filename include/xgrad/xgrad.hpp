@@ -16,6 +16,7 @@
 #include "xgrad/diagnostics.hpp"
 #include "xgrad/gradcheck.hpp"
 #include "xgrad/io/safetensors.hpp"
+#include "xgrad/io/text_file.hpp"
 #include "xgrad/metrics.hpp"
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/activation_registry.hpp"
