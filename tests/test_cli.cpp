@@ -12,6 +12,7 @@
 #include <regex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -35,9 +36,10 @@ struct Run {
   std::string out;  // stdout and stderr together
 };
 
-Run run(const std::string& args) {
+// `env` is prepended to the command ("PATH=/nonexistent"), or empty.
+Run run_with_env(const std::string& env, const std::string& args) {
   Run r;
-  const std::string cmd = "'" + cli_path() + "' " + args + " 2>&1";
+  const std::string cmd = env + " '" + cli_path() + "' " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   char buf[4096];
@@ -48,6 +50,8 @@ Run run(const std::string& args) {
   INFO("$ xgrad " << args << "\n" << r.out);
   return r;
 }
+
+Run run(const std::string& args) { return run_with_env("", args); }
 
 // The number after `label` in `text` (e.g. "test  accuracy  97.50%").
 double number_after(const std::string& text, const std::string& label) {
@@ -149,4 +153,75 @@ TEST_CASE("xgrad compare trains one network per activation and tabulates them", 
   const Run bad = run("compare --dataset moons --epochs 1 --activations relu,nope");
   REQUIRE(bad.code != 0);
   REQUIRE_THAT(bad.out, Catch::Contains("unknown activation 'nope'"));
+}
+
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(f, line);) lines.push_back(line);
+  return lines;
+}
+
+long file_size(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  return f ? long(f.tellg()) : -1;
+}
+
+bool have_gnuplot() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
+
+}  // namespace
+
+TEST_CASE("xgrad compare --seeds --out writes results, summary and pictures", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_compare");
+  const Run r =
+      run("compare --dataset xor --samples 200 --hidden 8 --epochs 4 --seeds 2 --target-loss 0.6 "
+          "--activations relu,tanh,identity --out t_cli_compare");
+  REQUIRE(r.code == 0);
+  // One row per activation with mean ± std over the two seeds, and the extra columns.
+  REQUIRE_THAT(r.out, Catch::Contains("epochs to 0.6") && Catch::Contains("ms/epoch") &&
+                          Catch::Contains("dead %") && Catch::Contains("grad ratio"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\ntanh +[0-9]+ +[0-9.]+ ± [0-9.]+%(.|\n)*"));
+  // Progress names the activation and the seed.
+  REQUIRE_THAT(r.out, Catch::Contains("identity (3/3) seed 2 (2/2)"));
+
+  const auto results = read_lines("t_cli_compare/results.csv");
+  REQUIRE(results.at(0) ==
+          "activation,seed,epoch,seconds,train_loss,train_accuracy,test_loss,test_accuracy");
+  REQUIRE(results.size() == 1 + 3 * 2 * 4);  // activations x seeds x epochs
+  REQUIRE(results[1].rfind("relu,1,1,", 0) == 0);
+  REQUIRE(results.back().rfind("identity,2,4,", 0) == 0);
+  const auto summary = read_lines("t_cli_compare/summary.csv");
+  REQUIRE(summary.size() == 1 + 3 * 2);
+  REQUIRE_THAT(summary[0], Catch::Contains("epochs_to_target") &&
+                               Catch::Contains("dead_fraction") &&
+                               Catch::Contains("grad_ratio_init"));
+  // --hidden 8: two weight matrices, at init and at the end, per activation and seed.
+  REQUIRE(read_lines("t_cli_compare/gradients.csv").size() == 1 + 3 * 2 * 2 * 2);
+  if (have_gnuplot()) {
+    for (const char* png : {"loss.png", "quality.png", "gradients.png", "boundaries.png"}) {
+      INFO(png);
+      REQUIRE(file_size(std::string("t_cli_compare/") + png) > 1000);
+    }
+  } else {
+    WARN("gnuplot not installed: PNG output not checked");
+  }
+  std::system("rm -rf t_cli_compare");
+}
+
+TEST_CASE("xgrad compare without gnuplot still writes the CSV and says how to get pictures",
+          "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_nognuplot");
+  const Run r =
+      run_with_env("PATH=/nonexistent",
+                   "compare --dataset moons --samples 100 --hidden 4 --epochs 2 --activations relu "
+                   "--out t_cli_nognuplot");
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Contains("gnuplot not found") && Catch::Contains("gnuplot-nox"));
+  REQUIRE(read_lines("t_cli_nognuplot/results.csv").size() == 1 + 2);
+  REQUIRE(file_size("t_cli_nognuplot/loss.png") == -1);
+  std::system("rm -rf t_cli_nognuplot");
 }

@@ -13,6 +13,10 @@
 #include <xgrad/io/safetensors.hpp>
 #include <xgrad/nn/module.hpp>
 
+namespace CLI {
+class App;
+}
+
 namespace xgcli {
 
 // A user-facing error: printed as "xgrad: <message>" with exit code 2, no stack of exceptions.
@@ -86,6 +90,14 @@ xg::Tensor loss(const xg::Tensor& outputs, const xg::Tensor& targets, bool class
 xg::io::Metadata to_metadata(const DataSpec&, const ModelSpec&, const OptimSpec&, const Prepared&);
 void from_metadata(const xg::io::Metadata&, const std::string& path, DataSpec&, ModelSpec&,
                    xg::data::Standardizer&, std::pair<double, double>& target);
+
+// A subcommand defined in its own file: it registers itself and its options on the app; `run`
+// executes it once the command line has been parsed.
+struct Subcommand {
+  CLI::App* command;
+  std::function<int()> run;
+};
+Subcommand add_compare_command(CLI::App& app);  // compare.cpp
 
 // Parsing helpers shared by the commands; they throw UsageError with the offending text.
 std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);
