@@ -225,3 +225,26 @@ TEST_CASE("xgrad compare without gnuplot still writes the CSV and says how to ge
   REQUIRE(file_size("t_cli_nognuplot/loss.png") == -1);
   std::system("rm -rf t_cli_nognuplot");
 }
+
+TEST_CASE("xgrad gradients prints per-layer norms and verdicts", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_gradients");
+  const Run r =
+      run("gradients --dataset spiral --samples 60 --depth 8 --width 16 --activation sigmoid,relu "
+          "--steps 10 --out t_cli_gradients");
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Contains("9 = output layer"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\nsigmoid +xavier +vanishing: (.|\n)*"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\nrelu +kaiming +ok: (.|\n)*"));
+  // 2 activations x (init, trained) x 9 weight matrices.
+  REQUIRE(read_lines("t_cli_gradients/gradients.csv").size() == 1 + 2 * 2 * 9);
+  REQUIRE(read_lines("t_cli_gradients/loss.csv").size() == 1 + 10);
+  if (have_gnuplot()) {
+    REQUIRE(file_size("t_cli_gradients/gradients.png") > 1000);
+    REQUIRE(file_size("t_cli_gradients/loss.png") > 1000);
+  }
+  const Run bad = run("gradients --activation relu --init normal --init-std 0 --steps 1");
+  REQUIRE(bad.code != 0);
+  REQUIRE_THAT(bad.out, Catch::Contains("--init-std must be > 0"));
+  std::system("rm -rf t_cli_gradients");
+}

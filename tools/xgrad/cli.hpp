@@ -97,7 +97,8 @@ struct Subcommand {
   CLI::App* command;
   std::function<int()> run;
 };
-Subcommand add_compare_command(CLI::App& app);  // compare.cpp
+Subcommand add_compare_command(CLI::App& app);    // compare.cpp
+Subcommand add_gradients_command(CLI::App& app);  // gradients.cpp
 
 // Parsing helpers shared by the commands; they throw UsageError with the offending text.
 std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);

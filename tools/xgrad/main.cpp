@@ -333,7 +333,8 @@ int main(int argc, char** argv) {
                         "when stdout is not a terminal, print every N epochs (default epochs/10)");
   train_cmd->add_flag("--quiet", t.quiet, "no per-epoch lines, only the summary");
 
-  const Subcommand compare_cmd = add_compare_command(app);  // compare.cpp
+  const Subcommand compare_cmd = add_compare_command(app);      // compare.cpp
+  const Subcommand gradients_cmd = add_gradients_command(app);  // gradients.cpp
 
   std::string model_path, eval_csv;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a model saved by `xgrad train --save`");
@@ -351,6 +352,7 @@ int main(int argc, char** argv) {
   try {
     if (train_cmd->parsed()) return train(t);
     if (compare_cmd.command->parsed()) return compare_cmd.run();
+    if (gradients_cmd.command->parsed()) return gradients_cmd.run();
     if (eval_cmd->parsed()) return eval(model_path, eval_csv);
     if (list_cmd->parsed()) return list();
   } catch (const std::exception& e) {
