@@ -169,9 +169,10 @@ struct VanishingConfig {
   std::uint64_t seed = 1;
 };
 struct VanishingRow {
-  std::string net;               // "sigmoid, Xavier", "relu, He", "sigmoid + BatchNorm1d", ...
+  std::string net;               // "sigmoid (Xavier)", "relu (He)", "sigmoid + BatchNorm1d", ...
   diag::GradientFlow init_flow;  // the full-batch gradient at init
   double loss_start = 0, loss_end = 0;  // full-batch loss before and after training
+  std::vector<double> step_losses;      // the mini-batch loss of every step
 };
 inline std::vector<VanishingRow> vanishing(const VanishingConfig& c = {}) {
   const Data d = standardised(xg::data::spiral(c.points_per_class, 3, c.seed), 3);
@@ -181,17 +182,17 @@ inline std::vector<VanishingRow> vanishing(const VanishingConfig& c = {}) {
     m.out = 3;
     m.widths.assign(c.depth, c.width);
     auto net = build(m, c.seed);
-    VanishingRow r{label, {}, cross_entropy_on(*net, d), 0};
+    VanishingRow r{label, {}, cross_entropy_on(*net, d), 0, {}};
     nn::cross_entropy((*net)(d.x), d.y).backward();
     r.init_flow = diag::gradient_flow(*net);
     net->zero_grad();
-    train_sgd(*net, d, c.steps, c.lr, c.batch, c.seed);
+    r.step_losses = train_sgd(*net, d, c.steps, c.lr, c.batch, c.seed);
     r.loss_end = cross_entropy_on(*net, d);
     rows.push_back(r);
   };
   const Init xavier{nn::InitScheme::Xavier, "sigmoid"}, he{nn::InitScheme::Kaiming, "relu"};
-  run("sigmoid, Xavier", {2, 3, {}, "sigmoid", xavier, false, false});
-  run("relu, He", {2, 3, {}, "relu", he, false, false});
+  run("sigmoid (Xavier)", {2, 3, {}, "sigmoid", xavier, false, false});
+  run("relu (He)", {2, 3, {}, "relu", he, false, false});
   run("sigmoid + BatchNorm1d", {2, 3, {}, "sigmoid", xavier, true, false});
   run("sigmoid + residual", {2, 3, {}, "sigmoid", xavier, false, true});
   return rows;
@@ -263,6 +264,7 @@ struct SparsityConfig {
 struct SparsityResult {
   double zero_fraction = 0;  // of the ReLU layer's outputs
   double mean = 0, std = 0;  // of the same outputs
+  Tensor outputs;            // [inputs, width]
 };
 // Linear(features, width) with PyTorch's zero-centred uniform init, then ReLU, on N(0, 1)
 // inputs: measured by a diagnostics::Monitor during one forward pass.
@@ -270,10 +272,10 @@ inline SparsityResult relu_sparsity(const SparsityConfig& c = {}) {
   xg::manual_seed(c.seed);
   nn::Sequential net(nn::Linear(c.features, c.width), nn::ReLU());
   diag::Monitor monitor(net);
-  net(Tensor::randn({c.inputs, c.features}, c.seed));
+  const Tensor outputs = net(Tensor::randn({c.inputs, c.features}, c.seed));
   monitor.step();
   const diag::LayerStats& relu = monitor.records().back().layers.at(1);
-  return {relu.zero_fraction, relu.mean, relu.std};
+  return {relu.zero_fraction, relu.mean, relu.std, outputs.detach()};
 }
 
 // ---- 5. PReLU's learned slopes per layer ------------------------------------------------------
@@ -370,6 +372,7 @@ struct SaturationRow {
   double saturated_start = 0, saturated_end = 0;
   double hidden_change = 0;  // mean over hidden Linear layers of ‖W_end - W_init‖ / ‖W_init‖
   double loss_start = 0, loss_end = 0, accuracy = 0;
+  std::vector<double> step_losses;  // the mini-batch loss of every step
 };
 inline double mean_saturation(nn::Module& net, const Data& d) {
   diag::Monitor monitor(net);  // one recorded forward pass
@@ -396,8 +399,8 @@ inline std::vector<SaturationRow> saturation(const SaturationConfig& c = {}) {
     hidden.pop_back();  // the output layer
     std::vector<Array<float>> start;
     for (const Tensor& w : hidden) start.push_back(w.data());
-    SaturationRow r{label, mean_saturation(*net, d), 0, 0, cross_entropy_on(*net, d), 0, 0};
-    train_sgd(*net, d, c.steps, c.lr, c.batch, c.seed);
+    SaturationRow r{label, mean_saturation(*net, d), 0, 0, cross_entropy_on(*net, d), 0, 0, {}};
+    r.step_losses = train_sgd(*net, d, c.steps, c.lr, c.batch, c.seed);
     r.saturated_end = mean_saturation(*net, d);
     for (std::size_t i = 0; i < hidden.size(); ++i) {
       double moved = 0, size = 0;
@@ -412,7 +415,7 @@ inline std::vector<SaturationRow> saturation(const SaturationConfig& c = {}) {
     r.accuracy = accuracy_on(*net, d);
     rows.push_back(r);
   };
-  run(fmt::format("N(0, {}^2)", c.large_std), {nn::InitScheme::Default, "linear", c.large_std});
+  run(fmt::format("std {}", c.large_std), {nn::InitScheme::Default, "linear", c.large_std});
   run("Xavier", {nn::InitScheme::Xavier, "sigmoid"});
   return rows;
 }

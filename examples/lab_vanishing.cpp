@@ -3,7 +3,8 @@
 // the same order. Batch normalisation or residual connections let the deep sigmoid net train
 // where the plain one stalls at the loss of a constant prediction.
 //
-//   lab_vanishing [OUT_DIR]   (OUT_DIR/lab_vanishing.csv: ‖∇W‖ per layer at init)
+//   lab_vanishing [OUT_DIR]   (OUT_DIR/lab_vanishing.csv: ‖∇W‖ per layer at init;
+//                              OUT_DIR/lab_vanishing_loss.csv: the loss of every step)
 #include <fmt/format.h>
 
 #include "lab.hpp"
@@ -30,5 +31,15 @@ int main(int argc, char** argv) {
       csv += "\n";
     }
     xg::io::write_text_atomically(std::string(argv[1]) + "/lab_vanishing.csv", csv);
+    std::string losses = "step";
+    for (const auto& r : rows) losses += "," + r.net;
+    losses += "\n";
+    for (std::size_t i = 0; i < config.steps; ++i) {
+      losses += std::to_string(i + 1);
+      for (const auto& r : rows)
+        losses += i < r.step_losses.size() ? fmt::format(",{:.5g}", r.step_losses[i]) : ",";
+      losses += "\n";
+    }
+    xg::io::write_text_atomically(std::string(argv[1]) + "/lab_vanishing_loss.csv", losses);
   }
 }

@@ -42,8 +42,8 @@ TEST_CASE("lab 2: depth-15 sigmoid vanishes; ReLU+He does not; BatchNorm or resi
   c.steps = 300;
   c.points_per_class = 100;
   const auto rows = lab::vanishing(c);
-  const auto& sigmoid = row(rows, "sigmoid, Xavier");
-  const auto& relu = row(rows, "relu, He");
+  const auto& sigmoid = row(rows, "sigmoid (Xavier)");
+  const auto& relu = row(rows, "relu (He)");
   INFO("sigmoid ratio " << sigmoid.init_flow.ratio() << ", relu ratio " << relu.init_flow.ratio());
   REQUIRE(sigmoid.init_flow.layers.size() == 16);
   REQUIRE(sigmoid.init_flow.ratio() < 1e-3);

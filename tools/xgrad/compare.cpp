@@ -350,11 +350,11 @@ int compare(CompareOptions& o) {
   std::string widths;
   for (auto h : o.model.hidden) widths += fmt::format("{} -> ", h);
   fmt::print("data   {}: {} train / {} test\n", p.description, p.x_train.size(0), p.x_test.size(0));
-  fmt::print(
-      "model  {} -> {}{}, init {}; {} lr {}, batch {}, {} epochs; seeds {}..{} (mean ± std over "
-      "seeds)\n\n",
-      o.model.in, widths, o.model.out, o.model.init, o.optim.name, o.optim.lr, o.batch, o.epochs,
-      o.seed, o.seed + o.seeds - 1);
+  fmt::print("model  {} -> {}{}, init {}; {} lr {}, batch {}, {} epochs; {}\n\n", o.model.in,
+             widths, o.model.out, o.model.init, o.optim.name, o.optim.lr, o.batch, o.epochs,
+             o.seeds == 1 ? fmt::format("seed {}", o.seed)
+                          : fmt::format("seeds {}..{} (mean ± std over seeds)", o.seed,
+                                        o.seed + o.seeds - 1));
 
   const bool with_boundary = !o.out.empty() && p.features == 2 && p.classes > 0;
   const Plane plane = with_boundary ? plane_of(p.x_train) : Plane{};
