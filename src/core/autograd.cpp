@@ -139,7 +139,7 @@ std::size_t first_non_finite(const T* v, std::size_t n) {
   return n;
 }
 
-// "element 5 (index [1, 2])": the flat position and the index in `shape`.
+// "element 5 (index [1,2])": the flat position and the index in `shape`.
 std::string element_str(std::size_t flat, const Shape& shape) {
   std::string index;
   std::size_t rest = flat;

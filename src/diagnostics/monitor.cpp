@@ -15,8 +15,6 @@ namespace xg::diagnostics {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 double l2_norm(const float* v, std::size_t n) {
   double s = 0;
   for (std::size_t i = 0; i < n; ++i) s += double(v[i]) * double(v[i]);
@@ -74,8 +72,7 @@ struct Monitor::State {
   void reset_current() {
     current = MonitorRecord{step, {}, {}};
     for (const Layer& l : layers)
-      current.layers.push_back({l.name, l.module->describe(), l.module->activation_name(), kNaN,
-                                kNaN, kNaN, kNaN, kNaN});
+      current.layers.push_back({l.name, l.module->describe(), l.module->activation_name()});
   }
 
   void snapshot_parameters() {
@@ -102,7 +99,7 @@ struct Monitor::State {
     for (std::size_t i = 0; i < params.size(); ++i) {
       const Tensor& p = params[i].second;
       const Array<float>& w = p.data();
-      ParameterStats s{params[i].first, l2_norm(w.data(), w.size()), kNaN, kNaN};
+      ParameterStats s{params[i].first, l2_norm(w.data(), w.size())};
       if (const Tensor g = p.grad(); g.defined()) s.grad_norm = l2_norm(g.data().data(), g.numel());
       if (have_before) {
         const Array<float>& b = before[i];

@@ -50,7 +50,6 @@ class HookList {
       }
   }
   bool empty() const { return items_.empty(); }
-  std::size_t size() const { return items_.size(); }
 
   // visit(const Fn&) for every hook, in registration order.
   template <class Visit>

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,23 +34,26 @@ struct MonitorOptions {
   double saturation_threshold = 1e-3;  // |f'(x)| below this counts as saturated
 };
 
+constexpr double kNotMeasured = std::numeric_limits<double>::quiet_NaN();
+
 // Statistics of one layer's output at one recorded step. NaN marks what was not measured.
 struct LayerStats {
-  std::string name;           // dotted name: "0", "block.1"
-  std::string module;         // describe(): "Linear(in=2, out=16, bias=true)"
-  std::string activation;     // catalogue name, "" for other layers
-  double mean = 0, std = 0;   // over every element of the output (std: population, divides by n)
-  double zero_fraction = 0;   // elements exactly 0
-  double saturated_fraction;  // |f'(input)| < threshold; NaN unless the activation saturates
-  double grad_norm;           // ‖dL/d output‖; NaN when no backward reached the output
+  std::string name;        // dotted name: "0", "block.1"
+  std::string module;      // describe(): "Linear(in=2, out=16, bias=true)"
+  std::string activation;  // catalogue name, "" for other layers
+  // Over every element of the output (std: population, divides by n).
+  double mean = kNotMeasured, std = kNotMeasured;
+  double zero_fraction = kNotMeasured;       // elements exactly 0
+  double saturated_fraction = kNotMeasured;  // |f'(input)| < threshold, if the activation saturates
+  double grad_norm = kNotMeasured;  // ‖dL/d output‖, when a backward reached the output
 };
 
 // One parameter at one recorded step (taken at step(), after the optimizer's update).
 struct ParameterStats {
-  std::string name;     // "0.weight"
-  double norm = 0;      // ‖w‖ after the update
-  double grad_norm;     // ‖∇w‖; NaN without a gradient
-  double update_ratio;  // ‖w_after - w_before‖ / ‖w_before‖; NaN when ‖w_before‖ = 0
+  std::string name;                 // "0.weight"
+  double norm = kNotMeasured;       // ‖w‖ after the update
+  double grad_norm = kNotMeasured;  // ‖∇w‖, when it has a gradient
+  double update_ratio = kNotMeasured;  // ‖w_after - w_before‖ / ‖w_before‖, when ‖w_before‖ > 0
 };
 
 struct MonitorRecord {
