@@ -97,18 +97,6 @@ std::vector<int> boundary(Model& model, const Plane& plane) {
   return std::vector<int>(pred.begin(), pred.end());
 }
 
-std::vector<std::string> split_list(const std::string& text, const char* flag) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  if (out.empty()) throw UsageError(fmt::format("{} needs at least one name", flag));
-  return out;
-}
-
 RunResult run_one(const CompareOptions& o, const Prepared& p, const std::string& activation,
                   std::uint64_t seed, bool with_boundary, const Plane& plane, Progress& progress,
                   const std::string& label) {
@@ -186,8 +174,6 @@ void print_table(const CompareOptions& o, const Prepared& p,
 }
 
 // ---- files and pictures -----------------------------------------------------------------------
-
-std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.6g}", v); }
 
 void write_files(const CompareOptions& o, const Prepared& p,
                  const std::vector<std::string>& activations,

@@ -150,8 +150,6 @@ Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& 
   return r;
 }
 
-std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.6g}", v); }
-
 void write_files(const GradientsOptions& o, const std::vector<Result>& results) {
   std::string grads = "activation,when,layer,name,grad_norm\n", losses = "step";
   std::string layers = "layer";
@@ -215,13 +213,7 @@ int gradients(GradientsOptions& o) {
   if (o.init == "normal" && !(o.init_std > 0))
     throw UsageError(fmt::format("--init-std must be > 0, got {}", o.init_std));
   if (o.data.seed == 0) o.data.seed = o.seed;
-  std::vector<std::string> activations;
-  for (std::size_t start = 0; start <= o.activations.size();) {
-    const std::size_t comma = std::min(o.activations.find(',', start), o.activations.size());
-    if (comma > start) activations.push_back(o.activations.substr(start, comma - start));
-    start = comma + 1;
-  }
-  if (activations.empty()) throw UsageError("--activation needs at least one name");
+  const std::vector<std::string> activations = split_list(o.activations, "--activation");
   for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
   if (!o.out.empty()) make_directory(o.out);
 

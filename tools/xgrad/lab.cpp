@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -119,6 +120,20 @@ xg::diagnostics::GradientFlow training_gradient_flow(Model& model, const Prepare
   model.zero_grad();
   return flow;
 }
+
+std::vector<std::string> split_list(const std::string& text, const char* flag) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  if (out.empty()) throw UsageError(fmt::format("{} needs at least one name", flag));
+  return out;
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{:.6g}", v); }
 
 double mean(const std::vector<double>& values) {
   double s = 0;

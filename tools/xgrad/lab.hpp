@@ -37,6 +37,11 @@ Score train_epoch(Model& model, Optimizer& opt, const Prepared& p, std::size_t b
 // and after: the model is not changed).
 xg::diagnostics::GradientFlow training_gradient_flow(Model& model, const Prepared& p);
 
+// The names of a comma-separated list ("relu,tanh"); throws UsageError naming `flag` when empty.
+std::vector<std::string> split_list(const std::string& text, const char* flag);
+// A number for a CSV cell: 6 significant digits, empty for NaN.
+std::string csv_number(double v);
+
 // "mean ± std" over runs (std with n - 1; a single value prints alone), with `digits` decimals.
 std::string mean_std(const std::vector<double>& values, int digits, double scale = 1);
 double mean(const std::vector<double>& values);
