@@ -50,10 +50,12 @@ struct Run {
   std::string out, err;
 };
 
-// Runs xgrad with a time limit (a hang is a failure, not a stuck suite).
-Run run(const std::string& args) {
+// Runs xgrad with a time limit (a hang is a failure, not a stuck suite); `env` is prepended to
+// the command ("PATH=/nonexistent"), or empty.
+Run run_with_env(const std::string& env, const std::string& args) {
   Run r;
-  const std::string cmd = "timeout 120 '" + cli_path() + "' " + args + " 2> t_cli_stderr.txt";
+  const std::string cmd =
+      env + " /usr/bin/timeout 120 '" + cli_path() + "' " + args + " 2> t_cli_stderr.txt";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   char buf[4096];
@@ -65,6 +67,8 @@ Run run(const std::string& args) {
   std::remove("t_cli_stderr.txt");
   return r;
 }
+
+Run run(const std::string& args) { return run_with_env("", args); }
 
 // The number after `label` in `text` (e.g. "test  accuracy  97.50%").
 double number_after(const std::string& text, const std::string& label) {
@@ -479,4 +483,97 @@ TEST_CASE("xgrad compare trains one network per activation and tabulates them", 
   REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*relu +4482 (.|\n)*prelu +4610 (.|\n)*"));
   const Run bad = run("compare --dataset moons --epochs 1 --activations relu,nope");
   require_one_line_error(bad, 2, "unknown activation 'nope'");
+}
+
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(f, line);) lines.push_back(line);
+  return lines;
+}
+
+long file_size(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  return f ? long(f.tellg()) : -1;
+}
+
+bool have_gnuplot() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
+
+}  // namespace
+
+TEST_CASE("xgrad compare --seeds --out writes results, summary and pictures", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_compare");
+  const Run r =
+      run("compare --dataset xor --samples 200 --hidden 8 --epochs 4 --seeds 2 --target-loss 0.6 "
+          "--activations relu,tanh,identity --out t_cli_compare");
+  REQUIRE(r.code == 0);
+  // One row per activation with mean ± std over the two seeds, and the extra columns.
+  REQUIRE_THAT(r.out, Catch::Contains("epochs to 0.6") && Catch::Contains("ms/epoch") &&
+                          Catch::Contains("dead %") && Catch::Contains("grad ratio"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\ntanh +[0-9]+ +[0-9.]+ ± [0-9.]+%(.|\n)*"));
+  // Progress (on stderr) names the activation and the seed.
+  REQUIRE_THAT(r.err, Catch::Contains("identity (3/3) seed 2 (2/2)"));
+
+  const auto results = read_lines("t_cli_compare/results.csv");
+  REQUIRE(results.at(0) ==
+          "activation,seed,epoch,seconds,train_loss,train_accuracy,test_loss,test_accuracy");
+  REQUIRE(results.size() == 1 + 3 * 2 * 4);  // activations x seeds x epochs
+  REQUIRE(results[1].rfind("relu,1,1,", 0) == 0);
+  REQUIRE(results.back().rfind("identity,2,4,", 0) == 0);
+  const auto summary = read_lines("t_cli_compare/summary.csv");
+  REQUIRE(summary.size() == 1 + 3 * 2);
+  REQUIRE_THAT(summary[0], Catch::Contains("epochs_to_target") &&
+                               Catch::Contains("dead_fraction") &&
+                               Catch::Contains("grad_ratio_init"));
+  // --hidden 8: two weight matrices, at init and at the end, per activation and seed.
+  REQUIRE(read_lines("t_cli_compare/gradients.csv").size() == 1 + 3 * 2 * 2 * 2);
+  if (have_gnuplot()) {
+    for (const char* png : {"loss.png", "quality.png", "gradients.png", "boundaries.png"}) {
+      INFO(png);
+      REQUIRE(file_size(std::string("t_cli_compare/") + png) > 1000);
+    }
+  } else {
+    WARN("gnuplot not installed: PNG output not checked");
+  }
+  std::system("rm -rf t_cli_compare");
+}
+
+TEST_CASE("xgrad compare without gnuplot still writes the CSV and says how to get pictures",
+          "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_nognuplot");
+  const Run r =
+      run_with_env("PATH=/nonexistent",
+                   "compare --dataset moons --samples 100 --hidden 4 --epochs 2 --activations relu "
+                   "--out t_cli_nognuplot");
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Contains("gnuplot not found") && Catch::Contains("gnuplot-nox"));
+  REQUIRE(read_lines("t_cli_nognuplot/results.csv").size() == 1 + 2);
+  REQUIRE(file_size("t_cli_nognuplot/loss.png") == -1);
+  std::system("rm -rf t_cli_nognuplot");
+}
+
+TEST_CASE("xgrad gradients prints per-layer norms and verdicts", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_gradients");
+  const Run r =
+      run("gradients --dataset spiral --samples 60 --depth 8 --width 16 --activation sigmoid,relu "
+          "--steps 10 --out t_cli_gradients");
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Contains("9 = output layer"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\nsigmoid +xavier +vanishing: (.|\n)*"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\nrelu +kaiming +ok: (.|\n)*"));
+  // 2 activations x (init, trained) x 9 weight matrices.
+  REQUIRE(read_lines("t_cli_gradients/gradients.csv").size() == 1 + 2 * 2 * 9);
+  REQUIRE(read_lines("t_cli_gradients/loss.csv").size() == 1 + 10);
+  if (have_gnuplot()) {
+    REQUIRE(file_size("t_cli_gradients/gradients.png") > 1000);
+    REQUIRE(file_size("t_cli_gradients/loss.png") > 1000);
+  }
+  const Run bad = run("gradients --activation relu --init normal --init-std 0 --steps 1");
+  require_one_line_error(bad, 2, "--init-std must be > 0");
+  std::system("rm -rf t_cli_gradients");
 }

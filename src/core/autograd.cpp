@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "xgrad/core/tensor.hpp"
@@ -19,6 +22,11 @@ thread_local std::uint64_t backward_epoch = 0;
 
 bool grad_enabled() { return grad_mode; }
 void set_grad_enabled(bool enabled) { grad_mode = enabled; }
+
+std::atomic<bool> detail::anomaly_mode{false};
+void set_anomaly_enabled(bool enabled) {
+  detail::anomaly_mode.store(enabled, std::memory_order_relaxed);
+}
 
 // ---- teardown ------------------------------------------------------------------------------
 
@@ -117,6 +125,95 @@ void Node<T>::add_grad(std::size_t i, Array<T>&& g) {
   for (std::size_t j = 0, n = g.size(); j < n; ++j) d[j] += s[j];
 }
 
+// ---- diagnostics: tensor hooks and anomaly checks --------------------------------------------
+// Reached only when a tensor has hooks or anomaly mode is on; the plain backward pass below
+// pays one branch for each.
+
+namespace {
+
+// Index of the first NaN or Inf among n values, or n when all are finite.
+template <class T>
+std::size_t first_non_finite(const T* v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isfinite(v[i])) return i;
+  return n;
+}
+
+// "element 5 (index [1,2])": the flat position and the index in `shape`.
+std::string element_str(std::size_t flat, const Shape& shape) {
+  std::string index;
+  std::size_t rest = flat;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    const std::size_t i = shape[d] ? rest % shape[d] : 0;
+    rest = shape[d] ? rest / shape[d] : 0;
+    index = std::to_string(i) + (index.empty() ? "" : ",") + index;
+  }
+  return fmt::format("element {} (index [{}])", flat, index);
+}
+
+template <class T>
+std::string input_shapes_str(const Node<T>& node) {
+  std::string out;
+  for (const auto& in : node.inputs)
+    out += (out.empty() ? "" : ", ") + shape_str(in->value.shape());
+  return out;
+}
+
+template <class T>
+std::string value_str(T v) {
+  return std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+}
+
+// Runs t's hooks on its gradient g, which they may replace.
+template <class T>
+void run_tensor_hooks(TensorImpl<T>& t, Array<T>& g) {
+  BasicTensor<T> grad(make_impl<T>(std::move(g)));
+  t.hooks->for_each([&](const TensorHook<T>& hook) {
+    std::optional<BasicTensor<T>> replaced = hook(grad);
+    if (!replaced || !replaced->defined()) return;
+    if (replaced->shape() != t.value.shape())
+      throw std::runtime_error(
+          fmt::format("backward: a tensor hook returned a gradient of shape {} for a tensor of "
+                      "shape {}",
+                      shape_str(replaced->shape()), shape_str(t.value.shape())));
+    grad = BasicTensor<T>(make_impl<T>(Array<T>(replaced->data())));  // the hook keeps its own
+  });
+  g = grad.impl_ptr().use_count() == 1 ? std::move(grad.data()) : Array<T>(grad.data());
+}
+
+// Anomaly mode's backward check: the gradients `node` (the grad_fn of a tensor of shape `out`)
+// just added to its inputs.
+template <class T>
+void check_backward_anomaly(const Node<T>& node, const Shape& out) {
+  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+    const TensorImpl<T>& in = *node.inputs[i];
+    if (!in.requires_grad || !in.has_pending) continue;
+    const T* v = in.pending_uniform ? &in.pending_value : in.pending.data();
+    const std::size_t n = in.pending_uniform ? 1 : in.pending.size();
+    const std::size_t bad = first_non_finite(v, n);
+    if (bad == n) continue;
+    throw std::runtime_error(fmt::format(
+        "anomaly detected in backward: {} returned {} in the gradient for its input {} (shape "
+        "{}) at {}; the gradient of its output has shape {}, its inputs have shapes {}",
+        node.name(), value_str(v[bad]), i, shape_str(in.value.shape()),
+        in.pending_uniform ? std::string("every element") : element_str(bad, in.value.shape()),
+        shape_str(out), input_shapes_str(node)));
+  }
+}
+
+}  // namespace
+
+template <class T>
+void detail::check_forward_anomaly(const TensorImpl<T>& out) {
+  const std::size_t n = out.value.size(), bad = first_non_finite(out.value.data(), n);
+  if (bad == n) return;
+  throw std::runtime_error(fmt::format(
+      "anomaly detected in forward: {} produced {} at {} of its output (shape {}); its inputs "
+      "have shapes {}",
+      out.grad_fn->name(), value_str(out.value.data()[bad]), element_str(bad, out.value.shape()),
+      shape_str(out.value.shape()), input_shapes_str(*out.grad_fn)));
+}
+
 // ---- backward ------------------------------------------------------------------------------
 
 namespace {
@@ -197,24 +294,37 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
   }
   root->has_pending = true;
 
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    TensorImpl<T>& t = **it;
-    if (!t.has_pending) continue;  // no path from root carried a gradient here
-    if (t.pending_uniform && t.grad_fn && !t.retains_grad) {
-      t.has_pending = t.pending_uniform = false;
-      t.grad_fn->backward_uniform(t.pending_value, t.value);
-      continue;
+  const bool check_anomaly = anomaly_enabled();
+  try {
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      TensorImpl<T>& t = **it;
+      if (!t.has_pending) continue;  // no path from root carried a gradient here
+      const bool has_hooks = t.hooks && !t.hooks->empty();
+      if (t.pending_uniform && t.grad_fn && !t.retains_grad && !has_hooks) {
+        t.has_pending = t.pending_uniform = false;
+        t.grad_fn->backward_uniform(t.pending_value, t.value);
+        if (check_anomaly) check_backward_anomaly(*t.grad_fn, t.value.shape());
+        continue;
+      }
+      materialize_pending(t);
+      Array<T> g = std::move(t.pending);
+      t.pending = Array<T>();
+      t.has_pending = false;
+      if (has_hooks) run_tensor_hooks(t, g);
+      if (Node<T>* node = t.grad_fn.get()) {
+        node->backward(g, t.value);
+        if (check_anomaly) check_backward_anomaly(*node, t.value.shape());
+        if (t.retains_grad) add_to_grad(t, std::move(g));
+      } else {
+        add_to_grad(t, std::move(g));
+      }
     }
-    materialize_pending(t);
-    Array<T> g = std::move(t.pending);
-    t.pending = Array<T>();
-    t.has_pending = false;
-    if (Node<T>* node = t.grad_fn.get()) {
-      node->backward(g, t.value);
-      if (t.retains_grad) add_to_grad(t, std::move(g));
-    } else {
-      add_to_grad(t, std::move(g));
+  } catch (...) {  // a hook or anomaly check threw: leave no half-accumulated gradient behind
+    for (TensorImpl<T>* t : order) {
+      t->pending = Array<T>();
+      t->has_pending = t->pending_uniform = false;
     }
+    throw;
   }
   // Freed only now: releasing a node can destroy tensors that `order` still points to.
   if (!retain_graph) {
@@ -235,5 +345,7 @@ template class Node<float>;
 template class Node<double>;
 template void run_backward<float>(const ImplPtr<float>&, const Array<float>*, bool);
 template void run_backward<double>(const ImplPtr<double>&, const Array<double>*, bool);
+template void detail::check_forward_anomaly<float>(const TensorImpl<float>&);
+template void detail::check_forward_anomaly<double>(const TensorImpl<double>&);
 
 }  // namespace xg

@@ -171,6 +171,20 @@ void BasicTensor<T>::backward(const BasicTensor& grad, bool retain_graph) const 
 }
 
 template <class T>
+RemovableHandle BasicTensor<T>::add_hook(TensorHook<T> hook) {
+  if (!requires_grad())
+    throw std::logic_error(
+        "register_hook: cannot register a hook on a tensor that does not require grad");
+  auto& hooks = impl().hooks;
+  if (!hooks) hooks = std::make_unique<HookList<TensorHook<T>>>();
+  const std::size_t id = hooks->add(std::move(hook));
+  return RemovableHandle([weak = std::weak_ptr<TensorImpl<T>>(impl_), id] {
+    if (auto impl = weak.lock())
+      if (impl->hooks) impl->hooks->remove(id);
+  });
+}
+
+template <class T>
 BasicTensor<T> BasicTensor<T>::detach() const {
   return BasicTensor(Array<T>(impl().value));
 }

@@ -2,11 +2,122 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <map>
 #include <set>
 #include <stdexcept>
 
 namespace xg::nn {
+
+// ---- hooks -----------------------------------------------------------------------------------
+
+namespace {
+
+// Rethrows the exception being handled as a std::runtime_error naming the module and the hook
+// kind, with the original nested (std::rethrow_if_nested recovers it).
+[[noreturn]] void rethrow_from_hook(const char* kind, const std::string& module) {
+  const auto message = [&](const char* what) {
+    return fmt::format("{} hook of {} threw: {}", kind, module, what);
+  };
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    std::throw_with_nested(std::runtime_error(message(e.what())));
+  } catch (...) {
+    std::throw_with_nested(std::runtime_error(message("an unknown exception")));
+  }
+}
+
+// What the full backward hooks of one module call share: the output's gradient, seen first.
+template <class T>
+struct BackwardHookCall {
+  BasicModule<T>* module;
+  std::shared_ptr<ModuleHooks<T>> hooks;
+  BasicTensor<T> grad_output;
+  bool has_input_side = false;  // the input requires grad: hooks run when its gradient is known
+
+  // Calls the hooks; returns grad_input, possibly replaced.
+  BasicTensor<T> run(BasicTensor<T> grad_input) {
+    hooks->backward.for_each([&](const auto& hook) {
+      std::optional<BasicTensor<T>> replaced;
+      try {
+        replaced = hook(*module, grad_input, grad_output);
+      } catch (...) {
+        rethrow_from_hook("full backward", module->describe());
+      }
+      if (!replaced || !replaced->defined() || !grad_input.defined()) return;
+      if (replaced->shape() != grad_input.shape())
+        throw std::runtime_error(fmt::format(
+            "full backward hook of {} returned grad_input of shape {}; the input has shape {}",
+            module->describe(), shape_str(replaced->shape()), shape_str(grad_input.shape())));
+      grad_input = *replaced;
+    });
+    return grad_input;
+  }
+};
+
+// An identity on the module's input (Side::Input) or output (Side::Output) whose backward sees
+// the gradient there: PyTorch's BackwardHookFunction.
+template <class T>
+struct BackwardHookNode final : Node<T> {
+  enum class Side { Input, Output };
+  BackwardHookNode(std::shared_ptr<BackwardHookCall<T>> c, Side s) : call(std::move(c)), side(s) {}
+  const char* name() const override { return "BackwardHookFunctionBackward"; }
+  void backward(const Array<T>& g, const Array<T>&) override {
+    BasicTensor<T> grad{Array<T>(g)};
+    if (side == Side::Output) {
+      call->grad_output = grad;
+      if (!call->has_input_side) call->run(BasicTensor<T>());
+    } else {
+      grad = call->run(grad);
+    }
+    if (this->needs_grad(0)) this->add_grad(0, Array<T>(grad.data()));
+  }
+  std::shared_ptr<BackwardHookCall<T>> call;
+  Side side;
+};
+
+}  // namespace
+
+template <class T>
+BasicTensor<T> BasicModule<T>::call_with_hooks(const BasicTensor<T>& x) {
+  const std::shared_ptr<ModuleHooks<T>> hooks = hooks_;  // alive even if a hook clears hooks_
+  BasicTensor<T> input = x;
+  hooks->forward_pre.for_each([&](const auto& hook) {
+    std::optional<BasicTensor<T>> replaced;
+    try {
+      replaced = hook(*this, input);
+    } catch (...) {
+      rethrow_from_hook("forward pre-", describe());
+    }
+    if (replaced && replaced->defined()) input = *replaced;
+  });
+
+  std::shared_ptr<BackwardHookCall<T>> call;
+  using HookNode = BackwardHookNode<T>;
+  if (!hooks->backward.empty() && grad_enabled()) {
+    call = std::make_shared<BackwardHookCall<T>>(BackwardHookCall<T>{this, hooks, {}, false});
+    if (input.requires_grad()) {
+      call->has_input_side = true;
+      input = record<HookNode>(Array<T>(input.data()), {input}, call, HookNode::Side::Input);
+    }
+  }
+
+  BasicTensor<T> output = forward(input);
+  hooks->forward.for_each([&](const auto& hook) {
+    std::optional<BasicTensor<T>> replaced;
+    try {
+      replaced = hook(*this, input, output);
+    } catch (...) {
+      rethrow_from_hook("forward", describe());
+    }
+    if (replaced && replaced->defined()) output = *replaced;
+  });
+
+  if (call && output.requires_grad())
+    output = record<HookNode>(Array<T>(output.data()), {output}, call, HookNode::Side::Output);
+  return output;
+}
 
 template <class T>
 BasicTensor<T> BasicModule<T>::register_parameter(std::string name, BasicTensor<T> t) {

@@ -16,7 +16,7 @@ BasicResidual<T>::BasicResidual(std::shared_ptr<BasicModule<T>> block) : block_(
 
 template <class T>
 BasicTensor<T> BasicResidual<T>::forward(const BasicTensor<T>& x) {
-  BasicTensor<T> y = block_->forward(x);
+  BasicTensor<T> y = (*block_)(x);
   if (y.shape() != x.shape())
     throw std::invalid_argument(
         fmt::format("Residual: the block maps shape {} to {}; a residual block must keep the shape",

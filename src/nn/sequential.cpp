@@ -19,7 +19,7 @@ BasicSequential<T>& BasicSequential<T>::push_back(std::shared_ptr<BasicModule<T>
 template <class T>
 BasicTensor<T> BasicSequential<T>::forward(const BasicTensor<T>& x) {
   BasicTensor<T> h = x;
-  for (const auto& layer : layers_) h = layer->forward(h);
+  for (const auto& layer : layers_) h = (*layer)(h);
   return h;
 }
 

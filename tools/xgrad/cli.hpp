@@ -15,6 +15,10 @@
 #include <xgrad/nn/module.hpp>
 #include <xgrad/optim/optimizer.hpp>
 
+namespace CLI {
+class App;
+}
+
 namespace xgcli {
 
 // The errors a command reports, each one line "xgrad: error: <message>" with its exit code
@@ -190,5 +194,20 @@ struct TableOptions {
 int eval(const std::string& model_path, const std::string& csv, const TableOptions& t);
 int predict(const std::string& model_path, const std::string& csv, const std::string& out,
             bool proba, const TableOptions& t);
+
+// ---- commands defined in their own files -------------------------------------------------------
+
+// A subcommand defined in its own file: it registers itself and its options on the app; `run`
+// executes it once the command line has been parsed.
+struct Subcommand {
+  CLI::App* command;
+  std::function<int()> run;
+};
+Subcommand add_compare_command(CLI::App& app);    // compare.cpp
+Subcommand add_gradients_command(CLI::App& app);  // gradients.cpp
+
+// Parsing helpers shared by the commands; they throw UsageError with the offending text.
+std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);
+std::map<std::string, double> parse_params(const std::vector<std::string>& kv);
 
 }  // namespace xgcli

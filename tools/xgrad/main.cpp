@@ -31,43 +31,6 @@ int list() {
 
 }  // namespace
 
-// One network per activation, same data, init seed, optimizer and batches: a table of what each
-// activation reaches (the activation lab of the seed articles, from the command line).
-int compare(TrainOptions& o, const std::string& activations) {
-  if (!o.act_params.empty())
-    throw UsageError("compare uses each activation's default parameters (no --act-param)");
-  o.quiet = true;
-  const Prepared p = prepare_run(o);
-  const bool classification = p.classes > 0;
-  fmt::print("data   {}: {} train / {} test; {} epochs of {} (lr {}), batch {}, seed {}\n\n",
-             p.description, p.x_train.size(0), p.x_test.size(0), o.epochs, o.optim.name, o.optim.lr,
-             o.batch, o.seed);
-  const char* metric = classification ? "accuracy" : "rmse";
-  fmt::print("{:<18} {:>10} {:>14} {:>13} {:>11} {:>9}\n", "activation", "parameters",
-             fmt::format("train {}", metric), fmt::format("test {}", metric), "train loss",
-             "seconds");
-  std::size_t start = 0;
-  while (start <= activations.size()) {
-    const std::size_t comma = std::min(activations.find(',', start), activations.size());
-    o.model.activation = activations.substr(start, comma - start);
-    start = comma + 1;
-    if (o.model.activation.empty()) continue;
-    auto model = build_model(o.model, o.seed);
-    auto opt = make_optimizer(o.optim, *model);
-    const Fit f = fit(*model, *opt, p, o);
-    const Evaluation tr = evaluate(*model, p.x_train, p.y_train, p);
-    const Evaluation te = evaluate(*model, p.x_test, p.y_test, p);
-    auto shown = [&](const Evaluation& e) {
-      return classification ? fmt::format("{:.2f}%", 100 * e.accuracy)
-                            : fmt::format("{:.4g}", e.rmse);
-    };
-    fmt::print("{:<18} {:>10} {:>14} {:>13} {:>11.4f} {:>9.3f}\n", o.model.activation,
-               model->num_parameters(), shown(tr), shown(te), tr.loss, f.seconds);
-    std::fflush(stdout);
-  }
-  return 0;
-}
-
 namespace {
 
 constexpr double kMaxReal = std::numeric_limits<double>::max();
@@ -102,7 +65,7 @@ void add_table_options(CLI::App* cmd, char& delimiter, bool& header) {
   cmd->add_flag("!--no-header", header, "the first line is data; columns are named c0, c1, ...");
 }
 
-// The options `train` and `compare` share: data, model, optimizer, schedule.
+// The options of `train`: data, model, optimizer, schedule.
 void add_training_options(CLI::App* cmd, TrainOptions& t) {
   DataSpec& d = t.data;
   auto* ds = cmd->add_option("--dataset", d.dataset, "spiral|moons|circles|xor|blobs|triangles");
@@ -192,13 +155,8 @@ int main(int argc, char** argv) {
         "when stdout is not a terminal, print every N epochs (default epochs/10)");
   train_cmd->add_flag("--quiet", t.quiet, "no per-epoch lines, only the summary");
 
-  TrainOptions c;
-  std::string compared = "relu,leaky_relu,prelu,elu,selu,gelu,silu,tanh,sigmoid";
-  auto* compare_cmd = app.add_subcommand(
-      "compare", "train the same network with several activations and tabulate the results");
-  add_training_options(compare_cmd, c);
-  compare_cmd->add_option("--activations", compared, "comma-separated activation names")
-      ->capture_default_str();
+  const Subcommand compare_cmd = add_compare_command(app);      // compare.cpp
+  const Subcommand gradients_cmd = add_gradients_command(app);  // gradients.cpp
 
   std::string model_path, csv, out;
   bool proba = false;
@@ -223,7 +181,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (train_cmd->parsed()) return train(t);
-    if (compare_cmd->parsed()) return compare(c, compared);
+    if (compare_cmd.command->parsed()) return compare_cmd.run();
+    if (gradients_cmd.command->parsed()) return gradients_cmd.run();
     if (eval_cmd->parsed()) return eval(model_path, csv, table);
     if (predict_cmd->parsed()) return predict(model_path, csv, out, proba, table);
     if (list_cmd->parsed()) return list();

@@ -18,6 +18,7 @@
 //   {x}); }
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -43,6 +44,18 @@ class NoGradGuard {
  private:
   bool previous_;
 };
+
+// ---- anomaly mode -------------------------------------------------------------------------
+
+// While on (diagnostics::DetectAnomaly turns it on), every recorded op checks its forward output
+// and every node the gradients it produced for NaN/Inf, and throws an error naming the op. Like
+// PyTorch's anomaly mode it is one process-wide switch; off, it costs one predictable branch per
+// recorded op and per backward pass.
+namespace detail {
+extern std::atomic<bool> anomaly_mode;
+}
+inline bool anomaly_enabled() { return detail::anomaly_mode.load(std::memory_order_relaxed); }
+void set_anomaly_enabled(bool enabled);
 
 // ---- nodes -------------------------------------------------------------------------------
 
@@ -101,5 +114,12 @@ class Node {
 // gradient for a non-scalar root, a gradient of the wrong shape, and a graph already freed.
 template <class T>
 void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_graph);
+
+namespace detail {
+// Anomaly mode's forward check: throws std::runtime_error when `out` (just computed by the node
+// out.grad_fn) holds NaN or Inf, naming the op, the element and the shapes.
+template <class T>
+void check_forward_anomaly(const TensorImpl<T>& out);
+}  // namespace detail
 
 }  // namespace xg

@@ -82,6 +82,15 @@ class BasicTensor {
   BasicTensor detach() const;
   // "MulBackward", or "" for a leaf.
   std::string grad_fn_name() const;
+  // Calls hook(grad) each time backward computes this tensor's gradient, before it flows on (or,
+  // for a leaf, before it accumulates into grad()). The hook observes (returns void) or replaces
+  // the gradient (returns a tensor of the same shape, or std::optional: nullopt keeps it), like
+  // PyTorch's Tensor.register_hook. Hooks run in registration order, under NoGradGuard. Throws
+  // std::logic_error on a tensor that does not require grad.
+  template <class F>
+  RemovableHandle register_hook(F&& hook) {
+    return add_hook(detail::replacing_hook<BasicTensor>(std::forward<F>(hook)));
+  }
 
   // ---- ops as methods (see ops.hpp for the full list and semantics) ----
   BasicTensor sum() const;
@@ -111,6 +120,7 @@ class BasicTensor {
   TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
 
  private:
+  RemovableHandle add_hook(TensorHook<T> hook);
   ImplPtr<T> impl_;
 };
 
@@ -146,6 +156,7 @@ BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) 
     for (const auto& t : inputs) node->inputs.push_back(t.impl_ptr());
     out->grad_fn = std::move(node);
     out->requires_grad = true;
+    if (anomaly_enabled()) detail::check_forward_anomaly(*out);
   }
   return BasicTensor<T>(std::move(out));
 }

@@ -7,11 +7,14 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "xgrad/core/hooks.hpp"
 #include "xgrad/core/random.hpp"
 #include "xgrad/core/tensor.hpp"
 
@@ -22,12 +25,57 @@ using NamedTensors = std::vector<std::pair<std::string, BasicTensor<T>>>;
 using NamedGenerators = std::vector<std::pair<std::string, std::shared_ptr<Generator>>>;
 
 template <class T>
+class BasicModule;
+
+// A module's hooks (see register_forward_hook and friends), shared by copies of the module.
+template <class T>
+struct ModuleHooks {
+  using Tensor = BasicTensor<T>;
+  using Result = std::optional<Tensor>;
+  HookList<std::function<Result(BasicModule<T>&, const Tensor&)>> forward_pre;
+  HookList<std::function<Result(BasicModule<T>&, const Tensor&, const Tensor&)>> forward;
+  HookList<std::function<Result(BasicModule<T>&, const Tensor&, const Tensor&)>> backward;
+  bool empty() const { return forward_pre.empty() && forward.empty() && backward.empty(); }
+};
+
+template <class T>
 class BasicModule {
  public:
   virtual ~BasicModule() = default;
 
   virtual BasicTensor<T> forward(const BasicTensor<T>& x) = 0;
-  BasicTensor<T> operator()(const BasicTensor<T>& x) { return forward(x); }
+  // Calls forward(x) and the hooks registered on this module (containers call their children
+  // through operator(), so the children's hooks run too).
+  BasicTensor<T> operator()(const BasicTensor<T>& x) {
+    if (!hooks_ || hooks_->empty()) return forward(x);  // the common case costs one branch
+    return call_with_hooks(x);
+  }
+
+  // ---- hooks (PyTorch's order: forward pre-hooks, forward, forward hooks; backward hooks when
+  // the gradient with respect to the module's input is known). Each returns a handle whose
+  // remove() detaches the hook. A hook that throws raises std::runtime_error naming the module
+  // (describe()), with the original exception nested. Hooks are shared by copies of a module.
+  //
+  // hook(module, input) before forward; returning a tensor replaces the input.
+  template <class F>
+  RemovableHandle register_forward_pre_hook(F&& hook) {
+    return add_hook(&ModuleHooks<T>::forward_pre,
+                    detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
+  }
+  // hook(module, input, output) after forward; returning a tensor replaces the output.
+  template <class F>
+  RemovableHandle register_forward_hook(F&& hook) {
+    return add_hook(&ModuleHooks<T>::forward,
+                    detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
+  }
+  // hook(module, grad_input, grad_output) once backward has computed the gradient with respect
+  // to the module's input (grad_input is undefined when the input does not require grad: the
+  // hook then runs when grad_output is known). Returning a tensor replaces grad_input.
+  template <class F>
+  RemovableHandle register_full_backward_hook(F&& hook) {
+    return add_hook(&ModuleHooks<T>::backward,
+                    detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
+  }
   // One line describing the module and its hyper-parameters: "Linear(in=2, out=64, bias=true)".
   virtual std::string describe() const = 0;
   // The catalogue name of an activation layer ("relu", "prelu", see activation_catalogue()),
@@ -84,8 +132,18 @@ class BasicModule {
  private:
   void collect(const std::string& prefix, NamedTensors<T>& out, bool buffers) const;
   void summarize(std::string& out, const std::string& name, int depth) const;
+  BasicTensor<T> call_with_hooks(const BasicTensor<T>& x);
+  template <class List, class Fn>
+  RemovableHandle add_hook(List ModuleHooks<T>::*list, Fn&& fn) {
+    if (!hooks_) hooks_ = std::make_shared<ModuleHooks<T>>();
+    const std::size_t id = ((*hooks_).*list).add(std::forward<Fn>(fn));
+    return RemovableHandle([weak = std::weak_ptr<ModuleHooks<T>>(hooks_), list, id] {
+      if (auto hooks = weak.lock()) ((*hooks).*list).remove(id);
+    });
+  }
   void collect_generators(const std::string& prefix, NamedGenerators& out) const;
 
+  std::shared_ptr<ModuleHooks<T>> hooks_;
   NamedTensors<T> params_, buffers_;
   NamedGenerators generators_;
   std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>> children_;

@@ -1,0 +1,302 @@
+// `xgrad gradients`: the picture of vanishing and exploding gradients. A deep MLP per activation
+// (the same data, init rule, optimizer and batches), the gradient norm of every weight matrix at
+// init and after training, and the first/last ratio with a verdict.
+//
+//   xgrad gradients --depth 20 --width 64 --activation sigmoid,relu --init auto --steps 200
+//                   [--batchnorm] [--residual] [--out DIR]
+//
+// The network: depth hidden layers Linear -> [BatchNorm1d] -> activation, then Linear(width, out).
+// With --residual, hidden layers 2..depth are pre-activation residual blocks
+// x + Linear(activation([BatchNorm1d](x))) (He et al. 2016), followed by [BatchNorm1d ->]
+// activation before the output layer: the same number of weight matrices and activations. With
+// --out DIR: gradients.csv, loss.csv and, with gnuplot, gradients.png and loss.png.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <xgrad/core/random.hpp>
+#include <xgrad/data/datasets.hpp>
+#include <xgrad/diagnostics/probes.hpp>
+#include <xgrad/nn/activation_registry.hpp>
+#include <xgrad/nn/batchnorm.hpp>
+#include <xgrad/nn/init.hpp>
+#include <xgrad/nn/linear.hpp>
+#include <xgrad/nn/residual.hpp>
+#include <xgrad/nn/sequential.hpp>
+
+#include "cli.hpp"
+#include "lab.hpp"
+
+namespace xgcli {
+namespace {
+
+using xg::Tensor;
+using xg::diagnostics::GradientFlow;
+
+struct GradientsOptions {
+  DataSpec data;
+  OptimSpec optim;
+  std::size_t depth = 20, width = 64, steps = 200, batch = 128;
+  std::string activations = "sigmoid,tanh,relu";
+  std::string init = "auto";
+  double init_std = 1;
+  bool batchnorm = false, residual = false;
+  std::uint64_t seed = 1;
+  std::string out;
+};
+
+// The gain PyTorch's table gives the activation, or the closest entry: 1 ("linear") for the
+// saturating ones it does not list, sqrt(2) ("relu") for the rest.
+std::string gain_nonlinearity(const std::string& activation) {
+  for (const char* listed : {"sigmoid", "tanh", "relu", "leaky_relu", "selu"})
+    if (activation == listed) return activation;
+  return xg::diagnostics::saturates(activation) ? "linear" : "relu";
+}
+
+// auto: Glorot (Xavier) for activations that saturate, LeCun for SELU, He (Kaiming) otherwise.
+std::string resolve_init(const std::string& init, const std::string& activation) {
+  if (init != "auto") return init;
+  if (activation == "selu") return "lecun";
+  return xg::diagnostics::saturates(activation) ? "xavier" : "kaiming";
+}
+
+std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t in,
+                                          std::size_t out, const std::string& activation,
+                                          std::vector<std::shared_ptr<xg::nn::Linear>>& linears) {
+  namespace nn = xg::nn;
+  auto linear = [&](std::size_t fan_in, std::size_t fan_out) {
+    linears.push_back(std::make_shared<nn::Linear>(fan_in, fan_out));
+    return linears.back();
+  };
+  auto norm_act = [&](nn::Sequential& s) {  // [BatchNorm1d ->] activation
+    if (o.batchnorm) s.push_back(nn::BatchNorm1d(o.width));
+    s.push_back(nn::make_activation<float>(activation, {}, o.width));
+  };
+  auto net = std::make_shared<nn::Sequential>();
+  if (o.residual) {  // pre-activation blocks x + W act(x) keep an identity path for the gradient
+    net->push_back(linear(in, o.width));
+    for (std::size_t l = 1; l < o.depth; ++l) {
+      auto block = std::make_shared<nn::Sequential>();
+      norm_act(*block);
+      block->push_back(linear(o.width, o.width));
+      net->push_back(std::make_shared<nn::Residual>(block));
+    }
+    norm_act(*net);
+  } else {
+    for (std::size_t l = 0; l < o.depth; ++l) {
+      net->push_back(linear(l ? o.width : in, o.width));
+      norm_act(*net);
+    }
+  }
+  net->push_back(linear(o.width, out));
+
+  xg::Generator rng(o.seed);
+  const std::string init = resolve_init(o.init, activation);
+  if (init == "normal") {
+    for (auto& l : linears) {
+      xg::nn::init::normal_(l->weight, 0, o.init_std, rng);
+      xg::nn::init::zeros_(l->bias);
+    }
+  } else {
+    const auto scheme = init == "xavier"    ? nn::InitScheme::Xavier
+                        : init == "kaiming" ? nn::InitScheme::Kaiming
+                        : init == "lecun"   ? nn::InitScheme::LeCun
+                                            : nn::InitScheme::Default;
+    nn::init_model(*net, scheme, gain_nonlinearity(activation), 0.0, rng);
+  }
+  return net;
+}
+
+struct Result {
+  std::string activation, init;
+  GradientFlow before, after;
+  double loss_before = 0, loss_after = 0;
+  std::vector<double> step_losses;  // NaN after a divergence
+  std::size_t diverged_at = 0;      // the step whose loss was not finite; 0: none
+};
+
+Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& activation,
+               Progress& progress) {
+  std::vector<std::shared_ptr<xg::nn::Linear>> linears;
+  auto net = build(o, p.features, p.classes ? p.classes : 1, activation, linears);
+  Result r;
+  r.activation = activation;
+  r.init = resolve_init(o.init, activation);
+  const auto opt = make_optimizer(o.optim, *net);
+  r.before = training_gradient_flow(*net, p);
+  r.loss_before = score(*net, p.x_train, p.y_train, p).loss;
+  std::size_t step = 0;
+  for (std::uint64_t epoch = 0; step < o.steps; ++epoch)
+    for (auto [xb, yb] : xg::data::batches(p.x_train, p.y_train, o.batch, o.seed * 7919 + epoch)) {
+      if (step == o.steps) break;
+      ++step;
+      opt->zero_grad();
+      const Tensor l = loss((*net)(xb), yb, p.classes > 0);
+      l.backward();
+      opt->step();
+      r.step_losses.push_back(l.item());
+      if (!std::isfinite(r.step_losses.back())) {  // reported in the table; the others go on
+        r.diverged_at = step;
+        r.step_losses.resize(o.steps, std::nan(""));
+        r.loss_after = std::nan("");
+        r.after = r.before;
+        for (auto& layer : r.after.layers) layer.second = std::nan("");
+        return r;
+      }
+      progress.live(fmt::format("{}: step {}/{}  loss {:.4f}", activation, step, o.steps,
+                                r.step_losses.back()));
+    }
+  r.after = training_gradient_flow(*net, p);
+  r.loss_after = score(*net, p.x_train, p.y_train, p).loss;
+  return r;
+}
+
+void write_files(const GradientsOptions& o, const std::vector<Result>& results) {
+  std::string grads = "activation,when,layer,name,grad_norm\n", losses = "step";
+  std::string layers = "layer";
+  for (const Result& r : results) {
+    for (const auto& [when, flow] : {std::pair{"init", &r.before}, {"trained", &r.after}})
+      for (std::size_t l = 0; l < flow->layers.size(); ++l)
+        grads += fmt::format("{},{},{},{},{}\n", r.activation, when, l + 1, flow->layers[l].first,
+                             csv_number(flow->layers[l].second));
+    losses += "," + r.activation;
+    layers += fmt::format(",{0} at init,{0} trained", r.activation);
+  }
+  losses += "\n";
+  for (std::size_t s = 0; s < o.steps; ++s) {
+    losses += std::to_string(s + 1);
+    for (const Result& r : results) losses += "," + csv_number(r.step_losses[s]);
+    losses += "\n";
+  }
+  layers += "\n";
+  for (std::size_t l = 0; l < results[0].before.layers.size(); ++l) {
+    layers += std::to_string(l + 1);
+    for (const Result& r : results)
+      layers +=
+          "," + csv_number(r.before.layers[l].second) + "," + csv_number(r.after.layers[l].second);
+    layers += "\n";
+  }
+  write_output(o.out, "gradients.csv", grads);
+  write_output(o.out, "loss.csv", losses);
+  write_output(o.out, "plot_layers.csv", layers);
+  const std::size_t n = results.size();
+  const std::string net =
+      fmt::format("depth {}, width {}{}{}", o.depth, o.width, o.batchnorm ? ", batch norm" : "",
+                  o.residual ? ", residual" : "");
+  std::string names;
+  for (const Result& r : results) names += (names.empty() ? "" : " ") + r.activation;
+  const std::string gp =
+      fmt::format("names = '{}'\n", names) +
+      fmt::format(
+          "set terminal pngcairo size 900,560 font 'sans,10' noenhanced\n"
+          "set datafile separator ','\nset grid\nset key outside right\n"
+          "set output 'gradients.png.tmp'\n"
+          "set title 'gradient norm of each weight matrix ({0}): at init (dashed), after {1} steps "
+          "(solid)'\n"
+          "set logscale y\nset format y '%.0e'\nset xlabel 'layer (1 = first)'\n"
+          "set ylabel '||dL/dW||'\n"
+          "plot for [a=0:{2}] 'plot_layers.csv' using 1:(column(2+2*a)) with linespoints dt 2 "
+          "lc (a+1) pt 7 ps 0.6 notitle, for [a=0:{2}] '' using 1:(column(3+2*a)) with linespoints "
+          "lw 2 lc (a+1) pt 7 ps 0.6 title word(names, a+1)\n"
+          "set output 'loss.png.tmp'\nset title 'training loss per step ({0})'\n"
+          "unset logscale y\nset format y '%g'\nset xlabel 'step'\nset ylabel 'loss (batch)'\n"
+          "plot for [i=2:{3}] 'loss.csv' using 1:i with lines lw 1.5 title columnheader(i)\n",
+          net, o.steps, n - 1, n + 1);
+  write_output(o.out, "plots.gp", gp);
+  fmt::print("\nfiles: gradients.csv, loss.csv in {}\n{}\n", o.out,
+             render_plots(o.out, "plots.gp", {"gradients.png", "loss.png"}));
+}
+
+int gradients(GradientsOptions& o) {
+  if (o.data.dataset.empty() && o.data.csv.empty()) o.data.dataset = "spiral";
+  if (!o.data.csv.empty() && o.data.target.empty()) throw UsageError("--csv needs --target COLUMN");
+  check_optimizer(o.optim);
+  if (o.init == "normal" && !(o.init_std > 0))
+    throw UsageError(fmt::format("--init-std must be > 0, got {}", o.init_std));
+  if (o.data.seed == 0) o.data.seed = o.seed;
+  const std::vector<std::string> activations = split_list(o.activations, "--activation");
+  for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
+  if (!o.out.empty()) make_directory(o.out);
+
+  const Prepared p = prepare(o.data);
+  fmt::print("data   {}: {} train\n", p.description, p.x_train.size(0));
+  fmt::print("net    {} hidden layers of {}{}{}, init {}{}; {} lr {}, {} steps of batch {}\n\n",
+             o.depth, o.width, o.batchnorm ? " with batch norm" : "",
+             o.residual ? " in residual blocks" : "", o.init,
+             o.init == "normal" ? fmt::format(" (std {})", o.init_std) : "", o.optim.name,
+             o.optim.lr, o.steps, o.batch);
+  std::fflush(stdout);
+
+  Progress progress;
+  std::vector<Result> results;
+  for (const auto& a : activations) {
+    results.push_back(run_one(o, p, a, progress));
+    const Result& r = results.back();
+    progress.line(r.diverged_at ? fmt::format("{}: diverged at step {}", a, r.diverged_at)
+                                : fmt::format("{}: {} steps, loss {:.4f} -> {:.4f}", a, o.steps,
+                                              r.loss_before, r.loss_after));
+  }
+  progress.clear();
+
+  fmt::print("gradient norm ||dL/dW|| per layer (1 = first hidden layer, {} = output layer)\n",
+             o.depth + 1);
+  fmt::print("{:>5}", "layer");
+  for (const auto& r : results)
+    fmt::print("  {:>14}  {:>14}", r.activation + " init", r.activation + " trained");
+  fmt::print("\n");
+  for (std::size_t l = 0; l < results[0].before.layers.size(); ++l) {
+    fmt::print("{:>5}", l + 1);
+    for (const auto& r : results)
+      fmt::print("  {:>14.2e}  {:>14.2e}", r.before.layers[l].second, r.after.layers[l].second);
+    fmt::print("\n");
+  }
+  fmt::print("\n{:<14} {:<8} {:<28} {:<28} {}\n", "activation", "init", "first/last at init",
+             fmt::format("first/last after {} steps", o.steps), "training loss");
+  for (const auto& r : results)
+    fmt::print("{:<14} {:<8} {:<28} {:<28} {}\n", r.activation, r.init, r.before.verdict(),
+               r.diverged_at ? "-" : r.after.verdict(),
+               r.diverged_at ? fmt::format("{:.4f} -> diverged at step {} (lower --lr)",
+                                           r.loss_before, r.diverged_at)
+                             : fmt::format("{:.4f} -> {:.4f}", r.loss_before, r.loss_after));
+  if (!o.out.empty()) write_files(o, results);
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_gradients_command(CLI::App& app) {
+  auto o = std::make_shared<GradientsOptions>();
+  o->optim.name = "sgd";
+  o->optim.lr = 0.1;
+  CLI::App* cmd = app.add_subcommand(
+      "gradients", "per-layer gradient norms of a deep MLP at init and after training");
+  add_data_options(cmd, o->data);
+  cmd->add_option("--depth", o->depth, "hidden layers")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--width", o->width, "units per hidden layer")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--activation,--activations", o->activations,
+                  "activation name, or a comma-separated list (one network each)")
+      ->capture_default_str();
+  cmd->add_option("--init", o->init,
+                  "auto (Glorot if the activation saturates, LeCun for selu, He otherwise), "
+                  "xavier, kaiming, lecun, default (PyTorch's), normal (N(0, --init-std^2))")
+      ->check(CLI::IsMember({"auto", "xavier", "kaiming", "lecun", "default", "normal"}))
+      ->capture_default_str();
+  cmd->add_option("--init-std", o->init_std, "standard deviation for --init normal")
+      ->capture_default_str();
+  cmd->add_flag("--batchnorm", o->batchnorm, "BatchNorm1d between each Linear and activation");
+  cmd->add_flag("--residual", o->residual, "hidden layers 2.. as residual blocks x + W act(x)");
+  cmd->add_option("--steps", o->steps, "training steps (mini-batches)")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "mini-batch size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  add_optimizer_options(cmd, o->optim);
+  cmd->add_option("--seed", o->seed, "seed of the init and the batch order")->capture_default_str();
+  cmd->add_option("--out", o->out, "write gradients.csv, loss.csv and PNG plots here");
+  return {cmd, [o] { return gradients(*o); }};
+}
+
+}  // namespace xgcli
