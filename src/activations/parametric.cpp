@@ -294,8 +294,9 @@ BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight) {
 }
 
 template <class T>
-BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta) {
-  return channel_kernel_op(x, beta, kernels::ChannelAct::Swish, "swish", "beta", "SwishBackward");
+BasicTensor<T> swish_beta(const BasicTensor<T>& x, const BasicTensor<T>& beta) {
+  return channel_kernel_op(x, beta, kernels::ChannelAct::SwishBeta, "swish_beta", "beta",
+                           "SwishBetaBackward");
 }
 
 template <class T>
@@ -367,7 +368,7 @@ BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k) {
 
 #define XG_INSTANTIATE(T)                                                                 \
   template BasicTensor<T> prelu(const BasicTensor<T>&, const BasicTensor<T>&);            \
-  template BasicTensor<T> swish(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> swish_beta(const BasicTensor<T>&, const BasicTensor<T>&);       \
   template BasicTensor<T> soft_exponential(const BasicTensor<T>&, const BasicTensor<T>&); \
   template BasicTensor<T> srelu(const BasicTensor<T>&, const BasicTensor<T>&,             \
                                 const BasicTensor<T>&, const BasicTensor<T>&,             \

@@ -17,6 +17,16 @@
 
 namespace xg {
 
+// A scalar parameter of a function template over T, excluded from deduction: T comes from the
+// tensor argument alone, so xg::leaky_relu(x, 0.01) or xg::clamp(x, 0, 1) compile on a float
+// Tensor (the literal converts to T) instead of failing on conflicting deductions.
+template <class T>
+struct TypeIdentity {
+  using type = T;
+};
+template <class T>
+using NoDeduce = typename TypeIdentity<T>::type;
+
 template <class T>
 class BasicTensor {
  public:
