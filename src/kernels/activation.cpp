@@ -445,30 +445,31 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   std::copy(t, t + count, p);
 }
 
-// Activations with one parameter per channel: f(x, w), df/dx, df/dw on batches.
+// Activations with one parameter p per channel, on batches: f(x, p), df(x, p) = df/dx and
+// df_dp(x, p) = df/dp.
 template <class T>
-struct PreluOp {  // at 0 the left piece: d/dx = w, d/dw = 0
-  B<T> f(B<T> x, B<T> w) const { return xsimd::select(x > k<T>(0), x, w * x); }
-  B<T> dx(B<T> x, B<T> w) const { return xsimd::select(x > k<T>(0), k<T>(1), w); }
-  B<T> dw(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
+struct Prelu {  // at 0 the left piece: df = p, df_dp = 0
+  B<T> f(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), x, p * x); }
+  B<T> df(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), k<T>(1), p); }
+  B<T> df_dp(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
 };
 template <class T>
-struct SwishOp {  // x sigmoid(w x)
-  B<T> f(B<T> x, B<T> w) const { return x * sigmoid<T>(w * x); }
-  B<T> dx(B<T> x, B<T> w) const {
-    const B<T> s = sigmoid<T>(w * x);
-    return s + w * x * s * (k<T>(1) - s);
+struct SwishBeta {  // x sigmoid(p x)
+  B<T> f(B<T> x, B<T> p) const { return x * sigmoid<T>(p * x); }
+  B<T> df(B<T> x, B<T> p) const {
+    const B<T> s = sigmoid<T>(p * x);
+    return s + p * x * s * (k<T>(1) - s);
   }
-  B<T> dw(B<T> x, B<T> w) const {
-    const B<T> s = sigmoid<T>(w * x);
+  B<T> df_dp(B<T> x, B<T> p) const {
+    const B<T> s = sigmoid<T>(p * x);
     return x * x * s * (k<T>(1) - s);
   }
 };
 
 template <class T, class Fn>
 void with_channel_op(ChannelAct act, Fn&& fn) {
-  if (act == ChannelAct::PReLU) return fn(PreluOp<T>{});
-  return fn(SwishOp<T>{});
+  if (act == ChannelAct::PReLU) return fn(Prelu<T>{});
+  return fn(SwishBeta<T>{});
 }
 
 }  // namespace
@@ -494,12 +495,12 @@ void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx,
                     [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
                       const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
                       if (dx) {
-                        B<T> d = gv * op.dx(xv, wv);
+                        B<T> d = gv * op.df(xv, wv);
                         if (accumulate) d += load_partial(dx + off, n);
                         store_partial(d, dx + off, n);
                       }
                       if (dw) {
-                        const B<T> contrib = gv * op.dw(xv, wv);
+                        const B<T> contrib = gv * op.df_dp(xv, wv);
                         if (contiguous) {
                           store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
                         } else {

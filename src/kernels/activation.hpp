@@ -35,10 +35,11 @@ template <class T>
 void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
                                  std::size_t n, bool accumulate);
 
-// Activations with one parameter per channel, over x seen as [outer, channels, inner] (a shared
-// parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. SwishBeta: x sigmoid(w
-// x). Backward: dx = g df/dx (written, or added when accumulate; skipped when dx is null) and dw[c]
-// += sum of g df/dw over channel c (skipped when dw is null; dw holds `channels` values).
+// Activations with one parameter w per channel, over x seen as [outer, channels, inner] (a
+// shared parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. SwishBeta:
+// x sigmoid(w x). Backward: dx = g df (written, or added when accumulate; skipped when dx is
+// null) and dw[c] += sum of g df_dp over channel c (skipped when dw is null; dw holds `channels`
+// values), with df = df/dx and df_dp = df/dw.
 enum class ChannelAct { PReLU, SwishBeta };
 template <class T>
 void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
