@@ -7,6 +7,7 @@
 
 #include "core/parallel.hpp"
 #include "kernels/activation.hpp"
+#include "ops/mask.hpp"
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
@@ -59,19 +60,6 @@ BasicTensor<T> apply(const BasicTensor<T>& x, Act act, const char* name, ActPara
   throw std::invalid_argument(fmt::format("{}: {} must be {}, got {}", op, param, range, v));
 }
 
-// The slopes of RReLU in train mode, one per element (1 where x > 0), saved for backward.
-template <class T>
-struct RReluNode final : Node<T> {
-  explicit RReluNode(Array<T>&& s) : slopes(std::move(s)) {}
-  const char* name() const override { return "RreluWithNoiseBackward"; }
-  void backward(const Array<T>& g, const Array<T>&) override {
-    const T *gd = g.data(), *sd = slopes.data();
-    this->accumulate(0, [&](std::size_t j) { return gd[j] * sd[j]; });
-  }
-  void release_saved() override { slopes = Array<T>(); }
-  Array<T> slopes;
-};
-
 template <class T>
 void check_rrelu_bounds(T lower, T upper) {
   if (!(lower >= 0)) bad_parameter("rrelu", "lower", ">= 0", double(lower));
@@ -112,15 +100,11 @@ template <class T>
 BasicTensor<T> rrelu(const BasicTensor<T>& x, NoDeduce<T> lower, NoDeduce<T> upper,
                      Generator& rng) {
   check_rrelu_bounds(lower, upper);
-  const Array<T>& xv = x.data();
-  Array<T> y = Array<T>::from_shape(xv.shape()), slopes = Array<T>::from_shape(xv.shape());
-  const T* xd = xv.data();
-  for (std::size_t j = 0, n = xv.size(); j < n; ++j) {  // PyTorch draws where x <= 0
+  Array<T> slopes = Array<T>::from_shape(x.shape());
+  const T* xd = x.data().data();
+  for (std::size_t j = 0, n = slopes.size(); j < n; ++j)  // PyTorch draws where x <= 0
     slopes.data()[j] = xd[j] <= 0 ? T(rng.uniform(double(lower), double(upper))) : T(1);
-    y.data()[j] = xd[j] * slopes.data()[j];
-  }
-  if (!needs_graph<T>({x})) return BasicTensor<T>(std::move(y));
-  return record<RReluNode<T>>(std::move(y), {x}, std::move(slopes));
+  return detail::multiply_by_mask(x, std::move(slopes), "RreluWithNoiseBackward");
 }
 
 // Explicit instantiations for float and double (XG_REAL), every fused row and RReLU.

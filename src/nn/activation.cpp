@@ -4,7 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "seed.hpp"
 #include "xgrad/nn/activation.hpp"
+#include "xgrad/nn/init.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -70,9 +72,6 @@ namespace {
 void require_positive(const char* layer, const char* param, std::size_t v) {
   if (v == 0) throw std::invalid_argument(fmt::format("{}: {} must be >= 1, got 0", layer, param));
 }
-Generator make_rng(std::optional<std::uint64_t> seed) {
-  return Generator(seed ? *seed : default_generator().next_u64());
-}
 }  // namespace
 
 template <class T>
@@ -87,7 +86,7 @@ std::string BasicPReLU<T>::describe() const {
 
 template <class T>
 BasicRReLU<T>::BasicRReLU(T l, T u, std::optional<std::uint64_t> seed)
-    : lower(l), upper(u), rng_(make_rng(seed)) {
+    : lower(l), upper(u), rng_(detail::stream_generator(seed)) {
   xg::rrelu(BasicTensor<T>::zeros({1}), lower, upper);  // validates the bounds
 }
 template <class T>
@@ -123,11 +122,10 @@ BasicAPL<T>::BasicAPL(std::size_t c, std::size_t s, std::optional<std::uint64_t>
   require_positive("APL", "hinges", s);
   if (!(b_range >= 0))
     throw std::invalid_argument(fmt::format("APL: b_range must be >= 0, got {}", b_range));
-  Generator rng = make_rng(seed);
   a = this->register_parameter("a", BasicTensor<T>::full({s, c}, a_init));
-  Array<T> bv = Array<T>::from_shape({s, c});
-  for (auto& v : bv) v = T(rng.uniform(-double(b_range), double(b_range)));
-  b = this->register_parameter("b", BasicTensor<T>(std::move(bv)));
+  b = this->register_parameter("b", BasicTensor<T>::zeros({s, c}));
+  detail::InitGenerator rng(seed);
+  init::uniform_(b, -double(b_range), double(b_range), rng.get());
 }
 template <class T>
 std::string BasicAPL<T>::describe() const {
@@ -162,13 +160,10 @@ BasicMaxout<T>::BasicMaxout(std::size_t i, std::size_t o, std::size_t kk,
   require_positive("Maxout", "in", i);
   require_positive("Maxout", "out", o);
   require_positive("Maxout", "k", kk);
-  Generator rng = make_rng(seed);
-  const double bound = 1 / std::sqrt(double(i));
-  Array<T> w = Array<T>::from_shape({o * kk, i}), bv = Array<T>::from_shape({o * kk});
-  for (auto& v : w) v = T(rng.uniform(-bound, bound));
-  for (auto& v : bv) v = T(rng.uniform(-bound, bound));
-  weight = this->register_parameter("weight", BasicTensor<T>(std::move(w)));
-  bias = this->register_parameter("bias", BasicTensor<T>(std::move(bv)));
+  weight = this->register_parameter("weight", BasicTensor<T>::zeros({o * kk, i}));
+  bias = this->register_parameter("bias", BasicTensor<T>::zeros({o * kk}));
+  detail::InitGenerator rng(seed);
+  init::linear_default_(weight, bias, rng.get());
 }
 template <class T>
 BasicTensor<T> BasicMaxout<T>::forward(const BasicTensor<T>& x) {
