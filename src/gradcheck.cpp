@@ -101,7 +101,8 @@ GradcheckReport gradcheck(const std::function<TensorD()>& f, const std::vector<T
   }
   for (std::size_t k = 0; k < wrt.size(); ++k) {
     wrt[k].zero_grad();
-    if (saved_grads[k].defined()) wrt[k].impl().grad = saved_grads[k].impl_ptr();
+    if (saved_grads[k].defined())
+      detail::TensorAccess::impl(wrt[k]).grad = detail::TensorAccess::impl_ptr(saved_grads[k]);
   }
   return report;
 }

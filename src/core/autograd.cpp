@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/extend.hpp"
 
 namespace xg {
 
@@ -70,6 +71,15 @@ void materialize_pending(TensorImpl<T>& t) {
   t.pending_uniform = false;
 }
 }  // namespace
+
+template <class T>
+void* Node<T>::operator new(std::size_t bytes) {
+  return detail::cached_allocate(bytes);
+}
+template <class T>
+void Node<T>::operator delete(void* p, std::size_t bytes) noexcept {
+  detail::cached_deallocate(p, bytes);
+}
 
 template <class T>
 void Node<T>::backward_uniform(T value, const Array<T>& output) {
@@ -167,6 +177,8 @@ void add_to_grad(TensorImpl<T>& t, Array<T>&& g) {
 
 }  // namespace
 
+namespace detail {
+
 template <class T>
 void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_graph) {
   if (!root->requires_grad)
@@ -229,11 +241,14 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
   }
 }
 
+template void run_backward<float>(const ImplPtr<float>&, const Array<float>*, bool);
+template void run_backward<double>(const ImplPtr<double>&, const Array<double>*, bool);
+
+}  // namespace detail
+
 template class TensorImpl<float>;
 template class TensorImpl<double>;
 template class Node<float>;
 template class Node<double>;
-template void run_backward<float>(const ImplPtr<float>&, const Array<float>*, bool);
-template void run_backward<double>(const ImplPtr<double>&, const Array<double>*, bool);
 
 }  // namespace xg

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "xgrad/core/random.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -167,7 +168,7 @@ void BasicTensor<T>::retain_grad() {
 template <class T>
 void BasicTensor<T>::backward(const BasicTensor& grad, bool retain_graph) const {
   impl();  // throws on an undefined tensor
-  run_backward<T>(impl_, grad.defined() ? &grad.data() : nullptr, retain_graph);
+  detail::run_backward<T>(impl_, grad.defined() ? &grad.data() : nullptr, retain_graph);
 }
 
 template <class T>

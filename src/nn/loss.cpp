@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/loss.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/nn/loss.hpp"
 
 namespace xg::nn {

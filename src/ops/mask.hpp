@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "xgrad/core/tensor.hpp"
+#include "xgrad/extend.hpp"
 
 namespace xg::detail {
 

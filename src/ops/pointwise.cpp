@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/broadcast.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"

@@ -13,7 +13,7 @@
 
 #include "xgrad/core/array.hpp"
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/tensor_impl.hpp"
+#include "xgrad/detail/tensor_impl.hpp"  // inline accessors read the value behind the handle
 
 namespace xg {
 
@@ -37,7 +37,6 @@ class BasicTensor {
   // Takes the values (a leaf). Any xtensor expression or xt::xarray converts to Array<T>.
   explicit BasicTensor(Array<T> values, bool requires_grad = false);
   explicit BasicTensor(const xt::xarray<T>& values, bool requires_grad = false);
-  explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
 
   // ---- factories (all leaves; requires_grad_() makes them trainable) ----
   // Values in row-major order; throws when values.size() differs from the shape's size.
@@ -92,6 +91,8 @@ class BasicTensor {
   BasicTensor detach() const;
   // "MulBackward", or "" for a leaf.
   std::string grad_fn_name() const;
+  // Whether both handles refer to the same tensor (copies of a handle do).
+  bool is_same(const BasicTensor& other) const { return impl_ == other.impl_; }
 
   // ---- ops as methods (see ops.hpp for the full list and semantics) ----
   BasicTensor sum() const;
@@ -117,55 +118,14 @@ class BasicTensor {
   BasicTensor neg() const;
   BasicTensor clamp(T low, T high) const;
 
-  const ImplPtr<T>& impl_ptr() const { return impl_; }
-  TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
-
  private:
+  friend struct detail::TensorAccess;  // the engine and xgrad/extend.hpp's record()
+  explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
+  TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
   ImplPtr<T> impl_;
 };
 
 using Tensor = BasicTensor<float>;
 using TensorD = BasicTensor<double>;
-
-// ---- recording ops (for op implementations and user-defined ops) ---------------------------
-
-// True when an op on `inputs` must record a node: grad mode is on and an input requires grad.
-template <class T>
-bool needs_graph(std::initializer_list<BasicTensor<T>> inputs) {
-  if (!grad_enabled()) return false;
-  for (const auto& t : inputs)
-    if (t.requires_grad()) return true;
-  return false;
-}
-template <class T>
-bool needs_graph(const std::vector<BasicTensor<T>>& inputs) {
-  if (!grad_enabled()) return false;
-  for (const auto& t : inputs)
-    if (t.requires_grad()) return true;
-  return false;
-}
-
-// Wraps `value` into the op's output tensor and, when the graph is needed, creates node N
-// (constructed from `args`) with `inputs` and makes it the output's grad_fn.
-template <class N, class T, class Inputs, class... A>
-BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) {
-  auto out = make_impl<T>(std::move(value));
-  if (needs_graph<T>(inputs)) {
-    auto node = std::make_unique<N>(std::forward<A>(args)...);
-    node->inputs.reserve(inputs.size());
-    for (const auto& t : inputs) node->inputs.push_back(t.impl_ptr());
-    out->grad_fn = std::move(node);
-    out->requires_grad = true;
-  }
-  return BasicTensor<T>(std::move(out));
-}
-template <class N, class T, class... A>
-BasicTensor<T> record(Array<T>&& value, std::initializer_list<BasicTensor<T>> inputs, A&&... args) {
-  return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
-}
-template <class N, class T, class... A>
-BasicTensor<T> record(Array<T>&& value, const std::vector<BasicTensor<T>>& inputs, A&&... args) {
-  return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
-}
 
 }  // namespace xg
