@@ -83,8 +83,8 @@ TEST_CASE("registry: every catalogue name builds; bad names and keys are explain
   REQUIRE(nn::activation_catalogue().size() >= 35);
   auto leaky = nn::make_activation<float>("leaky_relu", {{"negative_slope", 0.2}});
   REQUIRE(leaky->forward(x).to_vector() == xg::leaky_relu(x, 0.2f).to_vector());
-  REQUIRE(nn::make_activation<float>("prelu", {}, 8)->parameters()[0].size() == 8);
-  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].size() ==
+  REQUIRE(nn::make_activation<float>("prelu", {}, 8)->parameters()[0].numel() == 8);
+  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].numel() ==
           1);
   REQUIRE(nn::make_activation<float>("swish", {}, 8)->describe() == "SiLU()");
   REQUIRE_THROWS_WITH(

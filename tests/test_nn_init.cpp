@@ -20,18 +20,18 @@ struct Moments {
 Moments moments(const Tensor& t) {
   double s = 0, ss = 0, m = 0;
   for (float v : t.data()) s += v;
-  const double mean = s / double(t.size());
+  const double mean = s / double(t.numel());
   for (float v : t.data()) {
     ss += (v - mean) * (v - mean);
     m = std::max(m, std::fabs(double(v)));
   }
-  return {mean, ss / double(t.size() - 1), m};
+  return {mean, ss / double(t.numel() - 1), m};
 }
 // With n = 262144 samples of variance s2: the mean's standard error is sqrt(s2/n); the
 // variance's relative standard error is about sqrt(2/n) = 0.28% (normal) or less (uniform).
 void require_moments(const Tensor& t, double var) {
   const Moments m = moments(t);
-  const double n = double(t.size());
+  const double n = double(t.numel());
   REQUIRE(std::fabs(m.mean) < 5 * std::sqrt(var / n));
   REQUIRE(std::fabs(m.var / var - 1) < 5 * std::sqrt(2 / n));
 }
@@ -105,12 +105,12 @@ TEST_CASE("initialisers: uniform/normal moments, fan_out, PyTorch defaults, seed
   Tensor w = Tensor::zeros({512, 512});
   init::uniform_(w, -1.0, 3.0, 1);
   const Moments mu = moments(w);
-  REQUIRE(std::fabs(mu.mean - 1) < 5 * std::sqrt(16.0 / 12 / double(w.size())));
+  REQUIRE(std::fabs(mu.mean - 1) < 5 * std::sqrt(16.0 / 12 / double(w.numel())));
   require_moments(w - 1.0f, 16.0 / 12);
   for (float v : w.data()) REQUIRE((v >= -1 && v < 3));
   // normal_(3, 2)
   init::normal_(w, 3.0, 2.0, 2);
-  REQUIRE(std::fabs(moments(w).mean - 3) < 5 * std::sqrt(4.0 / double(w.size())));
+  REQUIRE(std::fabs(moments(w).mean - 3) < 5 * std::sqrt(4.0 / double(w.numel())));
   require_moments(w - 3.0f, 4.0);
   // A non-square weight [out = 128, in = 2048] tells fan_in from fan_out.
   Tensor r = Tensor::zeros({128, 2048});

@@ -51,7 +51,7 @@ BasicTensor<T> apply(const BasicTensor<T>& x, Act act, const char* name, ActPara
   Array<T> y = Array<T>::from_shape(x.shape());
   const T* xd = x.data().data();
   T* yd = y.data();
-  detail::parallel_for(x.size(), [&](std::size_t b, std::size_t e) {
+  detail::parallel_for(x.numel(), [&](std::size_t b, std::size_t e) {
     kernels::activation_forward(act, p, xd + b, yd + b, e - b);
   });
   return record<ActivationNode<T>>(std::move(y), {x}, act, p, name);

@@ -93,7 +93,7 @@ struct ChannelParamNode final : Node<T> {
 template <class T, class Op>
 BasicTensor<T> channel_param_op(const BasicTensor<T>& x, const BasicTensor<T>& p, Op op,
                                 const char* name, const char* param, const char* node_name) {
-  const ChannelLayout l = channel_layout(x.shape(), p.size(), name, param);
+  const ChannelLayout l = channel_layout(x.shape(), p.numel(), name, param);
   Array<T> y = Array<T>::from_shape(x.shape());
   const T *xd = x.data().data(), *pd = p.data().data();
   T* yd = y.data();
@@ -128,7 +128,7 @@ template <class T>
 BasicTensor<T> channel_kernel_op(const BasicTensor<T>& x, const BasicTensor<T>& p,
                                  kernels::ChannelAct act, const char* op, const char* param,
                                  const char* node_name) {
-  const ChannelLayout l = channel_layout(x.shape(), p.size(), op, param);
+  const ChannelLayout l = channel_layout(x.shape(), p.numel(), op, param);
   Array<T> y = Array<T>::from_shape(x.shape());
   kernels::channel_forward(act, x.data().data(), p.data().data(), y.data(), l.outer, l.channels,
                            l.inner);
@@ -313,7 +313,7 @@ struct MaxoutNode final : Node<T> {
 template <class T>
 void check_same_size(const BasicTensor<T>& p, const BasicTensor<T>& ref, const char* op,
                      const char* name, const char* ref_name) {
-  if (p.size() != ref.size())
+  if (p.numel() != ref.numel())
     throw std::invalid_argument(fmt::format("{}: {} has shape {} but {} has shape {}", op, name,
                                             shape_str(p.shape()), ref_name,
                                             shape_str(ref.shape())));
@@ -346,7 +346,7 @@ BasicTensor<T> srelu(const BasicTensor<T>& x, const BasicTensor<T>& t_left,
   check_same_size(a_left, t_left, "srelu", "a_left", "t_left");
   check_same_size(t_right, t_left, "srelu", "t_right", "t_left");
   check_same_size(a_right, t_left, "srelu", "a_right", "t_left");
-  const ChannelLayout l = channel_layout(x.shape(), t_left.size(), "srelu", "t_left");
+  const ChannelLayout l = channel_layout(x.shape(), t_left.numel(), "srelu", "t_left");
   const T* const p[4] = {t_left.data().data(), a_left.data().data(), t_right.data().data(),
                          a_right.data().data()};
   const T* xd = x.data().data();
@@ -383,7 +383,7 @@ BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k) {
   if (x.dim() < 2 || x.size(1) % k != 0)
     throw std::invalid_argument(fmt::format(
         "maxout: input {} must have an axis 1 divisible by k = {}", shape_str(x.shape()), k));
-  const MaxoutLayout l{x.size(0), x.size(1) / k, k, x.size() / (x.size(0) * x.size(1))};
+  const MaxoutLayout l{x.size(0), x.size(1) / k, k, x.numel() / (x.size(0) * x.size(1))};
   Shape out_shape = x.shape();
   out_shape[1] = l.groups;
   Array<T> y = Array<T>::from_shape(out_shape);

@@ -110,11 +110,11 @@ std::size_t BasicTensor<T>::size(int axis) const {
 
 template <class T>
 T BasicTensor<T>::item() const {
-  if (size() != 1)
+  if (numel() != 1)
     throw std::invalid_argument(
         fmt::format("item: a tensor with {} elements (shape {}) cannot be "
                     "converted to a scalar",
-                    size(), shape_str(shape())));
+                    numel(), shape_str(shape())));
   return impl().value.data()[0];
 }
 

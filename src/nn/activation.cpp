@@ -81,7 +81,7 @@ BasicPReLU<T>::BasicPReLU(std::size_t n, T init) {
 }
 template <class T>
 std::string BasicPReLU<T>::describe() const {
-  return fmt::format("PReLU(num_parameters={})", weight.size());
+  return fmt::format("PReLU(num_parameters={})", weight.numel());
 }
 
 template <class T>
@@ -112,7 +112,7 @@ BasicTensor<T> BasicSReLU<T>::forward(const BasicTensor<T>& x) {
 }
 template <class T>
 std::string BasicSReLU<T>::describe() const {
-  return fmt::format("SReLU(channels={})", t_left.size());
+  return fmt::format("SReLU(channels={})", t_left.numel());
 }
 
 template <class T>
@@ -140,7 +140,7 @@ BasicSwishBeta<T>::BasicSwishBeta(T b, bool trainable, std::size_t c) {
 }
 template <class T>
 std::string BasicSwishBeta<T>::describe() const {
-  return fmt::format("SwishBeta(channels={}, trainable={})", beta.size(), beta.requires_grad());
+  return fmt::format("SwishBeta(channels={}, trainable={})", beta.numel(), beta.requires_grad());
 }
 
 template <class T>
@@ -150,7 +150,7 @@ BasicSoftExponential<T>::BasicSoftExponential(T a, std::size_t c) {
 }
 template <class T>
 std::string BasicSoftExponential<T>::describe() const {
-  return fmt::format("SoftExponential(channels={})", alpha.size());
+  return fmt::format("SoftExponential(channels={})", alpha.numel());
 }
 
 template <class T>

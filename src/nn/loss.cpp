@@ -119,7 +119,7 @@ BasicTensor<T> pointwise_loss(const BasicTensor<T>& input, const BasicTensor<T>&
                               Reduction reduction, const char* loss, const char* node) {
   check_same_shape(input, target, loss);
   const T *x = input.data().data(), *y = target.data().data();
-  const std::size_t n = input.size();
+  const std::size_t n = input.numel();
   Array<T> out;
   if (reduction == Reduction::None) {
     out = Array<T>::from_shape(input.shape());
@@ -181,7 +181,7 @@ CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const Basic
         "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,
         shape_str(input.shape()), shape_str(target.shape())));
   const std::size_t classes = input.size(1);
-  CachedVector<std::size_t> idx(target.size());
+  CachedVector<std::size_t> idx(target.numel());
   for (std::size_t i = 0; i < idx.size(); ++i) {
     const T t = target.data().data()[i];
     if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
@@ -306,14 +306,14 @@ BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
   bool trailing = ws.size() <= xs.size();
   for (std::size_t i = 0; trailing && i < ws.size(); ++i)
     trailing = ws[i] == xs[xs.size() - ws.size() + i];
-  if (!trailing && pos_weight.size() != 1)
+  if (!trailing && pos_weight.numel() != 1)
     throw std::invalid_argument(
         fmt::format("binary_cross_entropy_with_logits: pos_weight shape {} must match the trailing "
                     "dimensions of "
                     "the input shape {} (e.g. [C] for [N, C])",
                     shape_str(ws), shape_str(xs)));
   const T *x = input.data().data(), *y = target.data().data(), *w = pos_weight.data().data();
-  const std::size_t n = input.size(), k = pos_weight.size();
+  const std::size_t n = input.numel(), k = pos_weight.numel();
   CachedVector<T> per(n);
   for (std::size_t j = 0; j < n; ++j) {
     const T pw = w[j % k], lw = 1 + (pw - 1) * y[j];

@@ -316,31 +316,31 @@ BasicTensor<T> minimum(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 }
 
 template <class T>
-BasicTensor<T> add_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> add_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, AddS<T>{s}, "AddBackward");
 }
 template <class T>
-BasicTensor<T> mul_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> mul_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, MulS<T>{s}, "MulBackward");
 }
 template <class T>
-BasicTensor<T> div_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> div_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, DivS<T>{s}, "DivBackward");
 }
 template <class T>
-BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, RSubS<T>{s}, "RsubBackward");
 }
 template <class T>
-BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, RDivS<T>{s}, "DivBackward");
 }
 template <class T>
-BasicTensor<T> pow(const BasicTensor<T>& a, T p) {
+BasicTensor<T> pow(const BasicTensor<T>& a, NoDeduce<T> p) {
   return map(a, PowS<T>{p}, "PowBackward");
 }
 template <class T>
-BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, T base) {
+BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, NoDeduce<T> base) {
   return map(a, RPowS<T>{base}, "PowBackward");
 }
 template <class T>
@@ -365,17 +365,17 @@ BasicTensor<T> abs(const BasicTensor<T>& x) {
 }
 
 template <class T>
-BasicTensor<T> clamp(const BasicTensor<T>& x, T low, T high) {
+BasicTensor<T> clamp(const BasicTensor<T>& x, NoDeduce<T> low, NoDeduce<T> high) {
   if (!(low <= high))
     throw std::invalid_argument(fmt::format("clamp: low ({}) must be <= high ({})", low, high));
   return map(x, Clamp<T>{low, high}, "ClampBackward");
 }
 template <class T>
-BasicTensor<T> clamp_min(const BasicTensor<T>& x, T low) {
+BasicTensor<T> clamp_min(const BasicTensor<T>& x, NoDeduce<T> low) {
   return clamp(x, low, std::numeric_limits<T>::infinity());
 }
 template <class T>
-BasicTensor<T> clamp_max(const BasicTensor<T>& x, T high) {
+BasicTensor<T> clamp_max(const BasicTensor<T>& x, NoDeduce<T> high) {
   return clamp(x, -std::numeric_limits<T>::infinity(), high);
 }
 
@@ -422,7 +422,7 @@ BasicTensor<T> where(const BasicTensor<T>& cond, const BasicTensor<T>& a, const 
 }
 
 template <class T>
-BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, T value) {
+BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, NoDeduce<T> value) {
   check_mask(x, mask, "masked_fill");
   return where(mask, BasicTensor<T>::scalar(value), x);
 }

@@ -59,9 +59,12 @@ class BasicTensor {
   const Shape& shape() const { return impl().value.shape(); }
   std::size_t dim() const { return shape().size(); }
   std::size_t numel() const { return impl().value.size(); }  // number of elements
-  std::size_t size() const { return numel(); }               // = numel() (kept for old code)
-  std::size_t size(int axis) const;                          // one dimension (negative ok)
-  T item() const;                                            // the value of a one-element tensor
+  [[deprecated("size() is numel(), PyTorch's name for the element count")]] std::size_t size()
+      const {
+    return numel();
+  }
+  std::size_t size(int dim) const;  // the length of dimension `dim` (negative counts from the end)
+  T item() const;                   // the value of a one-element tensor
   template <class... I>
   T at(I... index) const {
     return impl().value(static_cast<std::size_t>(index)...);
@@ -96,19 +99,19 @@ class BasicTensor {
 
   // ---- ops as methods (see ops.hpp for the full list and semantics) ----
   BasicTensor sum() const;
-  BasicTensor sum(int axis, bool keepdim = false) const;
+  BasicTensor sum(int dim, bool keepdim = false) const;
   BasicTensor mean() const;
-  BasicTensor mean(int axis, bool keepdim = false) const;
+  BasicTensor mean(int dim, bool keepdim = false) const;
   BasicTensor max() const;
-  BasicTensor max(int axis, bool keepdim = false) const;
+  BasicTensor max(int dim, bool keepdim = false) const;
   BasicTensor min() const;
-  BasicTensor min(int axis, bool keepdim = false) const;
+  BasicTensor min(int dim, bool keepdim = false) const;
   BasicTensor reshape(const Shape& shape) const;  // one dimension may be -1 via reshape(x,{..})
   BasicTensor view(const Shape& shape) const { return reshape(shape); }
   BasicTensor transpose(int dim0, int dim1) const;
   BasicTensor permute(const std::vector<int>& dims) const;
   BasicTensor t() const { return transpose(0, 1); }
-  BasicTensor slice(int axis, long start, long stop, long step = 1) const;
+  BasicTensor slice(int dim, long start, long stop, long step = 1) const;
   BasicTensor matmul(const BasicTensor& other) const;
   BasicTensor pow(T exponent) const;
   BasicTensor exp() const;
