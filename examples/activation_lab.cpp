@@ -1,4 +1,4 @@
-// The activation lab: the training problems the seed articles describe, measured.
+// The activation lab: the training problems activations cause or cure, measured.
 //   1. Vanishing gradients: in a deep sigmoid net the gradient shrinks layer by layer (sigmoid'
 //      <= 1/4); ReLU passes it through where active, fully so with He initialisation.
 //   2. About half of the ReLU units output exactly 0 right after a zero-centred init.
@@ -48,7 +48,7 @@ int main() {
   fmt::print("1. gradient norm of the first vs the last Linear weight, 10 layers deep\n");
   const Tensor x = Tensor::randn({256, 32}, 1), y = Tensor::randn({256, 1}, 2);
   for (std::string act : {"sigmoid", "tanh", "relu", "elu", "relu+He"}) {
-    const bool he = act == "relu+He";  // the cure: He init, std sqrt(2 / fan_in) (seed 003)
+    const bool he = act == "relu+He";  // the cure: He init, std sqrt(2 / fan_in)
     nn::Sequential net = deep_net(he ? "relu" : act, 10);
     if (he) nn::init_model(net, nn::InitScheme::Kaiming, "relu", 0.0, /*seed*/ 3);
     nn::mse_loss(net(x), y).backward();

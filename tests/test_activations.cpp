@@ -306,7 +306,7 @@ TEST_CASE("every constrained hyper-parameter rejects values outside its range, b
 }
 
 TEST_CASE("literature facts about sigmoid and tanh", "[activations]") {
-  // sigmoid'(x) <= 1/4 everywhere, with the maximum at 0 (seed 000: why deep sigmoid nets vanish).
+  // sigmoid'(x) <= 1/4 everywhere, with the maximum at 0: why deep sigmoid nets vanish.
   std::vector<double> grid;
   for (int i = -4000; i <= 4000; ++i) grid.push_back(i / 400.0);
   TensorD x = TensorD::from(std::vector<double>(grid), {grid.size()}).requires_grad_();
