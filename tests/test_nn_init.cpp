@@ -144,6 +144,32 @@ TEST_CASE("initialisers: uniform/normal moments, fan_out, PyTorch defaults, seed
   REQUIRE_THROWS_WITH(init::xavier_uniform_(v, 1.0, 1), Catch::Contains("fewer than 2 dimensions"));
 }
 
+TEST_CASE("linear_default_: PyTorch's Linear init, what Linear and Maxout start from", "[init]") {
+  // kaiming_uniform_(a = sqrt(5)) has gain sqrt(2 / 6) and bound gain sqrt(3 / fan_in) =
+  // 1 / sqrt(fan_in); the bias has the same bound. U(-b, b) has variance b^2 / 3.
+  Tensor w = Tensor::zeros({512, 512}), bias = Tensor::zeros({512});
+  xg::Generator rng(9);
+  init::linear_default_(w, bias, rng);
+  const double bound = 1 / std::sqrt(512.0);
+  REQUIRE(moments(w).max_abs <= bound);
+  REQUIRE(moments(bias).max_abs <= bound);
+  require_moments(w, bound * bound / 3);
+  // The weight is drawn first, then the bias, from the Generator of the seed or from the default
+  // generator itself: a layer's seed and manual_seed give the same numbers.
+  Tensor w2 = Tensor::zeros({4, 3}), b2 = Tensor::zeros({4});
+  xg::Generator seeded(11);
+  init::linear_default_(w2, b2, seeded);
+  const xg::nn::Linear seeded_layer(3, 4, true, 11);
+  REQUIRE(seeded_layer.weight.to_vector() == w2.to_vector());
+  REQUIRE(seeded_layer.bias.to_vector() == b2.to_vector());
+  xg::manual_seed(11);
+  const xg::nn::Linear default_layer(3, 4);
+  REQUIRE(default_layer.weight.to_vector() == w2.to_vector());
+  const xg::nn::Maxout maxout(3, 2, 2, 11);
+  REQUIRE(maxout.weight.to_vector() == w2.to_vector());
+  REQUIRE(maxout.bias.to_vector() == b2.to_vector());
+}
+
 TEST_CASE("init_model: every Linear by the scheme, biases constant, other modules untouched",
           "[init]") {
   namespace nn = xg::nn;
