@@ -287,9 +287,10 @@ struct Hardswish {  // x relu6(x + 3) / 6; PyTorch: 0 below -3, x/3 + 1/2 on [-3
   }
 };
 
+// (x + s) / 2 with s = sqrt(x^2 + b); below 0 as b / (2 (s - x)), the same value without the
+// cancellation of x + s. f' = (1 + x/s) / 2 = y / s.
 template <class T>
-struct Squareplus {  // (x + s) / 2 with s = sqrt(x^2 + b), as b / (2 (s - x)) below 0 (no
-  // cancellation); f' = (1 + x/s) / 2 = y / s
+struct Squareplus {
   static constexpr bool uses_x = true, uses_y = true;
   B<T> b;
   explicit Squareplus(ActParams p) : b(k<T>(p.a)) {}
