@@ -73,15 +73,6 @@ void materialize_pending(TensorImpl<T>& t) {
 }  // namespace
 
 template <class T>
-void* Node<T>::operator new(std::size_t bytes) {
-  return detail::cached_allocate(bytes);
-}
-template <class T>
-void Node<T>::operator delete(void* p, std::size_t bytes) noexcept {
-  detail::cached_deallocate(p, bytes);
-}
-
-template <class T>
 void Node<T>::backward_uniform(T value, const Array<T>& output) {
   Array<T> g = Array<T>::from_shape(output.shape());
   std::fill(g.begin(), g.end(), value);
