@@ -22,8 +22,7 @@ int main() {
   // Linear weights and biases with L2 weight decay; the PReLU alphas in a group without it.
   std::vector<Tensor> alphas{prelu1->weight, prelu2->weight}, weights;
   for (const Tensor& p : model.parameters())
-    if (p.impl_ptr() != alphas[0].impl_ptr() && p.impl_ptr() != alphas[1].impl_ptr())
-      weights.push_back(p);
+    if (!p.is_same(alphas[0]) && !p.is_same(alphas[1])) weights.push_back(p);
   optim::SGDOptions options;
   options.lr = 0.1;
   options.momentum = 0.9;

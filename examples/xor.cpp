@@ -1,4 +1,4 @@
-// XOR: the classic problem no linear model solves (seed 000) — one hidden tanh layer does.
+// XOR: the classic problem no linear model solves — one hidden tanh layer does.
 //
 // Build: part of the examples (build/examples/xor).
 #include <fmt/format.h>

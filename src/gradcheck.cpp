@@ -26,9 +26,9 @@ using Jacobian = std::vector<std::vector<double>>;  // [input][element * outputs
 Jacobian analytic_jacobian(const std::function<TensorD()>& f, const std::vector<TensorD>& wrt,
                            std::size_t& outputs) {
   TensorD y = f();
-  outputs = y.size();
+  outputs = y.numel();
   Jacobian jac(wrt.size());
-  for (std::size_t k = 0; k < wrt.size(); ++k) jac[k].assign(wrt[k].size() * outputs, 0.0);
+  for (std::size_t k = 0; k < wrt.size(); ++k) jac[k].assign(wrt[k].numel() * outputs, 0.0);
   if (!y.requires_grad()) return jac;  // no input reaches the output: all zeros
   for (std::size_t o = 0; o < outputs; ++o) {
     for (auto t : wrt) t.zero_grad();
@@ -38,7 +38,7 @@ Jacobian analytic_jacobian(const std::function<TensorD()>& f, const std::vector<
     for (std::size_t k = 0; k < wrt.size(); ++k) {
       const TensorD g = wrt[k].grad();
       if (!g.defined()) continue;
-      for (std::size_t j = 0; j < g.size(); ++j) jac[k][j * outputs + o] = g.data().data()[j];
+      for (std::size_t j = 0; j < g.numel(); ++j) jac[k][j * outputs + o] = g.data().data()[j];
     }
   }
   return jac;
@@ -49,9 +49,9 @@ Jacobian numeric_jacobian(const std::function<TensorD()>& f, const std::vector<T
   NoGradGuard no_grad;
   Jacobian jac(wrt.size());
   for (std::size_t k = 0; k < wrt.size(); ++k) {
-    jac[k].assign(wrt[k].size() * outputs, 0.0);
+    jac[k].assign(wrt[k].numel() * outputs, 0.0);
     double* v = const_cast<TensorD&>(wrt[k]).data().data();
-    for (std::size_t j = 0; j < wrt[k].size(); ++j) {
+    for (std::size_t j = 0; j < wrt[k].numel(); ++j) {
       const double saved = v[j];
       v[j] = saved + eps;
       const TensorD plus = f();
@@ -101,7 +101,8 @@ GradcheckReport gradcheck(const std::function<TensorD()>& f, const std::vector<T
   }
   for (std::size_t k = 0; k < wrt.size(); ++k) {
     wrt[k].zero_grad();
-    if (saved_grads[k].defined()) wrt[k].impl().grad = saved_grads[k].impl_ptr();
+    if (saved_grads[k].defined())
+      detail::TensorAccess::impl(wrt[k]).grad = detail::TensorAccess::impl_ptr(saved_grads[k]);
   }
   return report;
 }

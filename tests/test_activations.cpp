@@ -4,6 +4,7 @@
 // kinks, and float32 stability at |x| = 1e4.
 #include <cmath>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,12 @@ namespace {
 using namespace xgtest;
 using L = long double;
 
+// One row per activation of the catalogue (and variants with other hyper-parameters): the
+// function to test and f, f' written out independently. The tests iterate the catalogue and fail
+// for an activation without a row here.
 struct Reference {
-  std::string name;
+  std::string name;     // the catalogue name
+  std::string variant;  // the hyper-parameters when not the defaults, e.g. "a=0.5"
   std::function<TensorD(const TensorD&)> op;
   std::function<Tensor(const Tensor&)> op_float;
   std::function<L(L)> f, df;  // df: the derivative backward must give, kinks included
@@ -29,140 +34,175 @@ L dsinc_ref(L x) {  // series where the direct form cancels
   if (std::fabs(x) < 1e-3L) return -x / 3 + x * x * x / 30;
   return std::cos(x) / x - std::sin(x) / (x * x);
 }
+L leaky(L x, L slope) { return x >= 0 ? x : slope * x; }
+L dleaky(L x, L slope) { return x > 0 ? L(1) : slope; }
 constexpr L kSeluAlpha = 1.6732632423543772848170429916717L;
 constexpr L kSeluLambda = 1.0507009873554804934193349852946L;
 constexpr L kSqrt2OverPi = 0.79788456080286535587989211986876L;
 
 template <class F>
-Reference ref(std::string name, F op, std::function<L(L)> f, std::function<L(L)> df,
-              std::vector<double> kinks = {}) {
-  return {name,
+Reference ref(std::string name, std::string variant, F op, std::function<L(L)> f,
+              std::function<L(L)> df, std::vector<double> kinks = {}) {
+  return {std::move(name),
+          std::move(variant),
           [op](const TensorD& x) { return op(x); },
           [op](const Tensor& x) { return op(x); },
-          f,
-          df,
-          kinks};
+          std::move(f),
+          std::move(df),
+          std::move(kinks)};
 }
 
 #define XG_OP(expr) [](const auto& x) { return expr; }
 
+// The layer the registry builds for `name` (eval mode, one shared parameter set at its initial
+// values), applied to a tensor of any shape.
+template <class T>
+std::function<xg::BasicTensor<T>(const xg::BasicTensor<T>&)> layer_op(const std::string& name) {
+  auto layer = xg::nn::make_activation<T>(name, {}, 1);
+  layer->eval();
+  return [layer](const xg::BasicTensor<T>& x) { return layer->forward(x); };
+}
+Reference layer_ref(const std::string& name, std::function<L(L)> f, std::function<L(L)> df,
+                    std::vector<double> kinks = {}) {
+  return {name, "registry defaults", layer_op<double>(name), layer_op<float>(name), f, df, kinks};
+}
+
+// A vector-valued activation seen elementwise: the first output of the pair (x, 0) along dim 1.
+template <class T>
+std::function<xg::BasicTensor<T>(const xg::BasicTensor<T>&)> first_of_pair(
+    const std::string& name) {
+  auto layer = layer_op<T>(name);
+  return [layer](const xg::BasicTensor<T>& x) {
+    const std::size_t n = x.numel();
+    const auto column = xg::reshape(x, {long(n), 1});
+    const auto pair =
+        xg::concat(std::vector<xg::BasicTensor<T>>{column, xg::BasicTensor<T>::zeros({n, 1})}, 1);
+    return xg::slice(layer(pair), 1, 0, 1).reshape(x.shape());
+  };
+}
+Reference pair_ref(const std::string& name, std::function<L(L)> f, std::function<L(L)> df) {
+  return {name, "first of (x, 0)", first_of_pair<double>(name), first_of_pair<float>(name), f, df,
+          {}};
+}
+
 std::vector<Reference> references() {
   const L rl = 1.0L / 8, ru = 1.0L / 3;
+  // clang-format off
   return {
-      ref(
-          "identity", XG_OP(xg::identity(x)), [](L x) { return x; }, [](L) { return L(1); }),
-      ref(
-          "binary_step", XG_OP(xg::binary_step(x)), [](L x) { return L(x >= 0); },
+      ref("identity", "", XG_OP(xg::identity(x)), [](L x) { return x; }, [](L) { return L(1); }),
+      ref("binary_step", "", XG_OP(xg::binary_step(x)), [](L x) { return L(x >= 0); },
           [](L) { return L(0); }, {0}),
-      ref("sigmoid", XG_OP(xg::sigmoid(x)), sig, [](L x) { return sig(x) * (1 - sig(x)); }),
-      ref(
-          "tanh", XG_OP(xg::tanh(x)), [](L x) { return std::tanh(x); },
+      ref("sigmoid", "", XG_OP(xg::sigmoid(x)), sig, [](L x) { return sig(x) * (1 - sig(x)); }),
+      ref("tanh", "", XG_OP(xg::tanh(x)), [](L x) { return std::tanh(x); },
           [](L x) { return 1 - std::tanh(x) * std::tanh(x); }),
-      ref(
-          "arctan", XG_OP(xg::arctan(x)), [](L x) { return std::atan(x); },
+      ref("arctan", "", XG_OP(xg::arctan(x)), [](L x) { return std::atan(x); },
           [](L x) { return 1 / (1 + x * x); }),
-      ref(
-          "softsign", XG_OP(xg::softsign(x)), [](L x) { return x / (1 + std::fabs(x)); },
+      ref("softsign", "", XG_OP(xg::softsign(x)), [](L x) { return x / (1 + std::fabs(x)); },
           [](L x) { return 1 / ((1 + std::fabs(x)) * (1 + std::fabs(x))); }),
-      ref(
-          "bent_identity", XG_OP(xg::bent_identity(x)),
+      ref("bent_identity", "", XG_OP(xg::bent_identity(x)),
           [](L x) { return (std::sqrt(x * x + 1) - 1) / 2 + x; },
           [](L x) { return x / (2 * std::sqrt(x * x + 1)) + 1; }),
-      ref(
-          "silu", XG_OP(xg::silu(x)), [](L x) { return x * sig(x); },
+      ref("silu", "", XG_OP(xg::silu(x)), [](L x) { return x * sig(x); },
           [](L x) { return sig(x) + x * sig(x) * (1 - sig(x)); }),
-      ref(
-          "mish", XG_OP(xg::mish(x)), [](L x) { return x * std::tanh(softplus_ref(x)); },
+      ref("mish", "", XG_OP(xg::mish(x)), [](L x) { return x * std::tanh(softplus_ref(x)); },
           [](L x) {
             const L t = std::tanh(softplus_ref(x));
             return t + x * sig(x) * (1 - t * t);
           }),
-      ref(
-          "logsigmoid", XG_OP(xg::logsigmoid(x)), [](L x) { return -softplus_ref(-x); },
+      ref("logsigmoid", "", XG_OP(xg::logsigmoid(x)), [](L x) { return -softplus_ref(-x); },
           [](L x) { return 1 - sig(x); }),
-      ref(
-          "sinusoid", XG_OP(xg::sinusoid(x)), [](L x) { return std::sin(x); },
+      ref("sinusoid", "", XG_OP(xg::sinusoid(x)), [](L x) { return std::sin(x); },
           [](L x) { return std::cos(x); }),
-      ref("sinc", XG_OP(xg::sinc(x)), sinc_ref, dsinc_ref, {0}),
-      ref(
-          "gaussian", XG_OP(xg::gaussian(x)), [](L x) { return std::exp(-x * x); },
+      ref("sinc", "", XG_OP(xg::sinc(x)), sinc_ref, dsinc_ref, {0}),
+      ref("gaussian", "", XG_OP(xg::gaussian(x)), [](L x) { return std::exp(-x * x); },
           [](L x) { return -2 * x * std::exp(-x * x); }),
-      ref(
-          "isru(a=0.5)", XG_OP(xg::isru(x, decltype(x.item())(0.5))),
+      ref("isru", "a=0.5", XG_OP(xg::isru(x, 0.5)),
           [](L x) { return x / std::sqrt(1 + 0.5L * x * x); },
           [](L x) { return std::pow(1 / std::sqrt(1 + 0.5L * x * x), 3); }),
-      ref("softplus", XG_OP(xg::softplus(x)), softplus_ref, sig),
-      ref(
-          "softplus(beta=2,threshold=5)",
-          XG_OP(xg::softplus(x, decltype(x.item())(2), decltype(x.item())(5))),
+      ref("softplus", "", XG_OP(xg::softplus(x)), softplus_ref, sig),
+      ref("softplus", "beta=2, threshold=5", XG_OP(xg::softplus(x, 2, 5)),
           [](L x) { return 2 * x > 5 ? x : softplus_ref(2 * x) / 2; },
           [](L x) { return 2 * x > 5 ? L(1) : sig(2 * x); }, {2.5}),
-      ref(
-          "gelu", XG_OP(xg::gelu(x)), [](L x) { return x * std::erfc(-x / std::sqrt(L(2))) / 2; },
+      // (x + sqrt(x^2 + b)) / 2 and its derivative (1 + x / sqrt(x^2 + b)) / 2, b = 4 and 1.
+      ref("squareplus", "", XG_OP(xg::squareplus(x)),
+          [](L x) { return (x + std::sqrt(x * x + 4)) / 2; },
+          [](L x) { return (1 + x / std::sqrt(x * x + 4)) / 2; }),
+      ref("squareplus", "b=1", XG_OP(xg::squareplus(x, 1)),
+          [](L x) { return (x + std::sqrt(x * x + 1)) / 2; },
+          [](L x) { return (1 + x / std::sqrt(x * x + 1)) / 2; }),
+      ref("gelu", "", XG_OP(xg::gelu(x)), [](L x) { return x * std::erfc(-x / std::sqrt(L(2))) / 2; },
           [](L x) {
             return std::erfc(-x / std::sqrt(L(2))) / 2 +
                    x * std::exp(-x * x / 2) / std::sqrt(2 * 3.14159265358979323846264338327950L);
           }),
-      ref(
-          "gelu_tanh", XG_OP(xg::gelu(x, xg::Approximate::Tanh)),
+      ref("gelu_tanh", "", XG_OP(xg::gelu(x, xg::Approximate::Tanh)),
           [](L x) { return x / 2 * (1 + std::tanh(kSqrt2OverPi * (x + 0.044715L * x * x * x))); },
           [](L x) {
             const L t = std::tanh(kSqrt2OverPi * (x + 0.044715L * x * x * x));
             return (1 + t) / 2 + x / 2 * (1 - t * t) * kSqrt2OverPi * (1 + 3 * 0.044715L * x * x);
           }),
-      ref(
-          "relu", XG_OP(xg::relu(x)), [](L x) { return x > 0 ? x : L(0); },
+      ref("relu", "", XG_OP(xg::relu(x)), [](L x) { return x > 0 ? x : L(0); },
           [](L x) { return L(x > 0); }, {0}),
       // PyTorch's hardtanh backward passes the gradient only strictly inside (min, max).
-      ref(
-          "relu6", XG_OP(xg::relu6(x)), [](L x) { return std::min(std::max(x, L(0)), L(6)); },
+      ref("relu6", "", XG_OP(xg::relu6(x)), [](L x) { return std::min(std::max(x, L(0)), L(6)); },
           [](L x) { return L(x > 0 && x < 6); }, {0, 6}),
-      ref(
-          "leaky_relu", XG_OP(xg::leaky_relu(x)), [](L x) { return x >= 0 ? x : 0.01L * x; },
-          [](L x) { return x > 0 ? L(1) : 0.01L; }, {0}),
-      ref(
-          "leaky_relu(0.2)", XG_OP(xg::leaky_relu(x, decltype(x.item())(0.2))),
-          [](L x) { return x >= 0 ? x : 0.2L * x; }, [](L x) { return x > 0 ? L(1) : 0.2L; }, {0}),
-      ref(
-          "isrlu", XG_OP(xg::isrlu(x)), [](L x) { return x >= 0 ? x : x / std::sqrt(1 + x * x); },
+      ref("leaky_relu", "", XG_OP(xg::leaky_relu(x)), [](L x) { return leaky(x, 0.01L); },
+          [](L x) { return dleaky(x, 0.01L); }, {0}),
+      ref("leaky_relu", "0.2", XG_OP(xg::leaky_relu(x, 0.2)), [](L x) { return leaky(x, 0.2L); },
+          [](L x) { return dleaky(x, 0.2L); }, {0}),
+      ref("isrlu", "", XG_OP(xg::isrlu(x)), [](L x) { return x >= 0 ? x : x / std::sqrt(1 + x * x); },
           [](L x) { return x >= 0 ? L(1) : std::pow(1 / std::sqrt(1 + x * x), 3); }, {0}),
-      ref(
-          "elu", XG_OP(xg::elu(x)), [](L x) { return x > 0 ? x : std::expm1(x); },
+      ref("elu", "", XG_OP(xg::elu(x)), [](L x) { return x > 0 ? x : std::expm1(x); },
           [](L x) { return x > 0 ? L(1) : std::exp(x); }, {0}),
-      ref(
-          "elu(0.5)", XG_OP(xg::elu(x, decltype(x.item())(0.5))),
-          [](L x) { return x > 0 ? x : 0.5L * std::expm1(x); },
+      ref("elu", "0.5", XG_OP(xg::elu(x, 0.5)), [](L x) { return x > 0 ? x : 0.5L * std::expm1(x); },
           [](L x) { return x > 0 ? L(1) : 0.5L * std::exp(x); }, {0}),
-      ref(
-          "selu", XG_OP(xg::selu(x)),
+      ref("selu", "", XG_OP(xg::selu(x)),
           [](L x) { return kSeluLambda * (x > 0 ? x : kSeluAlpha * std::expm1(x)); },
           [](L x) { return kSeluLambda * (x > 0 ? L(1) : kSeluAlpha * std::exp(x)); }, {0}),
       // PyTorch: celu(x) = max(0,x) + min(0, a(exp(x/a)-1)); backward exp(x/a) for x <= 0.
-      ref(
-          "celu(2)", XG_OP(xg::celu(x, decltype(x.item())(2))),
+      ref("celu", "2", XG_OP(xg::celu(x, 2)),
           [](L x) { return std::max(x, L(0)) + std::min(L(0), 2 * std::expm1(x / 2)); },
           [](L x) { return x > 0 ? L(1) : std::exp(x / 2); }, {0}),
-      ref(
-          "hardtanh(-2,0.5)",
-          XG_OP(xg::hardtanh(x, decltype(x.item())(-2), decltype(x.item())(0.5))),
+      ref("hardtanh", "-2, 0.5", XG_OP(xg::hardtanh(x, -2, 0.5)),
           [](L x) { return std::min(std::max(x, L(-2)), L(0.5)); },
           [](L x) { return L(x > -2 && x < 0.5); }, {-2, 0.5}),
       // PyTorch: gradient 1/6 strictly inside (-3, 3).
-      ref(
-          "hardsigmoid", XG_OP(xg::hardsigmoid(x)),
+      ref("hardsigmoid", "", XG_OP(xg::hardsigmoid(x)),
           [](L x) { return std::min(std::max(x + 3, L(0)), L(6)) / 6; },
           [](L x) { return x > -3 && x < 3 ? L(1) / 6 : L(0); }, {-3, 3}),
       // PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above.
-      ref(
-          "hardswish", XG_OP(xg::hardswish(x)),
+      ref("hardswish", "", XG_OP(xg::hardswish(x)),
           [](L x) { return x * std::min(std::max(x + 3, L(0)), L(6)) / 6; },
-          [](L x) { return x < -3   ? L(0)
-                           : x <= 3 ? x / 3 + 0.5L
-                                    : L(1); }, {-3, 3}),
-      ref(
-          "rrelu(eval)", XG_OP(xg::rrelu(x)), [=](L x) { return x >= 0 ? x : x * (rl + ru) / 2; },
-          [=](L x) { return x > 0 ? L(1) : (rl + ru) / 2; }, {0}),
+          [](L x) { return x < -3 ? L(0) : x <= 3 ? x / 3 + 0.5L : L(1); }, {-3, 3}),
+      ref("rrelu", "eval", XG_OP(xg::rrelu(x)), [=](L x) { return leaky(x, (rl + ru) / 2); },
+          [=](L x) { return dleaky(x, (rl + ru) / 2); }, {0}),
+      // The trainable ones at their initial values (their own tests: test_activations_param.cpp):
+      // prelu's 0.25 slope; srelu's hinges t_l = 0 (slope 0.2 below), t_r = 1 (slope 1 above);
+      // apl with a = 0 is relu whatever b; swish_beta's beta = 1 is silu; soft_exponential's
+      // alpha = 0 is the identity.
+      layer_ref("prelu", [](L x) { return leaky(x, 0.25L); }, [](L x) { return dleaky(x, 0.25L); },
+                {0}),
+      layer_ref("srelu", [](L x) { return leaky(x, 0.2L); }, [](L x) { return dleaky(x, 0.2L); },
+                {0, 1}),
+      layer_ref("apl", [](L x) { return x > 0 ? x : L(0); }, [](L x) { return L(x > 0); }, {0}),
+      layer_ref("swish_beta", [](L x) { return x * sig(x); },
+                [](L x) { return sig(x) + x * sig(x) * (1 - sig(x)); }),
+      layer_ref("soft_exponential", [](L x) { return x; }, [](L) { return L(1); }),
+      // softmax of (x, 0) is sigmoid(x) first; log_softmax's is logsigmoid(x).
+      pair_ref("softmax", sig, [](L x) { return sig(x) * (1 - sig(x)); }),
+      pair_ref("log_softmax", [](L x) { return -softplus_ref(-x); }, [](L x) { return 1 - sig(x); }),
   };
+  // clang-format on
+}
+
+// The rows of one activation; fails when it has none.
+std::vector<Reference> rows_of(const std::string& name) {
+  std::vector<Reference> rows;
+  for (auto& r : references())
+    if (r.name == name) rows.push_back(std::move(r));
+  INFO("activation '" << name << "' has no reference row in tests/test_activations.cpp");
+  REQUIRE(!rows.empty());
+  return rows;
 }
 
 std::vector<double> points(const Reference& r) {
@@ -180,62 +220,93 @@ void require_close(double got, L expected, double rtol, double atol) {
 
 TEST_CASE("every activation: values and derivatives match the formulas, kinks included",
           "[activations]") {
-  for (const auto& r : references()) {
-    const auto p = points(r);
-    INFO(r.name);
-    TensorD x = TensorD::from(std::vector<double>(p), {p.size()}).requires_grad_();
-    // Using the output twice also exercises the accumulating backward kernel.
-    TensorD y = r.op(x);
-    (y + r.op(x)).sum().backward();
-    // A sum straight after the activation hands it a uniform gradient (never written out):
-    // the kernels' second path, fresh and accumulating.
-    TensorD x2 = TensorD::from(std::vector<double>(p), {p.size()}).requires_grad_();
-    (r.op(x2).sum() + r.op(x2).sum()).backward();
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      INFO("x = " << p[i]);
-      require_close(y.data()[i], r.f(p[i]), 1e-12, 1e-15);
-      require_close(x.grad().data()[i] / 2, r.df(p[i]), 1e-10, 1e-14);
-      require_close(x2.grad().data()[i] / 2, r.df(p[i]), 1e-10, 1e-14);
+  for (const auto& info : xg::nn::activation_catalogue()) {
+    for (const auto& r : rows_of(info.name)) {
+      INFO(r.name << " " << r.variant);
+      const auto p = points(r);
+      TensorD x = TensorD::from(std::vector<double>(p), {p.size()}).requires_grad_();
+      // Using the output twice also exercises the accumulating backward kernel.
+      TensorD y = r.op(x);
+      (y + r.op(x)).sum().backward();
+      // A sum straight after the activation hands it a uniform gradient (never written out):
+      // the kernels' second path, fresh and accumulating.
+      TensorD x2 = TensorD::from(std::vector<double>(p), {p.size()}).requires_grad_();
+      (r.op(x2).sum() + r.op(x2).sum()).backward();
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        INFO("x = " << p[i]);
+        require_close(y.data()[i], r.f(p[i]), 1e-12, 1e-15);
+        require_close(x.grad().data()[i] / 2, r.df(p[i]), 1e-10, 1e-14);
+        require_close(x2.grad().data()[i] / 2, r.df(p[i]), 1e-10, 1e-14);
+      }
+      // The layer the registry builds with the defaults computes the same function.
+      if (r.variant.empty())
+        REQUIRE(layer_op<double>(info.name)(x.detach()).to_vector() == y.to_vector());
     }
   }
 }
 
 TEST_CASE("every activation: double gradcheck at random points away from kinks", "[activations]") {
-  for (const auto& r : references()) {
-    INFO(r.name);
-    xg::Generator rng(7);
-    std::vector<double> v;
-    while (v.size() < 24) {
-      const double x = rng.uniform(-4, 4);
-      bool near_kink = false;
-      for (double k : r.kinks) near_kink |= std::fabs(x - k) < 1e-3;
-      if (!near_kink) v.push_back(x);
+  for (const auto& info : xg::nn::activation_catalogue()) {
+    if (info.name == "binary_step") continue;  // gradient 0 by definition; numeric too
+    for (const auto& r : rows_of(info.name)) {
+      INFO(r.name << " " << r.variant);
+      xg::Generator rng(7);
+      std::vector<double> v;
+      while (v.size() < 24) {
+        const double x = rng.uniform(-4, 4);
+        bool near_kink = false;
+        for (double k : r.kinks) near_kink |= std::fabs(x - k) < 1e-3;
+        if (!near_kink) v.push_back(x);
+      }
+      require_gradcheck([&](const std::vector<TensorD>& in) { return r.op(in[0]); },
+                        {TensorD::from(std::move(v), {4, 6}).requires_grad_()});
     }
-    if (r.name == "binary_step") continue;  // gradient 0 by definition; numeric too
-    require_gradcheck([&](const std::vector<TensorD>& in) { return r.op(in[0]); },
-                      {TensorD::from(std::move(v), {4, 6}).requires_grad_()});
   }
 }
 
 TEST_CASE("every activation is finite in float32 for |x| up to 1e4", "[activations]") {
   const std::vector<float> p{-1e4f, -1e3f, -88.f, -50.f, -20.f, 0.f, 20.f, 50.f, 88.f, 1e3f, 1e4f};
-  for (const auto& r : references()) {
-    INFO(r.name);
-    Tensor x = Tensor::from(std::vector<float>(p), {p.size()}).requires_grad_();
-    Tensor y = r.op_float(x);
-    y.sum().backward();
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      INFO("x = " << p[i]);
-      // sin/cos at 1e4 lose digits to argument reduction in float; compare loosely there.
-      const double tol = (r.name == "sinusoid" || r.name == "sinc") ? 2e-3 : 2e-5;
-      require_close(y.data()[i], r.f(p[i]), tol, tol);
-      require_close(x.grad().data()[i], r.df(p[i]), tol, tol);
+  for (const auto& info : xg::nn::activation_catalogue()) {
+    for (const auto& r : rows_of(info.name)) {
+      INFO(r.name << " " << r.variant);
+      Tensor x = Tensor::from(std::vector<float>(p), {p.size()}).requires_grad_();
+      Tensor y = r.op_float(x);
+      y.sum().backward();
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        INFO("x = " << p[i]);
+        // sin/cos at 1e4 lose digits to argument reduction in float; compare loosely there.
+        const double tol = (r.name == "sinusoid" || r.name == "sinc") ? 2e-3 : 2e-5;
+        require_close(y.data()[i], r.f(p[i]), tol, tol);
+        require_close(x.grad().data()[i], r.df(p[i]), tol, tol);
+      }
     }
   }
 }
 
+TEST_CASE("every constrained hyper-parameter rejects values outside its range, by name",
+          "[activations]") {
+  // Each constraint of the catalogue must reject at least one of these values, through the
+  // registry, with "<activation>: <parameter> must be <range>, got <value>".
+  const double candidates[] = {-1, 0, std::nan(""), INFINITY, -INFINITY};
+  for (const auto& info : xg::nn::activation_catalogue())
+    for (const auto& constraint : info.constraints) {
+      const std::string param = constraint.substr(0, constraint.find(' '));
+      INFO(info.name << ": " << constraint);
+      bool rejected = false;
+      for (double v : candidates) {
+        try {
+          xg::nn::make_activation<float>(info.name, {{param, v}}, 2);
+        } catch (const std::invalid_argument& e) {
+          REQUIRE_THAT(e.what(), Catch::StartsWith(info.name + ": " + param + " must be "));
+          rejected = true;
+        }
+      }
+      REQUIRE(rejected);
+    }
+}
+
 TEST_CASE("literature facts about sigmoid and tanh", "[activations]") {
-  // sigmoid'(x) <= 1/4 everywhere, with the maximum at 0 (seed 000: why deep sigmoid nets vanish).
+  // sigmoid'(x) <= 1/4 everywhere, with the maximum at 0: why deep sigmoid nets vanish.
   std::vector<double> grid;
   for (int i = -4000; i <= 4000; ++i) grid.push_back(i / 400.0);
   TensorD x = TensorD::from(std::vector<double>(grid), {grid.size()}).requires_grad_();

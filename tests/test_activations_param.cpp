@@ -64,20 +64,20 @@ TEST_CASE("prelu rejects a weight that does not match the channels", "[activatio
                       Catch::Contains("no channel axis"));
 }
 
-TEST_CASE("swish: x sigmoid(beta x), beta 1 is silu, gradients for x and beta",
-          "[activations][swish]") {
+TEST_CASE("swish_beta: x sigmoid(beta x), beta 1 is silu, gradients for x and beta",
+          "[activations][swish_beta]") {
   const TensorD x = TensorD::from({2.});
-  require_values(xg::swish(x, TensorD::from({0.5})), {2 / (1 + std::exp(-1.0))}, 1e-15);
+  require_values(xg::swish_beta(x, TensorD::from({0.5})), {2 / (1 + std::exp(-1.0))}, 1e-15);
   const TensorD r = TensorD::randn({3, 4}, 5);
-  const TensorD sw = xg::swish(r, TensorD::from({1.})), si = xg::silu(r);
-  for (std::size_t i = 0; i < r.size(); ++i)
+  const TensorD sw = xg::swish_beta(r, TensorD::from({1.})), si = xg::silu(r);
+  for (std::size_t i = 0; i < r.numel(); ++i)
     REQUIRE(sw.data()[i] == Approx(si.data()[i]).epsilon(1e-15));
-  require_gradcheck([](const auto& in) { return xg::swish(in[0], in[1]); },
+  require_gradcheck([](const auto& in) { return xg::swish_beta(in[0], in[1]); },
                     {randd({3, 4}, 6), TensorD::from({0.5, 1., 1.5, -0.7}).requires_grad_()});
   // float32 at +-1e4: finite, saturated.
   Tensor big = Tensor::from({-1e4f, 1e4f}).requires_grad_();
   Tensor beta = Tensor::from({1.f}).requires_grad_();
-  Tensor y = xg::swish(big, beta);
+  Tensor y = xg::swish_beta(big, beta);
   y.sum().backward();
   require_values(y, {0, 1e4}, 0);
   REQUIRE(std::isfinite(beta.grad().item()));
@@ -210,7 +210,7 @@ TEST_CASE("softmax and log_softmax along any axis", "[activations][softmax]") {
     for (double v : sums.to_vector()) REQUIRE(v == Approx(1).epsilon(1e-14));
     // Shift invariance and log_softmax = log(softmax).
     const TensorD shifted = xg::softmax(x + 100.0, axis), ls = xg::log_softmax(x, axis);
-    for (std::size_t i = 0; i < x.size(); ++i) {
+    for (std::size_t i = 0; i < x.numel(); ++i) {
       REQUIRE(shifted.data()[i] == Approx(s.data()[i]).epsilon(1e-12));
       REQUIRE(ls.data()[i] == Approx(std::log(s.data()[i])).epsilon(1e-13));
     }

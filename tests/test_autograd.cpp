@@ -1,4 +1,6 @@
 // The engine: accumulation, shared subgraphs, grad mode, graph lifetime, deep graphs.
+#include <xgrad/extend.hpp>
+
 #include "test_helpers.hpp"
 
 using namespace xgtest;

@@ -1,4 +1,6 @@
 // gradcheck must pass correct gradients and catch wrong ones.
+#include <xgrad/extend.hpp>
+
 #include "test_helpers.hpp"
 
 using namespace xgtest;

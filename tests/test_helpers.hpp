@@ -39,7 +39,7 @@ inline TensorD randd(const xg::Shape& shape, std::uint64_t seed) {
 template <class T>
 void require_values(const xg::BasicTensor<T>& t, const std::vector<double>& expected,
                     double tol = 1e-6) {
-  REQUIRE(t.size() == expected.size());
+  REQUIRE(t.numel() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     INFO("element " << i);
     REQUIRE(double(t.data().data()[i]) == Approx(expected[i]).margin(tol));

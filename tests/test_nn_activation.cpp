@@ -21,7 +21,7 @@ TEST_CASE("parameter-free layers equal their functions", "[nn][activation]") {
   REQUIRE_THROWS_WITH(nn::ISRU(-1.f), Catch::Contains("a must be > 0"));
 }
 
-TEST_CASE("PReLU, SReLU, APL, Swish, SoftExponential hold trainable parameters",
+TEST_CASE("PReLU, SReLU, APL, SwishBeta, SoftExponential hold trainable parameters",
           "[nn][activation]") {
   nn::PReLUD prelu(3);
   REQUIRE(prelu.named_parameters()[0].first == "weight");
@@ -37,9 +37,9 @@ TEST_CASE("PReLU, SReLU, APL, Swish, SoftExponential hold trainable parameters",
   REQUIRE(apl.a.shape() == xg::Shape{2, 3});
   apl.a.data() = xt::xarray<double>{{0.2, -0.1, 0.3}, {0.1, 0.4, -0.2}};
   require_gradcheck([&] { return apl(x); }, apl.parameters());
-  nn::SwishD swish(1.0, true, 3);
+  nn::SwishBetaD swish(1.0, true, 3);
   require_gradcheck([&] { return swish(x); }, swish.parameters());
-  nn::SwishD fixed(1.0, false);
+  nn::SwishBetaD fixed(1.0, false);
   REQUIRE(fixed.parameters().empty());
   REQUIRE(fixed.named_buffers()[0].first == "beta");
   nn::SoftExponentialD se(0.2);
@@ -83,8 +83,8 @@ TEST_CASE("registry: every catalogue name builds; bad names and keys are explain
   REQUIRE(nn::activation_catalogue().size() >= 35);
   auto leaky = nn::make_activation<float>("leaky_relu", {{"negative_slope", 0.2}});
   REQUIRE(leaky->forward(x).to_vector() == xg::leaky_relu(x, 0.2f).to_vector());
-  REQUIRE(nn::make_activation<float>("prelu", {}, 8)->parameters()[0].size() == 8);
-  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].size() ==
+  REQUIRE(nn::make_activation<float>("prelu", {}, 8)->parameters()[0].numel() == 8);
+  REQUIRE(nn::make_activation<float>("prelu", {{"per_channel", 0}}, 8)->parameters()[0].numel() ==
           1);
   REQUIRE(nn::make_activation<float>("swish", {}, 8)->describe() == "SiLU()");
   REQUIRE_THROWS_WITH(
@@ -94,6 +94,57 @@ TEST_CASE("registry: every catalogue name builds; bad names and keys are explain
                       "activation 'elu' has no parameter 'alpa' (accepted: alpha)");
   REQUIRE_THROWS_WITH(nn::make_activation<float>("rrelu", {{"lower", 0.5}, {"upper", 0.1}}),
                       Catch::Contains("lower must be <= upper"));
+}
+
+TEST_CASE("registry: trainable parameters, one set per channel, initial values by name",
+          "[nn][activation]") {
+  for (const auto& info : nn::activation_catalogue()) {
+    INFO(info.name);
+    auto layer = nn::make_activation<float>(info.name, {}, 8);
+    std::vector<std::string> names;
+    for (const auto& [name, p] : layer->named_parameters()) {
+      names.push_back(name);
+      REQUIRE(p.shape().back() == 8);  // the rule: per channel unless per_channel = 0
+    }
+    REQUIRE(names == info.parameters);
+    if (!info.trainable) continue;
+    for (const auto& p :
+         nn::make_activation<float>(info.name, {{"per_channel", 0}}, 8)->parameters())
+      REQUIRE(p.shape().back() == 1);
+  }
+  auto srelu = nn::make_activation<double>(
+      "srelu", {{"t_left", -1}, {"a_left", 0.1}, {"t_right", 2}, {"a_right", 0.5}}, 3);
+  const auto p = srelu->named_parameters();
+  REQUIRE(p[0].second.to_vector() == std::vector<double>{-1, -1, -1});
+  REQUIRE(p[1].second.to_vector() == std::vector<double>{0.1, 0.1, 0.1});
+  REQUIRE(p[2].second.to_vector() == std::vector<double>{2, 2, 2});
+  REQUIRE(p[3].second.to_vector() == std::vector<double>{0.5, 0.5, 0.5});
+  auto apl = nn::make_activation<double>("apl", {{"a", 0.3}, {"b", 0.5}, {"hinges", 3}}, 4);
+  const TensorD a = apl->named_parameters()[0].second, b = apl->named_parameters()[1].second;
+  REQUIRE(a.shape() == xg::Shape{3, 4});
+  for (double v : a.to_vector()) REQUIRE(v == 0.3);
+  for (double v : b.to_vector()) REQUIRE(std::abs(v) <= 0.5);  // U(-b, b)
+  REQUIRE(nn::make_activation<float>("apl", {{"b", 0}}, 2)->parameters()[1].to_vector() ==
+          std::vector<float>{0, 0, 0, 0});
+}
+
+TEST_CASE("registry: names and keys PyTorch users reach for", "[nn][activation]") {
+  const Tensor x = Tensor::randn({3, 4}, 11);
+  // "dim", PyTorch's word, and "axis" for softmax's axis.
+  REQUIRE(nn::make_activation<float>("softmax", {{"dim", 0}})->describe() == "Softmax(dim=0)");
+  REQUIRE(nn::make_activation<float>("softmax", {{"axis", 0}})->forward(x).to_vector() ==
+          xg::softmax(x, 0).to_vector());
+  // swish = silu everywhere: function, layer and registry.
+  REQUIRE(xg::swish(x).to_vector() == xg::silu(x).to_vector());
+  REQUIRE(nn::Swish().describe() == "SiLU()");
+  REQUIRE(nn::make_activation<float>("swish_beta", {{"beta", 2}}, 4)->forward(x).to_vector() ==
+          xg::swish_beta(x, Tensor::full({4}, 2.f)).to_vector());
+  REQUIRE(nn::activation_info("swish").name == "silu");
+  REQUIRE_THROWS_WITH(nn::activation_info("relux"), Catch::Contains("unknown activation 'relux'"));
+  // Generated layers print their hyper-parameters like PyTorch.
+  REQUIRE(nn::Softplus(2.f, 10.f).describe() == "Softplus(beta=2, threshold=10)");
+  REQUIRE(nn::Squareplus().describe() == "Squareplus(b=4)");
+  REQUIRE_THROWS_WITH(nn::Squareplus(-1.f), "squareplus: b must be finite and > 0, got -1");
 }
 
 TEST_CASE("a PReLU network learns alpha toward the known optimum", "[nn][activation][training]") {

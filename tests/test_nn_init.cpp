@@ -20,18 +20,18 @@ struct Moments {
 Moments moments(const Tensor& t) {
   double s = 0, ss = 0, m = 0;
   for (float v : t.data()) s += v;
-  const double mean = s / double(t.size());
+  const double mean = s / double(t.numel());
   for (float v : t.data()) {
     ss += (v - mean) * (v - mean);
     m = std::max(m, std::fabs(double(v)));
   }
-  return {mean, ss / double(t.size() - 1), m};
+  return {mean, ss / double(t.numel() - 1), m};
 }
 // With n = 262144 samples of variance s2: the mean's standard error is sqrt(s2/n); the
 // variance's relative standard error is about sqrt(2/n) = 0.28% (normal) or less (uniform).
 void require_moments(const Tensor& t, double var) {
   const Moments m = moments(t);
-  const double n = double(t.size());
+  const double n = double(t.numel());
   REQUIRE(std::fabs(m.mean) < 5 * std::sqrt(var / n));
   REQUIRE(std::fabs(m.var / var - 1) < 5 * std::sqrt(2 / n));
 }
@@ -105,12 +105,12 @@ TEST_CASE("initialisers: uniform/normal moments, fan_out, PyTorch defaults, seed
   Tensor w = Tensor::zeros({512, 512});
   init::uniform_(w, -1.0, 3.0, 1);
   const Moments mu = moments(w);
-  REQUIRE(std::fabs(mu.mean - 1) < 5 * std::sqrt(16.0 / 12 / double(w.size())));
+  REQUIRE(std::fabs(mu.mean - 1) < 5 * std::sqrt(16.0 / 12 / double(w.numel())));
   require_moments(w - 1.0f, 16.0 / 12);
   for (float v : w.data()) REQUIRE((v >= -1 && v < 3));
   // normal_(3, 2)
   init::normal_(w, 3.0, 2.0, 2);
-  REQUIRE(std::fabs(moments(w).mean - 3) < 5 * std::sqrt(4.0 / double(w.size())));
+  REQUIRE(std::fabs(moments(w).mean - 3) < 5 * std::sqrt(4.0 / double(w.numel())));
   require_moments(w - 3.0f, 4.0);
   // A non-square weight [out = 128, in = 2048] tells fan_in from fan_out.
   Tensor r = Tensor::zeros({128, 2048});
@@ -142,6 +142,32 @@ TEST_CASE("initialisers: uniform/normal moments, fan_out, PyTorch defaults, seed
   Tensor v = Tensor::zeros({5});
   REQUIRE_THROWS_WITH(init::kaiming_normal_(v, 1), Catch::Contains("fewer than 2 dimensions"));
   REQUIRE_THROWS_WITH(init::xavier_uniform_(v, 1.0, 1), Catch::Contains("fewer than 2 dimensions"));
+}
+
+TEST_CASE("linear_default_: PyTorch's Linear init, what Linear and Maxout start from", "[init]") {
+  // kaiming_uniform_(a = sqrt(5)) has gain sqrt(2 / 6) and bound gain sqrt(3 / fan_in) =
+  // 1 / sqrt(fan_in); the bias has the same bound. U(-b, b) has variance b^2 / 3.
+  Tensor w = Tensor::zeros({512, 512}), bias = Tensor::zeros({512});
+  xg::Generator rng(9);
+  init::linear_default_(w, bias, rng);
+  const double bound = 1 / std::sqrt(512.0);
+  REQUIRE(moments(w).max_abs <= bound);
+  REQUIRE(moments(bias).max_abs <= bound);
+  require_moments(w, bound * bound / 3);
+  // The weight is drawn first, then the bias, from the Generator of the seed or from the default
+  // generator itself: a layer's seed and manual_seed give the same numbers.
+  Tensor w2 = Tensor::zeros({4, 3}), b2 = Tensor::zeros({4});
+  xg::Generator seeded(11);
+  init::linear_default_(w2, b2, seeded);
+  const xg::nn::Linear seeded_layer(3, 4, true, 11);
+  REQUIRE(seeded_layer.weight.to_vector() == w2.to_vector());
+  REQUIRE(seeded_layer.bias.to_vector() == b2.to_vector());
+  xg::manual_seed(11);
+  const xg::nn::Linear default_layer(3, 4);
+  REQUIRE(default_layer.weight.to_vector() == w2.to_vector());
+  const xg::nn::Maxout maxout(3, 2, 2, 11);
+  REQUIRE(maxout.weight.to_vector() == w2.to_vector());
+  REQUIRE(maxout.bias.to_vector() == b2.to_vector());
 }
 
 TEST_CASE("init_model: every Linear by the scheme, biases constant, other modules untouched",

@@ -23,6 +23,10 @@ TEST_CASE("arithmetic with tensors and scalars") {
   require_values(xg::rpow_scalar(a, 2.0f), {2, 4, 8, 16});
   require_values(xg::maximum(a, b), {4, 3, 3, 4});
   require_values(xg::minimum(a, b), {1, 2, 2, 1});
+  // Scalars of any arithmetic type: the tensor's type decides (2 and 2.5 convert to float).
+  require_values(xg::pow(a, 2), {1, 4, 9, 16});
+  require_values(xg::clamp(a, 2, 2.5), {2, 2, 2.5, 2.5});
+  require_values(xg::masked_fill(a, a > b, 0), {1, 2, 0, 0});
 }
 
 TEST_CASE("broadcasting follows NumPy rules") {

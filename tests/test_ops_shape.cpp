@@ -34,7 +34,7 @@ TEST_CASE("slice along an axis with Python-style bounds") {
   require_values(m.slice(0, 1, 3), {4, 5, 6, 7, 8, 9, 10, 11});
   require_values(m.slice(1, 0, 4, 2), {0, 2, 4, 6, 8, 10});
   require_values(m.slice(1, -1, 100), {3, 7, 11});  // negative start counts from the end
-  REQUIRE(m.slice(0, 2, 1).size() == 0);
+  REQUIRE(m.slice(0, 2, 1).numel() == 0);
   REQUIRE_THROWS_WITH(m.slice(0, 0, 2, 0), Catch::Contains("step must be >= 1"));
 }
 
@@ -51,6 +51,7 @@ TEST_CASE("concat and stack") {
                       Catch::Contains("concat: shapes [1,2] and [2,2] differ outside axis 1"));
   REQUIRE_THROWS_WITH(xg::stack<float>({a, b}),
                       Catch::Contains("stack: shapes [1,2] and [2,2] differ"));
+  require_values(xg::cat<float>({b, b}, 1), {3, 4, 3, 4, 5, 6, 5, 6});  // PyTorch's name
 }
 
 TEST_CASE("index_select and gather") {

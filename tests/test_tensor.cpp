@@ -10,7 +10,7 @@ TEST_CASE("tensors are built from values and a shape, row-major") {
   const Tensor t = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
   REQUIRE(t.dim() == 2);
   REQUIRE(t.shape() == Shape{2, 3});
-  REQUIRE(t.size() == 6);
+  REQUIRE(t.numel() == 6);
   REQUIRE(t.size(0) == 2);
   REQUIRE(t.size(-1) == 3);
   REQUIRE(t.at(1, 0) == 4.0f);

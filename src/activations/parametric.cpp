@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
+#include "xgrad/extend.hpp"
 
 namespace xg {
 namespace {
@@ -58,7 +60,8 @@ void for_each_element(const ChannelLayout& l, Fn&& fn) {
     }
 }
 
-// An activation f(x; p) with one parameter p per channel. Op: value(x, p), dx(x, p), dp(x, p).
+// An activation f(x; p) with one parameter p per channel. Op: f(x, p), df(x, p) = df/dx and
+// df_dp(x, p) = df/dp.
 template <class T, class Op>
 struct ChannelParamNode final : Node<T> {
   ChannelParamNode(Op o, ChannelLayout l, const char* n) : op(o), layout(l), label(n) {}
@@ -70,15 +73,15 @@ struct ChannelParamNode final : Node<T> {
       T* dx = this->grad_buffer(0, fresh).data();
       if (fresh)
         for_each_element(layout,
-                         [&](std::size_t j, std::size_t c) { dx[j] = gd[j] * op.dx(x[j], p[c]); });
+                         [&](std::size_t j, std::size_t c) { dx[j] = gd[j] * op.df(x[j], p[c]); });
       else
         for_each_element(layout,
-                         [&](std::size_t j, std::size_t c) { dx[j] += gd[j] * op.dx(x[j], p[c]); });
+                         [&](std::size_t j, std::size_t c) { dx[j] += gd[j] * op.df(x[j], p[c]); });
     }
     if (this->needs_grad(1)) {
       CachedVector<T> sums(layout.channels, T(0));
-      for_each_element(layout,
-                       [&](std::size_t j, std::size_t c) { sums[c] += gd[j] * op.dp(x[j], p[c]); });
+      for_each_element(
+          layout, [&](std::size_t j, std::size_t c) { sums[c] += gd[j] * op.df_dp(x[j], p[c]); });
       this->accumulate(1, [&](std::size_t c) { return sums[c]; });
     }
   }
@@ -90,11 +93,11 @@ struct ChannelParamNode final : Node<T> {
 template <class T, class Op>
 BasicTensor<T> channel_param_op(const BasicTensor<T>& x, const BasicTensor<T>& p, Op op,
                                 const char* name, const char* param, const char* node_name) {
-  const ChannelLayout l = channel_layout(x.shape(), p.size(), name, param);
+  const ChannelLayout l = channel_layout(x.shape(), p.numel(), name, param);
   Array<T> y = Array<T>::from_shape(x.shape());
   const T *xd = x.data().data(), *pd = p.data().data();
   T* yd = y.data();
-  for_each_element(l, [&](std::size_t j, std::size_t c) { yd[j] = op.value(xd[j], pd[c]); });
+  for_each_element(l, [&](std::size_t j, std::size_t c) { yd[j] = op.f(xd[j], pd[c]); });
   return record<ChannelParamNode<T, Op>>(std::move(y), {x, p}, op, l, node_name);
 }
 
@@ -125,7 +128,7 @@ template <class T>
 BasicTensor<T> channel_kernel_op(const BasicTensor<T>& x, const BasicTensor<T>& p,
                                  kernels::ChannelAct act, const char* op, const char* param,
                                  const char* node_name) {
-  const ChannelLayout l = channel_layout(x.shape(), p.size(), op, param);
+  const ChannelLayout l = channel_layout(x.shape(), p.numel(), op, param);
   Array<T> y = Array<T>::from_shape(x.shape());
   kernels::channel_forward(act, x.data().data(), p.data().data(), y.data(), l.outer, l.channels,
                            l.inner);
@@ -147,19 +150,19 @@ struct SoftExponentialOp {
   static T nan() { return std::numeric_limits<T>::quiet_NaN(); }
   // alpha < 0: u = 1 - alpha (x + alpha) must be > 0.
   static T log_u(T x, T a) { return std::log1p(-a * (x + a)); }
-  T value(T x, T a) const {
+  T f(T x, T a) const {
     if (near_zero(x, a)) return x + a * (1 + x * x / 2);  // the limit x at a = 0
     if (a > 0) return std::expm1(a * x) / a + a;
     const T u = 1 - a * (x + a);
     return u > 0 ? -log_u(x, a) / a : nan();
   }
-  T dx(T x, T a) const {
+  T df(T x, T a) const {
     if (near_zero(x, a)) return 1 + a * x;
     if (a > 0) return std::exp(a * x);
     const T u = 1 - a * (x + a);
     return u > 0 ? 1 / u : nan();
   }
-  T dp(T x, T a) const {
+  T df_dp(T x, T a) const {
     if (near_zero(x, a)) return 1 + x * x / 2;  // both sides' limit at a = 0
     if (a > 0) return x * std::exp(a * x) / a - std::expm1(a * x) / (a * a) + 1;
     const T u = 1 - a * (x + a);
@@ -169,12 +172,29 @@ struct SoftExponentialOp {
 
 // ---- SReLU: four parameters per channel -----------------------------------------------------
 
-// Which piece x falls on, with kinks assigned to the piece just below them (left derivative):
-// x <= t_left: left; t_left < x <= t_right: middle; x > t_right: right.
-enum class Piece { Left, Middle, Right };
+// SReLU at one channel's parameters (t_left, a_left, t_right, a_right): f, df = df/dx and df_dp,
+// the derivatives with respect to the parameters of the piece x falls on. A kink takes the piece
+// just below it (left derivative): x <= t_left: left; t_left < x <= t_right: middle (no
+// parameter); x > t_right: right.
 template <class T>
-Piece srelu_piece(T x, T tl, T tr) {
-  return x <= tl ? Piece::Left : x <= tr ? Piece::Middle : Piece::Right;
+struct SRelu {
+  T tl, al, tr, ar;
+  // d/dt and d/da of the piece's hinge and slope; `first` indexes t_left (0) or t_right (2).
+  struct PieceGrad {
+    std::size_t first;
+    T d_t, d_a;
+  };
+  T f(T x) const { return x <= tl ? tl + al * (x - tl) : x < tr ? x : tr + ar * (x - tr); }
+  T df(T x) const { return x <= tl ? al : x <= tr ? T(1) : ar; }
+  std::optional<PieceGrad> df_dp(T x) const {
+    if (x <= tl) return PieceGrad{0, 1 - al, x - tl};
+    if (x <= tr) return std::nullopt;
+    return PieceGrad{2, 1 - ar, x - tr};
+  }
+};
+template <class T>
+SRelu<T> srelu_at(const T* const p[4], std::size_t c) {
+  return {p[0][c], p[1][c], p[2][c], p[3][c]};
 }
 
 template <class T>
@@ -183,24 +203,18 @@ struct SReluNode final : Node<T> {  // inputs: x, t_left, a_left, t_right, a_rig
   const char* name() const override { return "SReluBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     const T* x = this->input(0).data();
-    const T *tl = this->input(1).data(), *al = this->input(2).data();
-    const T *tr = this->input(3).data(), *ar = this->input(4).data();
+    const T* const p[4] = {this->input(1).data(), this->input(2).data(), this->input(3).data(),
+                           this->input(4).data()};
     const T* gd = g.data();
     const std::size_t C = layout.channels;
     CachedVector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), sums(4 * C, T(0));
     for_each_element(layout, [&](std::size_t j, std::size_t c) {
-      const Piece piece = srelu_piece(x[j], tl[c], tr[c]);
-      T slope = 1;
-      if (piece == Piece::Left) {
-        slope = al[c];
-        sums[c] += gd[j] * (1 - al[c]);         // d/d t_left
-        sums[C + c] += gd[j] * (x[j] - tl[c]);  // d/d a_left
-      } else if (piece == Piece::Right) {
-        slope = ar[c];
-        sums[2 * C + c] += gd[j] * (1 - ar[c]);  // d/d t_right
-        sums[3 * C + c] += gd[j] * (x[j] - tr[c]);
+      const SRelu<T> op = srelu_at(p, c);
+      if (const auto d = op.df_dp(x[j])) {
+        sums[d->first * C + c] += gd[j] * d->d_t;
+        sums[(d->first + 1) * C + c] += gd[j] * d->d_a;
       }
-      if (!dx.empty()) dx[j] = gd[j] * slope;
+      if (!dx.empty()) dx[j] = gd[j] * op.df(x[j]);
     });
     if (!dx.empty()) this->accumulate(0, [&](std::size_t j) { return dx[j]; });
     for (std::size_t k = 0; k < 4; ++k)
@@ -212,6 +226,31 @@ struct SReluNode final : Node<T> {  // inputs: x, t_left, a_left, t_right, a_rig
 
 // ---- APL: S hinges per channel, a and b of shape [S, C] or [S, 1] --------------------------
 
+// APL at one channel: a_s = a[s * stride], b_s = b[s * stride]. f, df = df/dx, and df_dp(x, fn)
+// calls fn(s, df/da_s, df/db_s) for every hinge. A kink takes the piece below it: max(0, x) has
+// slope 0 at 0; max(0, b_s - x) is active at x = b_s.
+template <class T>
+struct Apl {
+  const T *a, *b;
+  std::size_t hinges, stride;
+  T f(T x) const {
+    T v = std::max(x, T(0));
+    for (std::size_t s = 0; s < hinges; ++s) v += a[s * stride] * std::max(b[s * stride] - x, T(0));
+    return v;
+  }
+  T df(T x) const {
+    T slope = x > 0 ? T(1) : T(0);
+    for (std::size_t s = 0; s < hinges; ++s)
+      if (x <= b[s * stride]) slope -= a[s * stride];
+    return slope;
+  }
+  template <class Fn>
+  void df_dp(T x, Fn&& fn) const {
+    for (std::size_t s = 0; s < hinges; ++s)
+      if (x <= b[s * stride]) fn(s, b[s * stride] - x, a[s * stride]);
+  }
+};
+
 template <class T>
 struct AplNode final : Node<T> {  // inputs: x, a, b
   AplNode(ChannelLayout l, std::size_t s) : layout(l), hinges(s) {}
@@ -222,17 +261,12 @@ struct AplNode final : Node<T> {  // inputs: x, a, b
     const std::size_t C = layout.channels, S = hinges;
     CachedVector<T> dx(this->needs_grad(0) ? this->input(0).size() : 0), da(S * C), db(S * C);
     for_each_element(layout, [&](std::size_t j, std::size_t c) {
-      T slope = x[j] > 0 ? T(1) : T(0);  // max(0, x): left derivative 0 at 0
-      for (std::size_t s = 0; s < S; ++s) {
-        const std::size_t k = s * C + c;
-        const bool active = x[j] <= b[k];  // max(0, b - x): the piece below x = b is active
-        if (active) {
-          slope -= a[k];
-          da[k] += gd[j] * (b[k] - x[j]);
-          db[k] += gd[j] * a[k];
-        }
-      }
-      if (!dx.empty()) dx[j] = gd[j] * slope;
+      const Apl<T> op{a + c, b + c, S, C};
+      op.df_dp(x[j], [&](std::size_t s, T d_da, T d_db) {
+        da[s * C + c] += gd[j] * d_da;
+        db[s * C + c] += gd[j] * d_db;
+      });
+      if (!dx.empty()) dx[j] = gd[j] * op.df(x[j]);
     });
     if (!dx.empty()) this->accumulate(0, [&](std::size_t j) { return dx[j]; });
     if (this->needs_grad(1)) this->accumulate(1, [&](std::size_t k) { return da[k]; });
@@ -279,7 +313,7 @@ struct MaxoutNode final : Node<T> {
 template <class T>
 void check_same_size(const BasicTensor<T>& p, const BasicTensor<T>& ref, const char* op,
                      const char* name, const char* ref_name) {
-  if (p.size() != ref.size())
+  if (p.numel() != ref.numel())
     throw std::invalid_argument(fmt::format("{}: {} has shape {} but {} has shape {}", op, name,
                                             shape_str(p.shape()), ref_name,
                                             shape_str(ref.shape())));
@@ -294,8 +328,9 @@ BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight) {
 }
 
 template <class T>
-BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta) {
-  return channel_kernel_op(x, beta, kernels::ChannelAct::Swish, "swish", "beta", "SwishBackward");
+BasicTensor<T> swish_beta(const BasicTensor<T>& x, const BasicTensor<T>& beta) {
+  return channel_kernel_op(x, beta, kernels::ChannelAct::SwishBeta, "swish_beta", "beta",
+                           "SwishBetaBackward");
 }
 
 template <class T>
@@ -311,16 +346,13 @@ BasicTensor<T> srelu(const BasicTensor<T>& x, const BasicTensor<T>& t_left,
   check_same_size(a_left, t_left, "srelu", "a_left", "t_left");
   check_same_size(t_right, t_left, "srelu", "t_right", "t_left");
   check_same_size(a_right, t_left, "srelu", "a_right", "t_left");
-  const ChannelLayout l = channel_layout(x.shape(), t_left.size(), "srelu", "t_left");
-  const T *tl = t_left.data().data(), *al = a_left.data().data();
-  const T *tr = t_right.data().data(), *ar = a_right.data().data();
+  const ChannelLayout l = channel_layout(x.shape(), t_left.numel(), "srelu", "t_left");
+  const T* const p[4] = {t_left.data().data(), a_left.data().data(), t_right.data().data(),
+                         a_right.data().data()};
   const T* xd = x.data().data();
   Array<T> y = Array<T>::from_shape(x.shape());
   T* yd = y.data();
-  for_each_element(l, [&](std::size_t j, std::size_t c) {
-    const T v = xd[j];
-    yd[j] = v <= tl[c] ? tl[c] + al[c] * (v - tl[c]) : v < tr[c] ? v : tr[c] + ar[c] * (v - tr[c]);
-  });
+  for_each_element(l, [&](std::size_t j, std::size_t c) { yd[j] = srelu_at(p, c).f(xd[j]); });
   return record<SReluNode<T>>(std::move(y), {x, t_left, a_left, t_right, a_right}, l);
 }
 
@@ -340,9 +372,7 @@ BasicTensor<T> apl(const BasicTensor<T>& x, const BasicTensor<T>& a, const Basic
   T* yd = y.data();
   const std::size_t C = l.channels;
   for_each_element(l, [&](std::size_t j, std::size_t c) {
-    T v = std::max(xd[j], T(0));
-    for (std::size_t s = 0; s < S; ++s) v += ad[s * C + c] * std::max(bd[s * C + c] - xd[j], T(0));
-    yd[j] = v;
+    yd[j] = Apl<T>{ad + c, bd + c, S, C}.f(xd[j]);
   });
   return record<AplNode<T>>(std::move(y), {x, a, b}, l, S);
 }
@@ -353,7 +383,7 @@ BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k) {
   if (x.dim() < 2 || x.size(1) % k != 0)
     throw std::invalid_argument(fmt::format(
         "maxout: input {} must have an axis 1 divisible by k = {}", shape_str(x.shape()), k));
-  const MaxoutLayout l{x.size(0), x.size(1) / k, k, x.size() / (x.size(0) * x.size(1))};
+  const MaxoutLayout l{x.size(0), x.size(1) / k, k, x.numel() / (x.size(0) * x.size(1))};
   Shape out_shape = x.shape();
   out_shape[1] = l.groups;
   Array<T> y = Array<T>::from_shape(out_shape);
@@ -367,7 +397,7 @@ BasicTensor<T> maxout(const BasicTensor<T>& x, std::size_t k) {
 
 #define XG_INSTANTIATE(T)                                                                 \
   template BasicTensor<T> prelu(const BasicTensor<T>&, const BasicTensor<T>&);            \
-  template BasicTensor<T> swish(const BasicTensor<T>&, const BasicTensor<T>&);            \
+  template BasicTensor<T> swish_beta(const BasicTensor<T>&, const BasicTensor<T>&);       \
   template BasicTensor<T> soft_exponential(const BasicTensor<T>&, const BasicTensor<T>&); \
   template BasicTensor<T> srelu(const BasicTensor<T>&, const BasicTensor<T>&,             \
                                 const BasicTensor<T>&, const BasicTensor<T>&,             \

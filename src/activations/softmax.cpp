@@ -11,6 +11,7 @@
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
+#include "xgrad/extend.hpp"
 
 namespace xg {
 namespace {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/extend.hpp"
 
 namespace xg {
 
@@ -167,7 +168,8 @@ std::string value_str(T v) {
 // Runs t's hooks on its gradient g, which they may replace.
 template <class T>
 void run_tensor_hooks(TensorImpl<T>& t, Array<T>& g) {
-  BasicTensor<T> grad(make_impl<T>(std::move(g)));
+  using detail::TensorAccess;
+  BasicTensor<T> grad = TensorAccess::wrap(make_impl<T>(std::move(g)));
   t.hooks->for_each([&](const TensorHook<T>& hook) {
     std::optional<BasicTensor<T>> replaced = hook(grad);
     if (!replaced || !replaced->defined()) return;
@@ -176,9 +178,10 @@ void run_tensor_hooks(TensorImpl<T>& t, Array<T>& g) {
           fmt::format("backward: a tensor hook returned a gradient of shape {} for a tensor of "
                       "shape {}",
                       shape_str(replaced->shape()), shape_str(t.value.shape())));
-    grad = BasicTensor<T>(make_impl<T>(Array<T>(replaced->data())));  // the hook keeps its own
+    grad = TensorAccess::wrap(make_impl<T>(Array<T>(replaced->data())));  // the hook keeps its own
   });
-  g = grad.impl_ptr().use_count() == 1 ? std::move(grad.data()) : Array<T>(grad.data());
+  g = TensorAccess::impl_ptr(grad).use_count() == 1 ? std::move(grad.data())
+                                                    : Array<T>(grad.data());
 }
 
 // Anomaly mode's backward check: the gradients `node` (the grad_fn of a tensor of shape `out`)
@@ -264,6 +267,8 @@ void add_to_grad(TensorImpl<T>& t, Array<T>&& g) {
 
 }  // namespace
 
+namespace detail {
+
 template <class T>
 void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_graph) {
   if (!root->requires_grad)
@@ -339,12 +344,15 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
   }
 }
 
+template void run_backward<float>(const ImplPtr<float>&, const Array<float>*, bool);
+template void run_backward<double>(const ImplPtr<double>&, const Array<double>*, bool);
+
+}  // namespace detail
+
 template class TensorImpl<float>;
 template class TensorImpl<double>;
 template class Node<float>;
 template class Node<double>;
-template void run_backward<float>(const ImplPtr<float>&, const Array<float>*, bool);
-template void run_backward<double>(const ImplPtr<double>&, const Array<double>*, bool);
 template void detail::check_forward_anomaly<float>(const TensorImpl<float>&);
 template void detail::check_forward_anomaly<double>(const TensorImpl<double>&);
 

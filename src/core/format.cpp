@@ -34,9 +34,9 @@ std::string to_string(const BasicTensor<T>& t) {
   Shape strides(shape.size(), 1);
   for (std::size_t i = shape.size(); i-- > 1;) strides[i - 1] = strides[i] * shape[i];
   std::string out = "tensor(";
-  print_axis(out, t.data().data(), shape, strides, 0, t.size() > kSummarizeAbove);
-  if (t.size() == 0) out += fmt::format(", shape={}", shape_str(shape));
-  if (t.size() > kSummarizeAbove) out += fmt::format(", shape={}", shape_str(shape));
+  print_axis(out, t.data().data(), shape, strides, 0, t.numel() > kSummarizeAbove);
+  if (t.numel() == 0) out += fmt::format(", shape={}", shape_str(shape));
+  if (t.numel() > kSummarizeAbove) out += fmt::format(", shape={}", shape_str(shape));
   if (!t.is_leaf())
     out += fmt::format(", grad_fn={}", t.grad_fn_name());
   else if (t.requires_grad())

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "xgrad/core/random.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -109,11 +110,11 @@ std::size_t BasicTensor<T>::size(int axis) const {
 
 template <class T>
 T BasicTensor<T>::item() const {
-  if (size() != 1)
+  if (numel() != 1)
     throw std::invalid_argument(
         fmt::format("item: a tensor with {} elements (shape {}) cannot be "
                     "converted to a scalar",
-                    size(), shape_str(shape())));
+                    numel(), shape_str(shape())));
   return impl().value.data()[0];
 }
 
@@ -167,7 +168,7 @@ void BasicTensor<T>::retain_grad() {
 template <class T>
 void BasicTensor<T>::backward(const BasicTensor& grad, bool retain_graph) const {
   impl();  // throws on an undefined tensor
-  run_backward<T>(impl_, grad.defined() ? &grad.data() : nullptr, retain_graph);
+  detail::run_backward<T>(impl_, grad.defined() ? &grad.data() : nullptr, retain_graph);
 }
 
 template <class T>

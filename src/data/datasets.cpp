@@ -236,7 +236,7 @@ template <class T>
 BasicTensor<T> take_rows(const BasicTensor<T>& x, const std::vector<std::size_t>& rows) {
   if (x.dim() < 1)
     throw std::invalid_argument("take_rows: x must have at least one dimension, got a scalar");
-  const std::size_t n = x.size(0), row = n ? x.size() / n : 0;
+  const std::size_t n = x.size(0), row = n ? x.numel() / n : 0;
   Shape shape = x.shape();
   shape[0] = rows.size();
   Array<T> out = Array<T>::from_shape(shape);

@@ -231,7 +231,7 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
     if (!seen.insert(name).second)
       throw std::invalid_argument(fmt::format("save: tensor name '{}' appears twice", name));
     std::vector<std::size_t> shape(t.shape().begin(), t.shape().end());
-    const std::uint64_t bytes = t.size() * sizeof(T);
+    const std::uint64_t bytes = t.numel() * sizeof(T);
     header[name] = {
         {"dtype", dtype_name<T>()}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -245,8 +245,8 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
   std::memcpy(out.data() + 8, text.data(), text.size());
   unsigned char* data = out.data() + 8 + text.size();
   for (const auto& [name, t] : tensors) {
-    copy_le(data, reinterpret_cast<const unsigned char*>(t.data().data()), t.size(), sizeof(T));
-    data += t.size() * sizeof(T);
+    copy_le(data, reinterpret_cast<const unsigned char*>(t.data().data()), t.numel(), sizeof(T));
+    data += t.numel() * sizeof(T);
   }
   write_atomically(path, out);
 }

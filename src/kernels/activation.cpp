@@ -38,7 +38,9 @@ B<T> clamp(B<T> x, B<T> lo, B<T> hi) {
   return xsimd::select(x < lo, lo, xsimd::select(x > hi, hi, x));
 }
 
-// Each functor: f(x), df(x, y) = f'(x) given y = f(x); uses_x/uses_y say what df reads.
+// Each functor: f(x), df(x, y) = f'(x) given y = f(x); uses_x/uses_y say what df reads. A functor
+// with hyper-parameters is constructed from ActParams (a the first, b the second, in the order
+// of its row in the activation list); the others are default-constructed.
 template <class T>
 struct Identity {
   static constexpr bool uses_x = false, uses_y = false;
@@ -148,6 +150,7 @@ template <class T>
 struct Isru {  // x / sqrt(1 + a x^2); f' = (1 / sqrt(1 + a x^2))^3
   static constexpr bool uses_x = true, uses_y = false;
   B<T> a;
+  explicit Isru(ActParams p) : a(k<T>(p.a)) {}
   B<T> r(B<T> x) const { return k<T>(1) / xsimd::sqrt(k<T>(1) + a * x * x); }
   B<T> f(B<T> x) const { return x * r(x); }
   B<T> df(B<T> x, B<T>) const {
@@ -159,6 +162,7 @@ template <class T>
 struct Softplus {  // PyTorch: x where beta x > threshold, else log1p(exp(beta x)) / beta
   static constexpr bool uses_x = true, uses_y = false;
   B<T> beta, threshold;
+  explicit Softplus(ActParams p) : beta(k<T>(p.a)), threshold(k<T>(p.b)) {}
   B<T> f(B<T> x) const {
     const B<T> z = beta * x;
     return xsimd::select(z > threshold, x, softplus<T>(z) / beta);
@@ -201,6 +205,7 @@ template <class T>
 struct Hardtanh {  // PyTorch: gradient only strictly inside (min, max)
   static constexpr bool uses_x = true, uses_y = false;
   B<T> lo, hi;
+  explicit Hardtanh(ActParams p) : lo(k<T>(p.a)), hi(k<T>(p.b)) {}
   B<T> f(B<T> x) const { return clamp<T>(x, lo, hi); }
   B<T> df(B<T> x, B<T>) const { return xsimd::select((x > lo) & (x < hi), k<T>(1), k<T>(0)); }
 };
@@ -208,6 +213,7 @@ template <class T>
 struct LeakyRelu {  // f'(0) = slope (left derivative, as PyTorch)
   static constexpr bool uses_x = true, uses_y = false;
   B<T> slope;
+  explicit LeakyRelu(ActParams p) : slope(k<T>(p.a)) {}
   B<T> f(B<T> x) const { return xsimd::select(x > k<T>(0), x, slope * x); }
   B<T> df(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(1), slope); }
 };
@@ -215,6 +221,7 @@ template <class T>
 struct Isrlu {
   static constexpr bool uses_x = true, uses_y = false;
   Isru<T> isru;
+  explicit Isrlu(ActParams p) : isru(p) {}
   B<T> f(B<T> x) const { return xsimd::select(x >= k<T>(0), x, isru.f(x)); }
   B<T> df(B<T> x, B<T> y) const { return xsimd::select(x >= k<T>(0), k<T>(1), isru.df(x, y)); }
 };
@@ -240,6 +247,8 @@ template <class T>
 struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU, CELU
   static constexpr bool uses_x = true, uses_y = false;
   B<T> alpha, scale, inv_width;
+  Elu(double a, double s, double w) : alpha(k<T>(a)), scale(k<T>(s)), inv_width(k<T>(1 / w)) {}
+  explicit Elu(ActParams p) : Elu(p.a, 1, 1) {}
   B<T> f(B<T> x) const {
     return scale * xsimd::select(x > k<T>(0), x, alpha * fast_expm1<T>(x * inv_width));
   }
@@ -247,6 +256,18 @@ struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, wi
     return scale *
            xsimd::select(x > k<T>(0), k<T>(1), alpha * inv_width * xsimd::exp(x * inv_width));
   }
+};
+template <class T>
+struct Selu : Elu<T> {  // the self-normalising constants (Klambauer et al. 2017)
+  Selu() : Elu<T>(1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1) {}
+};
+template <class T>
+struct Celu : Elu<T> {  // PyTorch: max(0, x) + min(0, alpha (e^(x/alpha) - 1))
+  explicit Celu(ActParams p) : Elu<T>(p.a, 1, p.a) {}
+};
+template <class T>
+struct Relu6 : Hardtanh<T> {
+  Relu6() : Hardtanh<T>(ActParams{0, 6}) {}
 };
 template <class T>
 struct Hardsigmoid {  // relu6(x + 3) / 6; PyTorch: gradient 1/6 strictly inside (-3, 3)
@@ -264,6 +285,21 @@ struct Hardswish {  // x relu6(x + 3) / 6; PyTorch: 0 below -3, x/3 + 1/2 on [-3
     return xsimd::select(x < k<T>(-3), k<T>(0),
                          xsimd::select(x <= k<T>(3), x * k<T>(1.0 / 3) + k<T>(0.5), k<T>(1)));
   }
+};
+
+// (x + s) / 2 with s = sqrt(x^2 + b); below 0 as b / (2 (s - x)), the same value without the
+// cancellation of x + s. f' = (1 + x/s) / 2 = y / s.
+template <class T>
+struct Squareplus {
+  static constexpr bool uses_x = true, uses_y = true;
+  B<T> b;
+  explicit Squareplus(ActParams p) : b(k<T>(p.a)) {}
+  B<T> s(B<T> x) const { return xsimd::sqrt(x * x + b); }
+  B<T> f(B<T> x) const {
+    const B<T> r = s(x);
+    return xsimd::select(x > k<T>(0), (x + r) * k<T>(0.5), b / (k<T>(2) * (r - x)));
+  }
+  B<T> df(B<T> x, B<T> y) const { return y / s(x); }
 };
 
 // ---- the two loops; the tail is padded into a full batch so every lane runs the same code ----
@@ -327,67 +363,24 @@ void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx, std::
   }
 }
 
-// Calls fn(functor) with the functor of `act`.
+// The functor of F's row, from the call's hyper-parameters.
+template <class F>
+F make_functor(ActParams p) {
+  if constexpr (std::is_constructible_v<F, ActParams>) {
+    return F(p);
+  } else {
+    return F();
+  }
+}
+
+// Calls fn(functor) with the functor of `act`: one case per fused row of the activation list.
 template <class T, class Fn>
 void with_activation(Act act, ActParams p, Fn&& fn) {
-  constexpr double selu_alpha = 1.6732632423543772848170429916717;
-  constexpr double selu_lambda = 1.0507009873554804934193349852946;
-  switch (act) {
-    case Act::Identity:
-      return fn(Identity<T>{});
-    case Act::BinaryStep:
-      return fn(BinaryStep<T>{});
-    case Act::Sigmoid:
-      return fn(Sigmoid<T>{});
-    case Act::Tanh:
-      return fn(Tanh<T>{});
-    case Act::Arctan:
-      return fn(Arctan<T>{});
-    case Act::Softsign:
-      return fn(Softsign<T>{});
-    case Act::BentIdentity:
-      return fn(BentIdentity<T>{});
-    case Act::Silu:
-      return fn(Silu<T>{});
-    case Act::Mish:
-      return fn(Mish<T>{});
-    case Act::LogSigmoid:
-      return fn(LogSigmoid<T>{});
-    case Act::Sinusoid:
-      return fn(Sinusoid<T>{});
-    case Act::Sinc:
-      return fn(Sinc<T>{});
-    case Act::Gaussian:
-      return fn(Gaussian<T>{});
-    case Act::Isru:
-      return fn(Isru<T>{k<T>(p.a)});
-    case Act::Softplus:
-      return fn(Softplus<T>{k<T>(p.a), k<T>(p.b)});
-    case Act::GeluErf:
-      return fn(GeluErf<T>{});
-    case Act::GeluTanh:
-      return fn(GeluTanh<T>{});
-    case Act::Relu:
-      return fn(Relu<T>{});
-    case Act::Relu6:
-      return fn(Hardtanh<T>{k<T>(0), k<T>(6)});
-    case Act::LeakyRelu:
-      return fn(LeakyRelu<T>{k<T>(p.a)});
-    case Act::Isrlu:
-      return fn(Isrlu<T>{Isru<T>{k<T>(p.a)}});
-    case Act::Elu:
-      return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1)});
-    case Act::Selu:
-      return fn(Elu<T>{k<T>(selu_alpha), k<T>(selu_lambda), k<T>(1)});
-    case Act::Celu:
-      return fn(Elu<T>{k<T>(p.a), k<T>(1), k<T>(1 / p.a)});
-    case Act::Hardtanh:
-      return fn(Hardtanh<T>{k<T>(p.a), k<T>(p.b)});
-    case Act::Hardsigmoid:
-      return fn(Hardsigmoid<T>{});
-    case Act::Hardswish:
-      return fn(Hardswish<T>{});
-  }
+#define XG_KERNEL_CASE(name, Layer, Functor, ...) \
+  case Act::Functor:                              \
+    return fn(make_functor<Functor<T>>(p));
+  switch (act) { XG_ACTIVATION_LIST(XG_KERNEL_CASE, XG_KERNEL_CASE, XG_ACTIVATION_SKIP) }
+#undef XG_KERNEL_CASE
 }
 
 }  // namespace
@@ -453,30 +446,31 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   std::copy(t, t + count, p);
 }
 
-// Activations with one parameter per channel: f(x, w), df/dx, df/dw on batches.
+// Activations with one parameter p per channel, on batches: f(x, p), df(x, p) = df/dx and
+// df_dp(x, p) = df/dp.
 template <class T>
-struct PreluOp {  // at 0 the left piece: d/dx = w, d/dw = 0
-  B<T> f(B<T> x, B<T> w) const { return xsimd::select(x > k<T>(0), x, w * x); }
-  B<T> dx(B<T> x, B<T> w) const { return xsimd::select(x > k<T>(0), k<T>(1), w); }
-  B<T> dw(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
+struct Prelu {  // at 0 the left piece: df = p, df_dp = 0
+  B<T> f(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), x, p * x); }
+  B<T> df(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), k<T>(1), p); }
+  B<T> df_dp(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
 };
 template <class T>
-struct SwishOp {  // x sigmoid(w x)
-  B<T> f(B<T> x, B<T> w) const { return x * sigmoid<T>(w * x); }
-  B<T> dx(B<T> x, B<T> w) const {
-    const B<T> s = sigmoid<T>(w * x);
-    return s + w * x * s * (k<T>(1) - s);
+struct SwishBeta {  // x sigmoid(p x)
+  B<T> f(B<T> x, B<T> p) const { return x * sigmoid<T>(p * x); }
+  B<T> df(B<T> x, B<T> p) const {
+    const B<T> s = sigmoid<T>(p * x);
+    return s + p * x * s * (k<T>(1) - s);
   }
-  B<T> dw(B<T> x, B<T> w) const {
-    const B<T> s = sigmoid<T>(w * x);
+  B<T> df_dp(B<T> x, B<T> p) const {
+    const B<T> s = sigmoid<T>(p * x);
     return x * x * s * (k<T>(1) - s);
   }
 };
 
 template <class T, class Fn>
 void with_channel_op(ChannelAct act, Fn&& fn) {
-  if (act == ChannelAct::PReLU) return fn(PreluOp<T>{});
-  return fn(SwishOp<T>{});
+  if (act == ChannelAct::PReLU) return fn(Prelu<T>{});
+  return fn(SwishBeta<T>{});
 }
 
 }  // namespace
@@ -502,12 +496,12 @@ void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx,
                     [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
                       const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
                       if (dx) {
-                        B<T> d = gv * op.dx(xv, wv);
+                        B<T> d = gv * op.df(xv, wv);
                         if (accumulate) d += load_partial(dx + off, n);
                         store_partial(d, dx + off, n);
                       }
                       if (dw) {
-                        const B<T> contrib = gv * op.dw(xv, wv);
+                        const B<T> contrib = gv * op.df_dp(xv, wv);
                         if (contiguous) {
                           store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
                         } else {

@@ -7,40 +7,16 @@
 
 #include <cstddef>
 
+#include "xgrad/activations/list.hpp"
+
 namespace xg::kernels {
 
-enum class Act {
-  Identity,
-  BinaryStep,
-  Sigmoid,
-  Tanh,
-  Arctan,
-  Softsign,
-  BentIdentity,
-  Silu,
-  Mish,
-  LogSigmoid,
-  Sinusoid,
-  Sinc,
-  Gaussian,
-  Isru,
-  Softplus,
-  GeluErf,
-  GeluTanh,
-  Relu,
-  Relu6,
-  LeakyRelu,
-  Isrlu,
-  Elu,
-  Selu,
-  Celu,
-  Hardtanh,
-  Hardsigmoid,
-  Hardswish
-};
+// One constant per fused row of the activation list, named after its functor.
+#define XG_KERNEL_ENUM(name, Layer, Functor, ...) Functor,
+enum class Act { XG_ACTIVATION_LIST(XG_KERNEL_ENUM, XG_KERNEL_ENUM, XG_ACTIVATION_SKIP) };
+#undef XG_KERNEL_ENUM
 
-// Hyper-parameters, by activation: Isru/Isrlu a; Softplus a = beta, b = threshold; LeakyRelu
-// a = slope; Elu/Celu a = alpha; Hardtanh a = min, b = max.
+// The hyper-parameters of a call in the list's order (a the first, b the second).
 struct ActParams {
   double a = 0, b = 0;
 };
@@ -59,11 +35,12 @@ template <class T>
 void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
                                  std::size_t n, bool accumulate);
 
-// Activations with one parameter per channel, over x seen as [outer, channels, inner] (a shared
-// parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. Swish: x sigmoid(w x).
-// Backward: dx = g df/dx (written, or added when accumulate; skipped when dx is null) and
-// dw[c] += sum of g df/dw over channel c (skipped when dw is null; dw holds `channels` values).
-enum class ChannelAct { PReLU, Swish };
+// Activations with one parameter w per channel, over x seen as [outer, channels, inner] (a
+// shared parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. SwishBeta:
+// x sigmoid(w x). Backward: dx = g df (written, or added when accumulate; skipped when dx is
+// null) and dw[c] += sum of g df_dp over channel c (skipped when dw is null; dw holds `channels`
+// values), with df = df/dx and df_dp = df/dw.
+enum class ChannelAct { PReLU, SwishBeta };
 template <class T>
 void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
                      std::size_t channels, std::size_t inner);

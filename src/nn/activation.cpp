@@ -4,7 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "seed.hpp"
 #include "xgrad/nn/activation.hpp"
+#include "xgrad/nn/init.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -19,18 +21,36 @@ BasicActivation<T>::BasicActivation(std::string name, std::string description, F
   if (check) f_(BasicTensor<T>::zeros({1}));  // bad hyper-parameters throw now, not later
 }
 
+namespace {
+// "LeakyReLU(negative_slope=0.2)": the layer and its hyper-parameters, as PyTorch prints them.
 template <class T>
-BasicLeakyReLU<T>::BasicLeakyReLU(T s)
-    : BasicActivation<T>("leaky_relu", fmt::format("LeakyReLU(negative_slope={})", s),
-                         [s](const BasicTensor<T>& x) { return xg::leaky_relu(x, s); }) {}
-template <class T>
-BasicELU<T>::BasicELU(T a)
-    : BasicActivation<T>("elu", fmt::format("ELU(alpha={})", a),
-                         [a](const BasicTensor<T>& x) { return xg::elu(x, a); }) {}
-template <class T>
-BasicCELU<T>::BasicCELU(T a)
-    : BasicActivation<T>("celu", fmt::format("CELU(alpha={})", a),
-                         [a](const BasicTensor<T>& x) { return xg::celu(x, a); }) {}
+std::string describe_layer(const char* layer,
+                           std::initializer_list<std::pair<const char*, T>> hyper) {
+  std::string s = std::string(layer) + "(";
+  for (const auto& [name, value] : hyper)
+    s += fmt::format("{}{}={}", s.back() == '(' ? "" : ", ", name, value);
+  return s + ")";
+}
+}  // namespace
+
+// The fused rows' layers: the function of the row, called with the layer's hyper-parameters.
+#define XG_LAYER_PARAM(name, default_value) T name
+#define XG_LAYER_DESCRIBE(name, default_value) std::pair<const char*, T>(#name, name)
+#define XG_LAYER_ARG(name, default_value) , name
+#define XG_LAYER(name, Layer, Functor, hyper, ...)                                                \
+  template <class T>                                                                              \
+  Basic##Layer<T>::Basic##Layer(XG_PP_SEQ_ENUM(XG_LAYER_PARAM, hyper))                            \
+      : BasicActivation<T>(#name,                                                                 \
+                           describe_layer<T>(#Layer, {XG_PP_SEQ_ENUM(XG_LAYER_DESCRIBE, hyper)}), \
+                           [=](const BasicTensor<T>& x) {                                         \
+                             return xg::name(x XG_PP_SEQ_FOR_EACH(XG_LAYER_ARG, hyper));          \
+                           }) {}
+XG_ACTIVATION_LIST(XG_LAYER, XG_ACTIVATION_SKIP, XG_ACTIVATION_SKIP)
+#undef XG_LAYER_PARAM
+#undef XG_LAYER_DESCRIBE
+#undef XG_LAYER_ARG
+#undef XG_LAYER
+
 template <class T>
 BasicGELU<T>::BasicGELU(Approximate ap)
     : BasicActivation<T>(
@@ -38,39 +58,19 @@ BasicGELU<T>::BasicGELU(Approximate ap)
           ap == Approximate::Tanh ? "GELU(approximate='tanh')" : "GELU(approximate='none')",
           [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {}
 template <class T>
-BasicSoftplus<T>::BasicSoftplus(T beta, T threshold)
+BasicSoftmax<T>::BasicSoftmax(int dim)
     : BasicActivation<T>(
-          "softplus", fmt::format("Softplus(beta={}, threshold={})", beta, threshold),
-          [=](const BasicTensor<T>& x) { return xg::softplus(x, beta, threshold); }) {}
+          "softmax", fmt::format("Softmax(dim={})", dim),
+          [dim](const BasicTensor<T>& x) { return xg::softmax(x, dim); }, false) {}
 template <class T>
-BasicHardtanh<T>::BasicHardtanh(T lo, T hi)
-    : BasicActivation<T>("hardtanh", fmt::format("Hardtanh(min_val={}, max_val={})", lo, hi),
-                         [=](const BasicTensor<T>& x) { return xg::hardtanh(x, lo, hi); }) {}
-template <class T>
-BasicISRU<T>::BasicISRU(T a)
-    : BasicActivation<T>("isru", fmt::format("ISRU(a={})", a),
-                         [a](const BasicTensor<T>& x) { return xg::isru(x, a); }) {}
-template <class T>
-BasicISRLU<T>::BasicISRLU(T a)
-    : BasicActivation<T>("isrlu", fmt::format("ISRLU(a={})", a),
-                         [a](const BasicTensor<T>& x) { return xg::isrlu(x, a); }) {}
-template <class T>
-BasicSoftmax<T>::BasicSoftmax(int axis)
+BasicLogSoftmax<T>::BasicLogSoftmax(int dim)
     : BasicActivation<T>(
-          "softmax", fmt::format("Softmax(axis={})", axis),
-          [axis](const BasicTensor<T>& x) { return xg::softmax(x, axis); }, false) {}
-template <class T>
-BasicLogSoftmax<T>::BasicLogSoftmax(int axis)
-    : BasicActivation<T>(
-          "log_softmax", fmt::format("LogSoftmax(axis={})", axis),
-          [axis](const BasicTensor<T>& x) { return xg::log_softmax(x, axis); }, false) {}
+          "log_softmax", fmt::format("LogSoftmax(dim={})", dim),
+          [dim](const BasicTensor<T>& x) { return xg::log_softmax(x, dim); }, false) {}
 
 namespace {
 void require_positive(const char* layer, const char* param, std::size_t v) {
   if (v == 0) throw std::invalid_argument(fmt::format("{}: {} must be >= 1, got 0", layer, param));
-}
-Generator make_rng(std::optional<std::uint64_t> seed) {
-  return Generator(seed ? *seed : default_generator().next_u64());
 }
 }  // namespace
 
@@ -81,12 +81,14 @@ BasicPReLU<T>::BasicPReLU(std::size_t n, T init) {
 }
 template <class T>
 std::string BasicPReLU<T>::describe() const {
-  return fmt::format("PReLU(num_parameters={})", weight.size());
+  return fmt::format("PReLU(num_parameters={})", weight.numel());
 }
 
 template <class T>
 BasicRReLU<T>::BasicRReLU(T l, T u, std::optional<std::uint64_t> seed)
-    : lower(l), upper(u), rng_(this->register_generator("generator", make_rng(seed))) {
+    : lower(l),
+      upper(u),
+      rng_(this->register_generator("generator", detail::stream_generator(seed))) {
   xg::rrelu(BasicTensor<T>::zeros({1}), lower, upper);  // validates the bounds
 }
 template <class T>
@@ -99,12 +101,12 @@ std::string BasicRReLU<T>::describe() const {
 }
 
 template <class T>
-BasicSReLU<T>::BasicSReLU(std::size_t c) {
+BasicSReLU<T>::BasicSReLU(std::size_t c, T tl, T al, T tr, T ar) {
   require_positive("SReLU", "channels", c);
-  t_left = this->register_parameter("t_left", BasicTensor<T>::zeros({c}));
-  a_left = this->register_parameter("a_left", BasicTensor<T>::full({c}, T(0.2)));
-  t_right = this->register_parameter("t_right", BasicTensor<T>::ones({c}));
-  a_right = this->register_parameter("a_right", BasicTensor<T>::ones({c}));
+  t_left = this->register_parameter("t_left", BasicTensor<T>::full({c}, tl));
+  a_left = this->register_parameter("a_left", BasicTensor<T>::full({c}, al));
+  t_right = this->register_parameter("t_right", BasicTensor<T>::full({c}, tr));
+  a_right = this->register_parameter("a_right", BasicTensor<T>::full({c}, ar));
 }
 template <class T>
 BasicTensor<T> BasicSReLU<T>::forward(const BasicTensor<T>& x) {
@@ -112,18 +114,20 @@ BasicTensor<T> BasicSReLU<T>::forward(const BasicTensor<T>& x) {
 }
 template <class T>
 std::string BasicSReLU<T>::describe() const {
-  return fmt::format("SReLU(channels={})", t_left.size());
+  return fmt::format("SReLU(channels={})", t_left.numel());
 }
 
 template <class T>
-BasicAPL<T>::BasicAPL(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed) {
+BasicAPL<T>::BasicAPL(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed, T a_init,
+                      T b_range) {
   require_positive("APL", "channels", c);
   require_positive("APL", "hinges", s);
-  Generator rng = make_rng(seed);
-  a = this->register_parameter("a", BasicTensor<T>::zeros({s, c}));
-  Array<T> bv = Array<T>::from_shape({s, c});
-  for (auto& v : bv) v = T(rng.uniform(-1, 1));
-  b = this->register_parameter("b", BasicTensor<T>(std::move(bv)));
+  if (!(b_range >= 0))
+    throw std::invalid_argument(fmt::format("APL: b_range must be >= 0, got {}", b_range));
+  a = this->register_parameter("a", BasicTensor<T>::full({s, c}, a_init));
+  b = this->register_parameter("b", BasicTensor<T>::zeros({s, c}));
+  detail::InitGenerator rng(seed);
+  init::uniform_(b, -double(b_range), double(b_range), rng.get());
 }
 template <class T>
 std::string BasicAPL<T>::describe() const {
@@ -131,14 +135,14 @@ std::string BasicAPL<T>::describe() const {
 }
 
 template <class T>
-BasicSwish<T>::BasicSwish(T b, bool trainable, std::size_t c) {
-  require_positive("Swish", "channels", c);
+BasicSwishBeta<T>::BasicSwishBeta(T b, bool trainable, std::size_t c) {
+  require_positive("SwishBeta", "channels", c);
   beta = trainable ? this->register_parameter("beta", BasicTensor<T>::full({c}, b))
                    : this->register_buffer("beta", BasicTensor<T>::full({c}, b));
 }
 template <class T>
-std::string BasicSwish<T>::describe() const {
-  return fmt::format("Swish(channels={}, trainable={})", beta.size(), beta.requires_grad());
+std::string BasicSwishBeta<T>::describe() const {
+  return fmt::format("SwishBeta(channels={}, trainable={})", beta.numel(), beta.requires_grad());
 }
 
 template <class T>
@@ -148,7 +152,7 @@ BasicSoftExponential<T>::BasicSoftExponential(T a, std::size_t c) {
 }
 template <class T>
 std::string BasicSoftExponential<T>::describe() const {
-  return fmt::format("SoftExponential(channels={})", alpha.size());
+  return fmt::format("SoftExponential(channels={})", alpha.numel());
 }
 
 template <class T>
@@ -158,13 +162,10 @@ BasicMaxout<T>::BasicMaxout(std::size_t i, std::size_t o, std::size_t kk,
   require_positive("Maxout", "in", i);
   require_positive("Maxout", "out", o);
   require_positive("Maxout", "k", kk);
-  Generator rng = make_rng(seed);
-  const double bound = 1 / std::sqrt(double(i));
-  Array<T> w = Array<T>::from_shape({o * kk, i}), bv = Array<T>::from_shape({o * kk});
-  for (auto& v : w) v = T(rng.uniform(-bound, bound));
-  for (auto& v : bv) v = T(rng.uniform(-bound, bound));
-  weight = this->register_parameter("weight", BasicTensor<T>(std::move(w)));
-  bias = this->register_parameter("bias", BasicTensor<T>(std::move(bv)));
+  weight = this->register_parameter("weight", BasicTensor<T>::zeros({o * kk, i}));
+  bias = this->register_parameter("bias", BasicTensor<T>::zeros({o * kk}));
+  detail::InitGenerator rng(seed);
+  init::linear_default_(weight, bias, rng.get());
 }
 template <class T>
 BasicTensor<T> BasicMaxout<T>::forward(const BasicTensor<T>& x) {
@@ -175,25 +176,26 @@ std::string BasicMaxout<T>::describe() const {
   return fmt::format("Maxout(in={}, out={}, k={})", in, out, k);
 }
 
+#define XG_INSTANTIATE_LAYER(name, Layer, ...) template struct Basic##Layer<XG_REAL>;
 #define XG_INSTANTIATE(T)                 \
   template class BasicActivation<T>;      \
-  template struct BasicLeakyReLU<T>;      \
-  template struct BasicELU<T>;            \
-  template struct BasicCELU<T>;           \
   template struct BasicGELU<T>;           \
-  template struct BasicSoftplus<T>;       \
-  template struct BasicHardtanh<T>;       \
-  template struct BasicISRU<T>;           \
-  template struct BasicISRLU<T>;          \
   template struct BasicSoftmax<T>;        \
   template struct BasicLogSoftmax<T>;     \
   template class BasicPReLU<T>;           \
   template class BasicRReLU<T>;           \
   template class BasicSReLU<T>;           \
   template class BasicAPL<T>;             \
-  template class BasicSwish<T>;           \
+  template class BasicSwishBeta<T>;       \
   template class BasicSoftExponential<T>; \
   template class BasicMaxout<T>;
+#define XG_REAL float
+XG_ACTIVATION_LIST(XG_INSTANTIATE_LAYER, XG_ACTIVATION_SKIP, XG_ACTIVATION_SKIP)
+#undef XG_REAL
+#define XG_REAL double
+XG_ACTIVATION_LIST(XG_INSTANTIATE_LAYER, XG_ACTIVATION_SKIP, XG_ACTIVATION_SKIP)
+#undef XG_REAL
+#undef XG_INSTANTIATE_LAYER
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 #undef XG_INSTANTIATE

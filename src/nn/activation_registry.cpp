@@ -1,372 +1,200 @@
 // The activation registry: the catalogue (what docs/activations.md and `xgrad list` show) and
-// make_activation, which builds a layer from a name and hyper-parameters.
+// make_activation, which builds a layer from a name and hyper-parameters. Both follow the
+// activation list (activations/list.hpp).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
+#include <sstream>
 #include <stdexcept>
 
+#include "xgrad/activations/list.hpp"
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/activation_registry.hpp"
 
 namespace xg::nn {
+namespace {
+
+std::vector<std::string> split_words(const char* text) {
+  std::istringstream in(text);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+// Names PyTorch and TensorFlow users reach for, mapped to the catalogue's.
+const std::map<std::string, std::string>& name_aliases() {
+  static const std::map<std::string, std::string> aliases{{"swish", "silu"}};
+  return aliases;
+}
+const std::map<std::string, std::string>& key_aliases() {
+  static const std::map<std::string, std::string> aliases{{"axis", "dim"}};
+  return aliases;
+}
+
+}  // namespace
 
 const std::vector<ActivationInfo>& activation_catalogue() {
-  using P = std::map<std::string, double>;
-  // name, description, f, f', defaults, trainable, range, monotonic, zero-centred, saturation, kink
-  // clang-format off (one entry per line reads as a table)
+#define XG_INFO_NAME(name, default_value) #name,
+#define XG_INFO_DEFAULT(name, default_value) {#name, double(default_value)},
+#define XG_INFO_CHECK(param, condition, range) #param " must be " range,
+#define XG_INFO(fused, name, Layer, Functor, hyper, checks, description, formula, derivative, \
+                range, monotonic, zero_centred, saturation, kink, init, gain, trainable)      \
+  ActivationInfo{#name,                                                                       \
+                 #Layer,                                                                      \
+                 fused,                                                                       \
+                 {XG_PP_SEQ_FOR_EACH(XG_INFO_NAME, hyper)},                                   \
+                 description,                                                                 \
+                 formula,                                                                     \
+                 derivative,                                                                  \
+                 {XG_PP_SEQ_FOR_EACH(XG_INFO_DEFAULT, hyper)},                                \
+                 !split_words(trainable).empty(),                                             \
+                 range,                                                                       \
+                 monotonic,                                                                   \
+                 zero_centred,                                                                \
+                 saturation,                                                                  \
+                 kink,                                                                        \
+                 split_words(trainable),                                                      \
+                 {XG_PP_SEQ_FOR_EACH(XG_INFO_CHECK, checks)},                                 \
+                 init,                                                                        \
+                 gain},
+#define XG_INFO_FUSED(...) XG_INFO(true, __VA_ARGS__)
+#define XG_INFO_CUSTOM(...) XG_INFO(false, __VA_ARGS__)
   static const std::vector<ActivationInfo> catalogue{
-      {"identity",
-       "x: no non-linearity (a deep linear net is still a linear classifier)",
-       "x",
-       "1",
-       {},
-       false,
-       "(-inf, inf)",
-       true,
-       true,
-       "none",
-       ""},
-      {"binary_step",
-       "1 for x >= 0, else 0: no gradient flows",
-       "0 if x < 0, 1 if x >= 0",
-       "0",
-       {},
-       false,
-       "{0, 1}",
-       true,
-       false,
-       "hard both sides",
-       "0 everywhere"},
-      {"sigmoid",
-       "logistic 1/(1+e^-x); f' <= 1/4, so deep sigmoid nets vanish",
-       "1/(1+e^-x)",
-       "s(1-s), max 1/4 at 0",
-       {},
-       false,
-       "(0, 1)",
-       true,
-       false,
-       "soft both sides",
-       ""},
-      {"tanh",
-       "hyperbolic tangent = 2 sigmoid(2x) - 1, zero-centred",
-       "(e^x-e^-x)/(e^x+e^-x)",
-       "1 - tanh^2(x)",
-       {},
-       false,
-       "(-1, 1)",
-       true,
-       true,
-       "soft both sides",
-       ""},
-      {"arctan",
-       "atan(x), slowly saturating",
-       "atan(x)",
-       "1/(1+x^2)",
-       {},
-       false,
-       "(-pi/2, pi/2)",
-       true,
-       true,
-       "soft both sides",
-       ""},
-      {"softsign",
-       "x/(1+|x|), polynomial saturation",
-       "x/(1+|x|)",
-       "1/(1+|x|)^2",
-       {},
-       false,
-       "(-1, 1)",
-       true,
-       true,
-       "soft both sides",
-       ""},
-      {"isru", "inverse square root unit x/sqrt(1+a x^2)", "x/sqrt(1+a x^2)", "(1/sqrt(1+a x^2))^3",
-       P{{"a", 1}}, false, "(-1/sqrt(a), 1/sqrt(a))", true, true, "soft both sides", ""},
-      {"isrlu", "x for x >= 0, ISRU below: ELU-like without exp",
-       "x if x>=0, x/sqrt(1+a x^2) if x<0", "1 if x>=0, (1/sqrt(1+a x^2))^3 if x<0", P{{"a", 1}},
-       false, "(-1/sqrt(a), inf)", true, false, "soft left", "1 at 0 (both sides agree)"},
-      {"relu",
-       "max(0, x): cheap, sparse, can die",
-       "max(0, x)",
-       "1 if x > 0 else 0",
-       {},
-       false,
-       "[0, inf)",
-       true,
-       false,
-       "hard left",
-       "f'(0) = 0"},
-      {"relu6",
-       "min(max(0, x), 6) (PyTorch)",
-       "min(max(0,x),6)",
-       "1 on (0, 6) else 0",
-       {},
-       false,
-       "[0, 6]",
-       true,
-       false,
-       "hard both sides",
-       "0 at 0 and 6 (PyTorch)"},
-      {"leaky_relu", "x, or a x for x < 0: no dead units", "x if x>=0, a x if x<0",
-       "1 if x>0, a if x<=0", P{{"negative_slope", 0.01}}, false, "(-inf, inf)", true, false,
-       "none", "f'(0) = a"},
-      {"prelu", "leaky ReLU with a learned slope alpha (He et al. 2015)",
-       "x if x>=0, alpha x if x<0", "d/dx 1 or alpha; d/dalpha 0 or x",
-       P{{"init", 0.25}, {"per_channel", 1}}, true, "(-inf, inf)", true, false, "none",
-       "f'(0) = alpha, d/dalpha = 0"},
-      {"rrelu", "leaky ReLU with a random slope U(l,u) in training, (l+u)/2 in eval",
-       "x if x>=0, a x if x<0", "the slope used", P{{"lower", 1.0 / 8}, {"upper", 1.0 / 3}}, false,
-       "(-inf, inf)", true, false, "none", "the slope at 0"},
-      {"elu", "exponential linear unit: smooth negative side, mean near 0",
-       "x if x>0, alpha(e^x-1) if x<=0", "1 if x>0, alpha e^x if x<=0", P{{"alpha", 1}}, false,
-       "(-alpha, inf)", true, false, "soft left", "f'(0) = alpha"},
-      {"selu",
-       "scaled ELU with the self-normalising constants (LeCun-normal init)",
-       "lambda elu(x; alpha)",
-       "lambda elu'(x; alpha)",
-       {},
-       false,
-       "(-lambda alpha, inf)",
-       true,
-       false,
-       "soft left",
-       "f'(0) = lambda alpha"},
-      {"celu", "continuously differentiable ELU (PyTorch)",
-       "max(0,x) + min(0, alpha(e^(x/alpha)-1))", "1 if x>0, e^(x/alpha) if x<=0", P{{"alpha", 1}},
-       false, "(-alpha, inf)", true, false, "soft left", "1 at 0 (PyTorch)"},
-      {"srelu", "S-shaped ReLU with learned hinges and slopes per channel",
-       "t_l+a_l(x-t_l) if x<=t_l; x between; t_r+a_r(x-t_r) if x>=t_r",
-       "a_l, 1 or a_r; also d/dt_l, a_l, t_r, a_r", P{{"per_channel", 1}}, true, "(-inf, inf)",
-       false, false, "none", "left piece's slope at each hinge"},
-      {"apl", "adaptive piecewise linear: ReLU plus S learned hinges",
-       "max(0,x) + sum_s a_s max(0, b_s - x)", "[x>0] - sum_s a_s [x<=b_s]",
-       P{{"hinges", 2}, {"per_channel", 1}}, true, "depends on a, b", false, false, "none",
-       "left piece's slope at each hinge"},
-      {"softplus", "smooth ReLU (1/beta) log(1+e^(beta x)), linear above threshold",
-       "(1/beta) log(1+e^(beta x))", "sigmoid(beta x), 1/2 at 0", P{{"beta", 1}, {"threshold", 20}},
-       false, "(0, inf)", true, false, "soft left", ""},
-      {"bent_identity",
-       "(sqrt(x^2+1)-1)/2 + x",
-       "(sqrt(x^2+1)-1)/2 + x",
-       "x/(2 sqrt(x^2+1)) + 1",
-       {},
-       false,
-       "(-inf, inf)",
-       true,
-       false,
-       "none",
-       ""},
-      {"silu",
-       "x sigmoid(x) (swish with beta 1; alias: swish)",
-       "x sigmoid(x)",
-       "s + x s(1-s)",
-       {},
-       false,
-       "[-0.278, inf)",
-       false,
-       false,
-       "soft left",
-       ""},
-      {"swish_beta", "x sigmoid(beta x) with a learned beta", "x sigmoid(beta x)",
-       "s + beta x s(1-s); d/dbeta x^2 s(1-s)", P{{"beta", 1}, {"per_channel", 0}}, true,
-       "depends on beta", false, false, "soft left", ""},
-      {"soft_exponential", "interpolates log, identity and exp through a learned alpha",
-       "-ln(1-alpha(x+alpha))/alpha | x | (e^(alpha x)-1)/alpha + alpha",
-       "1/(1-alpha(x+alpha)) | 1 | e^(alpha x); also d/dalpha", P{{"alpha", 0}, {"per_channel", 0}},
-       true, "depends on alpha (NaN outside the domain for alpha < 0)", true, false,
-       "depends on alpha", ""},
-      {"mish",
-       "x tanh(softplus(x)) (PyTorch)",
-       "x tanh(softplus(x))",
-       "t + x sigmoid(x)(1-t^2)",
-       {},
-       false,
-       "[-0.309, inf)",
-       false,
-       false,
-       "soft left",
-       ""},
-      {"gelu",
-       "x Phi(x), exact normal CDF",
-       "x Phi(x)",
-       "Phi(x) + x phi(x)",
-       {},
-       false,
-       "[-0.170, inf)",
-       false,
-       false,
-       "soft left",
-       ""},
-      {"gelu_tanh",
-       "GELU, PyTorch's tanh approximation",
-       "0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3)))",
-       "analytic",
-       {},
-       false,
-       "[-0.170, inf)",
-       false,
-       false,
-       "soft left",
-       ""},
-      {"hardtanh", "clamp(x, min_val, max_val) (PyTorch)", "min(max(x,min),max)",
-       "1 inside (min, max) else 0", P{{"min_val", -1}, {"max_val", 1}}, false,
-       "[min_val, max_val]", true, true, "hard both sides", "0 at both ends (PyTorch)"},
-      {"hardsigmoid",
-       "relu6(x+3)/6 (PyTorch)",
-       "relu6(x+3)/6",
-       "1/6 inside (-3, 3) else 0",
-       {},
-       false,
-       "[0, 1]",
-       true,
-       false,
-       "hard both sides",
-       "0 at -3 and 3 (PyTorch)"},
-      {"hardswish",
-       "x relu6(x+3)/6 (PyTorch)",
-       "x relu6(x+3)/6",
-       "0 below -3, x/3+1/2 on [-3,3], 1 above",
-       {},
-       false,
-       "[-0.375, inf)",
-       false,
-       false,
-       "hard left",
-       "-1/2 at -3, 3/2 at 3 (PyTorch)"},
-      {"logsigmoid",
-       "log(sigmoid(x)), computed stably",
-       "-softplus(-x)",
-       "1 - sigmoid(x)",
-       {},
-       false,
-       "(-inf, 0)",
-       true,
-       false,
-       "soft right",
-       ""},
-      {"sinusoid",
-       "sin(x)",
-       "sin(x)",
-       "cos(x)",
-       {},
-       false,
-       "[-1, 1]",
-       false,
-       true,
-       "none (periodic)",
-       ""},
-      {"sinc",
-       "sin(x)/x, 1 at 0",
-       "sin(x)/x",
-       "cos(x)/x - sin(x)/x^2, 0 at 0",
-       {},
-       false,
-       "[-0.217, 1]",
-       false,
-       false,
-       "soft both sides",
-       ""},
-      {"gaussian",
-       "e^(-x^2)",
-       "e^(-x^2)",
-       "-2x e^(-x^2)",
-       {},
-       false,
-       "(0, 1]",
-       false,
-       false,
-       "soft both sides",
-       ""},
-      {"softmax", "e^x_i / sum_j e^x_j along an axis (smooth everywhere)", "e^(x_i)/sum_j e^(x_j)",
-       "s (g - sum(g s))", P{{"axis", -1}}, false, "(0, 1), sums to 1", false, false, "soft", ""},
-      {"log_softmax", "x_i - log sum_j e^x_j along an axis", "x_i - logsumexp(x)",
-       "g - softmax sum(g)", P{{"axis", -1}}, false, "(-inf, 0)", false, false, "soft", ""},
-  };
-  // clang-format on
+      XG_ACTIVATION_LIST(XG_INFO_FUSED, XG_INFO_FUSED, XG_INFO_CUSTOM)};
+#undef XG_INFO_FUSED
+#undef XG_INFO_CUSTOM
+#undef XG_INFO_NAME
+#undef XG_INFO_DEFAULT
+#undef XG_INFO_CHECK
+#undef XG_INFO
   return catalogue;
 }
 
-namespace {
-
-const ActivationInfo* find_info(const std::string& name) {
+const ActivationInfo& activation_info(const std::string& requested) {
+  const auto alias = name_aliases().find(requested);
+  const std::string& name = alias == name_aliases().end() ? requested : alias->second;
   for (const auto& info : activation_catalogue())
-    if (info.name == name) return &info;
-  return nullptr;
+    if (info.name == name) return info;
+  std::string names;
+  for (const auto& i : activation_catalogue()) names += (names.empty() ? "" : ", ") + i.name;
+  throw std::invalid_argument(fmt::format("unknown activation '{}' (known: {})", requested, names));
 }
+
+namespace {
 
 // The hyper-parameters of one call: defaults overridden by the user's values; keys checked.
 struct Params {
   Params(const ActivationInfo& info, const std::map<std::string, double>& given)
       : values(info.defaults) {
-    for (const auto& [key, value] : given) {
+    for (const auto& [requested, value] : given) {
+      const auto alias = key_aliases().find(requested);
+      const std::string& key =
+          alias != key_aliases().end() && values.count(alias->second) ? alias->second : requested;
       if (!values.count(key)) {
         std::string accepted;
         for (const auto& [k, v] : info.defaults) accepted += (accepted.empty() ? "" : ", ") + k;
         throw std::invalid_argument(
-            fmt::format("activation '{}' has no parameter '{}' (accepted: {})", info.name, key,
-                        accepted.empty() ? "none" : accepted));
+            fmt::format("activation '{}' has no parameter '{}' (accepted: {})", info.name,
+                        requested, accepted.empty() ? "none" : accepted));
       }
       values[key] = value;
     }
   }
   double operator[](const std::string& key) const { return values.at(key); }
+  // The parameter count of a trainable activation after a layer of width `width`.
+  std::size_t channels(std::size_t width) const {
+    return values.at("per_channel") != 0 ? width : 1;
+  }
   std::map<std::string, double> values;
 };
 
+[[noreturn]] void bad_parameter(const char* op, const char* param, const char* range, double v) {
+  throw std::invalid_argument(fmt::format("{}: {} must be {}, got {}", op, param, range, v));
+}
+
 template <class T>
-std::shared_ptr<BasicModule<T>> build(const std::string& name, const Params& p,
-                                      std::size_t channels) {
-  auto per_channel = [&] { return p["per_channel"] != 0 ? channels : std::size_t(1); };
-  auto count = [&](const char* key) {
-    const double v = p[key];
-    if (!(v >= 1 && v <= 1000) || v != std::floor(v))  // bounded: it sizes a parameter tensor
-      throw std::invalid_argument(
-          fmt::format("activation '{}': {} must be an integer in [1, 1000], got {}", name, key, v));
-    return std::size_t(v);
-  };
-  if (name == "identity") return std::make_shared<BasicIdentity<T>>();
-  if (name == "binary_step") return std::make_shared<BasicBinaryStep<T>>();
-  if (name == "sigmoid") return std::make_shared<BasicSigmoid<T>>();
-  if (name == "tanh") return std::make_shared<BasicTanh<T>>();
-  if (name == "arctan") return std::make_shared<BasicArcTan<T>>();
-  if (name == "softsign") return std::make_shared<BasicSoftsign<T>>();
-  if (name == "isru") return std::make_shared<BasicISRU<T>>(T(p["a"]));
-  if (name == "isrlu") return std::make_shared<BasicISRLU<T>>(T(p["a"]));
-  if (name == "relu") return std::make_shared<BasicReLU<T>>();
-  if (name == "relu6") return std::make_shared<BasicReLU6<T>>();
-  if (name == "leaky_relu") return std::make_shared<BasicLeakyReLU<T>>(T(p["negative_slope"]));
-  if (name == "prelu") return std::make_shared<BasicPReLU<T>>(per_channel(), T(p["init"]));
-  if (name == "rrelu") return std::make_shared<BasicRReLU<T>>(T(p["lower"]), T(p["upper"]));
-  if (name == "elu") return std::make_shared<BasicELU<T>>(T(p["alpha"]));
-  if (name == "selu") return std::make_shared<BasicSELU<T>>();
-  if (name == "celu") return std::make_shared<BasicCELU<T>>(T(p["alpha"]));
-  if (name == "srelu") return std::make_shared<BasicSReLU<T>>(per_channel());
-  if (name == "apl") return std::make_shared<BasicAPL<T>>(per_channel(), count("hinges"));
-  if (name == "softplus")
-    return std::make_shared<BasicSoftplus<T>>(T(p["beta"]), T(p["threshold"]));
-  if (name == "bent_identity") return std::make_shared<BasicBentIdentity<T>>();
-  if (name == "silu") return std::make_shared<BasicSiLU<T>>();
-  if (name == "swish_beta")
-    return std::make_shared<BasicSwish<T>>(T(p["beta"]), true, per_channel());
-  if (name == "soft_exponential")
-    return std::make_shared<BasicSoftExponential<T>>(T(p["alpha"]), per_channel());
-  if (name == "mish") return std::make_shared<BasicMish<T>>();
-  if (name == "gelu") return std::make_shared<BasicGELU<T>>(Approximate::None);
-  if (name == "gelu_tanh") return std::make_shared<BasicGELU<T>>(Approximate::Tanh);
-  if (name == "hardtanh")
-    return std::make_shared<BasicHardtanh<T>>(T(p["min_val"]), T(p["max_val"]));
-  if (name == "hardsigmoid") return std::make_shared<BasicHardsigmoid<T>>();
-  if (name == "hardswish") return std::make_shared<BasicHardswish<T>>();
-  if (name == "logsigmoid") return std::make_shared<BasicLogSigmoid<T>>();
-  if (name == "sinusoid") return std::make_shared<BasicSinusoid<T>>();
-  if (name == "sinc") return std::make_shared<BasicSinc<T>>();
-  if (name == "gaussian") return std::make_shared<BasicGaussian<T>>();
-  if (name == "softmax") return std::make_shared<BasicSoftmax<T>>(int(p["axis"]));
-  if (name == "log_softmax") return std::make_shared<BasicLogSoftmax<T>>(int(p["axis"]));
-  throw std::logic_error("activation '" + name + "' is in the catalogue but not buildable");
+using LayerPtr = std::shared_ptr<BasicModule<T>>;
+
+// The rows whose layer is written by hand.
+template <class T>
+LayerPtr<T> build_gelu(const Params&, std::size_t) {
+  return std::make_shared<BasicGELU<T>>(Approximate::None);
+}
+template <class T>
+LayerPtr<T> build_gelu_tanh(const Params&, std::size_t) {
+  return std::make_shared<BasicGELU<T>>(Approximate::Tanh);
+}
+template <class T>
+LayerPtr<T> build_prelu(const Params& p, std::size_t width) {
+  return std::make_shared<BasicPReLU<T>>(p.channels(width), T(p["init"]));
+}
+template <class T>
+LayerPtr<T> build_rrelu(const Params& p, std::size_t) {
+  return std::make_shared<BasicRReLU<T>>(T(p["lower"]), T(p["upper"]));
+}
+template <class T>
+LayerPtr<T> build_srelu(const Params& p, std::size_t width) {
+  return std::make_shared<BasicSReLU<T>>(p.channels(width), T(p["t_left"]), T(p["a_left"]),
+                                         T(p["t_right"]), T(p["a_right"]));
+}
+template <class T>
+LayerPtr<T> build_apl(const Params& p, std::size_t width) {
+  return std::make_shared<BasicAPL<T>>(p.channels(width), std::size_t(p["hinges"]), std::nullopt,
+                                       T(p["a"]), T(p["b"]));
+}
+template <class T>
+LayerPtr<T> build_swish_beta(const Params& p, std::size_t width) {
+  return std::make_shared<BasicSwishBeta<T>>(T(p["beta"]), true, p.channels(width));
+}
+template <class T>
+LayerPtr<T> build_soft_exponential(const Params& p, std::size_t width) {
+  return std::make_shared<BasicSoftExponential<T>>(T(p["alpha"]), p.channels(width));
+}
+template <class T>
+LayerPtr<T> build_softmax(const Params& p, std::size_t) {
+  return std::make_shared<BasicSoftmax<T>>(int(p["dim"]));
+}
+template <class T>
+LayerPtr<T> build_log_softmax(const Params& p, std::size_t) {
+  return std::make_shared<BasicLogSoftmax<T>>(int(p["dim"]));
+}
+
+// One entry per row: its checks on the hyper-parameters, then its layer.
+template <class T>
+struct Entry {
+  void (*check)(const Params&);
+  LayerPtr<T> (*build)(const Params&, std::size_t channels);
+};
+
+template <class T>
+const std::vector<Entry<T>>& entries() {
+#define XG_BIND(name, default_value) [[maybe_unused]] const double name = p[#name];
+#define XG_CHECK(param, condition, range) \
+  if (!(condition)) bad_parameter(op, #param, range, param);
+#define XG_CHECKER(name, hyper, checks)                \
+  []([[maybe_unused]] const Params& p) {               \
+    [[maybe_unused]] constexpr const char* op = #name; \
+    XG_PP_SEQ_FOR_EACH(XG_BIND, hyper)                 \
+    XG_PP_SEQ_FOR_EACH(XG_CHECK, checks)               \
+  }
+#define XG_ARG(name, default_value) T(p[#name])
+#define XG_ENTRY(name, Layer, Functor, hyper, checks, ...)                    \
+  {XG_CHECKER(name, hyper, checks),                                           \
+   []([[maybe_unused]] const Params& p, std::size_t) -> LayerPtr<T> {         \
+     return std::make_shared<Basic##Layer<T>>(XG_PP_SEQ_ENUM(XG_ARG, hyper)); \
+   }},
+#define XG_ENTRY_OWN_LAYER(name, Layer, Functor, hyper, checks, ...) \
+  {XG_CHECKER(name, hyper, checks), &build_##name<T>},
+  static const std::vector<Entry<T>> table{
+      XG_ACTIVATION_LIST(XG_ENTRY, XG_ENTRY_OWN_LAYER, XG_ENTRY_OWN_LAYER)};
+#undef XG_BIND
+#undef XG_CHECK
+#undef XG_CHECKER
+#undef XG_ARG
+#undef XG_ENTRY
+#undef XG_ENTRY_OWN_LAYER
+  return table;
 }
 
 }  // namespace
@@ -375,15 +203,12 @@ template <class T>
 std::shared_ptr<BasicModule<T>> make_activation(const std::string& requested,
                                                 const std::map<std::string, double>& params,
                                                 std::size_t channels) {
-  const std::string name = requested == "swish" ? "silu" : requested;
-  const ActivationInfo* info = find_info(name);
-  if (!info) {
-    std::string names;
-    for (const auto& i : activation_catalogue()) names += (names.empty() ? "" : ", ") + i.name;
-    throw std::invalid_argument(
-        fmt::format("unknown activation '{}' (known: {})", requested, names));
-  }
-  return build<T>(name, Params(*info, params), std::max<std::size_t>(channels, 1));
+  const ActivationInfo& info = activation_info(requested);
+  const Params p(info, params);
+  // The catalogue and the entries come from the same list, in the same order.
+  const Entry<T>& entry = entries<T>()[std::size_t(&info - activation_catalogue().data())];
+  entry.check(p);
+  return entry.build(p, std::max<std::size_t>(channels, 1));
 }
 
 template std::shared_ptr<BasicModule<float>> make_activation(const std::string&,

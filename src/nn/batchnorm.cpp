@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "norm_inputs.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/nn/batchnorm.hpp"
 
 namespace xg::nn {

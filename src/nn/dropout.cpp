@@ -1,27 +1,13 @@
-// nn::Dropout and nn::dropout: inverted dropout with a saved mask.
+// nn::Dropout and nn::dropout: inverted dropout, x times a saved mask of 0 or 1/(1-p).
 #include <fmt/format.h>
 
 #include <stdexcept>
 
+#include "ops/mask.hpp"
+#include "seed.hpp"
 #include "xgrad/nn/dropout.hpp"
 
 namespace xg::nn {
-namespace {
-
-// The saved mask holds 0 or 1/(1-p) per element: backward is one multiplication.
-template <class T>
-struct DropoutNode final : Node<T> {
-  explicit DropoutNode(Array<T>&& m) : mask(std::move(m)) {}
-  const char* name() const override { return "DropoutBackward"; }
-  void backward(const Array<T>& g, const Array<T>&) override {
-    const T *gd = g.data(), *md = mask.data();
-    this->accumulate(0, [&](std::size_t j) { return gd[j] * md[j]; });
-  }
-  void release_saved() override { mask = Array<T>(); }
-  Array<T> mask;
-};
-
-}  // namespace
 
 template <class T>
 BasicTensor<T> dropout(const BasicTensor<T>& x, double p, bool training, Generator& rng) {
@@ -29,21 +15,14 @@ BasicTensor<T> dropout(const BasicTensor<T>& x, double p, bool training, Generat
     throw std::invalid_argument(fmt::format("dropout: p must be in [0, 1], got {}", p));
   if (!training || p == 0) return x;
   const T scale = p < 1 ? T(1 / (1 - p)) : T(0);  // p = 1 drops everything (PyTorch)
-  Array<T> mask = Array<T>::from_shape(x.shape()), y = Array<T>::from_shape(x.shape());
-  const T* xd = x.data().data();
-  for (std::size_t j = 0; j < mask.size(); ++j) {
-    mask.data()[j] = rng.uniform() < p ? T(0) : scale;
-    y.data()[j] = xd[j] * mask.data()[j];
-  }
-  if (!needs_graph<T>({x})) return BasicTensor<T>(std::move(y));
-  return record<DropoutNode<T>>(std::move(y), {x}, std::move(mask));
+  Array<T> mask = Array<T>::from_shape(x.shape());
+  for (auto& m : mask) m = rng.uniform() < p ? T(0) : scale;
+  return xg::detail::multiply_by_mask(x, std::move(mask), "DropoutBackward");
 }
 
 template <class T>
 BasicDropout<T>::BasicDropout(double p, std::optional<std::uint64_t> seed)
-    : p_(p),
-      rng_(this->register_generator("generator",
-                                    Generator(seed ? *seed : default_generator().next_u64()))) {
+    : p_(p), rng_(this->register_generator("generator", detail::stream_generator(seed))) {
   if (!(p >= 0 && p <= 1))
     throw std::invalid_argument(fmt::format("Dropout: p must be in [0, 1], got {}", p));
 }

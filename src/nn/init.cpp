@@ -101,6 +101,14 @@ BasicTensor<T> lecun_normal_(BasicTensor<T> t, Generator& rng) {
   return normal_(std::move(t), 0, stddev, rng);
 }
 
+template <class T>
+void linear_default_(BasicTensor<T> weight, BasicTensor<T> bias, Generator& rng) {
+  const auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(weight.shape());
+  const double bound = 1 / std::sqrt(double(fan_in));
+  uniform_(weight, -bound, bound, rng);
+  if (bias.defined()) uniform_(bias, -bound, bound, rng);
+}
+
 #define XG_INSTANTIATE(T)                                                                       \
   template BasicTensor<T> uniform_(BasicTensor<T>, double, double, Generator&);                 \
   template BasicTensor<T> normal_(BasicTensor<T>, double, double, Generator&);                  \
@@ -111,7 +119,8 @@ BasicTensor<T> lecun_normal_(BasicTensor<T> t, Generator& rng) {
                                            Generator&);                                         \
   template BasicTensor<T> kaiming_normal_(BasicTensor<T>, double, FanMode, const std::string&,  \
                                           Generator&);                                          \
-  template BasicTensor<T> lecun_normal_(BasicTensor<T>, Generator&);
+  template BasicTensor<T> lecun_normal_(BasicTensor<T>, Generator&);                            \
+  template void linear_default_(BasicTensor<T>, BasicTensor<T>, Generator&);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 #undef XG_INSTANTIATE
@@ -138,12 +147,9 @@ std::size_t init_model(BasicModule<T>& model, InitScheme scheme, const std::stri
   for (BasicLinear<T>* l : layers) {
     const double fan_in = double(l->in_features);
     switch (scheme) {
-      case InitScheme::Default: {
-        const double bound = 1 / std::sqrt(fan_in);
-        init::uniform_(l->weight, -bound, bound, rng);
-        if (l->bias.defined()) init::uniform_(l->bias, -bound, bound, rng);
+      case InitScheme::Default:
+        init::linear_default_(l->weight, l->bias, rng);
         continue;
-      }
       case InitScheme::Kaiming:
         init::normal_(l->weight, 0, gain / std::sqrt(fan_in), rng);
         break;

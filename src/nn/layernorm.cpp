@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "norm_inputs.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/nn/layernorm.hpp"
 
 namespace xg::nn {
@@ -65,10 +66,10 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
 template <class T>
 BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t d, const BasicTensor<T>& weight,
                           const BasicTensor<T>& bias, double eps) {
-  if (d == 0 || x.size() % d != 0)
+  if (d == 0 || x.numel() % d != 0)
     throw std::invalid_argument(fmt::format("layer_norm: input {} cannot be split into rows of {}",
                                             shape_str(x.shape()), d));
-  const std::size_t rows = x.size() / d;
+  const std::size_t rows = x.numel() / d;
   const T* xd = x.data().data();
   const T* w = weight.defined() ? weight.data().data() : nullptr;
   const T* b = bias.defined() ? bias.data().data() : nullptr;

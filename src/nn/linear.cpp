@@ -1,24 +1,15 @@
-// nn::Linear: x·Wᵀ + b with PyTorch's default init (U(-1/sqrt(in), 1/sqrt(in)) for W and b).
+// nn::Linear: x·Wᵀ + b with PyTorch's default init (nn::init::linear_default_).
 #include <fmt/format.h>
 
 #include <cmath>
 #include <stdexcept>
 
-#include "xgrad/core/random.hpp"
+#include "seed.hpp"
+#include "xgrad/nn/init.hpp"
 #include "xgrad/nn/linear.hpp"
 #include "xgrad/ops/linalg.hpp"
 
 namespace xg::nn {
-namespace {
-
-template <class T>
-BasicTensor<T> uniform_tensor(const Shape& shape, double bound, Generator& rng) {
-  Array<T> v = Array<T>::from_shape(shape);
-  for (auto& e : v) e = T(rng.uniform(-bound, bound));
-  return BasicTensor<T>(std::move(v));
-}
-
-}  // namespace
 
 template <class T>
 BasicLinear<T>::BasicLinear(std::size_t in, std::size_t out, bool with_bias,
@@ -27,11 +18,10 @@ BasicLinear<T>::BasicLinear(std::size_t in, std::size_t out, bool with_bias,
   if (in == 0 || out == 0)
     throw std::invalid_argument(
         fmt::format("Linear: in_features and out_features must be >= 1, got {} and {}", in, out));
-  Generator local(seed.value_or(0));
-  Generator& rng = seed ? local : default_generator();
-  const double bound = 1 / std::sqrt(double(in));
-  weight = this->register_parameter("weight", uniform_tensor<T>({out, in}, bound, rng));
-  if (with_bias) bias = this->register_parameter("bias", uniform_tensor<T>({out}, bound, rng));
+  weight = this->register_parameter("weight", BasicTensor<T>::zeros({out, in}));
+  if (with_bias) bias = this->register_parameter("bias", BasicTensor<T>::zeros({out}));
+  detail::InitGenerator rng(seed);
+  init::linear_default_(weight, bias, rng.get());
 }
 
 template <class T>

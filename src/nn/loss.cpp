@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/loss.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/nn/loss.hpp"
 
 namespace xg::nn {
@@ -17,57 +18,57 @@ T sign(T v) {
   return T((v > 0) - (v < 0));
 }
 
-// Each op: value(x, y), dx(x, y) = d value / d x, dy(x, y) = d value / d y.
+// Each op, for an input x and a target t: f(x, t), df(x, t) = df/dx, df_dt(x, t) = df/dt.
 template <class T>
 struct Mse {
-  T value(T x, T y) const { return (x - y) * (x - y); }
-  T dx(T x, T y) const { return 2 * (x - y); }
-  T dy(T x, T y) const { return -dx(x, y); }
+  T f(T x, T t) const { return (x - t) * (x - t); }
+  T df(T x, T t) const { return 2 * (x - t); }
+  T df_dt(T x, T t) const { return -df(x, t); }
 };
 template <class T>
 struct L1 {
-  T value(T x, T y) const { return std::abs(x - y); }
-  T dx(T x, T y) const { return sign(x - y); }
-  T dy(T x, T y) const { return -dx(x, y); }
+  T f(T x, T t) const { return std::abs(x - t); }
+  T df(T x, T t) const { return sign(x - t); }
+  T df_dt(T x, T t) const { return -df(x, t); }
 };
 template <class T>
 struct Huber {
   T delta;
-  T value(T x, T y) const {
-    const T d = std::abs(x - y);
+  T f(T x, T t) const {
+    const T d = std::abs(x - t);
     return d <= delta ? T(0.5) * d * d : delta * (d - T(0.5) * delta);
   }
-  T dx(T x, T y) const { return std::clamp(x - y, -delta, delta); }
-  T dy(T x, T y) const { return -dx(x, y); }
+  T df(T x, T t) const { return std::clamp(x - t, -delta, delta); }
+  T df_dt(T x, T t) const { return -df(x, t); }
 };
 template <class T>
 struct SmoothL1 {
   T beta;
-  T value(T x, T y) const {
-    const T d = std::abs(x - y);
+  T f(T x, T t) const {
+    const T d = std::abs(x - t);
     return d < beta ? T(0.5) * d * d / beta : d - T(0.5) * beta;
   }
-  T dx(T x, T y) const {
-    const T d = x - y;
+  T df(T x, T t) const {
+    const T d = x - t;
     return std::abs(d) < beta ? d / beta : sign(d);
   }
-  T dy(T x, T y) const { return -dx(x, y); }
+  T df_dt(T x, T t) const { return -df(x, t); }
 };
 template <class T>
 struct Bce {  // PyTorch clamps the logs at -100 and the gradient's denominator at 1e-12
   static T clamped_log(T v) { return std::max(std::log(v), T(-100)); }
-  T value(T p, T y) const { return -(y * clamped_log(p) + (1 - y) * clamped_log(1 - p)); }
-  T dx(T p, T y) const { return (p - y) / std::max((1 - p) * p, T(1e-12)); }
-  T dy(T p, T) const { return clamped_log(1 - p) - clamped_log(p); }
+  T f(T p, T t) const { return -(t * clamped_log(p) + (1 - t) * clamped_log(1 - p)); }
+  T df(T p, T t) const { return (p - t) / std::max((1 - p) * p, T(1e-12)); }
+  T df_dt(T p, T) const { return clamped_log(1 - p) - clamped_log(p); }
 };
 template <class T>
 struct BceWithLogits {
-  T value(T x, T y) const { return std::max(x, T(0)) - x * y + std::log1p(std::exp(-std::abs(x))); }
-  T dx(T x, T y) const {
+  T f(T x, T t) const { return std::max(x, T(0)) - x * t + std::log1p(std::exp(-std::abs(x))); }
+  T df(T x, T t) const {
     const T s = x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
-    return s - y;
+    return s - t;
   }
-  T dy(T x, T) const { return -x; }
+  T df_dt(T x, T) const { return -x; }
 };
 
 template <class T>
@@ -97,9 +98,9 @@ struct PointwiseLossNode final : Node<T> {  // inputs: input, target
     const T *x = this->input(0).data(), *y = this->input(1).data();
     const auto up = upstream(g, reduction, this->input(0).size());
     if (this->needs_grad(0))
-      this->accumulate(0, [&](std::size_t j) { return up(j) * op.dx(x[j], y[j]); });
+      this->accumulate(0, [&](std::size_t j) { return up(j) * op.df(x[j], y[j]); });
     if (this->needs_grad(1))
-      this->accumulate(1, [&](std::size_t j) { return up(j) * op.dy(x[j], y[j]); });
+      this->accumulate(1, [&](std::size_t j) { return up(j) * op.df_dt(x[j], y[j]); });
   }
   Op op;
   Reduction reduction;
@@ -118,14 +119,14 @@ BasicTensor<T> pointwise_loss(const BasicTensor<T>& input, const BasicTensor<T>&
                               Reduction reduction, const char* loss, const char* node) {
   check_same_shape(input, target, loss);
   const T *x = input.data().data(), *y = target.data().data();
-  const std::size_t n = input.size();
+  const std::size_t n = input.numel();
   Array<T> out;
   if (reduction == Reduction::None) {
     out = Array<T>::from_shape(input.shape());
-    for (std::size_t j = 0; j < n; ++j) out.data()[j] = op.value(x[j], y[j]);
+    for (std::size_t j = 0; j < n; ++j) out.data()[j] = op.f(x[j], y[j]);
   } else {
     double s = 0;  // double accumulation: a mean over many elements keeps its digits
-    for (std::size_t j = 0; j < n; ++j) s += double(op.value(x[j], y[j]));
+    for (std::size_t j = 0; j < n; ++j) s += double(op.f(x[j], y[j]));
     out = Array<T>::from_shape(Shape{});
     out() = T(s) * reduction_scale<T>(reduction, n);
   }
@@ -180,7 +181,7 @@ CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const Basic
         "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,
         shape_str(input.shape()), shape_str(target.shape())));
   const std::size_t classes = input.size(1);
-  CachedVector<std::size_t> idx(target.size());
+  CachedVector<std::size_t> idx(target.numel());
   for (std::size_t i = 0; i < idx.size(); ++i) {
     const T t = target.data().data()[i];
     if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
@@ -305,14 +306,14 @@ BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
   bool trailing = ws.size() <= xs.size();
   for (std::size_t i = 0; trailing && i < ws.size(); ++i)
     trailing = ws[i] == xs[xs.size() - ws.size() + i];
-  if (!trailing && pos_weight.size() != 1)
+  if (!trailing && pos_weight.numel() != 1)
     throw std::invalid_argument(
         fmt::format("binary_cross_entropy_with_logits: pos_weight shape {} must match the trailing "
                     "dimensions of "
                     "the input shape {} (e.g. [C] for [N, C])",
                     shape_str(ws), shape_str(xs)));
   const T *x = input.data().data(), *y = target.data().data(), *w = pos_weight.data().data();
-  const std::size_t n = input.size(), k = pos_weight.size();
+  const std::size_t n = input.numel(), k = pos_weight.numel();
   CachedVector<T> per(n);
   for (std::size_t j = 0; j < n; ++j) {
     const T pw = w[j % k], lw = 1 + (pw - 1) * y[j];

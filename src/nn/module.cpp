@@ -1,4 +1,5 @@
 #include "xgrad/nn/module.hpp"
+#include "xgrad/extend.hpp"
 
 #include <fmt/format.h>
 
@@ -221,7 +222,7 @@ NamedGenerators BasicModule<T>::named_generators() const {
 template <class T>
 std::size_t BasicModule<T>::num_parameters() const {
   std::size_t n = 0;
-  for (const auto& [name, t] : named_parameters()) n += t.size();
+  for (const auto& [name, t] : named_parameters()) n += t.numel();
   return n;
 }
 
@@ -239,7 +240,7 @@ void BasicModule<T>::zero_grad() {
 template <class T>
 void BasicModule<T>::summarize(std::string& out, const std::string& name, int depth) const {
   std::size_t own = 0;
-  for (const auto& [n, t] : params_) own += t.size();
+  for (const auto& [n, t] : params_) own += t.numel();
   const std::string label = name.empty() ? describe() : fmt::format("({}): {}", name, describe());
   out += fmt::format("{:{}}{}", "", 2 * depth, label);
   if (own) out += fmt::format("  [{} params]", own);

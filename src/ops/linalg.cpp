@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -127,7 +128,7 @@ BasicTensor<T> linear(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                     "input's last dimension must equal the weight's in_features)",
                     shape_str(x.shape()), shape_str(weight.shape())));
   const std::size_t in = weight.shape()[1], out_f = weight.shape()[0],
-                    rows = x.size() / std::max<std::size_t>(in, 1);
+                    rows = x.numel() / std::max<std::size_t>(in, 1);
   if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f))
     throw std::invalid_argument(
         fmt::format("linear: bias shape {} does not match weight shape {} (expected [{}])",

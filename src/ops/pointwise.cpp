@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/broadcast.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -20,14 +21,14 @@ using Idx2 = std::array<std::size_t, 2>;
 
 // ---- one input ---------------------------------------------------------------------------
 
-// Op: T operator()(T x) const (value) and T grad(T x, T y) const (dy/dx given x and y = f(x)).
+// Op: T f(T x) const (the value) and T df(T x, T y) const (df/dx given x and y = f(x)).
 template <class T, class Op>
 struct MapNode final : Node<T> {
   MapNode(Op o, const char* n) : op(o), label(n) {}
   const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>& y) override {
     const T *x = this->input(0).data(), *gd = g.data(), *yd = y.data();
-    this->accumulate(0, [&](std::size_t j) { return gd[j] * op.grad(x[j], yd[j]); });
+    this->accumulate(0, [&](std::size_t j) { return gd[j] * op.df(x[j], yd[j]); });
   }
   Op op;
   const char* label;
@@ -39,87 +40,88 @@ BasicTensor<T> map(const BasicTensor<T>& x, Op op, const char* name) {
   Array<T> y = Array<T>::from_shape(xv.shape());
   const T* xd = xv.data();
   T* yd = y.data();
-  for (std::size_t j = 0, n = xv.size(); j < n; ++j) yd[j] = op(xd[j]);
+  for (std::size_t j = 0, n = xv.size(); j < n; ++j) yd[j] = op.f(xd[j]);
   return record<MapNode<T, Op>>(std::move(y), {x}, op, name);
 }
 
 template <class T>
 struct AddS {
   T s;
-  T operator()(T x) const { return x + s; }
-  T grad(T, T) const { return 1; }
+  T f(T x) const { return x + s; }
+  T df(T, T) const { return 1; }
 };
 template <class T>
 struct MulS {
   T s;
-  T operator()(T x) const { return x * s; }
-  T grad(T, T) const { return s; }
+  T f(T x) const { return x * s; }
+  T df(T, T) const { return s; }
 };
 template <class T>
 struct DivS {
   T s;
-  T operator()(T x) const { return x / s; }
-  T grad(T, T) const { return T(1) / s; }
+  T f(T x) const { return x / s; }
+  T df(T, T) const { return T(1) / s; }
 };
 template <class T>
 struct RSubS {
   T s;
-  T operator()(T x) const { return s - x; }
-  T grad(T, T) const { return -1; }
+  T f(T x) const { return s - x; }
+  T df(T, T) const { return -1; }
 };
 template <class T>
 struct RDivS {
   T s;
-  T operator()(T x) const { return s / x; }
-  T grad(T x, T) const { return -s / (x * x); }
+  T f(T x) const { return s / x; }
+  T df(T x, T) const { return -s / (x * x); }
 };
 template <class T>
 struct PowS {  // x^p; PyTorch gives 0 gradient when p == 0
   T p;
-  T operator()(T x) const { return std::pow(x, p); }
-  T grad(T x, T) const { return p == T(0) ? T(0) : p * std::pow(x, p - T(1)); }
+  T f(T x) const { return std::pow(x, p); }
+  T df(T x, T) const { return p == T(0) ? T(0) : p * std::pow(x, p - T(1)); }
 };
 template <class T>
 struct RPowS {  // base^x
   T base;
-  T operator()(T x) const { return std::pow(base, x); }
-  T grad(T, T y) const { return y * std::log(base); }
+  T f(T x) const { return std::pow(base, x); }
+  T df(T, T y) const { return y * std::log(base); }
 };
 template <class T>
 struct Neg {
-  T operator()(T x) const { return -x; }
-  T grad(T, T) const { return -1; }
+  T f(T x) const { return -x; }
+  T df(T, T) const { return -1; }
 };
 template <class T>
 struct Exp {
-  T operator()(T x) const { return std::exp(x); }
-  T grad(T, T y) const { return y; }
+  T f(T x) const { return std::exp(x); }
+  T df(T, T y) const { return y; }
 };
 template <class T>
 struct Log {
-  T operator()(T x) const { return std::log(x); }
-  T grad(T x, T) const { return T(1) / x; }
+  T f(T x) const { return std::log(x); }
+  T df(T x, T) const { return T(1) / x; }
 };
 template <class T>
 struct Sqrt {
-  T operator()(T x) const { return std::sqrt(x); }
-  T grad(T, T y) const { return T(1) / (T(2) * y); }
+  T f(T x) const { return std::sqrt(x); }
+  T df(T, T y) const { return T(1) / (T(2) * y); }
 };
 template <class T>
 struct Abs {
-  T operator()(T x) const { return std::abs(x); }
-  T grad(T x, T) const { return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0)); }
+  T f(T x) const { return std::abs(x); }
+  T df(T x, T) const { return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0)); }
 };
 template <class T>
 struct Clamp {  // the bounds themselves pass the gradient (PyTorch)
   T lo, hi;
-  T operator()(T x) const { return std::isnan(x) ? x : std::min(std::max(x, lo), hi); }
-  T grad(T x, T) const { return (x >= lo && x <= hi) ? T(1) : T(0); }
+  T f(T x) const { return std::isnan(x) ? x : std::min(std::max(x, lo), hi); }
+  T df(T x, T) const { return (x >= lo && x <= hi) ? T(1) : T(0); }
 };
 
 // ---- two inputs, broadcasting --------------------------------------------------------------
 
-// Op: T operator()(T a, T b) const, T da(T a, T b, T y) const, T db(T a, T b, T y) const.
+// Op: T f(T a, T b) const, and the partial derivatives T df_da(T a, T b, T y) const and
+// T df_db(T a, T b, T y) const given y = f(a, b).
 template <class T, class Op>
 struct BinaryNode final : Node<T> {
   explicit BinaryNode(const char* n) : label(n) {}
@@ -130,9 +132,9 @@ struct BinaryNode final : Node<T> {
     const Op op{};
     if (a.shape() == b.shape()) {  // the common case: no broadcasting
       if (this->needs_grad(0))
-        this->accumulate(0, [&](std::size_t j) { return gd[j] * op.da(ad[j], bd[j], yd[j]); });
+        this->accumulate(0, [&](std::size_t j) { return gd[j] * op.df_da(ad[j], bd[j], yd[j]); });
       if (this->needs_grad(1))
-        this->accumulate(1, [&](std::size_t j) { return gd[j] * op.db(ad[j], bd[j], yd[j]); });
+        this->accumulate(1, [&](std::size_t j) { return gd[j] * op.df_db(ad[j], bd[j], yd[j]); });
       return;
     }
     const std::array<Shape, 2> strides{broadcast_strides(a.shape(), y.shape()),
@@ -144,7 +146,8 @@ struct BinaryNode final : Node<T> {
       T* dd = dst.data();
       if (fresh) std::fill(dd, dd + dst.size(), T(0));
       for_each_broadcast<2>(y.shape(), strides, [&](std::size_t o, const Idx2& i) {
-        const T d = k == 0 ? op.da(ad[i[0]], bd[i[1]], yd[o]) : op.db(ad[i[0]], bd[i[1]], yd[o]);
+        const T d =
+            k == 0 ? op.df_da(ad[i[0]], bd[i[1]], yd[o]) : op.df_db(ad[i[0]], bd[i[1]], yd[o]);
         dd[i[k]] += gd[o] * d;
       });
     }
@@ -178,51 +181,51 @@ BasicTensor<T> binary(const BasicTensor<T>& a, const BasicTensor<T>& b, const ch
                       const char* node_name) {
   const Op op{};
   Array<T> y = broadcast_apply(
-      a.data(), b.data(), [&](T x, T z) { return op(x, z); }, op_name);
+      a.data(), b.data(), [&](T x, T z) { return op.f(x, z); }, op_name);
   return record<BinaryNode<T, Op>>(std::move(y), {a, b}, node_name);
 }
 
 template <class T>
 struct AddOp {
-  T operator()(T a, T b) const { return a + b; }
-  T da(T, T, T) const { return 1; }
-  T db(T, T, T) const { return 1; }
+  T f(T a, T b) const { return a + b; }
+  T df_da(T, T, T) const { return 1; }
+  T df_db(T, T, T) const { return 1; }
 };
 template <class T>
 struct SubOp {
-  T operator()(T a, T b) const { return a - b; }
-  T da(T, T, T) const { return 1; }
-  T db(T, T, T) const { return -1; }
+  T f(T a, T b) const { return a - b; }
+  T df_da(T, T, T) const { return 1; }
+  T df_db(T, T, T) const { return -1; }
 };
 template <class T>
 struct MulOp {
-  T operator()(T a, T b) const { return a * b; }
-  T da(T, T b, T) const { return b; }
-  T db(T a, T, T) const { return a; }
+  T f(T a, T b) const { return a * b; }
+  T df_da(T, T b, T) const { return b; }
+  T df_db(T a, T, T) const { return a; }
 };
 template <class T>
 struct DivOp {
-  T operator()(T a, T b) const { return a / b; }
-  T da(T, T b, T) const { return T(1) / b; }
-  T db(T a, T b, T) const { return -a / (b * b); }
+  T f(T a, T b) const { return a / b; }
+  T df_da(T, T b, T) const { return T(1) / b; }
+  T df_db(T a, T b, T) const { return -a / (b * b); }
 };
 template <class T>
 struct PowOp {  // PyTorch's masks: b == 0 -> da 0; a == 0 && b >= 0 -> db 0
-  T operator()(T a, T b) const { return std::pow(a, b); }
-  T da(T a, T b, T) const { return b == T(0) ? T(0) : b * std::pow(a, b - T(1)); }
-  T db(T a, T b, T y) const { return (a == T(0) && b >= T(0)) ? T(0) : y * std::log(a); }
+  T f(T a, T b) const { return std::pow(a, b); }
+  T df_da(T a, T b, T) const { return b == T(0) ? T(0) : b * std::pow(a, b - T(1)); }
+  T df_db(T a, T b, T y) const { return (a == T(0) && b >= T(0)) ? T(0) : y * std::log(a); }
 };
 template <class T>
 struct MaxOp {  // ties split the gradient equally (PyTorch)
-  T operator()(T a, T b) const { return (a >= b || std::isnan(a)) ? a : b; }
-  T da(T a, T b, T) const { return a > b ? T(1) : (a == b ? T(0.5) : T(0)); }
-  T db(T a, T b, T) const { return b > a ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T f(T a, T b) const { return (a >= b || std::isnan(a)) ? a : b; }
+  T df_da(T a, T b, T) const { return a > b ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T df_db(T a, T b, T) const { return b > a ? T(1) : (a == b ? T(0.5) : T(0)); }
 };
 template <class T>
 struct MinOp {
-  T operator()(T a, T b) const { return (a <= b || std::isnan(a)) ? a : b; }
-  T da(T a, T b, T) const { return a < b ? T(1) : (a == b ? T(0.5) : T(0)); }
-  T db(T a, T b, T) const { return b < a ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T f(T a, T b) const { return (a <= b || std::isnan(a)) ? a : b; }
+  T df_da(T a, T b, T) const { return a < b ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T df_db(T a, T b, T) const { return b < a ? T(1) : (a == b ? T(0.5) : T(0)); }
 };
 
 // ---- selection -----------------------------------------------------------------------------
@@ -313,31 +316,31 @@ BasicTensor<T> minimum(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 }
 
 template <class T>
-BasicTensor<T> add_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> add_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, AddS<T>{s}, "AddBackward");
 }
 template <class T>
-BasicTensor<T> mul_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> mul_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, MulS<T>{s}, "MulBackward");
 }
 template <class T>
-BasicTensor<T> div_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> div_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, DivS<T>{s}, "DivBackward");
 }
 template <class T>
-BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, RSubS<T>{s}, "RsubBackward");
 }
 template <class T>
-BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, T s) {
+BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, NoDeduce<T> s) {
   return map(a, RDivS<T>{s}, "DivBackward");
 }
 template <class T>
-BasicTensor<T> pow(const BasicTensor<T>& a, T p) {
+BasicTensor<T> pow(const BasicTensor<T>& a, NoDeduce<T> p) {
   return map(a, PowS<T>{p}, "PowBackward");
 }
 template <class T>
-BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, T base) {
+BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, NoDeduce<T> base) {
   return map(a, RPowS<T>{base}, "PowBackward");
 }
 template <class T>
@@ -362,17 +365,17 @@ BasicTensor<T> abs(const BasicTensor<T>& x) {
 }
 
 template <class T>
-BasicTensor<T> clamp(const BasicTensor<T>& x, T low, T high) {
+BasicTensor<T> clamp(const BasicTensor<T>& x, NoDeduce<T> low, NoDeduce<T> high) {
   if (!(low <= high))
     throw std::invalid_argument(fmt::format("clamp: low ({}) must be <= high ({})", low, high));
   return map(x, Clamp<T>{low, high}, "ClampBackward");
 }
 template <class T>
-BasicTensor<T> clamp_min(const BasicTensor<T>& x, T low) {
+BasicTensor<T> clamp_min(const BasicTensor<T>& x, NoDeduce<T> low) {
   return clamp(x, low, std::numeric_limits<T>::infinity());
 }
 template <class T>
-BasicTensor<T> clamp_max(const BasicTensor<T>& x, T high) {
+BasicTensor<T> clamp_max(const BasicTensor<T>& x, NoDeduce<T> high) {
   return clamp(x, -std::numeric_limits<T>::infinity(), high);
 }
 
@@ -419,7 +422,7 @@ BasicTensor<T> where(const BasicTensor<T>& cond, const BasicTensor<T>& a, const 
 }
 
 template <class T>
-BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, T value) {
+BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, NoDeduce<T> value) {
   check_mask(x, mask, "masked_fill");
   return where(mask, BasicTensor<T>::scalar(value), x);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -144,7 +145,7 @@ bool better(T v, T best, bool is_max) {
 
 template <class T>
 void require_elements(const BasicTensor<T>& x, const char* op) {
-  if (x.size() == 0)
+  if (x.numel() == 0)
     throw std::invalid_argument(
         fmt::format("{}: cannot reduce an empty tensor (shape {})", op, shape_str(x.shape())));
 }
@@ -208,7 +209,7 @@ BasicTensor<T> extreme_all(const BasicTensor<T>& x, bool is_max) {
   require_elements(x, is_max ? "max" : "min");
   const T* xd = x.data().data();
   T best = xd[0];
-  for (std::size_t j = 1; j < x.size(); ++j)
+  for (std::size_t j = 1; j < x.numel(); ++j)
     if (better(xd[j], best, is_max)) best = xd[j];
   Array<T> y = Array<T>::from_shape(Shape{});
   y() = best;
@@ -228,15 +229,15 @@ std::vector<std::int64_t> arg_public(const BasicTensor<T>& x, int axis, bool is_
 template <class T>
 BasicTensor<T> sum(const BasicTensor<T>& x) {
   Array<T> y = Array<T>::from_shape(Shape{});
-  y() = sum_contiguous(x.data().data(), x.size());
+  y() = sum_contiguous(x.data().data(), x.numel());
   return record<SumAllNode<T>>(std::move(y), {x}, T(1), "SumBackward");
 }
 
 template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x) {
   Array<T> y = Array<T>::from_shape(Shape{});
-  const T s = sum_contiguous(x.data().data(), x.size());
-  const T scale = T(1) / T(x.size());  // NaN for an empty tensor, as in PyTorch
+  const T s = sum_contiguous(x.data().data(), x.numel());
+  const T scale = T(1) / T(x.numel());  // NaN for an empty tensor, as in PyTorch
   y() = s * scale;
   return record<SumAllNode<T>>(std::move(y), {x}, scale, "MeanBackward");
 }

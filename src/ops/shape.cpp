@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/broadcast.hpp"
+#include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
@@ -147,18 +148,18 @@ BasicTensor<T> reshape(const BasicTensor<T>& x, const std::vector<long>& shape) 
     known *= out[i];
   }
   if (infer >= 0) {
-    if (known == 0 || x.size() % known != 0)
+    if (known == 0 || x.numel() % known != 0)
       throw std::invalid_argument(
           fmt::format("reshape: shape [{}] is invalid for input of shape {}", fmt::join(shape, ","),
                       shape_str(x.shape())));
-    out[std::size_t(infer)] = x.size() / known;
+    out[std::size_t(infer)] = x.numel() / known;
   }
-  if (shape_numel(out) != x.size())
+  if (shape_numel(out) != x.numel())
     throw std::invalid_argument(
         fmt::format("reshape: shape {} is invalid for input of shape {} ({} elements)",
-                    shape_str(out), shape_str(x.shape()), x.size()));
+                    shape_str(out), shape_str(x.shape()), x.numel()));
   Array<T> y = Array<T>::from_shape(out);
-  std::copy_n(x.data().data(), x.size(), y.data());
+  std::copy_n(x.data().data(), x.numel(), y.data());
   return record<ReshapeNode<T>>(std::move(y), {x});
 }
 

@@ -7,24 +7,20 @@
 
 namespace xg::optim {
 
+using detail::flag;
 using detail::for_each_with_grad;
+using detail::number;
 using detail::require;
+using detail::set_option;
 using detail::single_group;
-using detail::unknown_option;
 
 void AdagradOptions::set(AdagradOptions& o, const std::string& k, double v) {
-  if (k == "lr")
-    o.lr = v;
-  else if (k == "lr_decay")
-    o.lr_decay = v;
-  else if (k == "weight_decay")
-    o.weight_decay = v;
-  else if (k == "initial_accumulator_value")
-    o.initial_accumulator_value = v;
-  else if (k == "eps")
-    o.eps = v;
-  else
-    unknown_option("Adagrad", k, "lr, lr_decay, weight_decay, initial_accumulator_value, eps");
+  using O = AdagradOptions;
+  set_option(
+      o, k, v, "Adagrad",
+      {number("lr", &O::lr), number("lr_decay", &O::lr_decay),
+       number("weight_decay", &O::weight_decay),
+       number("initial_accumulator_value", &O::initial_accumulator_value), number("eps", &O::eps)});
 }
 void AdagradOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

@@ -7,26 +7,19 @@
 
 namespace xg::optim {
 
+using detail::flag;
 using detail::for_each_with_grad;
+using detail::number;
 using detail::require;
+using detail::set_option;
 using detail::single_group;
-using detail::unknown_option;
 
 void AdamOptions::set(AdamOptions& o, const std::string& k, double v) {
-  if (k == "lr")
-    o.lr = v;
-  else if (k == "beta1")
-    o.beta1 = v;
-  else if (k == "beta2")
-    o.beta2 = v;
-  else if (k == "eps")
-    o.eps = v;
-  else if (k == "weight_decay")
-    o.weight_decay = v;
-  else if (k == "amsgrad")
-    o.amsgrad = v != 0;
-  else
-    unknown_option("Adam", k, "lr, beta1, beta2, eps, weight_decay, amsgrad");
+  using O = AdamOptions;
+  set_option(o, k, v, "Adam",
+             {number("lr", &O::lr), number("beta1", &O::beta1), number("beta2", &O::beta2),
+              number("eps", &O::eps), number("weight_decay", &O::weight_decay),
+              flag("amsgrad", &O::amsgrad)});
 }
 void AdamOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

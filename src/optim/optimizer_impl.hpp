@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +17,40 @@ namespace xg::optim::detail {
                                         const char* known) {
   throw std::invalid_argument(
       fmt::format("{}: unknown option '{}' (options: {})", optimizer, key, known));
+}
+
+// One option of an Options struct: its key and its member, a number or a flag (set from v != 0).
+template <class O>
+struct OptionField {
+  const char* key;
+  double O::*number;
+  bool O::*flag;
+};
+template <class O>
+OptionField<O> number(const char* key, double O::*member) {
+  return {key, member, nullptr};
+}
+template <class O>
+OptionField<O> flag(const char* key, bool O::*member) {
+  return {key, nullptr, member};
+}
+
+// Sets the option `key` of `o` from the table of its fields; an unknown key throws, listing them.
+template <class O>
+void set_option(O& o, const std::string& key, double v, const char* optimizer,
+                std::initializer_list<OptionField<O>> fields) {
+  std::string known;
+  for (const auto& f : fields) {
+    if (key == f.key) {
+      if (f.number)
+        o.*f.number = v;
+      else
+        o.*f.flag = v != 0;
+      return;
+    }
+    known += (known.empty() ? "" : ", ") + std::string(f.key);
+  }
+  unknown_option(optimizer, key, known.c_str());
 }
 
 inline void require(bool ok, const char* optimizer, const char* option, const char* range,
@@ -38,7 +73,7 @@ void for_each_with_grad(Group& group, std::size_t buffers, double initial, Fn&& 
       for (auto& b : state.buffers) b = Array<T>(p.shape(), T(initial));
     }
     ++state.steps;
-    fn(p.data().data(), g.data().data(), p.size(), state);
+    fn(p.data().data(), g.data().data(), p.numel(), state);
   }
 }
 

@@ -7,26 +7,19 @@
 
 namespace xg::optim {
 
+using detail::flag;
 using detail::for_each_with_grad;
+using detail::number;
 using detail::require;
+using detail::set_option;
 using detail::single_group;
-using detail::unknown_option;
 
 void RMSpropOptions::set(RMSpropOptions& o, const std::string& k, double v) {
-  if (k == "lr")
-    o.lr = v;
-  else if (k == "alpha")
-    o.alpha = v;
-  else if (k == "eps")
-    o.eps = v;
-  else if (k == "weight_decay")
-    o.weight_decay = v;
-  else if (k == "momentum")
-    o.momentum = v;
-  else if (k == "centered")
-    o.centered = v != 0;
-  else
-    unknown_option("RMSprop", k, "lr, alpha, eps, weight_decay, momentum, centered");
+  using O = RMSpropOptions;
+  set_option(o, k, v, "RMSprop",
+             {number("lr", &O::lr), number("alpha", &O::alpha), number("eps", &O::eps),
+              number("weight_decay", &O::weight_decay), number("momentum", &O::momentum),
+              flag("centered", &O::centered)});
 }
 void RMSpropOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

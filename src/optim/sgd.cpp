@@ -7,24 +7,19 @@
 
 namespace xg::optim {
 
+using detail::flag;
 using detail::for_each_with_grad;
+using detail::number;
 using detail::require;
+using detail::set_option;
 using detail::single_group;
-using detail::unknown_option;
 
 void SGDOptions::set(SGDOptions& o, const std::string& k, double v) {
-  if (k == "lr")
-    o.lr = v;
-  else if (k == "momentum")
-    o.momentum = v;
-  else if (k == "dampening")
-    o.dampening = v;
-  else if (k == "weight_decay")
-    o.weight_decay = v;
-  else if (k == "nesterov")
-    o.nesterov = v != 0;
-  else
-    unknown_option("SGD", k, "lr, momentum, dampening, weight_decay, nesterov");
+  using O = SGDOptions;
+  set_option(
+      o, k, v, "SGD",
+      {number("lr", &O::lr), number("momentum", &O::momentum), number("dampening", &O::dampening),
+       number("weight_decay", &O::weight_decay), flag("nesterov", &O::nesterov)});
 }
 void SGDOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

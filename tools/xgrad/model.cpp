@@ -17,35 +17,26 @@
 namespace xgcli {
 namespace {
 
-// The weight init that suits an activation (seed 003): LeCun normal for SELU, Xavier for the
-// saturating ones, He (Kaiming) for the ReLU family and everything else.
+// The weight init that suits an activation and the nonlinearity its gain is computed for, from
+// the activation catalogue: LeCun normal for SELU (self-normalisation assumes it), Xavier for
+// the saturating ones, He (Kaiming) for the ReLU family and the rest.
 std::string auto_init(const std::string& activation) {
-  if (activation == "selu") return "lecun";
-  for (const char* name : {"sigmoid", "tanh", "softsign", "arctan", "isru", "hardtanh",
-                           "hardsigmoid", "identity", "gaussian", "sinusoid", "sinc"})
-    if (activation == name) return "xavier";
-  return "kaiming";
+  return xg::nn::activation_info(activation).init;
 }
-
-// calculate_gain's nonlinearity for Kaiming/Xavier: the closest one PyTorch's table has.
 std::string gain_name(const std::string& activation) {
-  if (activation == "tanh" || activation == "sigmoid" || activation == "selu") return activation;
-  if (activation == "leaky_relu") return "leaky_relu";
-  if (activation == "relu" || activation == "relu6" || activation == "prelu" ||
-      activation == "rrelu" || activation == "srelu" || activation == "apl")
-    return "relu";
-  return "linear";
+  return xg::nn::activation_info(activation).gain;
 }
 
-void init_linear(xg::nn::Linear& layer, const std::string& scheme, const std::string& activation,
+// `gain`: the nonlinearity after the layer, as nn::init::calculate_gain names it.
+void init_linear(xg::nn::Linear& layer, const std::string& scheme, const std::string& gain,
                  xg::Generator& rng) {
   namespace init = xg::nn::init;
   if (scheme == "lecun") {
     init::lecun_normal_(layer.weight, rng);
   } else if (scheme == "xavier") {
-    init::xavier_uniform_(layer.weight, init::calculate_gain(gain_name(activation)), rng);
+    init::xavier_uniform_(layer.weight, init::calculate_gain(gain), rng);
   } else {
-    init::kaiming_uniform_(layer.weight, 0.0, init::FanMode::FanIn, gain_name(activation), rng);
+    init::kaiming_uniform_(layer.weight, 0.0, init::FanMode::FanIn, gain, rng);
   }
   init::zeros_(layer.bias);
 }
@@ -64,7 +55,7 @@ std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed) {
   for (std::size_t i = 0; i < layers.size(); i += 2) {  // Linear, activation, ..., Linear
     auto& layer = static_cast<xg::nn::Linear&>(*layers[i].second);
     if (i + 1 < layers.size())
-      init_linear(layer, scheme, spec.activation, rng);
+      init_linear(layer, scheme, gain_name(spec.activation), rng);
     else  // the output layer
       init_linear(layer, scheme == "lecun" ? "lecun" : "xavier", "linear", rng);
   }

@@ -14,9 +14,9 @@ namespace xg {
 template <class T>
 BasicTensor<T> prelu(const BasicTensor<T>& x, const BasicTensor<T>& weight);
 
-// x * sigmoid(beta x); gradients for x and beta.
+// Swish-beta, x * sigmoid(beta x); gradients for x and beta (beta = 1 is silu, alias swish).
 template <class T>
-BasicTensor<T> swish(const BasicTensor<T>& x, const BasicTensor<T>& beta);
+BasicTensor<T> swish_beta(const BasicTensor<T>& x, const BasicTensor<T>& beta);
 // alpha < 0: -log(1 - alpha (x + alpha)) / alpha;  alpha = 0: x;  alpha > 0: (exp(alpha x) - 1) /
 // alpha + alpha. NaN outside the domain (alpha < 0 and 1 - alpha (x + alpha) <= 0). Gradients for x
 // and alpha.

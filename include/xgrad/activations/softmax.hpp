@@ -1,4 +1,4 @@
-// softmax and log_softmax along an axis, each one fused node computed with the maximum
+// softmax and log_softmax along a dimension, each one fused node computed with the maximum
 // subtracted (smooth everywhere; no overflow).
 #pragma once
 
@@ -8,10 +8,10 @@
 
 namespace xg {
 
-// Along `axis` (negative counts from the end), with the maximum subtracted (no overflow).
+// Along `dim` (an axis; negative counts from the end), with the maximum subtracted.
 template <class T>
-BasicTensor<T> softmax(const BasicTensor<T>& x, int axis = -1);
+BasicTensor<T> softmax(const BasicTensor<T>& x, int dim = -1);
 template <class T>
-BasicTensor<T> log_softmax(const BasicTensor<T>& x, int axis = -1);
+BasicTensor<T> log_softmax(const BasicTensor<T>& x, int dim = -1);
 
 }  // namespace xg

@@ -1,9 +1,9 @@
 // CachingAllocator: the allocator behind every tensor buffer.
 //
 // A training step allocates the same buffer sizes every step (activations, gradients). Fresh
-// memory from the OS is expensive to touch (see ../../bench/README.md), and glibc hands large
-// blocks back to the OS on free, so xgrad keeps freed blocks in per-thread size-class free lists
-// and reuses them: after warm-up a training step asks the OS for nothing.
+// memory from the OS is expensive to touch (every first write to a page is a page fault), and
+// glibc hands large blocks back to the OS on free, so xgrad keeps freed blocks in per-thread
+// size-class free lists and reuses them: after warm-up a training step asks the OS for nothing.
 #pragma once
 
 #include <cstddef>

@@ -13,9 +13,19 @@
 
 #include "xgrad/core/array.hpp"
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/tensor_impl.hpp"
+#include "xgrad/detail/tensor_impl.hpp"  // inline accessors read the value behind the handle
 
 namespace xg {
+
+// A scalar parameter of a function template over T, excluded from deduction: T comes from the
+// tensor argument alone, so xg::leaky_relu(x, 0.01) or xg::clamp(x, 0, 1) compile on a float
+// Tensor (the literal converts to T) instead of failing on conflicting deductions.
+template <class T>
+struct TypeIdentity {
+  using type = T;
+};
+template <class T>
+using NoDeduce = typename TypeIdentity<T>::type;
 
 template <class T>
 class BasicTensor {
@@ -27,7 +37,6 @@ class BasicTensor {
   // Takes the values (a leaf). Any xtensor expression or xt::xarray converts to Array<T>.
   explicit BasicTensor(Array<T> values, bool requires_grad = false);
   explicit BasicTensor(const xt::xarray<T>& values, bool requires_grad = false);
-  explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
 
   // ---- factories (all leaves; requires_grad_() makes them trainable) ----
   // Values in row-major order; throws when values.size() differs from the shape's size.
@@ -50,9 +59,12 @@ class BasicTensor {
   const Shape& shape() const { return impl().value.shape(); }
   std::size_t dim() const { return shape().size(); }
   std::size_t numel() const { return impl().value.size(); }  // number of elements
-  std::size_t size() const { return numel(); }               // = numel() (kept for old code)
-  std::size_t size(int axis) const;                          // one dimension (negative ok)
-  T item() const;                                            // the value of a one-element tensor
+  [[deprecated("size() is numel(), PyTorch's name for the element count")]] std::size_t size()
+      const {
+    return numel();
+  }
+  std::size_t size(int dim) const;  // the length of dimension `dim` (negative counts from the end)
+  T item() const;                   // the value of a one-element tensor
   template <class... I>
   T at(I... index) const {
     return impl().value(static_cast<std::size_t>(index)...);
@@ -91,22 +103,24 @@ class BasicTensor {
   RemovableHandle register_hook(F&& hook) {
     return add_hook(detail::replacing_hook<BasicTensor>(std::forward<F>(hook)));
   }
+  // Whether both handles refer to the same tensor (copies of a handle do).
+  bool is_same(const BasicTensor& other) const { return impl_ == other.impl_; }
 
   // ---- ops as methods (see ops.hpp for the full list and semantics) ----
   BasicTensor sum() const;
-  BasicTensor sum(int axis, bool keepdim = false) const;
+  BasicTensor sum(int dim, bool keepdim = false) const;
   BasicTensor mean() const;
-  BasicTensor mean(int axis, bool keepdim = false) const;
+  BasicTensor mean(int dim, bool keepdim = false) const;
   BasicTensor max() const;
-  BasicTensor max(int axis, bool keepdim = false) const;
+  BasicTensor max(int dim, bool keepdim = false) const;
   BasicTensor min() const;
-  BasicTensor min(int axis, bool keepdim = false) const;
+  BasicTensor min(int dim, bool keepdim = false) const;
   BasicTensor reshape(const Shape& shape) const;  // one dimension may be -1 via reshape(x,{..})
   BasicTensor view(const Shape& shape) const { return reshape(shape); }
   BasicTensor transpose(int dim0, int dim1) const;
   BasicTensor permute(const std::vector<int>& dims) const;
   BasicTensor t() const { return transpose(0, 1); }
-  BasicTensor slice(int axis, long start, long stop, long step = 1) const;
+  BasicTensor slice(int dim, long start, long stop, long step = 1) const;
   BasicTensor matmul(const BasicTensor& other) const;
   BasicTensor pow(T exponent) const;
   BasicTensor exp() const;
@@ -116,57 +130,15 @@ class BasicTensor {
   BasicTensor neg() const;
   BasicTensor clamp(T low, T high) const;
 
-  const ImplPtr<T>& impl_ptr() const { return impl_; }
-  TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
-
  private:
   RemovableHandle add_hook(TensorHook<T> hook);
+  friend struct detail::TensorAccess;  // the engine and xgrad/extend.hpp's record()
+  explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
+  TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
   ImplPtr<T> impl_;
 };
 
 using Tensor = BasicTensor<float>;
 using TensorD = BasicTensor<double>;
-
-// ---- recording ops (for op implementations and user-defined ops) ---------------------------
-
-// True when an op on `inputs` must record a node: grad mode is on and an input requires grad.
-template <class T>
-bool needs_graph(std::initializer_list<BasicTensor<T>> inputs) {
-  if (!grad_enabled()) return false;
-  for (const auto& t : inputs)
-    if (t.requires_grad()) return true;
-  return false;
-}
-template <class T>
-bool needs_graph(const std::vector<BasicTensor<T>>& inputs) {
-  if (!grad_enabled()) return false;
-  for (const auto& t : inputs)
-    if (t.requires_grad()) return true;
-  return false;
-}
-
-// Wraps `value` into the op's output tensor and, when the graph is needed, creates node N
-// (constructed from `args`) with `inputs` and makes it the output's grad_fn.
-template <class N, class T, class Inputs, class... A>
-BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) {
-  auto out = make_impl<T>(std::move(value));
-  if (needs_graph<T>(inputs)) {
-    auto node = std::make_unique<N>(std::forward<A>(args)...);
-    node->inputs.reserve(inputs.size());
-    for (const auto& t : inputs) node->inputs.push_back(t.impl_ptr());
-    out->grad_fn = std::move(node);
-    out->requires_grad = true;
-    if (anomaly_enabled()) detail::check_forward_anomaly(*out);
-  }
-  return BasicTensor<T>(std::move(out));
-}
-template <class N, class T, class... A>
-BasicTensor<T> record(Array<T>&& value, std::initializer_list<BasicTensor<T>> inputs, A&&... args) {
-  return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
-}
-template <class N, class T, class... A>
-BasicTensor<T> record(Array<T>&& value, const std::vector<BasicTensor<T>>& inputs, A&&... args) {
-  return record_node<N>(std::move(value), inputs, std::forward<A>(args)...);
-}
 
 }  // namespace xg

@@ -79,9 +79,8 @@ Dataset spiral(std::size_t points_per_class, std::size_t classes, std::uint64_t 
 // N(centre, std² I). Classes may overlap when centres land close together.
 Dataset blobs(std::size_t n, std::size_t centers, double std, std::uint64_t seed,
               std::size_t features = 2);
-// The seeds' "triangles vs circles" (seed 000: two classes of points drawn as triangles and
-// circles that no straight line separates; its figure is not available, so this is our
-// rendering of the text): class 1 ("triangle") is uniform inside the equilateral triangle with
+// "Triangles vs circles", two classes of points drawn as triangles and circles that no straight
+// line separates: class 1 ("triangle") is uniform inside the equilateral triangle with
 // circumradius 1 centred at the origin, apex up; class 0 ("circle") is uniform in the disk of
 // radius 2 outside that triangle scaled by 1.3 (a margin, so the classes are separable by a
 // small non-linear net but by no line). n/2 points (rounded down) are triangles. Optional

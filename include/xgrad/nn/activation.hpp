@@ -1,5 +1,5 @@
-// Activation layers: every function of xg/activations.hpp as an nn module, and the layers
-// that hold trainable parameters (PReLU, SReLU, APL, Swish, SoftExponential, Maxout) or obey
+// Activation layers: every activation function as an nn module, and the layers that hold
+// trainable parameters (PReLU, SReLU, APL, SwishBeta, SoftExponential, Maxout) or obey
 // train()/eval() (RReLU).
 //
 //   nn::Sequential model(nn::Linear(2, 64), nn::PReLU(64), nn::Linear(64, 3));
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "xgrad/activations/elementwise.hpp"
+#include "xgrad/activations/list.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
 #include "xgrad/core/random.hpp"
@@ -37,94 +38,47 @@ class BasicActivation : public BasicModule<T> {
   Function f_;
 };
 
-#define XG_ACTIVATION_LAYER(Name, call)                                              \
-  template <class T>                                                                 \
-  struct Basic##Name : BasicActivation<T> {                                          \
-    Basic##Name()                                                                    \
-        : BasicActivation<T>(#call, #Name "()",                                      \
-                             [](const BasicTensor<T>& x) { return xg::call(x); }) {} \
-  };                                                                                 \
-  using Name = Basic##Name<float>;                                                   \
-  using Name##D = Basic##Name<double>;
-XG_ACTIVATION_LAYER(Identity, identity)
-XG_ACTIVATION_LAYER(BinaryStep, binary_step)
-XG_ACTIVATION_LAYER(Sigmoid, sigmoid)
-XG_ACTIVATION_LAYER(Tanh, tanh)
-XG_ACTIVATION_LAYER(ArcTan, arctan)
-XG_ACTIVATION_LAYER(Softsign, softsign)
-XG_ACTIVATION_LAYER(BentIdentity, bent_identity)
-XG_ACTIVATION_LAYER(SiLU, silu)
-XG_ACTIVATION_LAYER(Mish, mish)
-XG_ACTIVATION_LAYER(LogSigmoid, logsigmoid)
-XG_ACTIVATION_LAYER(Sinusoid, sinusoid)
-XG_ACTIVATION_LAYER(Sinc, sinc)
-XG_ACTIVATION_LAYER(Gaussian, gaussian)
-XG_ACTIVATION_LAYER(ReLU, relu)
-XG_ACTIVATION_LAYER(ReLU6, relu6)
-XG_ACTIVATION_LAYER(SELU, selu)
-XG_ACTIVATION_LAYER(Hardsigmoid, hardsigmoid)
-XG_ACTIVATION_LAYER(Hardswish, hardswish)
-#undef XG_ACTIVATION_LAYER
+// One layer per fused row of the activation list (activations/list.hpp): nn::Basic<Layer><T>
+// built from the row's hyper-parameters in order, with their defaults (nn::ReLU(),
+// nn::LeakyReLU(0.2f), nn::Softplus(beta, threshold), nn::Squareplus(b), ...), with the aliases
+// <Layer> (float) and <Layer>D (double). Bad hyper-parameters throw when the layer is built.
+#define XG_LAYER_PARAM(name, default_value) T name = T(default_value)
+#define XG_LAYER(name, Layer, Functor, hyper, ...)                \
+  template <class T>                                              \
+  struct Basic##Layer : BasicActivation<T> {                      \
+    explicit Basic##Layer(XG_PP_SEQ_ENUM(XG_LAYER_PARAM, hyper)); \
+  };                                                              \
+  using Layer = Basic##Layer<float>;                              \
+  using Layer##D = Basic##Layer<double>;
+XG_ACTIVATION_LIST(XG_LAYER, XG_ACTIVATION_SKIP, XG_ACTIVATION_SKIP)
+#undef XG_LAYER_PARAM
+#undef XG_LAYER
 
-// Layers with hyper-parameters (PyTorch's defaults).
+// swish is SiLU (x sigmoid(x)), as xg::swish; the layer with a learned beta is SwishBeta.
 template <class T>
-struct BasicLeakyReLU : BasicActivation<T> {
-  explicit BasicLeakyReLU(T negative_slope = T(0.01));
-};
-template <class T>
-struct BasicELU : BasicActivation<T> {
-  explicit BasicELU(T alpha = 1);
-};
-template <class T>
-struct BasicCELU : BasicActivation<T> {
-  explicit BasicCELU(T alpha = 1);
-};
+using BasicSwish = BasicSiLU<T>;
+using Swish = SiLU;
+using SwishD = SiLUD;
+
+// GELU, PyTorch's nn.GELU(approximate): Approximate::None (registry name "gelu") or
+// Approximate::Tanh ("gelu_tanh").
 template <class T>
 struct BasicGELU : BasicActivation<T> {
   explicit BasicGELU(Approximate approximate = Approximate::None);
 };
-template <class T>
-struct BasicSoftplus : BasicActivation<T> {
-  explicit BasicSoftplus(T beta = 1, T threshold = 20);
-};
-template <class T>
-struct BasicHardtanh : BasicActivation<T> {
-  explicit BasicHardtanh(T min_val = -1, T max_val = 1);
-};
-template <class T>
-struct BasicISRU : BasicActivation<T> {
-  explicit BasicISRU(T a = 1);
-};
-template <class T>
-struct BasicISRLU : BasicActivation<T> {
-  explicit BasicISRLU(T a = 1);
-};
+// Softmax and log-softmax along `dim` (negative counts from the end).
 template <class T>
 struct BasicSoftmax : BasicActivation<T> {
-  explicit BasicSoftmax(int axis = -1);
+  explicit BasicSoftmax(int dim = -1);
 };
 template <class T>
 struct BasicLogSoftmax : BasicActivation<T> {
-  explicit BasicLogSoftmax(int axis = -1);
+  explicit BasicLogSoftmax(int dim = -1);
 };
-using LeakyReLU = BasicLeakyReLU<float>;
-using ELU = BasicELU<float>;
-using CELU = BasicCELU<float>;
 using GELU = BasicGELU<float>;
-using Softplus = BasicSoftplus<float>;
-using Hardtanh = BasicHardtanh<float>;
-using ISRU = BasicISRU<float>;
-using ISRLU = BasicISRLU<float>;
 using Softmax = BasicSoftmax<float>;
 using LogSoftmax = BasicLogSoftmax<float>;
-using LeakyReLUD = BasicLeakyReLU<double>;
-using ELUD = BasicELU<double>;
-using CELUD = BasicCELU<double>;
 using GELUD = BasicGELU<double>;
-using SoftplusD = BasicSoftplus<double>;
-using HardtanhD = BasicHardtanh<double>;
-using ISRUD = BasicISRU<double>;
-using ISRLUD = BasicISRLU<double>;
 using SoftmaxD = BasicSoftmax<double>;
 using LogSoftmaxD = BasicLogSoftmax<double>;
 
@@ -154,12 +108,14 @@ class BasicRReLU : public BasicModule<T> {
   std::shared_ptr<Generator> rng_;  // registered as "generator"
 };
 
-// SReLU (Jin et al. 2016), four parameters per channel. Init: t_left = 0, a_left = 0.2,
-// t_right = 1, a_right = 1 — it starts as LeakyReLU(0.2) and learns both hinges.
+// SReLU (Jin et al. 2016), four parameters per channel, each starting at the value given. The
+// defaults (t_left = 0, a_left = 0.2, t_right = 1, a_right = 1) start it as LeakyReLU(0.2); it
+// learns both hinges.
 template <class T>
 class BasicSReLU : public BasicModule<T> {
  public:
-  explicit BasicSReLU(std::size_t channels = 1);
+  explicit BasicSReLU(std::size_t channels = 1, T t_left = 0, T a_left = T(0.2), T t_right = 1,
+                      T a_right = 1);
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
   std::string activation_name() const override { return "srelu"; }
@@ -167,24 +123,25 @@ class BasicSReLU : public BasicModule<T> {
 };
 
 // APL (Agostinelli et al. 2014): max(0, x) + sum_s a_s max(0, b_s - x), S hinges per channel.
-// Init: a = 0 (it starts as ReLU), b ~ U(-1, 1) from `seed`.
+// Init: every a_s = a_init (default 0: it starts as ReLU), b_s ~ U(-b_range, b_range) drawn from
+// Generator(seed), or from xg::default_generator() without a seed.
 template <class T>
 class BasicAPL : public BasicModule<T> {
  public:
   explicit BasicAPL(std::size_t channels = 1, std::size_t hinges = 2,
-                    std::optional<std::uint64_t> seed = std::nullopt);
+                    std::optional<std::uint64_t> seed = std::nullopt, T a_init = 0, T b_range = 1);
   BasicTensor<T> forward(const BasicTensor<T>& x) override { return xg::apl(x, a, b); }
   std::string describe() const override;
   std::string activation_name() const override { return "apl"; }
   BasicTensor<T> a, b;  // [hinges, channels]
 };
 
-// Swish: x sigmoid(beta x); beta trainable (a parameter) or fixed (a buffer).
+// Swish-beta: x sigmoid(beta x); beta trainable (a parameter) or fixed (a buffer).
 template <class T>
-class BasicSwish : public BasicModule<T> {
+class BasicSwishBeta : public BasicModule<T> {
  public:
-  explicit BasicSwish(T beta = 1, bool trainable = true, std::size_t channels = 1);
-  BasicTensor<T> forward(const BasicTensor<T>& x) override { return xg::swish(x, beta); }
+  explicit BasicSwishBeta(T beta = 1, bool trainable = true, std::size_t channels = 1);
+  BasicTensor<T> forward(const BasicTensor<T>& x) override { return xg::swish_beta(x, beta); }
   std::string describe() const override;
   std::string activation_name() const override { return "swish_beta"; }
   BasicTensor<T> beta;
@@ -223,13 +180,13 @@ using RReLU = BasicRReLU<float>;
 using RReLUD = BasicRReLU<double>;
 using SReLU = BasicSReLU<float>;
 using APL = BasicAPL<float>;
-using Swish = BasicSwish<float>;
+using SwishBeta = BasicSwishBeta<float>;
 using SoftExponential = BasicSoftExponential<float>;
 using Maxout = BasicMaxout<float>;
 using PReLUD = BasicPReLU<double>;
 using SReLUD = BasicSReLU<double>;
 using APLD = BasicAPL<double>;
-using SwishD = BasicSwish<double>;
+using SwishBetaD = BasicSwishBeta<double>;
 using SoftExponentialD = BasicSoftExponential<double>;
 using MaxoutD = BasicMaxout<double>;
 

@@ -73,6 +73,11 @@ BasicTensor<T> kaiming_normal_(BasicTensor<T> t, double a, FanMode mode,
 // N(0, 1 / fan_in): the init SELU's self-normalisation assumes (LeCun et al. 1998)
 template <class T>
 BasicTensor<T> lecun_normal_(BasicTensor<T> t, Generator& rng);
+// PyTorch's default for a linear map (nn.Linear.reset_parameters): the weight [out, in], then
+// the bias if defined, ~ U(-1/sqrt(in), 1/sqrt(in)). For the weight that is kaiming_uniform_
+// with a = sqrt(5), written with its exact bound. Used by nn::Linear and nn::Maxout.
+template <class T>
+void linear_default_(BasicTensor<T> weight, BasicTensor<T> bias, Generator& rng);
 
 // ---- the same with PyTorch's defaults, and with a seed instead of a Generator ----
 

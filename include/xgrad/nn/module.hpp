@@ -60,13 +60,13 @@ class BasicModule {
   template <class F>
   RemovableHandle register_forward_pre_hook(F&& hook) {
     return add_hook(&ModuleHooks<T>::forward_pre,
-                    detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
+                    xg::detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
   }
   // hook(module, input, output) after forward; returning a tensor replaces the output.
   template <class F>
   RemovableHandle register_forward_hook(F&& hook) {
     return add_hook(&ModuleHooks<T>::forward,
-                    detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
+                    xg::detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
   }
   // hook(module, grad_input, grad_output) once backward has computed the gradient with respect
   // to the module's input (grad_input is undefined when the input does not require grad: the
@@ -74,7 +74,7 @@ class BasicModule {
   template <class F>
   RemovableHandle register_full_backward_hook(F&& hook) {
     return add_hook(&ModuleHooks<T>::backward,
-                    detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
+                    xg::detail::replacing_hook<BasicTensor<T>>(std::forward<F>(hook)));
   }
   // One line describing the module and its hyper-parameters: "Linear(in=2, out=64, bias=true)".
   virtual std::string describe() const = 0;

@@ -30,19 +30,19 @@ BasicTensor<T> minimum(const BasicTensor<T>& a, const BasicTensor<T>& b);
 
 // ---- elementwise, tensor and scalar ----
 template <class T>
-BasicTensor<T> add_scalar(const BasicTensor<T>& a, T s);  // a + s
+BasicTensor<T> add_scalar(const BasicTensor<T>& a, NoDeduce<T> s);  // a + s
 template <class T>
-BasicTensor<T> mul_scalar(const BasicTensor<T>& a, T s);  // a * s
+BasicTensor<T> mul_scalar(const BasicTensor<T>& a, NoDeduce<T> s);  // a * s
 template <class T>
-BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, T s);  // s - a
+BasicTensor<T> rsub_scalar(const BasicTensor<T>& a, NoDeduce<T> s);  // s - a
 template <class T>
-BasicTensor<T> div_scalar(const BasicTensor<T>& a, T s);  // a / s
+BasicTensor<T> div_scalar(const BasicTensor<T>& a, NoDeduce<T> s);  // a / s
 template <class T>
-BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, T s);  // s / a
+BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, NoDeduce<T> s);  // s / a
 template <class T>
-BasicTensor<T> pow(const BasicTensor<T>& a, T exponent);  // a^p
+BasicTensor<T> pow(const BasicTensor<T>& a, NoDeduce<T> exponent);  // a^p
 template <class T>
-BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, T base);  // base^a
+BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, NoDeduce<T> base);  // base^a
 
 // ---- elementwise, one tensor ----
 template <class T>
@@ -59,11 +59,11 @@ BasicTensor<T> abs(const BasicTensor<T>& x);
 // min(max(x, low), high); gradient 1 for low <= x <= high, else 0 (PyTorch: the bounds pass
 // the gradient). Throws when low > high.
 template <class T>
-BasicTensor<T> clamp(const BasicTensor<T>& x, T low, T high);
+BasicTensor<T> clamp(const BasicTensor<T>& x, NoDeduce<T> low, NoDeduce<T> high);
 template <class T>
-BasicTensor<T> clamp_min(const BasicTensor<T>& x, T low);
+BasicTensor<T> clamp_min(const BasicTensor<T>& x, NoDeduce<T> low);
 template <class T>
-BasicTensor<T> clamp_max(const BasicTensor<T>& x, T high);
+BasicTensor<T> clamp_max(const BasicTensor<T>& x, NoDeduce<T> high);
 
 // ---- comparisons: 1 where true, 0 elsewhere (no gradient), broadcasting ----
 template <class T>
@@ -83,7 +83,7 @@ template <class T>
 BasicTensor<T> where(const BasicTensor<T>& cond, const BasicTensor<T>& a, const BasicTensor<T>& b);
 // x with `value` where mask != 0 (mask broadcasts to x's shape).
 template <class T>
-BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, T value);
+BasicTensor<T> masked_fill(const BasicTensor<T>& x, const BasicTensor<T>& mask, NoDeduce<T> value);
 // The elements of x where mask != 0 (mask broadcasts to x), as a 1-D tensor.
 template <class T>
 BasicTensor<T> masked_select(const BasicTensor<T>& x, const BasicTensor<T>& mask);

@@ -1,5 +1,6 @@
-// Shape ops: reshape, flatten, transpose, permute, slice, concat, stack, index_select, gather.
-// Every one copies the values (no views share storage); axes may be negative.
+// Shape ops: reshape, flatten, transpose, permute, slice, concat (cat), stack, index_select,
+// gather. Every one copies the values (no views share storage). `dim` is PyTorch's word for an
+// axis; negative dims count from the end.
 #pragma once
 
 #include <cstdint>
@@ -19,21 +20,28 @@ template <class T>
 BasicTensor<T> transpose(const BasicTensor<T>& x, int dim0, int dim1);
 template <class T>
 BasicTensor<T> permute(const BasicTensor<T>& x, const std::vector<int>& dims);
-// Elements start, start+step, ... < stop along `axis` (negative start/stop count from the end,
+// Elements start, start+step, ... < stop along `dim` (negative start/stop count from the end,
 // both are clipped like Python slices); step >= 1.
 template <class T>
-BasicTensor<T> slice(const BasicTensor<T>& x, int axis, long start, long stop, long step = 1);
+BasicTensor<T> slice(const BasicTensor<T>& x, int dim, long start, long stop, long step = 1);
+// Joins tensors along an existing dimension (cat is PyTorch's name for it).
 template <class T>
-BasicTensor<T> concat(const std::vector<BasicTensor<T>>& xs, int axis = 0);
+BasicTensor<T> concat(const std::vector<BasicTensor<T>>& xs, int dim = 0);
 template <class T>
-BasicTensor<T> stack(const std::vector<BasicTensor<T>>& xs, int axis = 0);
-// Picks entries `index` along `axis` (torch.index_select); repeated indices accumulate grads.
+BasicTensor<T> cat(const std::vector<BasicTensor<T>>& xs, int dim = 0) {
+  return concat(xs, dim);
+}
+// Joins tensors along a new dimension.
 template <class T>
-BasicTensor<T> index_select(const BasicTensor<T>& x, int axis,
+BasicTensor<T> stack(const std::vector<BasicTensor<T>>& xs, int dim = 0);
+// Picks entries `index` along `dim` (torch.index_select); repeated indices accumulate grads.
+template <class T>
+BasicTensor<T> index_select(const BasicTensor<T>& x, int dim,
                             const std::vector<std::int64_t>& index);
-// out[i][j] = x[i][index[i][j]] for axis 1 (torch.gather): `index` has x's rank and, on every
-// other axis, a size no larger than x's. `index_shape` is its shape, `index` its row-major data.
+// out[i][j] = x[i][index[i][j]] for dim 1 (torch.gather): `index` has x's rank and, on every
+// other dimension, a size no larger than x's. `index_shape` is its shape, `index` its row-major
+// data.
 template <class T>
-BasicTensor<T> gather(const BasicTensor<T>& x, int axis, const std::vector<std::int64_t>& index,
+BasicTensor<T> gather(const BasicTensor<T>& x, int dim, const std::vector<std::int64_t>& index,
                       const Shape& index_shape);
 }  // namespace xg

@@ -1,5 +1,6 @@
-// TensorImpl: what a Tensor handle points to — a value, an optional gradient, and the node of
-// the op that produced it (null for leaves). Shared by the handles and by the graph.
+// Engine internals (not part of the user API): TensorImpl, what a Tensor handle points to — a
+// value, an optional gradient, the node of the op that produced it (null for leaves) and the
+// bookkeeping of a backward pass — and the access the engine and xgrad/extend.hpp need to it.
 #pragma once
 
 #include <cstdint>
@@ -60,4 +61,29 @@ ImplPtr<T> make_impl(A&&... args) {
                                              std::forward<A>(args)...);
 }
 
+namespace detail {
+
+// What the engine, gradcheck and record() reach behind a tensor handle.
+struct TensorAccess {
+  template <class T>
+  static const ImplPtr<T>& impl_ptr(const BasicTensor<T>& t) {
+    return t.impl_;
+  }
+  template <class T>
+  static TensorImpl<T>& impl(const BasicTensor<T>& t) {
+    return t.impl();
+  }
+  template <class T>
+  static BasicTensor<T> wrap(ImplPtr<T> impl) {
+    return BasicTensor<T>(std::move(impl));
+  }
+};
+
+// Runs backward from `root`. `grad` is dL/d root (null: root must hold one element and the
+// gradient is 1). Throws std::runtime_error for a root that does not require grad, a missing
+// gradient for a non-scalar root, a gradient of the wrong shape, and a graph already freed.
+template <class T>
+void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_graph);
+
+}  // namespace detail
 }  // namespace xg
