@@ -667,6 +667,21 @@ TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line er
     require_one_line_error(run("train --resume t_cli_sgd.st --epochs 20"), 3,
                            "it holds the state of optimizer 'Adam' but the optimizer given is "
                            "'SGD'");
+    // Hostile run settings: each named with the file, the key and the allowed values.
+    const std::pair<std::string, std::string> settings[] = {
+        {"xgrad.train.lr", "abc"},
+        {"xgrad.train.epochs", "0"},
+        {"xgrad.train.lr_schedule", "linear"},
+        {"xgrad.train.max_loss", "-1"},
+    };
+    for (const auto& [key, value] : settings) {
+      auto bad = md;
+      bad[key] = value;
+      xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_bad.st", bad);
+      INFO(key << " = " << value);
+      require_one_line_error(run("train --resume t_cli_bad.st --epochs 20"), 3,
+                             "--resume: t_cli_bad.st: metadata '" + key + "': '" + value + "'");
+    }
     // A checkpoint written by a program, without the command line's model card.
     auto bare = md;
     bare.erase("xgrad.format");
@@ -680,8 +695,8 @@ TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line er
                            "on: its bytes changed");
     require_one_line_error(run("eval --model t_cli_x.st"), 3,
                            "--model: 't_cli_x.st' is a training checkpoint, not a model file");
-    for (const char* f :
-         {"t_cli_cut.st", "t_cli_x4.st", "t_cli_mix.st", "t_cli_sgd.st", "t_cli_bare.st"})
+    for (const char* f : {"t_cli_cut.st", "t_cli_x4.st", "t_cli_mix.st", "t_cli_sgd.st",
+                          "t_cli_bad.st", "t_cli_bare.st"})
       std::remove(f);
   }
   SECTION("the same table at another path; an unwritable checkpoint; a diverging run") {
