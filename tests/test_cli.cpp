@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <xgrad/io/safetensors.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -501,6 +502,17 @@ long file_size(const std::string& path) {
 
 bool have_gnuplot() { return std::system("gnuplot --version > /dev/null 2>&1") == 0; }
 
+// Both files exist and hold the same bytes.
+void require_same_file(const std::string& a, const std::string& b) {
+  INFO(a << " vs " << b);
+  const std::string x = read_file(a);
+  REQUIRE(!x.empty());
+  REQUIRE(x == read_file(b));
+}
+
+// The "lr now X" of a resumed run's summary.
+double resumed_lr(const Run& r) { return number_after(r.out, "epochs done, lr now"); }
+
 }  // namespace
 
 TEST_CASE("xgrad compare --seeds --out writes results, summary and pictures", "[cli]") {
@@ -576,4 +588,228 @@ TEST_CASE("xgrad gradients prints per-layer norms and verdicts", "[cli]") {
   const Run bad = run("gradients --activation relu --init normal --init-std 0 --steps 1");
   require_one_line_error(bad, 2, "--init-std must be > 0");
   std::system("rm -rf t_cli_gradients");
+
+// Exact resume: 40 epochs in one process against 20 epochs, a checkpoint, and 20 more in a new
+// process. The checkpoints and model files of both runs must be byte for byte the same: every
+// weight, every optimizer buffer and step count, the schedule's position and the generators.
+TEST_CASE("xgrad train --resume continues a run bit for bit (SGD momentum, Adam, RMSprop)",
+          "[cli]") {
+  if (!have_cli()) return;
+  SECTION("SGD with momentum and a step schedule: --epochs 20, then --resume --epochs 40") {
+    const std::string run_flags =
+        "train --dataset moons --samples 200 --hidden 16 --optimizer momentum --lr 0.05 "
+        "--lr-schedule step --lr-step 7 --lr-gamma 0.5 --seed 3 ";
+    const Run first = run(run_flags + "--epochs 20 --checkpoint t_cli_r20.st");
+    INFO(first.out << first.err);
+    REQUIRE(first.code == 0);
+    // The whole original command line again, plus --resume: equal flags are accepted.
+    const Run resumed = run(run_flags +
+                            "--resume t_cli_r20.st --epochs 40 --checkpoint t_cli_r40.st "
+                            "--save t_cli_rm.st --log-every 5");
+    const Run straight =
+        run(run_flags + "--epochs 40 --checkpoint t_cli_s40.st --save t_cli_sm.st");
+    INFO(resumed.out << resumed.err << straight.out << straight.err);
+    REQUIRE(resumed.code == 0);
+    REQUIRE(straight.code == 0);
+    // StepLR: 0.05 * 0.5^floor(20 / 7) = 0.0125 for epoch 21; the log starts at epoch 21.
+    REQUIRE(resumed_lr(resumed) == 0.0125);
+    REQUIRE_THAT(resumed.out, Catch::Contains("epoch 21/40") && !Catch::Contains("epoch  1/40"));
+    REQUIRE_THAT(resumed.out, Catch::Contains("20 epochs in"));
+    require_same_file("t_cli_r40.st", "t_cli_s40.st");
+    require_same_file("t_cli_rm.st", "t_cli_sm.st");
+    REQUIRE(read_file("t_cli_r20.st") != read_file("t_cli_r40.st"));  // epochs 21-40 did train
+    const auto md = xg::io::inspect("t_cli_r20.st").metadata;
+    REQUIRE(md.at("epoch") == "20");
+    REQUIRE(md.at("optimizer") == "SGD");
+    REQUIRE(md.at("scheduler") == "StepLR");
+    // The model file of the resumed run is an ordinary one.
+    const Run e = run("eval --model t_cli_rm.st");
+    INFO(e.out << e.err);
+    REQUIRE(e.code == 0);
+    REQUIRE(number_after(e.out, "train  accuracy") ==
+            number_after(straight.out, "final  train accuracy"));
+    for (const char* f :
+         {"t_cli_r20.st", "t_cli_r40.st", "t_cli_s40.st", "t_cli_rm.st", "t_cli_sm.st"})
+      std::remove(f);
+  }
+  SECTION("Adam with a cosine schedule: the epoch-20 checkpoint of a 40-epoch run, resumed") {
+    const Run straight =
+        run("train --dataset spiral --samples 40 --hidden 16,16 --optimizer adam --lr 0.01 "
+            "--lr-schedule cosine --epochs 40 --checkpoint t_cli_c{epoch}.st --checkpoint-every 20 "
+            "--save t_cli_cm.st");
+    INFO(straight.out << straight.err);
+    REQUIRE(straight.code == 0);
+    REQUIRE(exists("t_cli_c20.st"));
+    const Run resumed =
+        run("train --resume t_cli_c20.st --checkpoint t_cli_d{epoch}.st --save t_cli_dm.st");
+    INFO(resumed.out << resumed.err);
+    REQUIRE(resumed.code == 0);
+    // CosineAnnealingLR over 40 epochs at epoch 20: 0.01 (1 + cos(pi / 2)) / 2 = 0.005.
+    REQUIRE(resumed_lr(resumed) == Approx(0.005).epsilon(1e-6));
+    require_same_file("t_cli_d40.st", "t_cli_c40.st");
+    require_same_file("t_cli_dm.st", "t_cli_cm.st");
+    const auto md = xg::io::inspect("t_cli_c20.st").metadata;
+    REQUIRE(md.at("scheduler") == "CosineAnnealingLR");
+    REQUIRE_THAT(md.at("scheduler.state"), Catch::Contains(R"("last_epoch":20)"));
+    for (const char* f :
+         {"t_cli_c20.st", "t_cli_c40.st", "t_cli_cm.st", "t_cli_d40.st", "t_cli_dm.st"})
+      std::remove(f);
+  }
+  SECTION("RMSprop, warm-up + cosine, RReLU's random slopes, a CSV table") {
+    TempFile f("t_cli_w.csv", flowers());
+    const Run straight =
+        run("train --csv t_cli_w.csv --target species --ignore id --hidden 8 --activation rrelu "
+            "--optimizer rmsprop --lr 0.01 --lr-schedule warmup-cosine --epochs 40 "
+            "--checkpoint t_cli_w{epoch}.st --checkpoint-every 20 --save t_cli_wm.st");
+    INFO(straight.out << straight.err);
+    REQUIRE(straight.code == 0);
+    const Run resumed =
+        run("train --resume t_cli_w20.st --checkpoint t_cli_v{epoch}.st --save t_cli_vm.st");
+    INFO(resumed.out << resumed.err);
+    REQUIRE(resumed.code == 0);
+    // Warm-up of 40 / 10 = 4 epochs, then cosine over the other 36: at epoch 20, 16 of them.
+    const double pi = std::acos(-1.0);
+    REQUIRE(resumed_lr(resumed) == Approx(0.01 * (1 + std::cos(pi * 16 / 36)) / 2));
+    require_same_file("t_cli_v40.st", "t_cli_w40.st");
+    require_same_file("t_cli_vm.st", "t_cli_wm.st");
+    // RReLU's generator is in the checkpoint (a fresh one would draw other slopes).
+    const auto md = xg::io::inspect("t_cli_w20.st").metadata;
+    REQUIRE(md.count("generator.model.1.generator") == 1);
+    REQUIRE(md.count("xgrad.data.fnv1a64") == 1);
+    const Run p = run("predict --model t_cli_vm.st --csv t_cli_w.csv");
+    REQUIRE(p.code == 0);
+    for (const char* name :
+         {"t_cli_w20.st", "t_cli_w40.st", "t_cli_wm.st", "t_cli_v40.st", "t_cli_vm.st"})
+      std::remove(name);
+  }
+}
+
+TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line errors", "[cli]") {
+  if (!have_cli()) return;
+  TempFile table("t_cli_x.csv", flowers());
+  const std::string flags =
+      "train --csv t_cli_x.csv --target species --ignore id --optimizer adam --lr 0.02 "
+      "--epochs 10 ";
+  REQUIRE(run(flags + "--hidden 8 --checkpoint t_cli_x.st --save t_cli_xm.st").code == 0);
+  REQUIRE(run("train --dataset moons --samples 100 --hidden 8 --lr-schedule cosine --epochs 10 "
+              "--checkpoint t_cli_y{epoch}.st --checkpoint-every 5")
+              .code == 0);
+
+  SECTION("flags that contradict the checkpoint, or ask for nothing: exit 2") {
+    const std::pair<std::string, std::string> cases[] = {
+        {"--resume t_cli_x.st --lr 0.1",
+         "--lr 0.1: 't_cli_x.st' was trained with --lr 0.02; a resumed run keeps its "
+         "checkpoint's settings"},
+        {"--resume t_cli_x.st --hidden 16",
+         "--hidden 16: 't_cli_x.st' was trained with --hidden 8"},
+        {"--resume t_cli_x.st --optimizer sgd", "--optimizer sgd: 't_cli_x.st' was trained with"},
+        {"--resume t_cli_x.st --activation tanh", "--activation tanh: 't_cli_x.st'"},
+        {"--resume t_cli_x.st --csv t_cli_x.csv --target length", "--target length: 't_cli_x.st'"},
+        {"--resume t_cli_x.st --no-stratify",
+         "--no-stratify: 't_cli_x.st' was trained with --stratify"},
+        {"--resume t_cli_x.st --dataset moons", "was trained on the CSV table"},
+        {"--resume t_cli_y5.st --csv t_cli_x.csv", "was trained on --dataset moons"},
+        {"--resume t_cli_y5.st --samples 300",
+         "--samples 300: 't_cli_y5.st' was trained with "
+         "--samples 100"},
+        {"--resume t_cli_x.st --epochs 10",
+         "--epochs 10: 't_cli_x.st' has already run 10 epochs; with --resume, --epochs is the "
+         "total"},
+        {"--resume t_cli_x.st",
+         "'t_cli_x.st' has run all 10 epochs of its run: give --epochs "
+         "above 10"},
+        {"--resume t_cli_y5.st --epochs 20", "the cosine schedule of 't_cli_y5.st' spans 10"},
+        {"--resume t_cli_y10.st", "its schedule is over"},
+        {"--resume t_cli_x.st --epochs 20 --patience 3", "--patience cannot be combined"},
+        {"--resume t_cli_x.st --epochs 20 --save t_cli_x.st", "being resumed"},
+        {"--dataset moons --checkpoint-every 5", "--checkpoint-every requires --checkpoint"},
+        {"--dataset moons --lr-step 5", "--lr-step and --lr-gamma apply to --lr-schedule step"},
+        {"--dataset moons --lr-schedule cosine --warmup 2", "--warmup applies to"},
+        {"--dataset moons --lr-schedule warmup-cosine --warmup 10 --epochs 10",
+         "--warmup 10 must be below --epochs 10"},
+        {"--dataset moons --lr-schedule step --lr-gamma 2", "--lr-gamma: '2'"},
+    };
+    for (const auto& [args, message] : cases) {
+      INFO("xgrad train " << args);
+      require_one_line_error(run("train " + args), 2, message);
+    }
+  }
+  SECTION("files that are not checkpoints of this run: exit 3") {
+    require_one_line_error(run("train --resume t_cli_none.st"), 3,
+                           "--resume: cannot open 't_cli_none.st'");
+    require_one_line_error(run("train --resume t_cli_xm.st --epochs 20"), 3,
+                           "--resume: 't_cli_xm.st' is a model file: it holds the weights but no "
+                           "optimizer state");
+    const std::string whole = read_file("t_cli_x.st");
+    { std::ofstream("t_cli_cut.st", std::ios::binary) << whole.substr(0, whole.size() - 100); }
+    require_one_line_error(run("train --resume t_cli_cut.st --epochs 20"), 3,
+                           "--resume: safetensors: 't_cli_cut.st':");
+    // Another network's tensors under this checkpoint's metadata.
+    REQUIRE(run(flags + "--hidden 4 --checkpoint t_cli_x4.st").code == 0);
+    xg::io::Metadata md;
+    xg::io::load_tensors<float>("t_cli_x.st", &md);
+    xg::io::save(xg::io::load_tensors<float>("t_cli_x4.st"), "t_cli_mix.st", md);
+    require_one_line_error(run("train --resume t_cli_mix.st --epochs 20"), 3,
+                           "--resume: t_cli_mix.st: tensor '0.weight' is F32 [4,5] but the "
+                           "metadata's architecture (in 5, hidden 8, out 3) needs F32 [8,5]");
+    // Adam's state, but the metadata says SGD: the library's check names both.
+    auto sgd = md;
+    sgd["xgrad.train.optimizer"] = "sgd";
+    xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_sgd.st", sgd);
+    require_one_line_error(run("train --resume t_cli_sgd.st --epochs 20"), 3,
+                           "it holds the state of optimizer 'Adam' but the optimizer given is "
+                           "'SGD'");
+    // Hostile run settings: each named with the file, the key and the allowed values.
+    const std::pair<std::string, std::string> settings[] = {
+        {"xgrad.train.lr", "abc"},
+        {"xgrad.train.epochs", "0"},
+        {"xgrad.train.lr_schedule", "linear"},
+        {"xgrad.train.max_loss", "-1"},
+    };
+    for (const auto& [key, value] : settings) {
+      auto bad = md;
+      bad[key] = value;
+      xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_bad.st", bad);
+      INFO(key << " = " << value);
+      require_one_line_error(run("train --resume t_cli_bad.st --epochs 20"), 3,
+                             "--resume: t_cli_bad.st: metadata '" + key + "': '" + value + "'");
+    }
+    // A checkpoint written by a program, without the command line's model card.
+    auto bare = md;
+    bare.erase("xgrad.format");
+    xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_bare.st", bare);
+    require_one_line_error(run("train --resume t_cli_bare.st --epochs 20"), 3,
+                           "is a checkpoint without the model card");
+    // The table changed since the checkpoint: its bytes are checked.
+    TempFile changed("t_cli_x2.csv", flowers() + "90,1.0,0.5,red,setosa\n");
+    require_one_line_error(run("train --resume t_cli_x.st --epochs 20 --csv t_cli_x2.csv"), 3,
+                           "--resume: 't_cli_x2.csv' is not the table 't_cli_x.st' was trained "
+                           "on: its bytes changed");
+    require_one_line_error(run("eval --model t_cli_x.st"), 3,
+                           "--model: 't_cli_x.st' is a training checkpoint, not a model file");
+    for (const char* f : {"t_cli_cut.st", "t_cli_x4.st", "t_cli_mix.st", "t_cli_sgd.st",
+                          "t_cli_bad.st", "t_cli_bare.st"})
+      std::remove(f);
+  }
+  SECTION("the same table at another path; an unwritable checkpoint; a diverging run") {
+    TempFile moved("t_cli_x3.csv", flowers());
+    const Run r = run("train --resume t_cli_x.st --epochs 12 --csv t_cli_x3.csv");
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE_THAT(r.out, Catch::Contains("10 of 12 epochs done"));
+    require_one_line_error(run("train --dataset moons --checkpoint no_such_dir/c.st"), 4,
+                           "--checkpoint: cannot write 'no_such_dir/c.st'");
+    // SGD with momentum 0.999 and lr 0.3 diverges after some epochs: the error names the last
+    // checkpoint, which holds the weights of that (finite) epoch.
+    const Run d =
+        run("train --dataset moons --optimizer momentum --momentum 0.999 --lr 0.3 --epochs 100 "
+            "--checkpoint t_cli_dv.st --checkpoint-every 2 --save t_cli_dvm.st");
+    require_one_line_error(d, 5, "the last checkpoint is 't_cli_dv.st' (epoch ");
+    REQUIRE_THAT(d.err, Catch::Contains("the model was not saved"));
+    REQUIRE_FALSE(exists("t_cli_dvm.st"));
+    const std::string epoch = xg::io::inspect("t_cli_dv.st").metadata.at("epoch");
+    REQUIRE_THAT(d.err, Catch::Contains("(epoch " + epoch + ")"));
+    std::remove("t_cli_dv.st");
+  }
+  for (const char* f : {"t_cli_x.st", "t_cli_xm.st", "t_cli_y5.st", "t_cli_y10.st"}) std::remove(f);
 }

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -14,6 +16,7 @@
 #include <xgrad/io/model_file.hpp>
 #include <xgrad/nn/module.hpp>
 #include <xgrad/optim/optimizer.hpp>
+#include <xgrad/optim/scheduler.hpp>
 
 namespace CLI {
 class App;
@@ -138,6 +141,16 @@ xg::Tensor loss(const xg::Tensor& outputs, const xg::Tensor& targets, bool class
 
 // ---- training (train.cpp) ---------------------------------------------------------------------
 
+// The learning-rate schedule, stepped once after every epoch (as PyTorch scripts call
+// scheduler.step()): none, step (StepLR), cosine (CosineAnnealingLR over the epochs) or
+// warmup-cosine (WarmupCosineLR: linear warm-up from 0.1 x lr, then cosine to 0).
+struct ScheduleSpec {
+  std::string name = "none";
+  std::optional<std::size_t> step;    // step: epochs per decay (default epochs / 3, at least 1)
+  std::optional<double> gamma;        // step: the factor of each decay (default 0.1)
+  std::optional<std::size_t> warmup;  // warmup-cosine: warm-up epochs (default epochs / 10)
+};
+
 struct TrainOptions {
   DataSpec data;
   ModelSpec model;
@@ -151,7 +164,12 @@ struct TrainOptions {
   std::optional<double> max_loss;
   std::optional<int> threads;
   std::uint64_t seed = 1;
+  ScheduleSpec schedule;
   std::string save;
+  std::string checkpoint;            // "{epoch}" in it is replaced by the epoch number
+  std::size_t checkpoint_every = 0;  // 0: a checkpoint at the end only
+  std::string resume;                // the checkpoint this run continues
+  std::set<std::string> given;       // the flags on the command line (--resume checks them)
   bool quiet = false;
 };
 
@@ -172,17 +190,66 @@ struct Fit {
   std::size_t seen = 0;        // examples processed
   std::size_t epochs_run = 0;  // < epochs after an early stop
   std::size_t best_epoch = 0;  // early stopping: the epoch whose weights were restored
+  double loss_limit = 0;       // the divergence limit in force
   Evaluation train;            // the final weights on the training rows
 };
-// Trains for o.epochs (or until early stopping), printing progress unless o.quiet. Throws
-// TrainingFailed when the loss, a gradient or a parameter becomes non-finite (at any step; the
-// final weights' loss included), or the loss exceeds the divergence limit.
-Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o);
+// o.schedule's scheduler on `opt` (null for none), spanning o.epochs.
+std::unique_ptr<xg::optim::LRScheduler> make_schedule(const TrainOptions& o, Optimizer& opt);
+// True for the schedules whose shape depends on the run's length (cosine, warmup-cosine).
+bool spans_the_run(const ScheduleSpec& s);
+
+// What a run carries besides the model and the optimizer: where it starts, its schedule, and
+// what is done after each epoch (checkpoints).
+struct RunState {
+  xg::optim::LRScheduler* schedule = nullptr;  // null: fit makes o.schedule's own
+  std::size_t done = 0;                        // epochs already run (a resumed run)
+  std::optional<double> loss_limit;            // a resumed run's divergence limit
+  // Called after every epoch's updates and checks, with the divergence limit in force.
+  std::function<void(std::size_t epoch, double loss_limit)> after_epoch;
+};
+
+// Trains epochs run.done + 1 to o.epochs (or until early stopping), printing progress unless
+// o.quiet. Throws TrainingFailed when the loss, a gradient or a parameter becomes non-finite (at
+// any step; the final weights' loss included), or the loss exceeds the divergence limit.
+Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
+        const RunState& run = {});
 Evaluation evaluate(Model& model, const xg::Tensor& x, const xg::Tensor& y, const Prepared& p);
 // "accuracy  97.50%" or "rmse 0.123  mae 0.0987  r2 0.9876".
 std::string quality(const Evaluation& e, bool classification);
 
 int train(TrainOptions& o);
+
+// ---- checkpoints and resumed runs (resume.cpp) ------------------------------------------------
+
+// A run ready to train: its data, network, optimizer and schedule, and how far it has come.
+struct Session {
+  Prepared data;
+  std::shared_ptr<Model> model;
+  std::shared_ptr<Optimizer> opt;
+  std::unique_ptr<xg::optim::LRScheduler> schedule;
+  std::size_t done = 0;              // epochs already run
+  std::optional<double> loss_limit;  // the divergence limit of the resumed run
+  std::string csv_digest;            // of the CSV table, kept in checkpoints ("" for a dataset)
+};
+
+// The run's settings as "xgrad.train.*" keys (optimizer, lr, schedule, epochs, batch, seed):
+// what the model file records and a checkpoint needs to continue the run.
+xg::io::Metadata run_settings(const TrainOptions& o);
+// `pattern` with "{epoch}" replaced by the epoch number.
+std::string checkpoint_path(const std::string& pattern, std::size_t epoch);
+// FNV-1a (64 bits) of the file's bytes, in hex: a resumed run checks that its table is unchanged.
+std::string file_digest(const std::string& path);
+// The checkpoint of `epoch` (done epochs) at o.checkpoint, "{epoch}" replaced: the model,
+// optimizer, schedule and generators, plus the model card and run settings that --resume reads.
+// Returns the path written; OutputError when it cannot be written.
+std::string write_checkpoint(const TrainOptions& o, const Session& s, std::size_t epoch,
+                             double loss_limit);
+// The run of checkpoint o.resume, ready to continue. `o` holds the command line's options; it
+// is replaced by the checkpoint's settings plus those a resumed run may change (--epochs when
+// the schedule allows it, --save, --checkpoint, --checkpoint-every, --threads, --max-loss,
+// --log-every, --quiet). A flag that contradicts the checkpoint is a UsageError naming both
+// values; a missing, damaged or foreign file an InputError naming it.
+Session resume(TrainOptions& o);
 
 // ---- prediction and evaluation of saved models (predict.cpp) ----------------------------------
 

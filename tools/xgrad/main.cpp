@@ -118,6 +118,14 @@ void add_training_options(CLI::App* cmd, TrainOptions& t) {
         "mini-batch size (default: 128, at most a quarter of the training rows)");
   typed(cmd, "--seed", t.seed, integer(0, std::numeric_limits<std::uint64_t>::max()),
         "seed of the init and the batch order (default 1)");
+  cmd->add_option("--lr-schedule", t.schedule.name, "none|step|cosine|warmup-cosine, per epoch")
+      ->check(CLI::IsMember({"none", "step", "cosine", "warmup-cosine"}))
+      ->capture_default_str();
+  typed(cmd, "--lr-step", t.schedule.step, integer(1, kMaxEpochs),
+        "step: multiply the lr by --lr-gamma every N epochs (default epochs/3)");
+  typed(cmd, "--lr-gamma", t.schedule.gamma, real(0, 1, true), "step: the factor (default 0.1)");
+  typed(cmd, "--warmup", t.schedule.warmup, integer(0, kMaxEpochs),
+        "warmup-cosine: warm-up epochs from 0.1 x lr (default epochs/10)");
   typed(cmd, "--patience", t.patience, integer(1, kMaxEpochs),
         "early stopping: epochs without a better validation loss (needs --val-fraction)");
   typed(cmd, "--max-loss", t.max_loss, real(0, std::numeric_limits<double>::infinity(), true),
@@ -151,6 +159,15 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "train an MLP on a toy dataset or a CSV table");
   add_training_options(train_cmd, t);
   train_cmd->add_option("--save", t.save, "write the model (safetensors) here");
+  auto* checkpoint = train_cmd->add_option(
+      "--checkpoint", t.checkpoint,
+      "write a checkpoint (model, optimizer, schedule, epoch, generators) here at the end; "
+      "{epoch} in the name is replaced by the epoch");
+  typed(train_cmd, "--checkpoint-every", t.checkpoint_every, integer(1, kMaxEpochs),
+        "also write the checkpoint every N epochs")
+      ->needs(checkpoint);
+  train_cmd->add_option("--resume", t.resume,
+                        "continue the run of this checkpoint (its settings; --epochs: the total)");
   typed(train_cmd, "--log-every", t.log_every, integer(1, kMaxEpochs),
         "when stdout is not a terminal, print every N epochs (default epochs/10)");
   train_cmd->add_flag("--quiet", t.quiet, "no per-epoch lines, only the summary");
@@ -180,6 +197,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    for (const CLI::Option* opt : train_cmd->get_options())
+      if (opt->count() > 0) t.given.insert(opt->get_name());
     if (train_cmd->parsed()) return train(t);
     if (compare_cmd.command->parsed()) return compare_cmd.run();
     if (gradients_cmd.command->parsed()) return gradients_cmd.run();

@@ -14,6 +14,11 @@ namespace data = xg::data;
 
 xg::Predictor load_model(const std::string& path) {
   require_regular_file(path, "--model");
+  if (xg::io::inspect(path).metadata.count("checkpoint.version"))
+    throw InputError(fmt::format(
+        "--model: '{}' is a training checkpoint, not a model file (`xgrad train --save FILE` "
+        "writes the model file; `xgrad train --resume` continues a checkpoint)",
+        path));
   return xg::Predictor(path);
 }
 

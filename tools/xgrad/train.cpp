@@ -52,19 +52,27 @@ bool all_finite(const Tensor& t) {
 // or a loss beyond the divergence limit.
 class Guard {
  public:
-  Guard(const Model& model, const TrainOptions& o) : params_(model.named_parameters()), o_(o) {}
+  // `resumed`: the limit of the run being resumed, kept unless --max-loss is given.
+  Guard(const Model& model, const TrainOptions& o, std::optional<double> resumed)
+      : params_(model.named_parameters()), o_(o), resumed_(resumed) {
+    limit_ = o.max_loss ? o.max_loss : resumed;
+  }
 
   void loss(double value, std::size_t epoch, std::size_t step) {
     if (!std::isfinite(value))
       fail(fmt::format("the loss became {} at epoch {}, step {}", value, epoch, step));
-    if (!limit_) limit_ = o_.max_loss.value_or(1000 * std::max(value, 1.0));
+    if (!limit_) limit_ = 1000 * std::max(value, 1.0);
     if (value > *limit_)
-      fail(
-          fmt::format("the loss reached {:.4g} at epoch {}, step {}, above the divergence limit "
-                      "{:.4g} ({}): training diverged",
-                      value, epoch, step, *limit_,
-                      o_.max_loss ? "--max-loss" : "1000 x the first loss; --max-loss sets it"));
+      fail(fmt::format(
+          "the loss reached {:.4g} at epoch {}, step {}, above the divergence limit {:.4g} ({}): "
+          "training diverged",
+          value, epoch, step, *limit_,
+          o_.max_loss ? "--max-loss"
+          : resumed_  ? "the resumed checkpoint's; --max-loss sets it"
+                      : "1000 x the first loss; --max-loss sets it"));
   }
+  // The divergence limit in force (set by the first loss at the latest).
+  double limit() const { return limit_.value_or(std::numeric_limits<double>::infinity()); }
   void gradients(std::size_t epoch, std::size_t step) const {
     for (const auto& [name, t] : params_) {
       const Tensor g = t.grad();
@@ -87,12 +95,11 @@ class Guard {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    throw TrainingFailed(fmt::format("{}: lower --lr (now {}){}", what, o_.optim.lr,
-                                     o_.save.empty() ? "" : "; nothing was saved"));
+    throw TrainingFailed(fmt::format("{}: lower --lr (now {})", what, o_.optim.lr));
   }
   xg::nn::NamedTensors<float> params_;
   const TrainOptions& o_;
-  std::optional<double> limit_;
+  std::optional<double> resumed_, limit_;
 };
 
 // Early stopping: the weights of the epoch with the lowest validation loss.
@@ -156,6 +163,29 @@ std::string quality(const Evaluation& e, bool classification) {
                         : fmt::format("rmse {:.4g}  mae {:.4g}  r2 {:.4f}", e.rmse, e.mae, e.r2);
 }
 
+namespace {
+
+// The schedule's defaults from the epochs, and its flags checked against its name.
+void resolve_schedule(ScheduleSpec& s, std::size_t epochs) {
+  if (s.name != "step" && (s.step || s.gamma))
+    throw UsageError("--lr-step and --lr-gamma apply to --lr-schedule step");
+  if (s.name != "warmup-cosine" && s.warmup)
+    throw UsageError("--warmup applies to --lr-schedule warmup-cosine");
+  if (s.name == "step") {
+    if (!s.step) s.step = std::max<std::size_t>(1, epochs / 3);
+    if (!s.gamma) s.gamma = 0.1;
+  }
+  if (s.name != "warmup-cosine") return;
+  if (!s.warmup) s.warmup = epochs / 10;
+  if (*s.warmup >= epochs)
+    throw UsageError(
+        fmt::format("--warmup {} must be below --epochs {} (the cosine part needs "
+                    "at least one epoch)",
+                    *s.warmup, epochs));
+}
+
+}  // namespace
+
 Prepared prepare_run(TrainOptions& o) {
   DataSpec& d = o.data;
   if (d.dataset.empty() == d.csv.empty())
@@ -173,6 +203,7 @@ Prepared prepare_run(TrainOptions& o) {
                                  d.test_fraction, d.val_fraction));
   if (o.patience && d.val_fraction == 0)
     throw UsageError("--patience needs --val-fraction F > 0 (it watches the validation loss)");
+  resolve_schedule(o.schedule, o.epochs);
   o.model.hidden = parse_sizes(o.hidden, "--hidden");
   o.model.act_params = parse_params(o.act_params);
   o.model.init = resolved_init(o.model);
@@ -192,18 +223,36 @@ Prepared prepare_run(TrainOptions& o) {
   return p;
 }
 
-Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o) {
+std::unique_ptr<xg::optim::LRScheduler> make_schedule(const TrainOptions& o, Optimizer& opt) {
+  namespace optim = xg::optim;
+  const ScheduleSpec& s = o.schedule;
+  if (s.name == "step") return std::make_unique<optim::StepLR>(opt, int(*s.step), *s.gamma);
+  if (s.name == "cosine") return std::make_unique<optim::CosineAnnealingLR>(opt, int(o.epochs));
+  if (s.name == "warmup-cosine")
+    return std::make_unique<optim::WarmupCosineLR>(opt, int(*s.warmup), int(o.epochs));
+  return nullptr;
+}
+
+bool spans_the_run(const ScheduleSpec& s) {
+  return s.name == "cosine" || s.name == "warmup-cosine";
+}
+
+Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
+        const RunState& run) {
   const bool classification = p.classes > 0;
   const bool tty = ::isatty(::fileno(stdout));
   const std::size_t log_every = o.log_every ? o.log_every : std::max<std::size_t>(1, o.epochs / 10);
   const bool validating = p.x_val.defined() && p.x_val.size(0) > 0;
-  Guard guard(model, o);
+  const auto own_schedule = run.schedule ? nullptr : make_schedule(o, opt);
+  xg::optim::LRScheduler* schedule = run.schedule ? run.schedule : own_schedule.get();
+  Guard guard(model, o, run.loss_limit);
   BestWeights best;
   Fit f;
 
   const auto t0 = Clock::now();
   auto last_print = t0;
-  for (std::size_t epoch = 1; epoch <= o.epochs; ++epoch) {
+  // The batch order depends on the epoch's number only, so a resumed run draws the same batches.
+  for (std::size_t epoch = run.done + 1; epoch <= o.epochs; ++epoch) {
     xg::metrics::RunningMean epoch_loss;
     std::size_t correct = 0, step = 0;
     double sq = 0;
@@ -228,8 +277,10 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o) 
       }
       f.seen += xb.size(0);
     }
+    if (schedule) schedule->step();
     guard.parameters(epoch);
     f.epochs_run = epoch;
+    if (run.after_epoch) run.after_epoch(epoch, guard.limit());
     const double n = double(p.x_train.size(0));
     const double epoch_quality =
         classification ? double(correct) / n : std::sqrt(sq / n) * p.target.scale;
@@ -249,7 +300,7 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o) 
         fmt::print("\r{}\x1b[K", line);
         std::fflush(stdout);
         last_print = Clock::now();
-      } else if (!tty && (epoch % log_every == 0 || epoch == 1 || last)) {
+      } else if (!tty && (epoch % log_every == 0 || epoch == run.done + 1 || last)) {
         fmt::print("{}\n", line);
         std::fflush(stdout);
       }
@@ -272,12 +323,23 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o) 
   }
   f.train = evaluate(model, p.x_train, p.y_train, p);
   guard.final_loss(f.train.loss);
+  f.loss_limit = guard.limit();
   return f;
 }
 
 namespace {
 
-void print_summary(const TrainOptions& o, const Prepared& p, const Model& model) {
+std::string schedule_text(const TrainOptions& o) {
+  const ScheduleSpec& s = o.schedule;
+  if (s.name == "step") return fmt::format(", lr x {} every {} epochs", *s.gamma, *s.step);
+  if (s.name == "cosine") return fmt::format(", cosine lr schedule over {} epochs", o.epochs);
+  if (s.name == "warmup-cosine")
+    return fmt::format(", {} warm-up epochs then cosine lr schedule", *s.warmup);
+  return "";
+}
+
+void print_summary(const TrainOptions& o, const Session& s) {
+  const Prepared& p = s.data;
   std::string parts = fmt::format("{} train", p.x_train.size(0));
   if (p.x_val.size(0)) parts += fmt::format(" / {} validation", p.x_val.size(0));
   parts += p.x_test.size(0) ? fmt::format(" / {} test", p.x_test.size(0))
@@ -287,30 +349,26 @@ void print_summary(const TrainOptions& o, const Prepared& p, const Model& model)
   std::string hidden;
   for (auto h : o.model.hidden) hidden += fmt::format("{} -> ", h);
   fmt::print("model  {} -> {}{} ({} activation, {} init, {} parameters)\n", o.model.in, hidden,
-             o.model.out, o.model.activation, o.model.init, model.num_parameters());
-  std::string extra;
+             o.model.out, o.model.activation, o.model.init, s.model->num_parameters());
+  std::string extra = schedule_text(o);
   if (o.patience) extra += fmt::format(", early stopping (patience {})", *o.patience);
   if (o.threads) extra += fmt::format(", {} threads", *o.threads);
   fmt::print("optim  {} lr={} weight_decay={}, {} epochs, batch {}{}\n", o.optim.name, o.optim.lr,
              o.optim.weight_decay, o.epochs, o.batch, extra);
+  if (!o.resume.empty())
+    fmt::print("resume {}: {} of {} epochs done, lr now {:.6g}\n", o.resume, s.done, o.epochs,
+               s.opt->lr(0));
   std::fflush(stdout);
 }
 
 xg::io::Metadata training_provenance(const TrainOptions& o, const Fit& f, const Evaluation& tr,
                                      const Evaluation& va, const Evaluation& te,
                                      bool classification) {
-  xg::io::Metadata md;
+  xg::io::Metadata md = run_settings(o);
   const auto put = [&](const std::string& key, const std::string& value) {
     md["xgrad.train." + key] = value;
   };
-  put("optimizer", o.optim.name);
-  put("lr", fmt::format("{}", o.optim.lr));
-  put("weight_decay", fmt::format("{}", o.optim.weight_decay));
-  if (o.optim.name == "momentum") put("momentum", fmt::format("{}", o.optim.momentum));
-  put("epochs", std::to_string(o.epochs));
   put("epochs_run", std::to_string(f.epochs_run));
-  put("batch", std::to_string(o.batch));
-  put("seed", std::to_string(o.seed));
   if (o.patience) {
     put("patience", std::to_string(*o.patience));
     put("best_epoch", std::to_string(f.best_epoch));
@@ -342,33 +400,94 @@ void save_or_rescue(const Model& model, const xg::io::ModelCard& card, const std
   }
 }
 
+// The flags that cannot go together, then the outputs: all before any work.
+void check_before_work(const TrainOptions& o) {
+  if (o.patience && !(o.checkpoint.empty() && o.resume.empty()))
+    throw UsageError(
+        "--patience cannot be combined with --checkpoint or --resume: a checkpoint does not hold "
+        "the best weights that early stopping restores");
+  if (!o.save.empty() && (o.save == o.checkpoint || o.save == o.resume))
+    throw UsageError(fmt::format(
+        "--save '{}' is also the checkpoint{}: the model file would replace it (a checkpoint is "
+        "a different file; save the model elsewhere)",
+        o.save, o.save == o.resume ? " being resumed (--resume)" : " (--checkpoint)"));
+  if (!o.save.empty()) check_writable(o.save, "--save");
+  if (!o.checkpoint.empty()) check_writable(checkpoint_path(o.checkpoint, 0), "--checkpoint");
+}
+
+Session start(TrainOptions& o) {
+  Session s;
+  s.data = prepare_run(o);
+  s.model = build_model(o.model, o.seed);
+  s.opt = make_optimizer(o.optim, *s.model);
+  s.schedule = make_schedule(o, *s.opt);
+  if (!o.checkpoint.empty() && !o.data.csv.empty()) s.csv_digest = file_digest(o.data.csv);
+  return s;
+}
+
+// Trains the session, writing checkpoints every o.checkpoint_every epochs and at the end (after
+// the final check, so the last checkpoint always holds usable weights). A failure says what was
+// kept.
+Fit train_session(const TrainOptions& o, Session& s) {
+  std::string written;
+  std::size_t written_epoch = 0;
+  const auto checkpoint = [&](std::size_t epoch, double loss_limit) {
+    written = write_checkpoint(o, s, epoch, loss_limit);
+    written_epoch = epoch;
+  };
+  RunState run{s.schedule.get(), s.done, s.loss_limit, {}};
+  if (!o.checkpoint.empty() && o.checkpoint_every)
+    run.after_epoch = [&](std::size_t epoch, double loss_limit) {
+      if (epoch % o.checkpoint_every == 0 && epoch < o.epochs) checkpoint(epoch, loss_limit);
+    };
+  try {
+    const Fit f = fit(*s.model, *s.opt, s.data, o, run);
+    if (!o.checkpoint.empty()) checkpoint(f.epochs_run, f.loss_limit);
+    return f;
+  } catch (const TrainingFailed& e) {
+    if (!written.empty())
+      throw TrainingFailed(fmt::format("{}; the last checkpoint is '{}' (epoch {}){}", e.what(),
+                                       written, written_epoch,
+                                       o.save.empty() ? "" : ", the model was not saved"));
+    if (o.save.empty() && o.checkpoint.empty()) throw;
+    throw TrainingFailed(fmt::format("{}; nothing was saved", e.what()));
+  }
+}
+
 }  // namespace
 
 int train(TrainOptions& o) {
-  if (!o.save.empty()) check_writable(o.save, "--save");  // before any work
-  const Prepared p = prepare_run(o);
+  check_before_work(o);
+  Session s = o.resume.empty() ? start(o) : resume(o);
+  const Prepared& p = s.data;
   const bool classification = p.classes > 0;
-  auto model = build_model(o.model, o.seed);
-  auto opt = make_optimizer(o.optim, *model);
-  print_summary(o, p, *model);
-  const Fit f = fit(*model, *opt, p, o);
+  print_summary(o, s);
+  const Fit f = train_session(o, s);
 
   const Evaluation& tr = f.train;
-  const Evaluation va = evaluate(*model, p.x_val, p.y_val, p);
-  const Evaluation te = evaluate(*model, p.x_test, p.y_test, p);
+  const Evaluation va = evaluate(*s.model, p.x_val, p.y_val, p);
+  const Evaluation te = evaluate(*s.model, p.x_test, p.y_test, p);
   fmt::print("\nfinal  train {}  loss {:.4f}\n", quality(tr, classification), tr.loss);
   if (va.rows) fmt::print("       val   {}  loss {:.4f}\n", quality(va, classification), va.loss);
   if (te.rows)
     fmt::print("       test  {}  loss {:.4f}\n", quality(te, classification), te.loss);
   else
     fmt::print("       test  none (--test-fraction 0)\n");
-  fmt::print("       {} epochs in {:.3f} s ({} ex/s), {} parameters\n", f.epochs_run, f.seconds,
-             human_rate(double(f.seen) / std::max(f.seconds, 1e-9)), model->num_parameters());
+  fmt::print("       {} epochs in {:.3f} s ({} ex/s), {} parameters\n", f.epochs_run - s.done,
+             f.seconds, human_rate(double(f.seen) / std::max(f.seconds, 1e-9)),
+             s.model->num_parameters());
+  if (!o.checkpoint.empty()) {
+    const std::string last = checkpoint_path(o.checkpoint, f.epochs_run);
+    fmt::print("saved  {}: checkpoint of epoch {} ({})\n", last, f.epochs_run,
+               spans_the_run(o.schedule)
+                   ? fmt::format("the end of its {} schedule", o.schedule.name)
+                   : fmt::format("`xgrad train --resume {} --epochs N` trains on", last));
+  }
   if (o.save.empty()) return 0;
   xg::io::ModelCard card{o.model, p.inputs, p.target, data_provenance(o.data, p)};
   for (auto& [key, value] : training_provenance(o, f, tr, va, te, classification))
     card.provenance[key] = value;
-  save_or_rescue(*model, card, o.save);
+  save_or_rescue(*s.model, card, o.save);
   fmt::print("saved  {} (`xgrad predict --model {} --csv new.csv`)\n", o.save, o.save);
   return 0;
 }
