@@ -588,6 +588,7 @@ TEST_CASE("xgrad gradients prints per-layer norms and verdicts", "[cli]") {
   const Run bad = run("gradients --activation relu --init normal --init-std 0 --steps 1");
   require_one_line_error(bad, 2, "--init-std must be > 0");
   std::system("rm -rf t_cli_gradients");
+}
 
 // Exact resume: 40 epochs in one process against 20 epochs, a checkpoint, and 20 more in a new
 // process. The checkpoints and model files of both runs must be byte for byte the same: every
