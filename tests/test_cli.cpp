@@ -861,6 +861,28 @@ TEST_CASE("xgrad compare --test-fraction 0: no test columns, empty CSV cells", "
   std::system("rm -rf t_cli_notest");
 }
 
+TEST_CASE("xgrad gradients --init auto picks the init xgrad train records for the activation",
+          "[cli]") {
+  if (!have_cli()) return;
+  const Run g =
+      run("gradients --dataset moons --samples 100 --depth 2 --width 4 --steps 1 --activation "
+          "identity,relu6,selu,sigmoid,gelu");
+  INFO(g.out << g.err);
+  REQUIRE(g.code == 0);
+  for (const char* activation : {"identity", "relu6", "selu", "sigmoid", "gelu"}) {
+    INFO(activation);
+    std::remove("t_cli_init.safetensors");
+    REQUIRE(run(std::string("train --dataset moons --samples 100 --hidden 4 --epochs 1 --quiet "
+                            "--save t_cli_init.safetensors --activation ") +
+                activation)
+                .code == 0);
+    const std::string init = xg::io::inspect("t_cli_init.safetensors").metadata.at("xgrad.init");
+    REQUIRE_THAT(row_of(g.out, activation),
+                 Catch::StartsWith(std::string(activation)) && Catch::Contains(" " + init + " "));
+  }
+  std::remove("t_cli_init.safetensors");
+}
+
 TEST_CASE("xgrad gradients: a diverging activation is reported with the training guard's reason",
           "[cli]") {
   if (!have_cli()) return;

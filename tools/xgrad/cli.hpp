@@ -124,6 +124,9 @@ using ModelSpec = xg::io::MlpSpec;
 using Model = xg::nn::Module;
 // The init that `spec.init` means for its activation (auto: by activation).
 std::string resolved_init(const ModelSpec& spec);
+// The nonlinearity (nn::init::calculate_gain's name) whose gain scales the init of a layer
+// followed by `activation`, from the activation catalogue.
+std::string init_gain(const std::string& activation);
 std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed);
 
 struct OptimSpec {

@@ -47,19 +47,12 @@ struct GradientsOptions {
   std::string out;
 };
 
-// The gain PyTorch's table gives the activation, or the closest entry: 1 ("linear") for the
-// saturating ones it does not list, sqrt(2) ("relu") for the rest.
-std::string gain_nonlinearity(const std::string& activation) {
-  for (const char* listed : {"sigmoid", "tanh", "relu", "leaky_relu", "selu"})
-    if (activation == listed) return activation;
-  return xg::diagnostics::saturates(activation) ? "linear" : "relu";
-}
-
-// auto: Glorot (Xavier) for activations that saturate, LeCun for SELU, He (Kaiming) otherwise.
+// --init for `activation`: auto resolves as in `xgrad train` (the activation catalogue's init).
 std::string resolve_init(const std::string& init, const std::string& activation) {
-  if (init != "auto") return init;
-  if (activation == "selu") return "lecun";
-  return xg::diagnostics::saturates(activation) ? "xavier" : "kaiming";
+  ModelSpec spec;
+  spec.activation = activation;
+  spec.init = init;
+  return resolved_init(spec);
 }
 
 std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t in,
@@ -104,7 +97,7 @@ std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t
                         : init == "kaiming" ? nn::InitScheme::Kaiming
                         : init == "lecun"   ? nn::InitScheme::LeCun
                                             : nn::InitScheme::Default;
-    nn::init_model(*net, scheme, gain_nonlinearity(activation), 0.0, rng);
+    nn::init_model(*net, scheme, init_gain(activation), 0.0, rng);
   }
   return net;
 }
@@ -300,9 +293,9 @@ Subcommand add_gradients_command(CLI::App& app) {
       ->type_name("LIST")
       ->capture_default_str();
   cmd->add_option("--init", o->init,
-                  "auto (Glorot if the activation saturates, LeCun for selu, He otherwise), "
-                  "xavier, kaiming, lecun, default (PyTorch's), normal (N(0, --init-std^2))")
-      ->check(CLI::IsMember({"auto", "xavier", "kaiming", "lecun", "default", "normal"}))
+                  "auto (by activation, as in train), kaiming, xavier, lecun, default "
+                  "(PyTorch's), normal (N(0, --init-std^2)); see `xgrad list`")
+      ->check(CLI::IsMember({"auto", "kaiming", "xavier", "lecun", "default", "normal"}))
       ->type_name("NAME")
       ->capture_default_str();
   typed(cmd, "--init-std", o->init_std, real(0, std::numeric_limits<double>::max(), true),
