@@ -169,9 +169,6 @@ std::vector<const RunResult*> survivors(const std::vector<RunResult>& runs) {
 }
 
 std::string ratio_str(double r) { return std::isnan(r) ? "-" : fmt::format("{:.2g}", r); }
-std::string fixed(double v, int digits) {
-  return std::isnan(v) ? "-" : fmt::format("{:.{}f}", v, digits);
-}
 
 // "epoch 3 (2/3 seeds)", "epochs 2-5 (3/3 seeds)", or "-".
 std::string divergence_text(const std::vector<RunResult>& runs) {
@@ -227,13 +224,12 @@ void print_table(const CompareOptions& o, const Prepared& p,
       g0.push_back(r.flow_init.ratio());
     }
     fmt::print("{:<18} {:>10} {:>18} {:>18} {:>17}", activations[a], runs[a][0].parameters,
-               metric_cell(tr), tested ? metric_cell(te) : "-",
-               loss.empty() ? "-" : mean_std(loss, 4));
+               metric_cell(tr), tested ? metric_cell(te) : "-", mean_std(loss, 4));
     if (!target_head.empty())
       fmt::print(" {:>18}", reached.empty() ? fmt::format("never (0/{})", runs[a].size())
                                             : fmt::format("{} ({}/{})", mean_std(reached, 1),
                                                           reached.size(), runs[a].size()));
-    fmt::print(" {:>9} {:>7} {:>15}", fixed(mean(ms), 2), fixed(mean(dead), 1),
+    fmt::print(" {:>9} {:>7} {:>15}", decimals(mean(ms), 2), decimals(mean(dead), 1),
                ratio_str(mean(g0)) + " -> " + ratio_str(mean(g1)));
     if (any_diverged) fmt::print("  {}", divergence_text(runs[a]));
     fmt::print("\n");

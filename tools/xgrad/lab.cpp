@@ -45,6 +45,7 @@ double mean(const std::vector<double>& values) {
 }
 
 std::string decimals(double v, int digits) {
+  if (std::isnan(v)) return "-";
   return std::fabs(v) < 1e6 ? fmt::format("{:.{}f}", v, digits) : fmt::format("{:.3e}", v);
 }
 

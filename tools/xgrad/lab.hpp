@@ -27,7 +27,8 @@ std::vector<std::string> split_list(const std::string& text, const char* flag);
 // A number for a CSV cell: 6 significant digits, empty for NaN.
 std::string csv_number(double v);
 
-// `v` with `digits` decimals, or in scientific notation from 1e6 on (an exploding loss).
+// `v` with `digits` decimals, in scientific notation from 1e6 on (an exploding loss), "-" for
+// NaN (not measured).
 std::string decimals(double v, int digits);
 // "mean ± std" over runs (std with n - 1; a single value prints alone), formatted by decimals().
 std::string mean_std(const std::vector<double>& values, int digits, double scale = 1);

@@ -1,9 +1,13 @@
 // `xgrad`: train small MLPs on toy datasets or CSV tables, evaluate saved models, predict new
-// tables, compare activations, list what is available. See docs/data_io_cli.md.
+// tables, compare activations, show per-layer gradients, list what is available. See
+// docs/data_io_cli.md. The training options are registered in options.cpp, shared with
+// `compare` (compare.cpp) and `gradients` (gradients.cpp).
 //
 //   xgrad train --csv iris.csv --target species --save iris.safetensors
 //   xgrad predict --model iris.safetensors --csv new.csv --proba
 //   xgrad eval --model iris.safetensors --csv labelled.csv
+//   xgrad compare --dataset spiral --activations relu,tanh --seeds 3
+//   xgrad gradients --depth 20 --activation sigmoid,relu
 //   xgrad list
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
