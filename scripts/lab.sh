@@ -10,7 +10,7 @@ command -v gnuplot >/dev/null || { echo "lab.sh: gnuplot not found: apt-get inst
 EXAMPLES=(lab_linearity lab_vanishing lab_dead_relu lab_sparsity lab_prelu_slopes lab_zero_centred
           lab_saturation)
 cmake --build "$BUILD_DIR" --target xgrad_cli "${EXAMPLES[@]}" -j"$(nproc)" >/dev/null
-XGRAD="$BUILD_DIR/tools/xgrad/xgrad"
+XGRAD="$BUILD_DIR/bin/xgrad"
 IMG="$ROOT/docs/img/lab"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
@@ -18,7 +18,7 @@ mkdir -p "$IMG"
 
 run() {  # prints the command and its output (progress lines on stderr are dropped)
   echo
-  echo "\$ $*" | sed "s|$BUILD_DIR/tools/xgrad/||; s|$BUILD_DIR/examples/|build/examples/|; s|$OUT|OUT|g"
+  echo "\$ $*" | sed "s|$BUILD_DIR/bin/||; s|$BUILD_DIR/examples/|build/examples/|; s|$OUT|OUT|g"
   "$@" 2>/dev/null | sed "s|$OUT|OUT|g"
 }
 example() { run "$BUILD_DIR/examples/$1" "$OUT"; }

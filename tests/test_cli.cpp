@@ -7,10 +7,12 @@
 #include <catch2/catch.hpp>
 #include <xgrad/io/safetensors.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -115,13 +117,49 @@ std::string flowers(bool crlf_bom_semicolon = false) {
 
 }  // namespace
 
-TEST_CASE("xgrad list shows datasets, activations and optimizers", "[cli]") {
+TEST_CASE("xgrad list shows datasets, activations, optimizers, schedules and initialisers",
+          "[cli]") {
   if (!have_cli()) return;
   const Run r = run("list");
   REQUIRE(r.code == 0);
-  for (const char* word : {"spiral", "moons", "circles", "xor", "blobs", "triangles", "relu", "sgd",
-                           "adam", "adamw", "rmsprop", "adagrad"})
+  for (const char* word :
+       {"spiral", "moons",  "circles", "xor",     "blobs",   "triangles",     "relu",
+        "sgd",    "adam",   "adamw",   "rmsprop", "adagrad", "--lr-schedule", "warmup-cosine",
+        "cosine", "StepLR", "kaiming", "xavier",  "lecun",   "--init-std"})
     REQUIRE_THAT(r.out, Catch::Contains(word));
+  // The dataset defaults of docs/data_io_cli.md: spiral 300 per class with noise 0.2, xor 400.
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\n  spiral +300/class +0.2 (.|\n)*"));
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\n  xor +400 +0.15 (.|\n)*"));
+}
+
+TEST_CASE("xgrad --help and every command's --help exit 0 and show the shared option groups",
+          "[cli]") {
+  if (!have_cli()) return;
+  const Run top = run("--help");
+  REQUIRE(top.code == 0);
+  for (const char* command : {"train", "compare", "gradients", "eval", "predict", "list"})
+    REQUIRE_THAT(top.out, Catch::Contains(command));
+  for (const char* command : {"train", "compare", "gradients", "eval", "predict", "list"}) {
+    INFO(command);
+    const Run r = run(std::string(command) + " --help");
+    REQUIRE(r.code == 0);
+    REQUIRE(r.err.empty());
+    REQUIRE_THAT(r.out, !Catch::Contains("{false}") && !Catch::Contains("\n\n\n"));
+  }
+  // The training options train, compare and gradients share, under the same headings.
+  for (const char* command : {"train", "compare", "gradients"}) {
+    INFO(command);
+    const Run r = run(std::string(command) + " --help");
+    for (const char* text : {"Data:", "Optimizer:", "Training:", "--dataset NAME", "--csv FILE",
+                             "--lr X", "--batch N", "--seed N", "--max-loss X", "--threads N"})
+      REQUIRE_THAT(r.out, Catch::Contains(text));
+  }
+  for (const char* text : {"--epochs N", "--lr-schedule NAME", "--hidden WIDTHS", "--seeds N",
+                           "--target-loss X", "--out DIR"})
+    REQUIRE_THAT(run("compare --help").out, Catch::Contains(text));
+  for (const char* text : {"--depth N", "--width N", "--steps N", "--init-std X", "--batchnorm",
+                           "--residual", "--out DIR"})
+    REQUIRE_THAT(run("gradients --help").out, Catch::Contains(text));
 }
 
 TEST_CASE("xgrad train saves a model that xgrad eval reproduces", "[cli]") {
@@ -537,9 +575,9 @@ TEST_CASE("xgrad compare --seeds --out writes results, summary and pictures", "[
   REQUIRE(results.back().rfind("identity,2,4,", 0) == 0);
   const auto summary = read_lines("t_cli_compare/summary.csv");
   REQUIRE(summary.size() == 1 + 3 * 2);
-  REQUIRE_THAT(summary[0], Catch::Contains("epochs_to_target") &&
-                               Catch::Contains("dead_fraction") &&
-                               Catch::Contains("grad_ratio_init"));
+  REQUIRE_THAT(summary[0],
+               Catch::Contains("epochs_to_target") && Catch::Contains("dead_fraction") &&
+                   Catch::Contains("grad_ratio_init") && Catch::Contains("diverged_at_epoch"));
   // --hidden 8: two weight matrices, at init and at the end, per activation and seed.
   REQUIRE(read_lines("t_cli_compare/gradients.csv").size() == 1 + 3 * 2 * 2 * 2);
   if (have_gnuplot()) {
@@ -585,9 +623,281 @@ TEST_CASE("xgrad gradients prints per-layer norms and verdicts", "[cli]") {
     REQUIRE(file_size("t_cli_gradients/gradients.png") > 1000);
     REQUIRE(file_size("t_cli_gradients/loss.png") > 1000);
   }
-  const Run bad = run("gradients --activation relu --init normal --init-std 0 --steps 1");
-  require_one_line_error(bad, 2, "--init-std must be > 0");
   std::system("rm -rf t_cli_gradients");
+}
+
+TEST_CASE("xgrad compare and gradients: bad flag values are one-line errors with exit code 2",
+          "[cli]") {
+  if (!have_cli()) return;
+  // The same parsers and ranges as `xgrad train` (docs/data_io_cli.md), and the commands' own.
+  const std::pair<const char*, const char*> cases[] = {
+      {"compare --dataset moons --epochs 99999999999999999999999",
+       "--epochs: '99999999999999999999999' is not an integer in [1, 10000000]"},
+      {"compare --dataset moons --epochs 0", "--epochs: '0' is not an integer in [1, 10000000]"},
+      {"compare --dataset moons --seeds 0", "--seeds: '0' is not an integer in [1, 1000]"},
+      {"compare --dataset moons --seeds 1.5", "--seeds: '1.5' is not an integer"},
+      {"compare --dataset moons --lr nan", "--lr: 'nan' is not a finite number > 0"},
+      {"compare --dataset moons --lr -1", "--lr: '-1' is not a finite number > 0"},
+      {"compare --dataset moons --batch 18446744073709551615",
+       "--batch: '18446744073709551615' is not an integer in [1, 10000000]"},
+      {"compare --dataset moons --seed -1", "--seed: '-1' is not an integer in [0, "},
+      {"compare --dataset moons --target-loss -1", "--target-loss: '-1' is not a finite number"},
+      {"compare --dataset moons --target-loss nan", "--target-loss: 'nan'"},
+      {"compare --dataset moons --hidden 1e9", "--hidden: '1e9' is not an integer in [1, 1000000]"},
+      {"compare --dataset moons --noise nan", "--noise: 'nan' is not a number in [0, 1000]"},
+      {"compare --dataset moons --samples 0", "--samples: '0'"},
+      {"compare --dataset moons --test-fraction 1",
+       "--test-fraction: '1' is not a number in [0, 1)"},
+      {"compare --dataset moons --momentum 2", "--momentum: '2' is not a number in [0, 1]"},
+      {"compare --dataset moons --max-loss 0", "--max-loss: '0'"},
+      {"compare --dataset moons --threads 0", "--threads: '0' is not an integer in [1, 1024]"},
+      {"compare --dataset moons --lr-schedule linear", "linear"},
+      {"compare --dataset moons --lr-step 3",
+       "--lr-step and --lr-gamma apply to --lr-schedule step"},
+      {"compare --dataset moons --impute mean", "apply to --csv only"},
+      {"compare --csv x.csv", "--csv needs --target"},
+      {"compare --epochs 1", "give either --dataset NAME or --csv FILE"},
+      {"compare --dataset moons --activations ,", "--activations needs at least one name"},
+      {"compare --dataset moons --val-fraction 0.2", "--val-fraction"},
+      {"gradients --depth 0", "--depth: '0' is not an integer in [1, 1000]"},
+      {"gradients --width 1e9", "--width: '1e9' is not an integer in [1, 1000000]"},
+      {"gradients --width -4", "--width: '-4' is not an integer in [1, 1000000]"},
+      {"gradients --depth 1000 --width 1000", "1000000000 hidden weights, more than the limit"},
+      {"gradients --steps 0", "--steps: '0' is not an integer in [1, 10000000]"},
+      {"gradients --lr nan", "--lr: 'nan' is not a finite number > 0"},
+      {"gradients --batch 18446744073709551615", "--batch: '18446744073709551615'"},
+      {"gradients --seed 1e3", "--seed: '1e3' is not an integer"},
+      {"gradients --init normal --init-std 0", "--init-std: '0' is not a finite number > 0"},
+      {"gradients --init normal --init-std inf", "--init-std: 'inf'"},
+      {"gradients --init-std 2", "--init-std applies to --init normal"},
+      {"gradients --max-loss nan", "--max-loss: 'nan'"},
+      {"gradients --dataset spiral --classes 1", "--classes: '1' is not an integer in [2, 1000]"},
+      {"gradients --activation nope --steps 1", "unknown activation 'nope'"},
+      {"gradients --epochs 3", "--epochs"},  // gradients counts steps
+  };
+  for (const auto& [args, message] : cases) {
+    INFO("xgrad " << args);
+    require_one_line_error(run(args), 2, message);
+  }
+  // An output directory that cannot be made is an output error (4), found before any training.
+  const Run out = run("compare --dataset moons --epochs 1 --out /proc/no_such_dir");
+  require_one_line_error(out, 4, "--out: cannot create the directory '/proc/no_such_dir'");
+  REQUIRE_THAT(out.out, !Catch::Contains("activation"));
+}
+
+namespace {
+
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells;
+  std::size_t start = 0;
+  for (std::size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1)
+    cells.push_back(line.substr(start, comma - start));
+  cells.push_back(line.substr(start));
+  return cells;
+}
+
+// The rows of a CSV file as cells, keyed by the header's names.
+std::vector<std::map<std::string, std::string>> csv_rows(const std::string& path) {
+  const auto lines = read_lines(path);
+  REQUIRE(!lines.empty());
+  const auto head = csv_cells(lines[0]);
+  std::vector<std::map<std::string, std::string>> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto cells = csv_cells(lines[i]);
+    REQUIRE(cells.size() == head.size());
+    std::map<std::string, std::string> row;
+    for (std::size_t c = 0; c < head.size(); ++c) row[head[c]] = cells[c];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// The line of `text` starting with `name` and a space.
+std::string row_of(const std::string& text, const std::string& name) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(name + " ", 0) == 0) return line;
+  FAIL("no row '" << name << "' in:\n" << text);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("xgrad compare: a diverging activation is a result, not an error", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_diverge");
+  // SGD at lr 1e30 with one batch per epoch. ReLU: the first update makes weights of ~1e29 to
+  // 1e30, so the second epoch's logits overflow float (~1e59): a non-finite loss in epoch 2.
+  // binary_step passes no gradient to the hidden layer and its outputs are 0 or 1, so only the
+  // output layer moves, by at most lr per step: logits stay below ~1e32 and every loss is finite
+  // (huge, hence --max-loss inf).
+  const Run r = run(
+      "compare --dataset moons --samples 200 --hidden 8 --epochs 3 --batch 10000000 --optimizer "
+      "sgd --lr 1e30 --max-loss inf --seeds 2 --activations relu,binary_step --out t_cli_diverge");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(row_of(r.out, "relu"), Catch::EndsWith("epoch 2 (2/2 seeds)"));
+  REQUIRE_THAT(row_of(r.out, "relu"), Catch::Matches("relu +42 +- +- +- .*"));
+  REQUIRE_THAT(row_of(r.out, "binary_step"), Catch::EndsWith("  -"));
+  REQUIRE_THAT(r.err, Catch::Contains("relu (1/2) seed 1 (1/2): diverged in epoch 2: the loss "
+                                      "became") &&
+                          Catch::Contains("lower --lr (now 1e+30)"));
+  for (const auto& row : csv_rows("t_cli_diverge/summary.csv")) {
+    INFO(row.at("activation") << " seed " << row.at("seed"));
+    const bool relu = row.at("activation") == "relu";
+    REQUIRE(row.at("diverged_at_epoch") == (relu ? "2" : ""));
+    REQUIRE(row.at("train_loss").empty() == relu);
+    REQUIRE(row.at("grad_ratio_end").empty() == relu);
+    REQUIRE_FALSE(row.at("grad_ratio_init").empty());
+  }
+  // results.csv: the epochs each run completed (relu: 1 of 3); the loss curve stops there.
+  std::map<std::string, int> epochs;
+  for (const auto& row : csv_rows("t_cli_diverge/results.csv")) ++epochs[row.at("activation")];
+  REQUIRE(epochs["relu"] == 2 * 1);
+  REQUIRE(epochs["binary_step"] == 2 * 3);
+  const auto curve = csv_rows("t_cli_diverge/plot_loss.csv");
+  REQUIRE(curve.size() == 3);
+  REQUIRE_FALSE(curve[0].at("relu").empty());
+  REQUIRE(curve[1].at("relu").empty());
+  REQUIRE(curve[2].at("relu").empty());
+  REQUIRE_FALSE(curve[2].at("binary_step").empty());
+  if (have_gnuplot()) REQUIRE(file_size("t_cli_diverge/loss.png") > 1000);
+  std::system("rm -rf t_cli_diverge");
+
+  // Every run diverging is a failed command: exit 5, one line, after the table.
+  const Run all =
+      run("compare --dataset moons --samples 200 --hidden 8 --epochs 3 --optimizer sgd --lr 1e30 "
+          "--activations relu,tanh");
+  INFO(all.out);
+  REQUIRE(all.code == 5);
+  const std::string last = all.err.substr(all.err.rfind("xgrad: error: "));
+  REQUIRE_THAT(last,
+               Catch::StartsWith("xgrad: error: every run diverged; the first, relu seed 1: "));
+  REQUIRE(last.find('\n') == last.size() - 1);
+  REQUIRE_THAT(row_of(all.out, "tanh"), Catch::EndsWith("(1/1 seed)"));
+}
+
+TEST_CASE("xgrad compare: statistics over the seeds that did not diverge", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_seeds_a t_cli_seeds_b");
+  // One epoch of one batch: epoch 1's training loss in results.csv is the loss of the initial
+  // weights, the only loss the divergence limit sees. A limit between two seeds' values makes
+  // exactly the seeds above it diverge in epoch 1, and leaves the others' runs unchanged.
+  const std::string flags =
+      "compare --dataset moons --samples 200 --hidden 8 --epochs 1 --batch 10000000 --seeds 5 "
+      "--activations tanh ";
+  REQUIRE(run(flags + "--max-loss inf --out t_cli_seeds_a").code == 0);
+  std::vector<std::pair<double, std::string>> initial;  // (loss at init, seed)
+  for (const auto& row : csv_rows("t_cli_seeds_a/results.csv"))
+    initial.emplace_back(std::stod(row.at("train_loss")), row.at("seed"));
+  REQUIRE(initial.size() == 5);
+  std::sort(initial.begin(), initial.end());
+  // The limit: in the widest gap that leaves at least two seeds below it and one above.
+  std::size_t cut = 2;
+  for (std::size_t i = 2; i < 5; ++i)
+    if (initial[i].first - initial[i - 1].first > initial[cut].first - initial[cut - 1].first)
+      cut = i;
+  REQUIRE(initial[cut].first - initial[cut - 1].first > 1e-4);
+  const double limit = (initial[cut].first + initial[cut - 1].first) / 2;
+  const std::size_t diverging = 5 - cut;
+
+  const Run b = run(flags + "--max-loss " + std::to_string(limit) + " --out t_cli_seeds_b");
+  INFO(b.out << b.err);
+  REQUIRE(b.code == 0);
+  REQUIRE_THAT(row_of(b.out, "tanh"),
+               Catch::EndsWith("epoch 1 (" + std::to_string(diverging) + "/5 seeds)"));
+  REQUIRE_THAT(b.err, Catch::Contains("above the divergence limit") &&
+                          Catch::Contains("(--max-loss): training diverged"));
+  // The survivors' rows are those of the unlimited run; the table's train loss is their mean.
+  std::map<std::string, std::map<std::string, std::string>> unlimited;
+  for (const auto& row : csv_rows("t_cli_seeds_a/summary.csv")) unlimited[row.at("seed")] = row;
+  std::vector<double> survivors;
+  for (const auto& row : csv_rows("t_cli_seeds_b/summary.csv")) {
+    const auto seed_is = [&](const auto& s) { return s.second == row.at("seed"); };
+    const bool below = std::any_of(initial.begin(), initial.begin() + long(cut), seed_is);
+    INFO("seed " << row.at("seed"));
+    REQUIRE(row.at("diverged_at_epoch") == (below ? "" : "1"));
+    if (!below) continue;
+    for (const char* column : {"train_loss", "train_accuracy", "test_loss", "test_accuracy"})
+      REQUIRE(row.at(column) == unlimited[row.at("seed")].at(column));
+    survivors.push_back(std::stod(row.at("train_loss")));
+  }
+  REQUIRE(survivors.size() == cut);
+  double mean = 0;
+  for (double v : survivors) mean += v / double(survivors.size());
+  std::smatch m;
+  const std::string row = row_of(b.out, "tanh");
+  // tanh, parameters, train accuracy, test accuracy, then the train loss "mean ± std".
+  REQUIRE(std::regex_search(row, m,
+                            std::regex(R"(^tanh +\d+ +[\d.]+ ± [\d.]+% +[\d.]+ ± [\d.]+% +)"
+                                       R"(([\d.]+) ± [\d.]+ )")));
+  REQUIRE(std::stod(m[1]) == Approx(mean).margin(1e-4));
+  std::system("rm -rf t_cli_seeds_a t_cli_seeds_b");
+}
+
+TEST_CASE("xgrad compare --test-fraction 0: no test columns, empty CSV cells", "[cli]") {
+  if (!have_cli()) return;
+  std::system("rm -rf t_cli_notest");
+  const Run r =
+      run("compare --dataset moons --samples 200 --hidden 8 --epochs 3 --test-fraction 0 "
+          "--activations relu,tanh --out t_cli_notest");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Contains("200 train / 0 test (--test-fraction 0"));
+  // activation, parameters, train accuracy, then "-" for the test accuracy.
+  for (const char* a : {"relu", "tanh"})
+    REQUIRE_THAT(row_of(r.out, a),
+                 Catch::Matches(std::string(a) + R"( +42 +[\d.]+% +- +[\d.]+ .*)"));
+  REQUIRE_THAT(r.out, !Catch::Contains("0.00%"));
+  for (const char* file : {"t_cli_notest/summary.csv", "t_cli_notest/results.csv"})
+    for (const auto& row : csv_rows(file)) {
+      REQUIRE(row.at("test_loss").empty());
+      REQUIRE(row.at("test_accuracy").empty());
+      REQUIRE_FALSE(row.at("train_accuracy").empty());
+    }
+  // The quality plot shows the training accuracy instead, and says so.
+  REQUIRE_THAT(read_file("t_cli_notest/plots.gp"), Catch::Contains("(no test set)"));
+  REQUIRE_FALSE(csv_rows("t_cli_notest/plot_test.csv").at(2).at("tanh").empty());
+  std::system("rm -rf t_cli_notest");
+}
+
+TEST_CASE("xgrad gradients --init auto picks the init xgrad train records for the activation",
+          "[cli]") {
+  if (!have_cli()) return;
+  const Run g =
+      run("gradients --dataset moons --samples 100 --depth 2 --width 4 --steps 1 --activation "
+          "identity,relu6,selu,sigmoid,gelu");
+  INFO(g.out << g.err);
+  REQUIRE(g.code == 0);
+  for (const char* activation : {"identity", "relu6", "selu", "sigmoid", "gelu"}) {
+    INFO(activation);
+    std::remove("t_cli_init.safetensors");
+    REQUIRE(run(std::string("train --dataset moons --samples 100 --hidden 4 --epochs 1 --quiet "
+                            "--save t_cli_init.safetensors --activation ") +
+                activation)
+                .code == 0);
+    const std::string init = xg::io::inspect("t_cli_init.safetensors").metadata.at("xgrad.init");
+    REQUIRE_THAT(row_of(g.out, activation),
+                 Catch::StartsWith(std::string(activation)) && Catch::Contains(" " + init + " "));
+  }
+  std::remove("t_cli_init.safetensors");
+}
+
+TEST_CASE("xgrad gradients: a diverging activation is reported with the training guard's reason",
+          "[cli]") {
+  if (!have_cli()) return;
+  // As in compare: at lr 1e30 ReLU's logits overflow; binary_step only moves its output layer.
+  const Run r = run(
+      "gradients --dataset moons --samples 200 --depth 3 --width 8 --activation relu,binary_step "
+      "--optimizer sgd --lr 1e30 --max-loss inf --steps 6");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, Catch::Matches("(.|\n)*\nrelu .* -> diverged at step [0-9]+ \\(lower --lr\\)"
+                                     "(.|\n)*"));
+  REQUIRE_THAT(r.err, Catch::Contains("relu: diverged at step") &&
+                          Catch::Contains(": lower --lr (now 1e+30)"));
+  REQUIRE_THAT(row_of(r.out, "binary_step"), !Catch::Contains("diverged"));
+}
 
 // Exact resume: 40 epochs in one process against 20 epochs, a checkpoint, and 20 more in a new
 // process. The checkpoints and model files of both runs must be byte for byte the same: every

@@ -124,6 +124,9 @@ using ModelSpec = xg::io::MlpSpec;
 using Model = xg::nn::Module;
 // The init that `spec.init` means for its activation (auto: by activation).
 std::string resolved_init(const ModelSpec& spec);
+// The nonlinearity (nn::init::calculate_gain's name) whose gain scales the init of a layer
+// followed by `activation`, from the activation catalogue.
+std::string init_gain(const std::string& activation);
 std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed);
 
 struct OptimSpec {
@@ -175,6 +178,12 @@ struct TrainOptions {
 
 // Checks the options, resolves defaults, and loads, splits and encodes the data.
 Prepared prepare_run(TrainOptions& o);
+// The parts of prepare_run a command without train's network uses (`gradients`): the data flags
+// checked against each other (--dataset or --csv, the flags that apply to one of them only, the
+// fractions), then the data loaded, split and encoded (--data-seed defaults to --seed), --threads
+// applied and the batch size resolved (default 128, at most a quarter of the training rows).
+void check_data_options(const DataSpec& d);
+Prepared load_data(TrainOptions& o);
 
 // Loss and quality of `model` on (x, y), without recording a graph.
 struct Evaluation {
@@ -195,17 +204,56 @@ struct Fit {
 };
 // o.schedule's scheduler on `opt` (null for none), spanning o.epochs.
 std::unique_ptr<xg::optim::LRScheduler> make_schedule(const TrainOptions& o, Optimizer& opt);
+// The schedules --lr-schedule takes: name, one-line description.
+const std::vector<std::pair<std::string, std::string>>& schedule_table();
+// ", cosine lr schedule over 40 epochs" (empty for none): o.schedule in words, resolved.
+std::string schedule_text(const TrainOptions& o);
 // True for the schedules whose shape depends on the run's length (cosine, warmup-cosine).
 bool spans_the_run(const ScheduleSpec& s);
 
+// An epoch as fit reports it to RunState::after_epoch, after its updates and checks.
+struct EpochEnd {
+  std::size_t epoch = 0;
+  double loss = 0;        // the mean batch loss along the epoch
+  double quality = 0;     // accuracy, or RMSE in the target's units, of the predictions made along
+                          // the epoch
+  double seconds = 0;     // the epoch's training time (its batches, schedule step and checks)
+  double loss_limit = 0;  // the divergence limit in force
+};
+
 // What a run carries besides the model and the optimizer: where it starts, its schedule, and
-// what is done after each epoch (checkpoints).
+// what is done after each epoch (checkpoints, `compare`'s records).
 struct RunState {
   xg::optim::LRScheduler* schedule = nullptr;  // null: fit makes o.schedule's own
   std::size_t done = 0;                        // epochs already run (a resumed run)
   std::optional<double> loss_limit;            // a resumed run's divergence limit
-  // Called after every epoch's updates and checks, with the divergence limit in force.
-  std::function<void(std::size_t epoch, double loss_limit)> after_epoch;
+  std::function<void(const EpochEnd&)> after_epoch;
+};
+
+// Stops training, with a message saying where and what to change, as soon as it can no longer
+// give a usable model: a non-finite loss or gradient (checked at every step, before the update),
+// a non-finite parameter (after every epoch: an overflowing update at the last step included),
+// a loss beyond the divergence limit, or a non-finite loss of the final weights. Each throws
+// TrainingFailed ending "lower --lr (now X)". fit() checks with it; so does `xgrad gradients`.
+class TrainingGuard {
+ public:
+  // The divergence limit is o.max_loss, else `resumed` (the limit of the run being resumed), else
+  // 1000 x max(first loss, 1).
+  TrainingGuard(const Model& model, const TrainOptions& o, std::optional<double> resumed = {});
+  void loss(double value, std::size_t epoch, std::size_t step);
+  void gradients(std::size_t epoch, std::size_t step) const;
+  void parameters(std::size_t epoch) const;
+  // The loss of the final weights on the training rows: the last update is checked too (finite
+  // but huge weights can still give an infinite loss).
+  void final_loss(double value) const;
+  // The divergence limit in force (set by the first loss at the latest; inf before).
+  double limit() const;
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+  xg::nn::NamedTensors<float> params_;
+  const TrainOptions& o_;
+  std::optional<double> resumed_, limit_;
 };
 
 // Trains epochs run.done + 1 to o.epochs (or until early stopping), printing progress unless
@@ -272,9 +320,5 @@ struct Subcommand {
 };
 Subcommand add_compare_command(CLI::App& app);    // compare.cpp
 Subcommand add_gradients_command(CLI::App& app);  // gradients.cpp
-
-// Parsing helpers shared by the commands; they throw UsageError with the offending text.
-std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);
-std::map<std::string, double> parse_params(const std::vector<std::string>& kv);
 
 }  // namespace xgcli

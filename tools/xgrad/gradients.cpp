@@ -8,12 +8,15 @@
 // The network: depth hidden layers Linear -> [BatchNorm1d] -> activation, then Linear(width, out).
 // With --residual, hidden layers 2..depth are pre-activation residual blocks
 // x + Linear(activation([BatchNorm1d](x))) (He et al. 2016), followed by [BatchNorm1d ->]
-// activation before the output layer: the same number of weight matrices and activations. With
-// --out DIR: gradients.csv, loss.csv and, with gnuplot, gradients.png and loss.png.
+// activation before the output layer: the same number of weight matrices and activations. The
+// data, optimizer and batch options are `xgrad train`'s, and so are the checks that stop a run
+// (TrainingGuard): a run that diverges is reported, the others go on. With --out DIR:
+// gradients.csv, loss.csv and, with gnuplot, gradients.png and loss.png.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <limits>
 #include <xgrad/core/random.hpp>
 #include <xgrad/data/datasets.hpp>
 #include <xgrad/diagnostics/probes.hpp>
@@ -26,6 +29,7 @@
 
 #include "cli.hpp"
 #include "lab.hpp"
+#include "options.hpp"
 
 namespace xgcli {
 namespace {
@@ -34,30 +38,21 @@ using xg::Tensor;
 using xg::diagnostics::GradientFlow;
 
 struct GradientsOptions {
-  DataSpec data;
-  OptimSpec optim;
-  std::size_t depth = 20, width = 64, steps = 200, batch = 128;
+  TrainOptions run;  // train's data, optimizer and batch options
+  std::size_t depth = 20, width = 64, steps = 200;
   std::string activations = "sigmoid,tanh,relu";
   std::string init = "auto";
-  double init_std = 1;
+  std::optional<double> init_std;  // --init normal: default 1
   bool batchnorm = false, residual = false;
-  std::uint64_t seed = 1;
   std::string out;
 };
 
-// The gain PyTorch's table gives the activation, or the closest entry: 1 ("linear") for the
-// saturating ones it does not list, sqrt(2) ("relu") for the rest.
-std::string gain_nonlinearity(const std::string& activation) {
-  for (const char* listed : {"sigmoid", "tanh", "relu", "leaky_relu", "selu"})
-    if (activation == listed) return activation;
-  return xg::diagnostics::saturates(activation) ? "linear" : "relu";
-}
-
-// auto: Glorot (Xavier) for activations that saturate, LeCun for SELU, He (Kaiming) otherwise.
+// --init for `activation`: auto resolves as in `xgrad train` (the activation catalogue's init).
 std::string resolve_init(const std::string& init, const std::string& activation) {
-  if (init != "auto") return init;
-  if (activation == "selu") return "lecun";
-  return xg::diagnostics::saturates(activation) ? "xavier" : "kaiming";
+  ModelSpec spec;
+  spec.activation = activation;
+  spec.init = init;
+  return resolved_init(spec);
 }
 
 std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t in,
@@ -90,11 +85,11 @@ std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t
   }
   net->push_back(linear(o.width, out));
 
-  xg::Generator rng(o.seed);
+  xg::Generator rng(o.run.seed);
   const std::string init = resolve_init(o.init, activation);
   if (init == "normal") {
     for (auto& l : linears) {
-      xg::nn::init::normal_(l->weight, 0, o.init_std, rng);
+      xg::nn::init::normal_(l->weight, 0, o.init_std.value_or(1), rng);
       xg::nn::init::zeros_(l->bias);
     }
   } else {
@@ -102,7 +97,7 @@ std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t
                         : init == "kaiming" ? nn::InitScheme::Kaiming
                         : init == "lecun"   ? nn::InitScheme::LeCun
                                             : nn::InitScheme::Default;
-    nn::init_model(*net, scheme, gain_nonlinearity(activation), 0.0, rng);
+    nn::init_model(*net, scheme, init_gain(activation), 0.0, rng);
   }
   return net;
 }
@@ -112,42 +107,57 @@ struct Result {
   GradientFlow before, after;
   double loss_before = 0, loss_after = 0;
   std::vector<double> step_losses;  // NaN after a divergence
-  std::size_t diverged_at = 0;      // the step whose loss was not finite; 0: none
+  std::size_t diverged_at = 0;      // the step TrainingGuard stopped; 0: none
+  std::string failure;              // TrainingGuard's message
 };
 
+// Trains o.steps mini-batches with TrainingGuard's checks. This is its own loop rather than
+// fit(): the run is counted in steps (it may end inside an epoch) and records the loss of every
+// step, which fit's per-epoch hook cannot give.
 Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& activation,
                Progress& progress) {
+  const TrainOptions& t = o.run;
   std::vector<std::shared_ptr<xg::nn::Linear>> linears;
   auto net = build(o, p.features, p.classes ? p.classes : 1, activation, linears);
   Result r;
   r.activation = activation;
   r.init = resolve_init(o.init, activation);
-  const auto opt = make_optimizer(o.optim, *net);
+  const auto opt = make_optimizer(t.optim, *net);
   r.before = training_gradient_flow(*net, p);
-  r.loss_before = score(*net, p.x_train, p.y_train, p).loss;
+  r.loss_before = evaluate(*net, p.x_train, p.y_train, p).loss;
+  TrainingGuard guard(*net, t);
   std::size_t step = 0;
-  for (std::uint64_t epoch = 0; step < o.steps; ++epoch)
-    for (auto [xb, yb] : xg::data::batches(p.x_train, p.y_train, o.batch, o.seed * 7919 + epoch)) {
-      if (step == o.steps) break;
-      ++step;
-      opt->zero_grad();
-      const Tensor l = loss((*net)(xb), yb, p.classes > 0);
-      l.backward();
-      opt->step();
-      r.step_losses.push_back(l.item());
-      if (!std::isfinite(r.step_losses.back())) {  // reported in the table; the others go on
-        r.diverged_at = step;
-        r.step_losses.resize(o.steps, std::nan(""));
-        r.loss_after = std::nan("");
-        r.after = r.before;
-        for (auto& layer : r.after.layers) layer.second = std::nan("");
-        return r;
+  try {
+    for (std::size_t epoch = 1; step < o.steps; ++epoch) {
+      std::size_t in_epoch = 0;
+      for (auto [xb, yb] :
+           xg::data::batches(p.x_train, p.y_train, t.batch, t.seed * 7919 + epoch - 1)) {
+        if (step == o.steps) break;
+        ++step, ++in_epoch;
+        opt->zero_grad();
+        const Tensor l = loss((*net)(xb), yb, p.classes > 0);
+        const double value = l.item();
+        guard.loss(value, epoch, in_epoch);
+        l.backward();
+        guard.gradients(epoch, in_epoch);
+        opt->step();
+        r.step_losses.push_back(value);
+        progress.live(fmt::format("{}: step {}/{}  loss {:.4f}", activation, step, o.steps, value));
       }
-      progress.live(fmt::format("{}: step {}/{}  loss {:.4f}", activation, step, o.steps,
-                                r.step_losses.back()));
+      guard.parameters(epoch);
     }
+    r.loss_after = evaluate(*net, p.x_train, p.y_train, p).loss;
+    guard.final_loss(r.loss_after);
+  } catch (const TrainingFailed& e) {  // reported in the table; the others go on
+    r.diverged_at = step;
+    r.failure = e.what();
+    r.step_losses.resize(o.steps, std::nan(""));
+    r.loss_after = std::nan("");
+    r.after = r.before;
+    for (auto& layer : r.after.layers) layer.second = std::nan("");
+    return r;
+  }
   r.after = training_gradient_flow(*net, p);
-  r.loss_after = score(*net, p.x_train, p.y_train, p).loss;
   return r;
 }
 
@@ -208,23 +218,25 @@ void write_files(const GradientsOptions& o, const std::vector<Result>& results) 
 }
 
 int gradients(GradientsOptions& o) {
-  if (o.data.dataset.empty() && o.data.csv.empty()) o.data.dataset = "spiral";
-  if (!o.data.csv.empty() && o.data.target.empty()) throw UsageError("--csv needs --target COLUMN");
-  check_optimizer(o.optim);
-  if (o.init == "normal" && !(o.init_std > 0))
-    throw UsageError(fmt::format("--init-std must be > 0, got {}", o.init_std));
-  if (o.data.seed == 0) o.data.seed = o.seed;
+  TrainOptions& t = o.run;
+  if (t.data.dataset.empty() && t.data.csv.empty()) t.data.dataset = "spiral";
+  check_data_options(t.data);
+  if (o.init_std && o.init != "normal") throw UsageError("--init-std applies to --init normal");
+  if (o.depth * o.width * o.width > kMaxLabWeights)
+    throw UsageError(fmt::format(
+        "--depth {} --width {}: {} x {}^2 = {} hidden weights, more than the limit {}", o.depth,
+        o.width, o.depth, o.width, o.depth * o.width * o.width, kMaxLabWeights));
   const std::vector<std::string> activations = split_list(o.activations, "--activation");
   for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
+  const Prepared p = load_data(t);
   if (!o.out.empty()) make_directory(o.out);
 
-  const Prepared p = prepare(o.data);
   fmt::print("data   {}: {} train\n", p.description, p.x_train.size(0));
   fmt::print("net    {} hidden layers of {}{}{}, init {}{}; {} lr {}, {} steps of batch {}\n\n",
              o.depth, o.width, o.batchnorm ? " with batch norm" : "",
              o.residual ? " in residual blocks" : "", o.init,
-             o.init == "normal" ? fmt::format(" (std {})", o.init_std) : "", o.optim.name,
-             o.optim.lr, o.steps, o.batch);
+             o.init == "normal" ? fmt::format(" (std {})", o.init_std.value_or(1)) : "",
+             t.optim.name, t.optim.lr, o.steps, t.batch);
   std::fflush(stdout);
 
   Progress progress;
@@ -232,9 +244,10 @@ int gradients(GradientsOptions& o) {
   for (const auto& a : activations) {
     results.push_back(run_one(o, p, a, progress));
     const Result& r = results.back();
-    progress.line(r.diverged_at ? fmt::format("{}: diverged at step {}", a, r.diverged_at)
-                                : fmt::format("{}: {} steps, loss {:.4f} -> {:.4f}", a, o.steps,
-                                              r.loss_before, r.loss_after));
+    progress.line(r.diverged_at
+                      ? fmt::format("{}: diverged at step {}: {}", a, r.diverged_at, r.failure)
+                      : fmt::format("{}: {} steps, loss {:.4f} -> {:.4f}", a, o.steps,
+                                    r.loss_before, r.loss_after));
   }
   progress.clear();
 
@@ -266,36 +279,37 @@ int gradients(GradientsOptions& o) {
 
 Subcommand add_gradients_command(CLI::App& app) {
   auto o = std::make_shared<GradientsOptions>();
-  o->optim.name = "sgd";
-  o->optim.lr = 0.1;
+  o->run.optim.name = "sgd";
+  o->run.optim.lr = 0.1;
   CLI::App* cmd = app.add_subcommand(
       "gradients", "per-layer gradient norms of a deep MLP at init and after training");
-  add_data_options(cmd, o->data);
-  cmd->add_option("--depth", o->depth, "hidden layers")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--width", o->width, "units per hidden layer")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  help_heading(cmd, "Network");
+  typed(cmd, "--depth", o->depth, integer(1, kMaxDepth),
+        fmt::format("hidden layers (default {})", o->depth));
+  typed(cmd, "--width", o->width, integer(1, xg::io::kMaxLayerWidth),
+        fmt::format("units per hidden layer (default {})", o->width));
   cmd->add_option("--activation,--activations", o->activations,
                   "activation name, or a comma-separated list (one network each)")
+      ->type_name("LIST")
       ->capture_default_str();
   cmd->add_option("--init", o->init,
-                  "auto (Glorot if the activation saturates, LeCun for selu, He otherwise), "
-                  "xavier, kaiming, lecun, default (PyTorch's), normal (N(0, --init-std^2))")
-      ->check(CLI::IsMember({"auto", "xavier", "kaiming", "lecun", "default", "normal"}))
+                  "auto (by activation, as in train), kaiming, xavier, lecun, default "
+                  "(PyTorch's), normal (N(0, --init-std^2)); see `xgrad list`")
+      ->check(CLI::IsMember({"auto", "kaiming", "xavier", "lecun", "default", "normal"}))
+      ->type_name("NAME")
       ->capture_default_str();
-  cmd->add_option("--init-std", o->init_std, "standard deviation for --init normal")
-      ->capture_default_str();
+  typed(cmd, "--init-std", o->init_std, real(0, std::numeric_limits<double>::max(), true),
+        "standard deviation for --init normal (default 1)");
   cmd->add_flag("--batchnorm", o->batchnorm, "BatchNorm1d between each Linear and activation");
   cmd->add_flag("--residual", o->residual, "hidden layers 2.. as residual blocks x + W act(x)");
-  cmd->add_option("--steps", o->steps, "training steps (mini-batches)")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "mini-batch size")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  add_optimizer_options(cmd, o->optim);
-  cmd->add_option("--seed", o->seed, "seed of the init and the batch order")->capture_default_str();
-  cmd->add_option("--out", o->out, "write gradients.csv, loss.csv and PNG plots here");
+  add_training_options(cmd, o->run, kData | kOptimizer | kSteps);
+  help_heading(cmd, "Training");
+  typed(cmd, "--steps", o->steps, integer(1, kMaxSteps),
+        fmt::format("training steps (mini-batches; default {})", o->steps));
+  help_heading(cmd, "Output");
+  cmd->add_option("--out", o->out, "write gradients.csv, loss.csv and PNG plots here")
+      ->type_name("DIR");
+  help_heading(cmd, "Options");
   return {cmd, [o] { return gradients(*o); }};
 }
 

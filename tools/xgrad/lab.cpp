@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -13,89 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <xgrad/core/autograd.hpp>
-#include <xgrad/data/datasets.hpp>
 #include <xgrad/io/text_file.hpp>
-#include <xgrad/metrics.hpp>
-#include <xgrad/ops/pointwise.hpp>
-#include <xgrad/ops/reduce.hpp>
 
 namespace xgcli {
-
-using xg::Tensor;
-
-void add_data_options(CLI::App* cmd, DataSpec& d) {
-  auto* ds = cmd->add_option("--dataset", d.dataset, "spiral|moons|circles|xor|blobs|triangles");
-  auto* csv = cmd->add_option("--csv", d.csv, "a numeric CSV table with a header row")
-                  ->check(CLI::ExistingFile);
-  ds->excludes(csv);
-  cmd->add_option("--target", d.target, "the CSV column to predict")->needs(csv);
-  cmd->add_option("--task", d.task, "CSV: auto|classification|regression")
-      ->check(CLI::IsMember({"auto", "classification", "regression"}))
-      ->capture_default_str();
-  cmd->add_option("--samples", d.samples, "dataset size (spiral: per class); default per dataset");
-  cmd->add_option("--noise", d.noise, "dataset noise (blobs: std); default per dataset");
-  cmd->add_option("--classes", d.classes, "spiral arms / blob centres (default 3)");
-  cmd->add_option("--factor", d.factor, "circles: inner radius in (0, 1)")->capture_default_str();
-  cmd->add_option("--test-fraction", d.test_fraction, "held-out fraction")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  cmd->add_option("--data-seed", d.seed, "seed of the data and the split (default: --seed)");
-  d.seed = 0;
-}
-
-void add_optimizer_options(CLI::App* cmd, OptimSpec& o) {
-  cmd->add_option("--optimizer", o.name, "sgd|momentum|adam|adamw|rmsprop|adagrad")
-      ->check(CLI::IsMember({"sgd", "momentum", "adam", "adamw", "rmsprop", "adagrad"}))
-      ->capture_default_str();
-  cmd->add_option("--lr", o.lr, "learning rate (> 0)")->capture_default_str();
-  cmd->add_option("--weight-decay", o.weight_decay, "L2 / decoupled weight decay")
-      ->capture_default_str();
-  cmd->add_option("--momentum", o.momentum, "momentum for --optimizer momentum")
-      ->capture_default_str();
-}
-
-void check_optimizer(const OptimSpec& o) {
-  if (!(o.lr > 0) || !std::isfinite(o.lr))
-    throw UsageError(fmt::format("--lr must be > 0, got {}", o.lr));
-  if (o.weight_decay < 0)
-    throw UsageError(fmt::format("--weight-decay must be >= 0, got {}", o.weight_decay));
-}
-
-Score score(Model& model, const Tensor& x, const Tensor& y, const Prepared& p) {
-  const bool was_training = model.is_training();
-  const Evaluation e = evaluate(model, x, y, p);
-  model.train(was_training);
-  return {e.loss, p.classes ? e.accuracy : e.rmse};
-}
-
-Score train_epoch(Model& model, Optimizer& opt, const Prepared& p, std::size_t batch,
-                  std::uint64_t shuffle_seed) {
-  const bool classification = p.classes > 0;
-  xg::metrics::RunningMean loss_sum;
-  std::size_t correct = 0;
-  double squared = 0;
-  for (auto [xb, yb] : xg::data::batches(p.x_train, p.y_train, batch, shuffle_seed)) {
-    opt.zero_grad();
-    const Tensor out = model(xb);
-    const Tensor l = loss(out, yb, classification);
-    l.backward();
-    opt.step();
-    const double lv = l.item();
-    if (!std::isfinite(lv)) throw TrainingFailed(fmt::format("the loss became {}: lower --lr", lv));
-    loss_sum.add(lv, xb.size(0));
-    if (classification) {
-      const auto pred = xg::metrics::predictions(out);
-      const auto lab = xg::metrics::labels_of(yb);
-      for (std::size_t i = 0; i < pred.size(); ++i) correct += pred[i] == lab[i];
-    } else {
-      squared += lv * double(xb.size(0));
-    }
-  }
-  const double n = double(p.x_train.size(0));
-  return {loss_sum.mean(),
-          classification ? double(correct) / n : std::sqrt(squared / n) * p.target.scale};
-}
 
 xg::diagnostics::GradientFlow training_gradient_flow(Model& model, const Prepared& p) {
   model.zero_grad();
@@ -125,14 +44,19 @@ double mean(const std::vector<double>& values) {
   return values.empty() ? std::nan("") : s / double(values.size());
 }
 
+std::string decimals(double v, int digits) {
+  if (std::isnan(v)) return "-";
+  return std::fabs(v) < 1e6 ? fmt::format("{:.{}f}", v, digits) : fmt::format("{:.3e}", v);
+}
+
 std::string mean_std(const std::vector<double>& values, int digits, double scale) {
   if (values.empty()) return "-";
   const double m = mean(values);
-  if (values.size() == 1) return fmt::format("{:.{}f}", m * scale, digits);
+  if (values.size() == 1) return decimals(m * scale, digits);
   double sq = 0;
   for (double v : values) sq += (v - m) * (v - m);
   const double sd = std::sqrt(sq / double(values.size() - 1));
-  return fmt::format("{:.{}f} ± {:.{}f}", m * scale, digits, sd * scale, digits);
+  return decimals(m * scale, digits) + " ± " + decimals(sd * scale, digits);
 }
 
 namespace {
@@ -165,8 +89,9 @@ void make_directory(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
-    throw UsageError(fmt::format("cannot create the output directory '{}': {}", dir,
-                                 ec ? ec.message() : "a file of that name exists"));
+    throw OutputError(fmt::format("--out: cannot create the directory '{}': {}", dir,
+                                  ec ? ec.message() : "a file of that name exists"));
+  check_writable(dir + "/results.csv", "--out");
 }
 
 std::string write_output(const std::string& dir, const std::string& name, const std::string& text) {

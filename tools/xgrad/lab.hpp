@@ -1,5 +1,5 @@
-// What `xgrad compare` and `xgrad gradients` share (not a public header): scoring, one training
-// epoch, the gradient flow of the training loss, a progress line, gnuplot.
+// What `xgrad compare` and `xgrad gradients` share (not a public header): their limits, the
+// gradient flow of the training loss, number formats, a progress line, output files, gnuplot.
 #pragma once
 
 #include <cstdint>
@@ -10,29 +10,14 @@
 
 #include "cli.hpp"
 
-namespace CLI {
-class App;
-}
-
 namespace xgcli {
 
-// The data options (--dataset, --csv, --samples, ...) and the optimizer options (--optimizer,
-// --lr, ...) of the lab commands, with the same names and meanings as `xgrad train`'s.
-void add_data_options(CLI::App* cmd, DataSpec& data);
-void add_optimizer_options(CLI::App* cmd, OptimSpec& optim);
-// Checks --lr and --weight-decay; throws UsageError naming the flag.
-void check_optimizer(const OptimSpec& optim);
+// Limits of the lab commands' own flags.
+inline constexpr std::uint64_t kMaxSeeds = 1000;              // compare --seeds
+inline constexpr std::uint64_t kMaxSteps = 10'000'000;        // gradients --steps
+inline constexpr std::uint64_t kMaxDepth = 1000;              // gradients --depth
+inline constexpr std::uint64_t kMaxLabWeights = 100'000'000;  // gradients: depth x width^2
 
-// Loss and quality: accuracy for classification, RMSE in the target's units for regression.
-struct Score {
-  double loss = 0, metric = 0;
-};
-// On (x, y), in eval mode, without a graph, in batches of 1024.
-Score score(Model& model, const xg::Tensor& x, const xg::Tensor& y, const Prepared& p);
-// One pass over the training split in shuffled mini-batches: the mean batch loss and the
-// quality of the predictions made along the way. Throws UsageError when the loss is not finite.
-Score train_epoch(Model& model, Optimizer& opt, const Prepared& p, std::size_t batch,
-                  std::uint64_t shuffle_seed);
 // Per-layer ‖∇W‖ of the mean loss over the whole training split (gradients are zeroed before
 // and after: the model is not changed).
 xg::diagnostics::GradientFlow training_gradient_flow(Model& model, const Prepared& p);
@@ -42,7 +27,10 @@ std::vector<std::string> split_list(const std::string& text, const char* flag);
 // A number for a CSV cell: 6 significant digits, empty for NaN.
 std::string csv_number(double v);
 
-// "mean ± std" over runs (std with n - 1; a single value prints alone), with `digits` decimals.
+// `v` with `digits` decimals, in scientific notation from 1e6 on (an exploding loss), "-" for
+// NaN (not measured).
+std::string decimals(double v, int digits);
+// "mean ± std" over runs (std with n - 1; a single value prints alone), formatted by decimals().
 std::string mean_std(const std::vector<double>& values, int digits, double scale = 1);
 double mean(const std::vector<double>& values);
 
@@ -70,7 +58,8 @@ std::string write_output(const std::string& dir, const std::string& name, const 
 std::string render_plots(const std::string& dir, const std::string& script,
                          const std::vector<std::string>& pngs);
 
-// Creates `dir` (and its parents) if needed; throws UsageError naming it when that fails.
+// Creates `dir` (and its parents) if needed and checks that files can be written in it; throws
+// OutputError naming --out when that fails.
 void make_directory(const std::string& dir);
 
 }  // namespace xgcli

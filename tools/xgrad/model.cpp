@@ -17,14 +17,11 @@
 namespace xgcli {
 namespace {
 
-// The weight init that suits an activation and the nonlinearity its gain is computed for, from
-// the activation catalogue: LeCun normal for SELU (self-normalisation assumes it), Xavier for
-// the saturating ones, He (Kaiming) for the ReLU family and the rest.
+// The weight init that suits an activation, from the activation catalogue: LeCun normal for SELU
+// (self-normalisation assumes it), Xavier for the saturating ones, He (Kaiming) for the ReLU family
+// and the rest.
 std::string auto_init(const std::string& activation) {
   return xg::nn::activation_info(activation).init;
-}
-std::string gain_name(const std::string& activation) {
-  return xg::nn::activation_info(activation).gain;
 }
 
 // `gain`: the nonlinearity after the layer, as nn::init::calculate_gain names it.
@@ -43,6 +40,10 @@ void init_linear(xg::nn::Linear& layer, const std::string& scheme, const std::st
 
 }  // namespace
 
+std::string init_gain(const std::string& activation) {
+  return xg::nn::activation_info(activation).gain;
+}
+
 std::string resolved_init(const ModelSpec& spec) {
   return spec.init == "auto" ? auto_init(spec.activation) : spec.init;
 }
@@ -55,7 +56,7 @@ std::shared_ptr<Model> build_model(const ModelSpec& spec, std::uint64_t seed) {
   for (std::size_t i = 0; i < layers.size(); i += 2) {  // Linear, activation, ..., Linear
     auto& layer = static_cast<xg::nn::Linear&>(*layers[i].second);
     if (i + 1 < layers.size())
-      init_linear(layer, scheme, gain_name(spec.activation), rng);
+      init_linear(layer, scheme, init_gain(spec.activation), rng);
     else  // the output layer
       init_linear(layer, scheme == "lecun" ? "lecun" : "xavier", "linear", rng);
   }

@@ -46,62 +46,6 @@ bool all_finite(const Tensor& t) {
   return bad == 0;
 }
 
-// Stops training, with a message saying where and what to change, as soon as it can no longer
-// give a usable model: a non-finite loss or gradient (checked at every step, before the update),
-// a non-finite parameter (after every epoch: an overflowing update at the last step included),
-// or a loss beyond the divergence limit.
-class Guard {
- public:
-  // `resumed`: the limit of the run being resumed, kept unless --max-loss is given.
-  Guard(const Model& model, const TrainOptions& o, std::optional<double> resumed)
-      : params_(model.named_parameters()), o_(o), resumed_(resumed) {
-    limit_ = o.max_loss ? o.max_loss : resumed;
-  }
-
-  void loss(double value, std::size_t epoch, std::size_t step) {
-    if (!std::isfinite(value))
-      fail(fmt::format("the loss became {} at epoch {}, step {}", value, epoch, step));
-    if (!limit_) limit_ = 1000 * std::max(value, 1.0);
-    if (value > *limit_)
-      fail(fmt::format(
-          "the loss reached {:.4g} at epoch {}, step {}, above the divergence limit {:.4g} ({}): "
-          "training diverged",
-          value, epoch, step, *limit_,
-          o_.max_loss ? "--max-loss"
-          : resumed_  ? "the resumed checkpoint's; --max-loss sets it"
-                      : "1000 x the first loss; --max-loss sets it"));
-  }
-  // The divergence limit in force (set by the first loss at the latest).
-  double limit() const { return limit_.value_or(std::numeric_limits<double>::infinity()); }
-  void gradients(std::size_t epoch, std::size_t step) const {
-    for (const auto& [name, t] : params_) {
-      const Tensor g = t.grad();
-      if (g.defined() && !all_finite(g))
-        fail(fmt::format("the gradient of '{}' became non-finite at epoch {}, step {}", name, epoch,
-                         step));
-    }
-  }
-  void parameters(std::size_t epoch) const {
-    for (const auto& [name, t] : params_)
-      if (!all_finite(t))
-        fail(fmt::format("parameter '{}' became non-finite during epoch {}", name, epoch));
-  }
-  // The loss of the final weights on the training rows: the last update is checked too (finite
-  // but huge weights can still give an infinite loss).
-  void final_loss(double value) const {
-    if (!std::isfinite(value))
-      fail(fmt::format("the loss of the final weights on the training rows is {}", value));
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw TrainingFailed(fmt::format("{}: lower --lr (now {})", what, o_.optim.lr));
-  }
-  xg::nn::NamedTensors<float> params_;
-  const TrainOptions& o_;
-  std::optional<double> resumed_, limit_;
-};
-
 // Early stopping: the weights of the epoch with the lowest validation loss.
 struct BestWeights {
   double loss = std::numeric_limits<double>::infinity();
@@ -126,6 +70,54 @@ std::string progress_line(std::size_t epoch, const TrainOptions& o, double loss,
 }
 
 }  // namespace
+
+TrainingGuard::TrainingGuard(const Model& model, const TrainOptions& o,
+                             std::optional<double> resumed)
+    : params_(model.named_parameters()), o_(o), resumed_(resumed) {
+  limit_ = o.max_loss ? o.max_loss : resumed;
+}
+
+void TrainingGuard::loss(double value, std::size_t epoch, std::size_t step) {
+  if (!std::isfinite(value))
+    fail(fmt::format("the loss became {} at epoch {}, step {}", value, epoch, step));
+  if (!limit_) limit_ = 1000 * std::max(value, 1.0);
+  if (value > *limit_)
+    fail(fmt::format(
+        "the loss reached {:.4g} at epoch {}, step {}, above the divergence limit {:.4g} ({}): "
+        "training diverged",
+        value, epoch, step, *limit_,
+        o_.max_loss ? "--max-loss"
+        : resumed_  ? "the resumed checkpoint's; --max-loss sets it"
+                    : "1000 x the first loss; --max-loss sets it"));
+}
+
+double TrainingGuard::limit() const {
+  return limit_.value_or(std::numeric_limits<double>::infinity());
+}
+
+void TrainingGuard::gradients(std::size_t epoch, std::size_t step) const {
+  for (const auto& [name, t] : params_) {
+    const Tensor g = t.grad();
+    if (g.defined() && !all_finite(g))
+      fail(fmt::format("the gradient of '{}' became non-finite at epoch {}, step {}", name, epoch,
+                       step));
+  }
+}
+
+void TrainingGuard::parameters(std::size_t epoch) const {
+  for (const auto& [name, t] : params_)
+    if (!all_finite(t))
+      fail(fmt::format("parameter '{}' became non-finite during epoch {}", name, epoch));
+}
+
+void TrainingGuard::final_loss(double value) const {
+  if (!std::isfinite(value))
+    fail(fmt::format("the loss of the final weights on the training rows is {}", value));
+}
+
+void TrainingGuard::fail(const std::string& what) const {
+  throw TrainingFailed(fmt::format("{}: lower --lr (now {})", what, o_.optim.lr));
+}
 
 Evaluation evaluate(Model& model, const Tensor& x, const Tensor& y, const Prepared& p) {
   Evaluation e;
@@ -186,8 +178,7 @@ void resolve_schedule(ScheduleSpec& s, std::size_t epochs) {
 
 }  // namespace
 
-Prepared prepare_run(TrainOptions& o) {
-  DataSpec& d = o.data;
+void check_data_options(const DataSpec& d) {
   if (d.dataset.empty() == d.csv.empty())
     throw UsageError("give either --dataset NAME or --csv FILE --target COLUMN");
   if (!d.csv.empty() && d.target.empty()) throw UsageError("--csv needs --target COLUMN");
@@ -201,16 +192,26 @@ Prepared prepare_run(TrainOptions& o) {
   if (!(d.test_fraction + d.val_fraction < 1))
     throw UsageError(fmt::format("--test-fraction {} + --val-fraction {} must be below 1",
                                  d.test_fraction, d.val_fraction));
-  if (o.patience && d.val_fraction == 0)
+}
+
+Prepared load_data(TrainOptions& o) {
+  if (!o.data.seed) o.data.seed = o.seed;
+  if (o.threads) xg::set_num_threads(*o.threads);
+  Prepared p = prepare(o.data);
+  if (o.batch == 0)  // small tables get several steps per epoch
+    o.batch = std::min<std::size_t>(128, std::max<std::size_t>(1, (p.x_train.size(0) + 3) / 4));
+  return p;
+}
+
+Prepared prepare_run(TrainOptions& o) {
+  check_data_options(o.data);
+  if (o.patience && o.data.val_fraction == 0)
     throw UsageError("--patience needs --val-fraction F > 0 (it watches the validation loss)");
   resolve_schedule(o.schedule, o.epochs);
   o.model.hidden = parse_sizes(o.hidden, "--hidden");
   o.model.act_params = parse_params(o.act_params);
   o.model.init = resolved_init(o.model);
-  if (!d.seed) d.seed = o.seed;
-  if (o.threads) xg::set_num_threads(*o.threads);
-
-  Prepared p = prepare(d);
+  Prepared p = load_data(o);
   o.model.in = p.features;
   o.model.out = p.classes > 0 ? p.classes : 1;
   try {
@@ -218,8 +219,6 @@ Prepared prepare_run(TrainOptions& o) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("--hidden: {}", e.what()));
   }
-  if (o.batch == 0)  // small tables get several steps per epoch
-    o.batch = std::min<std::size_t>(128, std::max<std::size_t>(1, (p.x_train.size(0) + 3) / 4));
   return p;
 }
 
@@ -231,6 +230,26 @@ std::unique_ptr<xg::optim::LRScheduler> make_schedule(const TrainOptions& o, Opt
   if (s.name == "warmup-cosine")
     return std::make_unique<optim::WarmupCosineLR>(opt, int(*s.warmup), int(o.epochs));
   return nullptr;
+}
+
+const std::vector<std::pair<std::string, std::string>>& schedule_table() {
+  static const std::vector<std::pair<std::string, std::string>> table{
+      {"none", "the same learning rate every epoch"},
+      {"step", "StepLR: x --lr-gamma (0.1) every --lr-step epochs (epochs/3)"},
+      {"cosine", "CosineAnnealingLR: from --lr down to 0 over --epochs"},
+      {"warmup-cosine",
+       "linear warm-up from 0.1 x lr over --warmup epochs (epochs/10), then cosine to 0"},
+  };
+  return table;
+}
+
+std::string schedule_text(const TrainOptions& o) {
+  const ScheduleSpec& s = o.schedule;
+  if (s.name == "step") return fmt::format(", lr x {} every {} epochs", *s.gamma, *s.step);
+  if (s.name == "cosine") return fmt::format(", cosine lr schedule over {} epochs", o.epochs);
+  if (s.name == "warmup-cosine")
+    return fmt::format(", {} warm-up epochs then cosine lr schedule", *s.warmup);
+  return "";
 }
 
 bool spans_the_run(const ScheduleSpec& s) {
@@ -245,7 +264,7 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
   const bool validating = p.x_val.defined() && p.x_val.size(0) > 0;
   const auto own_schedule = run.schedule ? nullptr : make_schedule(o, opt);
   xg::optim::LRScheduler* schedule = run.schedule ? run.schedule : own_schedule.get();
-  Guard guard(model, o, run.loss_limit);
+  TrainingGuard guard(model, o, run.loss_limit);
   BestWeights best;
   Fit f;
 
@@ -253,6 +272,7 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
   auto last_print = t0;
   // The batch order depends on the epoch's number only, so a resumed run draws the same batches.
   for (std::size_t epoch = run.done + 1; epoch <= o.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
     xg::metrics::RunningMean epoch_loss;
     std::size_t correct = 0, step = 0;
     double sq = 0;
@@ -280,10 +300,12 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
     if (schedule) schedule->step();
     guard.parameters(epoch);
     f.epochs_run = epoch;
-    if (run.after_epoch) run.after_epoch(epoch, guard.limit());
     const double n = double(p.x_train.size(0));
     const double epoch_quality =
         classification ? double(correct) / n : std::sqrt(sq / n) * p.target.scale;
+    if (run.after_epoch)
+      run.after_epoch(EpochEnd{epoch, epoch_loss.mean(), epoch_quality, seconds_since(epoch_start),
+                               guard.limit()});
     std::string validation;
     if (validating) {
       const Evaluation v = evaluate(model, p.x_val, p.y_val, p);
@@ -328,15 +350,6 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
 }
 
 namespace {
-
-std::string schedule_text(const TrainOptions& o) {
-  const ScheduleSpec& s = o.schedule;
-  if (s.name == "step") return fmt::format(", lr x {} every {} epochs", *s.gamma, *s.step);
-  if (s.name == "cosine") return fmt::format(", cosine lr schedule over {} epochs", o.epochs);
-  if (s.name == "warmup-cosine")
-    return fmt::format(", {} warm-up epochs then cosine lr schedule", *s.warmup);
-  return "";
-}
 
 void print_summary(const TrainOptions& o, const Session& s) {
   const Prepared& p = s.data;
@@ -437,8 +450,9 @@ Fit train_session(const TrainOptions& o, Session& s) {
   };
   RunState run{s.schedule.get(), s.done, s.loss_limit, {}};
   if (!o.checkpoint.empty() && o.checkpoint_every)
-    run.after_epoch = [&](std::size_t epoch, double loss_limit) {
-      if (epoch % o.checkpoint_every == 0 && epoch < o.epochs) checkpoint(epoch, loss_limit);
+    run.after_epoch = [&](const EpochEnd& e) {
+      if (e.epoch % o.checkpoint_every == 0 && e.epoch < o.epochs)
+        checkpoint(e.epoch, e.loss_limit);
     };
   try {
     const Fit f = fit(*s.model, *s.opt, s.data, o, run);
