@@ -9,6 +9,7 @@
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/format.hpp"
 #include "xgrad/core/random.hpp"
+#include "xgrad/core/simd.hpp"
 #include "xgrad/core/tensor.hpp"
 #include "xgrad/core/threads.hpp"
 #include "xgrad/data/datasets.hpp"
