@@ -190,19 +190,21 @@ TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned ope
 
 TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is added", "[gemm]") {
   std::uint32_t seed = 200;
+  // n = 1 and 3: C of a few columns is computed as Cᵀ (the operands swap), bias per row.
   for (float beta : {1.0f, -0.5f, 0.0f})
     for (bool bias : {false, true})
-      for (std::size_t k : {std::size_t(1), std::size_t(33), std::size_t(700)}) {
-        Case t;
-        t.m = 29;
-        t.n = 71;
-        t.k = k;
-        t.beta = beta;
-        t.bias = bias;
-        t.pad = 2;
-        t.offset = 1;
-        check(t, seed++);
-      }
+      for (std::size_t n : {std::size_t(1), std::size_t(3), std::size_t(71)})
+        for (std::size_t k : {std::size_t(1), std::size_t(33), std::size_t(700)}) {
+          Case t;
+          t.m = 29;
+          t.n = n;
+          t.k = k;
+          t.beta = beta;
+          t.bias = bias;
+          t.pad = 2;
+          t.offset = 1;
+          check(t, seed++);
+        }
   // beta = 0 must overwrite C: NaN and infinity there do not reach the result.
   Case t;
   t.m = 13;

@@ -9,6 +9,9 @@
 // kc loop: per k it loads NR/W vectors of B and broadcasts MR values of A (MR * NR/W FMAs).
 // Both phases are lists of independent tasks handed to the caller's ParallelFor.
 #include <xsimd/xsimd.hpp>
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -31,123 +34,236 @@ constexpr std::size_t MR = 12, NV = 2;
 constexpr std::size_t MR = 6, NV = 2;
 #endif
 constexpr std::size_t NR = NV * W;
-constexpr std::size_t KC = 256;       // one B panel (KC x NR floats) stays in L1
-constexpr std::size_t MC = 16 * MR;   // A panels of one tile stay in L2
-constexpr std::size_t NC_PANELS = 8;  // B panels per tile
+constexpr std::size_t KC = 256;                // one B panel (KC x NR floats) stays in L1
+constexpr std::size_t MC = 16 * MR;            // A panels of one tile stay in L2
+constexpr std::size_t NC_PANELS = 8;           // B panels per tile
+constexpr std::size_t kPackAColumns = 4 * NR;  // see pack_a
 constexpr std::size_t kAlign = 64;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
-// dst[k * MR + r] = op(A)(i0 + r, pc + k); rows past m are zero.
-void pack_a_panel(const GemmArgs& g, std::size_t i0, std::size_t pc, std::size_t kc,
-                  float* __restrict dst) {
-  const std::size_t rows = std::min(MR, g.m - i0);
-  if (g.trans_a) {  // op(A)(i, k) = a[k lda + i]: rows are contiguous
-    for (std::size_t k = 0; k < kc; ++k) {
-      const float* src = g.a + (pc + k) * g.lda + i0;
-      for (std::size_t r = 0; r < rows; ++r) dst[k * MR + r] = src[r];
-      for (std::size_t r = rows; r < MR; ++r) dst[k * MR + r] = 0;
-    }
-    return;
-  }
-  for (std::size_t r = 0; r < rows; ++r) {  // op(A)(i, k) = a[i lda + k]
-    const float* src = g.a + (i0 + r) * g.lda + pc;
-    for (std::size_t k = 0; k < kc; ++k) dst[k * MR + r] = src[k];
-  }
-  for (std::size_t r = rows; r < MR; ++r)
-    for (std::size_t k = 0; k < kc; ++k) dst[k * MR + r] = 0;
+// The first `count` (<= W) floats at p; the other lanes read as 0 / are not written.
+V load_first(const float* p, std::size_t count) {
+#if defined(__AVX512F__)
+  return _mm512_maskz_loadu_ps(__mmask16((1u << count) - 1), p);
+#elif defined(__AVX2__)
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_maskload_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(int(count)), lanes));
+#else
+  alignas(kAlign) float t[W] = {};
+  for (std::size_t i = 0; i < count; ++i) t[i] = p[i];
+  return V::load_aligned(t);
+#endif
+}
+void store_first(V x, float* p, std::size_t count) {
+#if defined(__AVX512F__)
+  _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), x);
+#elif defined(__AVX2__)
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(int(count)), lanes), x);
+#else
+  alignas(kAlign) float t[W];
+  x.store_aligned(t);
+  for (std::size_t i = 0; i < count; ++i) p[i] = t[i];
+#endif
 }
 
-// dst[k * NR + c] = op(B)(pc + k, j0 + c); columns past n are zero.
+// dst[k * P + r] = src[r * ld + k] for r < rows, k < kc (a transposing copy); rows up to P are
+// zero. Whole 8 x 8 (AVX) or 4 x 4 (SSE) blocks are transposed in registers.
+void pack_transposed(const float* __restrict src, std::size_t ld, std::size_t rows, std::size_t kc,
+                     std::size_t P, float* __restrict dst) {
+  std::size_t r0 = 0;
+#if defined(__AVX__)
+  constexpr std::size_t T = 8;
+  for (; r0 + T <= rows; r0 += T) {
+    std::size_t k = 0;
+    for (; k + T <= kc; k += T) {
+      __m256 r[T], t[T];
+      for (std::size_t i = 0; i < T; ++i) r[i] = _mm256_loadu_ps(src + (r0 + i) * ld + k);
+      for (std::size_t i = 0; i < T; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+      }
+      for (std::size_t i = 0; i < T; i += 4) {
+        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (std::size_t i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(dst + (k + i) * P + r0, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (k + i + 4) * P + r0, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+      }
+    }
+    for (; k < kc; ++k)
+      for (std::size_t i = 0; i < T; ++i) dst[k * P + r0 + i] = src[(r0 + i) * ld + k];
+  }
+#elif defined(__SSE2__)
+  constexpr std::size_t T = 4;
+  for (; r0 + T <= rows; r0 += T) {
+    std::size_t k = 0;
+    for (; k + T <= kc; k += T) {
+      __m128 r[T];
+      for (std::size_t i = 0; i < T; ++i) r[i] = _mm_loadu_ps(src + (r0 + i) * ld + k);
+      _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]);
+      for (std::size_t i = 0; i < T; ++i) _mm_storeu_ps(dst + (k + i) * P + r0, r[i]);
+    }
+    for (; k < kc; ++k)
+      for (std::size_t i = 0; i < T; ++i) dst[k * P + r0 + i] = src[(r0 + i) * ld + k];
+  }
+#endif
+  for (std::size_t k = 0; k < kc; ++k) {
+    for (std::size_t r = r0; r < rows; ++r) dst[k * P + r] = src[r * ld + k];
+    for (std::size_t r = rows; r < P; ++r) dst[k * P + r] = 0;
+  }
+}
+
+// The panel of B's columns j0... : dst[k * P + c] = op(B)(pc + k, j0 + c) with P = NR, or P = W
+// for a last panel of at most W columns (the micro-kernel then reads one vector per k); columns
+// past n are zero.
+std::size_t panel_width(std::size_t cols) { return cols <= W ? W : NR; }
+
 void pack_b_panel(const GemmArgs& g, std::size_t j0, std::size_t pc, std::size_t kc,
                   float* __restrict dst) {
-  const std::size_t cols = std::min(NR, g.n - j0);
-  if (!g.trans_b) {  // op(B)(k, j) = b[k ldb + j]: columns are contiguous
-    for (std::size_t k = 0; k < kc; ++k) {
-      const float* src = g.b + (pc + k) * g.ldb + j0;
-      for (std::size_t c = 0; c < cols; ++c) dst[k * NR + c] = src[c];
-      for (std::size_t c = cols; c < NR; ++c) dst[k * NR + c] = 0;
+  const std::size_t cols = std::min(NR, g.n - j0), P = panel_width(cols);
+  if (g.trans_b) return pack_transposed(g.b + j0 * g.ldb + pc, g.ldb, cols, kc, P, dst);
+  for (std::size_t k = 0; k < kc; ++k) {  // op(B)(k, j) = b[k ldb + j]: rows are contiguous
+    const float* src = g.b + (pc + k) * g.ldb + j0;
+    for (std::size_t v = 0; v < P / W; ++v) {
+      const std::size_t lanes = std::min(W, cols - std::min(cols, v * W));
+      const V x = lanes == W ? V::load_unaligned(src + v * W) : load_first(src + v * W, lanes);
+      x.store_aligned(dst + k * P + v * W);
     }
-    return;
   }
-  for (std::size_t c = 0; c < cols; ++c) {  // op(B)(k, j) = b[j ldb + k]
-    const float* src = g.b + (j0 + c) * g.ldb + pc;
-    for (std::size_t k = 0; k < kc; ++k) dst[k * NR + c] = src[k];
-  }
-  for (std::size_t c = cols; c < NR; ++c)
-    for (std::size_t k = 0; k < kc; ++k) dst[k * NR + c] = 0;
 }
 
 // How one tile's results reach C: the first k block applies beta and the bias, later blocks add.
 struct Epilogue {
   float beta;
-  const float* bias;  // at the tile's first column, or null
+  const float* bias;  // at the tile's first column (row when transposed), or null
 };
 
-// C[0:R, 0:cols] (op)= the product of an A panel and a B panel over kc.
-template <std::size_t R>
-void micro_kernel(std::size_t kc, const float* __restrict a, const float* __restrict b,
-                  float* __restrict c, std::size_t ldc, std::size_t cols, Epilogue e) {
-  V acc[R][NV];
-  for (std::size_t r = 0; r < R; ++r)
-    for (std::size_t v = 0; v < NV; ++v) acc[r][v] = V(0.0f);
-  for (std::size_t k = 0; k < kc; ++k) {
-    V bv[NV];
-    for (std::size_t v = 0; v < NV; ++v) bv[v] = V::load_aligned(b + k * NR + v * W);
+// The transposed epilogue, for the narrow products that swap their operands: t holds the tile's
+// R rows of `width` floats; scalar stores.
+void store_transposed(const float* t, std::size_t R, std::size_t width, float* c, std::size_t ldc,
+                      std::size_t cols, Epilogue e) {
+  for (std::size_t j = 0; j < cols; ++j)
     for (std::size_t r = 0; r < R; ++r) {
-      const V av(a[k * MR + r]);
-      for (std::size_t v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+      float* p = c + j * ldc + r;
+      const float x = t[r * width + j] + (e.bias ? e.bias[r] : 0.0f);
+      *p = e.beta != 0.0f ? x + e.beta * *p : x;
+    }
+}
+
+// C[0:R, 0:cols] (op)= A[0:R, 0:kc] times a packed B panel Nv vectors wide (cols <= Nv W; a
+// narrow last panel costs no FMAs on padding). A is read where it lies (no packing):
+// A(r, k) = a[r lda + k], or a[k lda + r] when TransA; each value is broadcast to a vector once
+// per k. The tile (r, j) goes to c[r ldc + j], or to c[j ldc + r] when TransC (the operands were
+// swapped, see sgemm; the bias is then per row r).
+template <std::size_t R, std::size_t Nv, bool TransA, bool TransC>
+void micro_kernel(std::size_t kc, const float* __restrict a, std::size_t lda,
+                  const float* __restrict b, float* __restrict c, std::size_t ldc, std::size_t cols,
+                  Epilogue e) {
+  V acc[R][Nv];
+  for (std::size_t v = 0; v < Nv; ++v) {  // k = 0 sets the accumulators (kc >= 1)
+    const V bv = V::load_aligned(b + v * W);
+    for (std::size_t r = 0; r < R; ++r) acc[r][v] = V(TransA ? a[r] : a[r * lda]) * bv;
+  }
+  for (std::size_t k = 1; k < kc; ++k) {
+    V bv[Nv];
+    for (std::size_t v = 0; v < Nv; ++v) bv[v] = V::load_aligned(b + k * Nv * W + v * W);
+    for (std::size_t r = 0; r < R; ++r) {
+      const V av(TransA ? a[k * lda + r] : a[r * lda + k]);
+      for (std::size_t v = 0; v < Nv; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
     }
   }
-  if (e.bias)
-    for (std::size_t v = 0; v < NV; ++v) {
-      alignas(kAlign) float lane[W] = {};
-      const std::size_t start = v * W;
-      for (std::size_t j = start; j < std::min(cols, start + W); ++j) lane[j - start] = e.bias[j];
-      const V bias = V::load_aligned(lane);
-      for (std::size_t r = 0; r < R; ++r) acc[r][v] += bias;
-    }
-  if (cols == NR) {
+  if (TransC) {
+    alignas(kAlign) float t[R * Nv * W];
     for (std::size_t r = 0; r < R; ++r)
-      for (std::size_t v = 0; v < NV; ++v) {
+      for (std::size_t v = 0; v < Nv; ++v) acc[r][v].store_aligned(t + (r * Nv + v) * W);
+    return store_transposed(t, R, Nv * W, c, ldc, cols, e);
+  }
+  V bias[Nv];
+#pragma GCC unroll 4
+  for (std::size_t v = 0; v < Nv; ++v)
+    bias[v] = e.bias ? load_first(e.bias + v * W, std::min(W, cols - v * W)) : V(0.0f);
+  if (cols == Nv * W) {  // whole vectors (fully unrolled: acc stays in registers)
+    const V beta(e.beta);
+#pragma GCC unroll 16
+    for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < Nv; ++v) {
         float* p = c + r * ldc + v * W;
-        V x = acc[r][v];
-        if (e.beta != 0.0f) x = xsimd::fma(V(e.beta), V::load_unaligned(p), x);
+        V x = acc[r][v] + bias[v];
+        if (e.beta != 0.0f) x = xsimd::fma(beta, V::load_unaligned(p), x);
         x.store_unaligned(p);
       }
     return;
   }
-  for (std::size_t r = 0; r < R; ++r) {
-    alignas(kAlign) float row[NR];
-    for (std::size_t v = 0; v < NV; ++v) acc[r][v].store_aligned(row + v * W);
-    float* p = c + r * ldc;
-    for (std::size_t j = 0; j < cols; ++j) p[j] = e.beta != 0.0f ? row[j] + e.beta * p[j] : row[j];
+#pragma GCC unroll 16
+  for (std::size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (std::size_t v = 0; v < Nv; ++v) {
+      const std::size_t lanes = std::min(W, cols - v * W);
+      float* p = c + r * ldc + v * W;
+      V x = acc[r][v] + bias[v];
+      if (e.beta != 0.0f) x = xsimd::fma(V(e.beta), load_first(p, lanes), x);
+      store_first(x, p, lanes);
+    }
+}
+
+using MicroKernel = void (*)(std::size_t, const float*, std::size_t, const float*, float*,
+                             std::size_t, std::size_t, Epilogue);
+
+template <bool TransA, std::size_t... R>
+MicroKernel transposed_kernel_for(std::size_t rows, std::size_t cols, std::index_sequence<R...>) {
+  static constexpr MicroKernel narrow[] = {&micro_kernel<R + 1, 1, TransA, true>...};
+  static constexpr MicroKernel full[] = {&micro_kernel<R + 1, NV, TransA, true>...};
+  return (cols <= W ? narrow : full)[rows - 1];
+}
+
+// The micro-kernel for `rows` (1..MR) rows and `cols` (1..NR) columns; with TransC, rows is at
+// most kSwapRows.
+constexpr std::size_t kSwapRows = W / 4;
+template <bool TransA, std::size_t... R>
+MicroKernel micro_kernel_for(std::size_t rows, std::size_t cols, bool trans_c,
+                             std::index_sequence<R...>) {
+  static_assert(NV == 2, "a panel is one or two vectors wide");
+  static constexpr MicroKernel narrow[] = {&micro_kernel<R + 1, 1, TransA, false>...};
+  static constexpr MicroKernel full[] = {&micro_kernel<R + 1, NV, TransA, false>...};
+  if (!trans_c) return (cols <= W ? narrow : full)[rows - 1];
+  using Small = std::make_index_sequence<kSwapRows>;
+  return transposed_kernel_for<TransA>(rows, cols, Small());
+}
+
+// dst[k * MR + r] = op(A)(i0 + r, pc + k), rows past m zero: the layout the micro-kernel reads
+// as a transposed A with lda = MR.
+void pack_a_panel(const GemmArgs& g, std::size_t i0, std::size_t pc, std::size_t kc,
+                  float* __restrict dst) {
+  const std::size_t rows = std::min(MR, g.m - i0);
+  if (!g.trans_a) return pack_transposed(g.a + i0 * g.lda + pc, g.lda, rows, kc, MR, dst);
+  for (std::size_t k = 0; k < kc; ++k) {  // op(A)(i, k) = a[k lda + i]: rows are contiguous
+    const float* src = g.a + (pc + k) * g.lda + i0;
+    for (std::size_t r = 0; r < MR; ++r) dst[k * MR + r] = r < rows ? src[r] : 0.0f;
   }
 }
 
-template <std::size_t... R>
-void micro_kernel_rows(std::size_t rows, std::size_t kc, const float* a, const float* b, float* c,
-                       std::size_t ldc, std::size_t cols, Epilogue e, std::index_sequence<R...>) {
-  using Fn =
-      void (*)(std::size_t, const float*, const float*, float*, std::size_t, std::size_t, Epilogue);
-  static constexpr Fn table[] = {&micro_kernel<R + 1>...};
-  table[rows - 1](kc, a, b, c, ldc, cols, e);
-}
-
-// One GEMM over one k block, as task lists: packing, then tiles of C.
+// One GEMM over one k block, as task lists: packing (B's panels, and A's when apack is set),
+// then tiles of C.
 struct Block {
   const GemmArgs* g;
+  bool transposed;  // g is the swapped product (see sgemm)
   std::size_t pc, kc;
   bool first;  // the first k block: apply beta and the bias
-  float *apack, *bpack;
+  float *bpack, *apack;
   std::size_t m_panels, n_panels, tiles_m, tiles_n;
 
   void pack(std::size_t task) const {
-    if (task < m_panels)
-      pack_a_panel(*g, task * MR, pc, kc, apack + task * MR * kc);
-    else
-      pack_b_panel(*g, (task - m_panels) * NR, pc, kc, bpack + (task - m_panels) * NR * kc);
+    if (task < n_panels) return pack_b_panel(*g, task * NR, pc, kc, bpack + task * NR * kc);
+    const std::size_t p = task - n_panels;
+    pack_a_panel(*g, p * MR, pc, kc, apack + p * MR * kc);
   }
+  std::size_t pack_tasks() const { return n_panels + (apack ? m_panels : 0); }
 
   void tile(std::size_t task) const {
     const std::size_t tm = task % tiles_m, tn = task / tiles_m;
@@ -155,11 +271,22 @@ struct Block {
     const std::size_t q0 = tn * NC_PANELS, q1 = std::min(n_panels, q0 + NC_PANELS);
     for (std::size_t q = q0; q < q1; ++q) {
       const std::size_t j0 = q * NR, cols = std::min(NR, g->n - j0);
-      const Epilogue e{first ? g->beta : 1.0f, first && g->bias ? g->bias + j0 : nullptr};
       for (std::size_t p = p0; p < p1; ++p) {
         const std::size_t i0 = p * MR, rows = std::min(MR, g->m - i0);
-        micro_kernel_rows(rows, kc, apack + p * MR * kc, bpack + q * NR * kc,
-                          g->c + i0 * g->ldc + j0, g->ldc, cols, e, std::make_index_sequence<MR>());
+        const float* bias = first && g->bias ? g->bias + (transposed ? i0 : j0) : nullptr;
+        const Epilogue e{first ? g->beta : 1.0f, bias};
+        float* c = g->c + (transposed ? j0 * g->ldc + i0 : i0 * g->ldc + j0);
+        const float* b = bpack + q * NR * kc;
+        const auto rows_seq = std::make_index_sequence<MR>();
+        if (apack)
+          micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kc, apack + p * MR * kc, MR, b,
+                                                                   c, g->ldc, cols, e);
+        else if (g->trans_a)
+          micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kc, g->a + pc * g->lda + i0,
+                                                                   g->lda, b, c, g->ldc, cols, e);
+        else
+          micro_kernel_for<false>(rows, cols, transposed, rows_seq)(kc, g->a + i0 * g->lda + pc,
+                                                                    g->lda, b, c, g->ldc, cols, e);
       }
     }
   }
@@ -186,37 +313,59 @@ void scale_only(const GemmArgs& g) {
 // The k blocks: as few as fit KC, of equal size.
 std::size_t kc_max(std::size_t k) { return ceil_div(k, ceil_div(k, KC)); }
 
-// The packed A panels, rounded up so the B panels after them start 64-byte aligned.
-std::size_t a_pack_floats(const GemmArgs& g) {
-  return ceil_div(ceil_div(g.m, MR) * MR * kc_max(g.k), kAlign) * kAlign;
+// A C of a few columns (n <= W / 4, like a 3-class output layer or a 2-feature input) would
+// waste most vector lanes; Cᵀ = op(B)ᵀ op(A)ᵀ has as few rows instead, which costs nothing.
+bool swap_operands(const GemmArgs& g) { return g.n <= kSwapRows && g.m > g.n; }
+
+// A is packed when each of its panels meets many panels of B: then one contiguous copy beats
+// re-reading rows that lie far apart (a power-of-two row stride maps them onto a few cache
+// sets). Small products read A where it lies.
+bool pack_a(std::size_t n) { return n >= kPackAColumns; }
+
+GemmArgs swapped(const GemmArgs& g) {
+  GemmArgs s = g;
+  s.trans_a = !g.trans_b;
+  s.trans_b = !g.trans_a;
+  s.m = g.n;
+  s.n = g.m;
+  s.a = g.b;
+  s.lda = g.ldb;
+  s.b = g.a;
+  s.ldb = g.lda;
+  return s;
 }
 
 }  // namespace
 
 std::size_t sgemm_workspace(const GemmArgs& g) {
   if (g.m == 0 || g.n == 0 || g.k == 0) return 0;
-  return a_pack_floats(g) + ceil_div(g.n, NR) * NR * kc_max(g.k);
+  const bool swap = swap_operands(g);
+  const std::size_t m = swap ? g.n : g.m, n = swap ? g.m : g.n;
+  return (ceil_div(n, NR) * NR + (pack_a(n) ? ceil_div(m, MR) * MR : 0)) * kc_max(g.k);
 }
 
-void sgemm(const GemmArgs& g, float* workspace, ParallelFor parallel) {
-  if (g.m == 0 || g.n == 0) return;
-  if (g.k == 0) return scale_only(g);
-  if (g.m * g.n * g.k < kParallelMacs) parallel = nullptr;
+void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
+  if (args.m == 0 || args.n == 0) return;
+  if (args.k == 0) return scale_only(args);
+  if (args.m * args.n * args.k < kParallelMacs) parallel = nullptr;
+  const bool transposed = swap_operands(args);
+  const GemmArgs g = transposed ? swapped(args) : args;
   Block blk{};
   blk.g = &g;
+  blk.transposed = transposed;
   blk.m_panels = ceil_div(g.m, MR);
   blk.n_panels = ceil_div(g.n, NR);
   blk.tiles_m = ceil_div(blk.m_panels, MC / MR);
   blk.tiles_n = ceil_div(blk.n_panels, NC_PANELS);
   const std::size_t kc = kc_max(g.k);
-  blk.apack = workspace;
-  blk.bpack = workspace + a_pack_floats(g);
+  blk.bpack = workspace;
+  blk.apack = pack_a(g.n) ? workspace + blk.n_panels * NR * kc : nullptr;
   for (blk.pc = 0; blk.pc < g.k; blk.pc += blk.kc) {
     blk.kc = std::min(kc, g.k - blk.pc);
     blk.first = blk.pc == 0;
     run(
-        parallel, blk.m_panels + blk.n_panels,
-        [](void* b, std::size_t t) { static_cast<Block*>(b)->pack(t); }, &blk);
+        parallel, blk.pack_tasks(), [](void* b, std::size_t t) { static_cast<Block*>(b)->pack(t); },
+        &blk);
     run(
         parallel, blk.tiles_m * blk.tiles_n,
         [](void* b, std::size_t t) { static_cast<Block*>(b)->tile(t); }, &blk);
