@@ -145,7 +145,8 @@ TEST_CASE("the kernels run the instruction set XGRAD_ISA asks for", "[gemm][isa]
 }
 
 TEST_CASE("gemm: odd sizes, every transposition, against double", "[gemm]") {
-  const std::size_t sizes[] = {1, 3, 17, 63, 65, 127};
+  // 16 and 32: whole vectors of every instruction set (B is then read in place, not packed).
+  const std::size_t sizes[] = {1, 3, 16, 17, 32, 63, 65, 127};
   std::uint32_t seed = 1;
   for (bool ta : {false, true})
     for (bool tb : {false, true})
@@ -178,6 +179,9 @@ TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned ope
       t.m = 45;
       t.n = 1027;
       t.k = 301;  // two k blocks of uneven size
+      check(t, seed++);
+      t.n = 48;  // B read in place through its row stride
+      t.k = 37;
       check(t, seed++);
     }
   Case wide;  // many tiles of C in both directions

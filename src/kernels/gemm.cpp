@@ -162,16 +162,16 @@ void store_transposed(const float* t, std::size_t R, std::size_t width, float* c
 // swapped, see sgemm; the bias is then per row r).
 template <std::size_t R, std::size_t Nv, bool TransA, bool TransC>
 void micro_kernel(std::size_t kc, const float* __restrict a, std::size_t lda,
-                  const float* __restrict b, float* __restrict c, std::size_t ldc, std::size_t cols,
-                  Epilogue e) {
+                  const float* __restrict b, std::size_t ldb, float* __restrict c, std::size_t ldc,
+                  std::size_t cols, Epilogue e) {
   V acc[R][Nv];
   for (std::size_t v = 0; v < Nv; ++v) {  // k = 0 sets the accumulators (kc >= 1)
-    const V bv = V::load_aligned(b + v * W);
+    const V bv = V::load_unaligned(b + v * W);
     for (std::size_t r = 0; r < R; ++r) acc[r][v] = V(TransA ? a[r] : a[r * lda]) * bv;
   }
   for (std::size_t k = 1; k < kc; ++k) {
     V bv[Nv];
-    for (std::size_t v = 0; v < Nv; ++v) bv[v] = V::load_aligned(b + k * Nv * W + v * W);
+    for (std::size_t v = 0; v < Nv; ++v) bv[v] = V::load_unaligned(b + k * ldb + v * W);
     for (std::size_t r = 0; r < R; ++r) {
       const V av(TransA ? a[k * lda + r] : a[r * lda + k]);
       for (std::size_t v = 0; v < Nv; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
@@ -212,8 +212,8 @@ void micro_kernel(std::size_t kc, const float* __restrict a, std::size_t lda,
     }
 }
 
-using MicroKernel = void (*)(std::size_t, const float*, std::size_t, const float*, float*,
-                             std::size_t, std::size_t, Epilogue);
+using MicroKernel = void (*)(std::size_t, const float*, std::size_t, const float*, std::size_t,
+                             float*, std::size_t, std::size_t, Epilogue);
 
 template <bool TransA, std::size_t... R>
 MicroKernel transposed_kernel_for(std::size_t rows, std::size_t cols, std::index_sequence<R...>) {
@@ -254,16 +254,17 @@ struct Block {
   const GemmArgs* g;
   bool transposed;  // g is the swapped product (see sgemm)
   std::size_t pc, kc;
-  bool first;  // the first k block: apply beta and the bias
-  float *bpack, *apack;
+  bool first;            // the first k block: apply beta and the bias
+  float *bpack, *apack;  // null: read where it lies
   std::size_t m_panels, n_panels, tiles_m, tiles_n;
 
   void pack(std::size_t task) const {
-    if (task < n_panels) return pack_b_panel(*g, task * NR, pc, kc, bpack + task * NR * kc);
-    const std::size_t p = task - n_panels;
+    const std::size_t b_tasks = bpack ? n_panels : 0;
+    if (task < b_tasks) return pack_b_panel(*g, task * NR, pc, kc, bpack + task * NR * kc);
+    const std::size_t p = task - b_tasks;
     pack_a_panel(*g, p * MR, pc, kc, apack + p * MR * kc);
   }
-  std::size_t pack_tasks() const { return n_panels + (apack ? m_panels : 0); }
+  std::size_t pack_tasks() const { return (bpack ? n_panels : 0) + (apack ? m_panels : 0); }
 
   void tile(std::size_t task) const {
     const std::size_t tm = task % tiles_m, tn = task / tiles_m;
@@ -271,22 +272,23 @@ struct Block {
     const std::size_t q0 = tn * NC_PANELS, q1 = std::min(n_panels, q0 + NC_PANELS);
     for (std::size_t q = q0; q < q1; ++q) {
       const std::size_t j0 = q * NR, cols = std::min(NR, g->n - j0);
+      const float* b = bpack ? bpack + q * NR * kc : g->b + pc * g->ldb + j0;
+      const std::size_t ldb = bpack ? panel_width(cols) : g->ldb;
       for (std::size_t p = p0; p < p1; ++p) {
         const std::size_t i0 = p * MR, rows = std::min(MR, g->m - i0);
         const float* bias = first && g->bias ? g->bias + (transposed ? i0 : j0) : nullptr;
         const Epilogue e{first ? g->beta : 1.0f, bias};
         float* c = g->c + (transposed ? j0 * g->ldc + i0 : i0 * g->ldc + j0);
-        const float* b = bpack + q * NR * kc;
         const auto rows_seq = std::make_index_sequence<MR>();
         if (apack)
           micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kc, apack + p * MR * kc, MR, b,
-                                                                   c, g->ldc, cols, e);
+                                                                   ldb, c, g->ldc, cols, e);
         else if (g->trans_a)
-          micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kc, g->a + pc * g->lda + i0,
-                                                                   g->lda, b, c, g->ldc, cols, e);
+          micro_kernel_for<true>(rows, cols, transposed, rows_seq)(
+              kc, g->a + pc * g->lda + i0, g->lda, b, ldb, c, g->ldc, cols, e);
         else
-          micro_kernel_for<false>(rows, cols, transposed, rows_seq)(kc, g->a + i0 * g->lda + pc,
-                                                                    g->lda, b, c, g->ldc, cols, e);
+          micro_kernel_for<false>(rows, cols, transposed, rows_seq)(
+              kc, g->a + i0 * g->lda + pc, g->lda, b, ldb, c, g->ldc, cols, e);
       }
     }
   }
@@ -322,6 +324,11 @@ bool swap_operands(const GemmArgs& g) { return g.n <= kSwapRows && g.m > g.n; }
 // sets). Small products read A where it lies.
 bool pack_a(std::size_t n) { return n >= kPackAColumns; }
 
+// B is read where it lies (no packing) when its rows hold whole vectors of every panel and it
+// is small enough to stay in cache: the small products of small networks, whose packing would
+// cost as much as their multiply-adds.
+bool pack_b(const GemmArgs& g) { return g.trans_b || g.n % W != 0 || pack_a(g.n); }
+
 GemmArgs swapped(const GemmArgs& g) {
   GemmArgs s = g;
   s.trans_a = !g.trans_b;
@@ -337,11 +344,11 @@ GemmArgs swapped(const GemmArgs& g) {
 
 }  // namespace
 
-std::size_t sgemm_workspace(const GemmArgs& g) {
-  if (g.m == 0 || g.n == 0 || g.k == 0) return 0;
-  const bool swap = swap_operands(g);
-  const std::size_t m = swap ? g.n : g.m, n = swap ? g.m : g.n;
-  return (ceil_div(n, NR) * NR + (pack_a(n) ? ceil_div(m, MR) * MR : 0)) * kc_max(g.k);
+std::size_t sgemm_workspace(const GemmArgs& args) {
+  if (args.m == 0 || args.n == 0 || args.k == 0) return 0;
+  const GemmArgs g = swap_operands(args) ? swapped(args) : args;
+  return ((pack_b(g) ? ceil_div(g.n, NR) * NR : 0) + (pack_a(g.n) ? ceil_div(g.m, MR) * MR : 0)) *
+         kc_max(g.k);
 }
 
 void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
@@ -358,8 +365,8 @@ void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
   blk.tiles_m = ceil_div(blk.m_panels, MC / MR);
   blk.tiles_n = ceil_div(blk.n_panels, NC_PANELS);
   const std::size_t kc = kc_max(g.k);
-  blk.bpack = workspace;
-  blk.apack = pack_a(g.n) ? workspace + blk.n_panels * NR * kc : nullptr;
+  blk.bpack = pack_b(g) ? workspace : nullptr;
+  blk.apack = pack_a(g.n) ? workspace + (blk.bpack ? blk.n_panels * NR * kc : 0) : nullptr;
   for (blk.pc = 0; blk.pc < g.k; blk.pc += blk.kc) {
     blk.kc = std::min(kc, g.k - blk.pc);
     blk.first = blk.pc == 0;
