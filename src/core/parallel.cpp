@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -31,10 +32,13 @@ struct Job {
   Task task;
   void* context;
   std::size_t count;
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{0}, by_workers{0};
 
-  void claim_all() {
-    for (std::size_t i; (i = next.fetch_add(1)) < count;) task(context, i);
+  // Returns the number of tasks this thread ran.
+  std::size_t claim_all() {
+    std::size_t ran = 0;
+    for (std::size_t i; (i = next.fetch_add(1)) < count; ++ran) task(context, i);
+    return ran;
   }
 };
 
@@ -50,6 +54,11 @@ class Pool {
   }
 
   void run(std::size_t threads, std::size_t count, Task task, void* context) {
+    const auto start = Clock::now();
+    if (start < serial_until_) {  // backing off: the cores are busy with other work
+      for (std::size_t i = 0; i < count; ++i) task(context, i);
+      return;
+    }
     while (workers_.size() + 1 < threads)
       workers_.emplace_back([this, index = workers_.size()] { work(index); });
     helpers_.store(threads - 1);
@@ -62,7 +71,9 @@ class Pool {
     }
     job.claim_all();
     job_.store(nullptr);
+    const auto claimed = Clock::now();
     wait_detached();
+    judge(claimed - start, Clock::now() - claimed, job.by_workers.load() > 0);
   }
 
   std::mutex busy;  // one job at a time
@@ -75,7 +86,7 @@ class Pool {
       seen = generation_.load();
       if (index >= helpers_.load()) continue;  // fewer threads configured than workers exist
       attached_.fetch_add(1);
-      if (Job* job = job_.load()) job->claim_all();
+      if (Job* job = job_.load()) job->by_workers.fetch_add(job->claim_all());
       if (attached_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
         std::lock_guard<std::mutex> lock(m_);
         detached_.notify_one();
@@ -108,6 +119,38 @@ class Pool {
     caller_sleeping_.store(false);
   }
 
+  using Clock = std::chrono::steady_clock;
+
+  // Oversubscription guard. After its own share the caller waits only for tasks that workers
+  // have started; on idle cores that is at most about one task, and a worker woken for a job
+  // joins it within tens of microseconds. When instead the caller waits much longer than it
+  // worked (a worker lost its core mid-task to another program: each such wait costs a
+  // scheduler time slice, milliseconds), or works alone through a long job (no worker got a
+  // core at all, and the ones polling for it only took time from the caller), the cores are
+  // taken. Two such jobs in a row switch the pool off for a while (10 ms, doubling up to 1 s
+  // while it keeps happening, halving again once jobs run well): xgrad then runs like one
+  // thread, its workers asleep, instead of slower than one thread.
+  void judge(Clock::duration working, Clock::duration waiting, bool helped) {
+    using std::chrono::microseconds;
+    using std::chrono::milliseconds;
+    const bool stalled = waiting > working + microseconds(200);
+    const bool alone = !helped && working > microseconds(100);
+    if (!stalled && !alone) {
+      if (helped) {  // a short job nobody joined says nothing either way
+        strikes_ = 0;
+        backoff_ = std::max(milliseconds(10), backoff_ / 2);
+      }
+      return;
+    }
+    if (++strikes_ < 2) return;
+    strikes_ = 0;
+    serial_until_ = Clock::now() + backoff_;
+    backoff_ = std::min(milliseconds(1000), backoff_ * 2);
+  }
+
+  Clock::time_point serial_until_{};
+  std::chrono::milliseconds backoff_{10};
+  int strikes_ = 0;
   std::vector<std::thread> workers_;
   std::atomic<Job*> job_{nullptr};
   std::atomic<std::size_t> helpers_{0};  // workers allowed to join (threads - 1)

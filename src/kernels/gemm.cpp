@@ -38,6 +38,7 @@ constexpr std::size_t KC = 256;                // one B panel (KC x NR floats) s
 constexpr std::size_t MC = 16 * MR;            // A panels of one tile stay in L2
 constexpr std::size_t NC_PANELS = 8;           // B panels per tile
 constexpr std::size_t kPackAColumns = 4 * NR;  // see pack_a
+constexpr std::size_t kParallelTiles = 16;     // see choose_tiles
 constexpr std::size_t kAlign = 64;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
@@ -256,7 +257,9 @@ struct Block {
   std::size_t pc, kc;
   bool first;            // the first k block: apply beta and the bias
   float *bpack, *apack;  // null: read where it lies
-  std::size_t m_panels, n_panels, tiles_m, tiles_n;
+  std::size_t m_panels, n_panels;
+  std::size_t tile_m, tile_n;    // panels of A and B per tile of C
+  std::size_t tiles_m, tiles_n;  // tiles across C
 
   void pack(std::size_t task) const {
     const std::size_t b_tasks = bpack ? n_panels : 0;
@@ -268,8 +271,8 @@ struct Block {
 
   void tile(std::size_t task) const {
     const std::size_t tm = task % tiles_m, tn = task / tiles_m;
-    const std::size_t p0 = tm * (MC / MR), p1 = std::min(m_panels, p0 + MC / MR);
-    const std::size_t q0 = tn * NC_PANELS, q1 = std::min(n_panels, q0 + NC_PANELS);
+    const std::size_t p0 = tm * tile_m, p1 = std::min(m_panels, p0 + tile_m);
+    const std::size_t q0 = tn * tile_n, q1 = std::min(n_panels, q0 + tile_n);
     for (std::size_t q = q0; q < q1; ++q) {
       const std::size_t j0 = q * NR, cols = std::min(NR, g->n - j0);
       const float* b = bpack ? bpack + q * NR * kc : g->b + pc * g->ldb + j0;
@@ -310,6 +313,27 @@ void scale_only(const GemmArgs& g) {
     for (std::size_t j = 0; j < g.n; ++j)
       row[j] = (g.beta != 0.0f ? g.beta * row[j] : 0.0f) + (g.bias ? g.bias[j] : 0.0f);
   }
+}
+
+// Tiles of at most MC rows and NC_PANELS panels; split further when the tiles are shared among
+// threads, so that there are several per thread (a thread that starts late, or is preempted,
+// then holds up little) but none smaller than 2 x 2 micro-tiles.
+void choose_tiles(Block& blk, bool parallel) {
+  blk.tile_m = std::min(blk.m_panels, MC / MR);
+  blk.tile_n = std::min(blk.n_panels, NC_PANELS);
+  auto count = [&] {
+    return ceil_div(blk.m_panels, blk.tile_m) * ceil_div(blk.n_panels, blk.tile_n);
+  };
+  while (parallel && count() < kParallelTiles && (blk.tile_m > 2 || blk.tile_n > 2)) {
+    if (blk.tile_m * MR >= blk.tile_n * NR && blk.tile_m > 2)
+      blk.tile_m = ceil_div(blk.tile_m, 2);
+    else if (blk.tile_n > 2)
+      blk.tile_n = ceil_div(blk.tile_n, 2);
+    else
+      blk.tile_m = ceil_div(blk.tile_m, 2);
+  }
+  blk.tiles_m = ceil_div(blk.m_panels, blk.tile_m);
+  blk.tiles_n = ceil_div(blk.n_panels, blk.tile_n);
 }
 
 // The k blocks: as few as fit KC, of equal size.
@@ -362,8 +386,7 @@ void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
   blk.transposed = transposed;
   blk.m_panels = ceil_div(g.m, MR);
   blk.n_panels = ceil_div(g.n, NR);
-  blk.tiles_m = ceil_div(blk.m_panels, MC / MR);
-  blk.tiles_n = ceil_div(blk.n_panels, NC_PANELS);
+  choose_tiles(blk, parallel != nullptr);
   const std::size_t kc = kc_max(g.k);
   blk.bpack = pack_b(g) ? workspace : nullptr;
   blk.apack = pack_a(g.n) ? workspace + (blk.bpack ? blk.n_panels * NR * kc : 0) : nullptr;
