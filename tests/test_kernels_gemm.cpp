@@ -250,3 +250,27 @@ TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm
       REQUIRE(serial.c == pooled.c);
     }
 }
+
+TEST_CASE("column sums (Linear's bias gradient) against double", "[gemm][bias]") {
+  std::mt19937 rng(5);
+  for (std::size_t rows : {std::size_t(1), std::size_t(7), std::size_t(129)})
+    for (std::size_t cols : {1, 3, 16, 17, 63, 65, 100})
+      for (bool accumulate : {false, true}) {
+        const std::size_t ld = cols + 3;
+        std::vector<float> g(rows * ld), out(cols + 1);
+        for (float& v : g) v = uniform(rng);
+        for (float& v : out) v = uniform(rng);
+        const std::vector<float> before = out;
+        kernels::column_sums(g.data(), rows, cols, ld, out.data(), accumulate);
+        INFO("rows " << rows << " cols " << cols << " accumulate " << accumulate);
+        for (std::size_t j = 0; j < cols; ++j) {
+          double exact = accumulate ? before[j] : 0.0, magnitude = std::fabs(exact);
+          for (std::size_t r = 0; r < rows; ++r) {
+            exact += g[r * ld + j];
+            magnitude += std::fabs(g[r * ld + j]);
+          }
+          REQUIRE(std::fabs(out[j] - exact) <= double(rows + 1) * std::ldexp(1.0, -24) * magnitude);
+        }
+        REQUIRE(out[cols] == before[cols]);  // nothing past the last column
+      }
+}

@@ -26,7 +26,7 @@ XGRAD_DECLARE_ISA_KERNELS(avx512)
   }
 #else
 XGRAD_DECLARE_ISA_KERNELS(generic)
-#define XGRAD_DISPATCH(call) return generic::call;
+#define XGRAD_DISPATCH(call) return generic::call
 #endif
 
 namespace xg::kernels {
@@ -91,42 +91,48 @@ const char* isa_name(Isa isa) {
 
 template <class T>
 void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n) {
-  XGRAD_DISPATCH(activation_forward(act, p, x, y, n))
+  XGRAD_DISPATCH(activation_forward(act, p, x, y, n));
 }
 
 template <class T>
 void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
                          std::size_t n, bool accumulate) {
-  XGRAD_DISPATCH(activation_backward(act, p, x, y, g, dx, n, accumulate))
+  XGRAD_DISPATCH(activation_backward(act, p, x, y, g, dx, n, accumulate));
 }
 
 template <class T>
 void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
                                  std::size_t n, bool accumulate) {
-  XGRAD_DISPATCH(activation_backward_uniform(act, p, x, y, g, dx, n, accumulate))
+  XGRAD_DISPATCH(activation_backward_uniform(act, p, x, y, g, dx, n, accumulate));
 }
 
 template <class T>
 void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
                      std::size_t channels, std::size_t inner) {
-  XGRAD_DISPATCH(channel_forward(act, x, w, y, outer, channels, inner))
+  XGRAD_DISPATCH(channel_forward(act, x, w, y, outer, channels, inner));
 }
 
 template <class T>
 void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
                       std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate) {
-  XGRAD_DISPATCH(channel_backward(act, x, w, g, dx, dw, outer, channels, inner, accumulate))
+  XGRAD_DISPATCH(channel_backward(act, x, w, g, dx, dw, outer, channels, inner, accumulate));
 }
 
 template <class T>
-void exp_inplace(T* v, std::size_t n){XGRAD_DISPATCH(exp_inplace(v, n))}
-
-std::size_t sgemm_workspace(const GemmArgs& args) {
-  XGRAD_DISPATCH(sgemm_workspace(args))
+void exp_inplace(T* v, std::size_t n) {
+  XGRAD_DISPATCH(exp_inplace(v, n));
 }
 
-void sgemm(const GemmArgs& args, float* workspace,
-           ParallelFor parallel){XGRAD_DISPATCH(sgemm(args, workspace, parallel))}
+std::size_t sgemm_workspace(const GemmArgs& args) { XGRAD_DISPATCH(sgemm_workspace(args)); }
+
+void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
+  XGRAD_DISPATCH(sgemm(args, workspace, parallel));
+}
+
+void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,
+                 bool accumulate) {
+  XGRAD_DISPATCH(column_sums(g, rows, cols, ld, out, accumulate));
+}
 
 #define XGRAD_INSTANTIATE(T)                                                                       \
   template void activation_forward(Act, ActParams, const T*, T*, std::size_t);                     \

@@ -402,4 +402,27 @@ void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
   }
 }
 
+void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,
+                 bool accumulate) {
+  constexpr std::size_t U = 4;  // vectors of columns summed at once
+  for (std::size_t j0 = 0; j0 < cols; j0 += U * W) {
+    V acc[U] = {V(0.0f), V(0.0f), V(0.0f), V(0.0f)};
+    std::size_t lanes[U];
+    for (std::size_t v = 0; v < U; ++v) lanes[v] = std::min(W, cols - std::min(cols, j0 + v * W));
+    for (std::size_t r = 0; r < rows; ++r) {
+      const float* row = g + r * ld + j0;
+      for (std::size_t v = 0; v < U; ++v)
+        if (lanes[v] == W)
+          acc[v] += V::load_unaligned(row + v * W);
+        else if (lanes[v] > 0)
+          acc[v] += load_first(row + v * W, lanes[v]);
+    }
+    for (std::size_t v = 0; v < U && lanes[v] > 0; ++v) {
+      float* o = out + j0 + v * W;
+      if (accumulate) acc[v] += load_first(o, lanes[v]);
+      store_first(acc[v], o, lanes[v]);
+    }
+  }
+}
+
 }  // namespace xg::kernels::XGRAD_ISA_NS

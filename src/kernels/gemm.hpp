@@ -34,4 +34,9 @@ std::size_t sgemm_workspace(const GemmArgs& args);
 // C = op(A) op(B) + beta C + bias. `parallel` may be null (one thread).
 void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel);
 
+// out[j] = (or +=, when accumulate) the sum over r < rows of g[r ld + j], for j < cols: the bias
+// gradient of a Linear layer (Gᵀ times a vector of ones), with the column sums in registers.
+void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,
+                 bool accumulate);
+
 }  // namespace xg::kernels

@@ -69,6 +69,16 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const d
               int(n));
 }
 
+// db (+)= the column sums of G [rows, cols].
+void column_sums(const float* g, std::size_t rows, std::size_t cols, float* db, bool accumulate) {
+  kernels::column_sums(g, rows, cols, cols, db, accumulate);
+}
+void column_sums(const double* g, std::size_t rows, std::size_t cols, double* db, bool accumulate) {
+  if (!accumulate) std::fill(db, db + cols, 0.0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < cols; ++j) db[j] += g[r * cols + j];
+}
+
 // A: [batch*m, k] (batch_a) or [m, k]; B: [batch, k, n] (batch_b) or [k, n]; C: [batch, m, n].
 struct MatmulDims {
   std::size_t batch = 1, m = 0, k = 0, n = 0;
@@ -136,11 +146,7 @@ struct LinearNode final : Node<T> {  // inputs: x [rows, in], W [out, in], optio
     }
     if (this->inputs.size() > 2 && this->needs_grad(2)) {  // db = column sums of G
       T* db = this->grad_buffer(2, fresh).data();
-      if (fresh) std::fill(db, db + out, T(0));
-      for (std::size_t r = 0; r < rows; ++r) {
-        const T* row = gd + r * out;
-        for (std::size_t j = 0; j < out; ++j) db[j] += row[j];
-      }
+      column_sums(gd, rows, out, db, !fresh);
     }
   }
   std::size_t rows, in, out;
