@@ -9,12 +9,13 @@
 #include <memory>
 #include <stdexcept>
 
-#include "core/parallel.hpp"
-#include "kernels/gemm.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
 #include "xgrad/ops/reduce.hpp"
 #include "xgrad/ops/shape.hpp"
+
+#include "core/parallel.hpp"
+#include "kernels/gemm.hpp"
 
 namespace xg {
 namespace {
