@@ -119,23 +119,27 @@ void pack_transposed(const float* __restrict src, std::size_t ld, std::size_t ro
   }
 }
 
-// The panel of B's columns j0... : dst[k * P + c] = op(B)(pc + k, j0 + c) with P = NR, or P = W
-// for a last panel of at most W columns (the micro-kernel then reads one vector per k); columns
-// past n are zero.
+// B's panels: dst[k * P + c] = op(B)(pc + k, j0 + c) with P = NR, or P = W for a last panel of
+// at most W columns (the micro-kernel then reads one vector per k); columns past n are zero.
 std::size_t panel_width(std::size_t cols) { return cols <= W ? W : NR; }
 
-void pack_b_panel(const GemmArgs& g, std::size_t j0, std::size_t pc, std::size_t kc,
-                  float* __restrict dst) {
+// Row `row` of op(B) into a panel's row: dst[c] = b[row ldb + j0 + c] (B not transposed: rows
+// are contiguous).
+void pack_b_row(const GemmArgs& g, std::size_t j0, std::size_t row, float* __restrict dst) {
   const std::size_t cols = std::min(NR, g.n - j0), P = panel_width(cols);
-  if (g.trans_b) return pack_transposed(g.b + j0 * g.ldb + pc, g.ldb, cols, kc, P, dst);
-  for (std::size_t k = 0; k < kc; ++k) {  // op(B)(k, j) = b[k ldb + j]: rows are contiguous
-    const float* src = g.b + (pc + k) * g.ldb + j0;
-    for (std::size_t v = 0; v < P / W; ++v) {
-      const std::size_t lanes = std::min(W, cols - std::min(cols, v * W));
-      const V x = lanes == W ? V::load_unaligned(src + v * W) : load_first(src + v * W, lanes);
-      x.store_aligned(dst + k * P + v * W);
-    }
+  const float* src = g.b + row * g.ldb + j0;
+  for (std::size_t v = 0; v < P / W; ++v) {
+    const std::size_t lanes = std::min(W, cols - std::min(cols, v * W));
+    const V x = lanes == W ? V::load_unaligned(src + v * W) : load_first(src + v * W, lanes);
+    x.store_aligned(dst + v * W);
   }
+}
+
+// The panel of columns j0... of op(B) = Bᵀ (rows of B become the panel's columns).
+void pack_bt_panel(const GemmArgs& g, std::size_t j0, std::size_t pc, std::size_t kc,
+                   float* __restrict dst) {
+  const std::size_t cols = std::min(NR, g.n - j0);
+  pack_transposed(g.b + j0 * g.ldb + pc, g.ldb, cols, kc, panel_width(cols), dst);
 }
 
 // How one tile's results reach C: the first k block applies beta and the bias, later blocks add.
@@ -261,13 +265,27 @@ struct Block {
   std::size_t tile_m, tile_n;    // panels of A and B per tile of C
   std::size_t tiles_m, tiles_n;  // tiles across C
 
+  // B's tasks: one panel each when B is transposed; otherwise kRowsPerTask rows of B across all
+  // panels, so that each row of B is read once, front to back.
+  static constexpr std::size_t kRowsPerTask = 16;
+  std::size_t b_tasks() const {
+    if (!bpack) return 0;
+    return g->trans_b ? n_panels : ceil_div(kc, kRowsPerTask);
+  }
   void pack(std::size_t task) const {
-    const std::size_t b_tasks = bpack ? n_panels : 0;
-    if (task < b_tasks) return pack_b_panel(*g, task * NR, pc, kc, bpack + task * NR * kc);
-    const std::size_t p = task - b_tasks;
+    if (task < b_tasks()) {
+      if (g->trans_b) return pack_bt_panel(*g, task * NR, pc, kc, bpack + task * NR * kc);
+      const std::size_t k0 = task * kRowsPerTask, k1 = std::min(kc, k0 + kRowsPerTask);
+      for (std::size_t k = k0; k < k1; ++k)
+        for (std::size_t q = 0; q < n_panels; ++q)
+          pack_b_row(*g, q * NR, pc + k,
+                     bpack + q * NR * kc + k * panel_width(std::min(NR, g->n - q * NR)));
+      return;
+    }
+    const std::size_t p = task - b_tasks();
     pack_a_panel(*g, p * MR, pc, kc, apack + p * MR * kc);
   }
-  std::size_t pack_tasks() const { return (bpack ? n_panels : 0) + (apack ? m_panels : 0); }
+  std::size_t pack_tasks() const { return b_tasks() + (apack ? m_panels : 0); }
 
   void tile(std::size_t task) const {
     const std::size_t tm = task % tiles_m, tn = task / tiles_m;
