@@ -54,8 +54,8 @@ struct AdamStep {
   T decay, wd, b1, b2, step_size, inv_sqrt_bc2, eps;
 
   template <bool Amsgrad>
-  void update(std::size_t n, T* __restrict p, const T* __restrict g, T* __restrict m,
-              T* __restrict v, T* __restrict vmax) const {
+  XG_UPDATE_CLONES void update(std::size_t n, T* __restrict p, const T* __restrict g,
+                               T* __restrict m, T* __restrict v, T* __restrict vmax) const {
     for (std::size_t j = 0; j < n; ++j) {
       p[j] *= decay;
       const T d = g[j] + wd * p[j];

@@ -50,12 +50,13 @@ template <class T>
 struct SgdStep {
   T lr, wd, mu, damp;
 
-  void plain(std::size_t n, T* __restrict p, const T* __restrict g) const {
+  XG_UPDATE_CLONES void plain(std::size_t n, T* __restrict p, const T* __restrict g) const {
     for (std::size_t j = 0; j < n; ++j) p[j] -= lr * (g[j] + wd * p[j]);
   }
   // PyTorch: the momentum buffer starts as the first gradient.
   template <bool First, bool Nesterov>
-  void momentum(std::size_t n, T* __restrict p, const T* __restrict g, T* __restrict b) const {
+  XG_UPDATE_CLONES void momentum(std::size_t n, T* __restrict p, const T* __restrict g,
+                                 T* __restrict b) const {
     for (std::size_t j = 0; j < n; ++j) {
       const T d = g[j] + wd * p[j];
       b[j] = First ? d : mu * b[j] + damp * d;
