@@ -5,7 +5,8 @@
 # Builds build-bench/ (Release, -DXGRAD_BUILD_BENCH=ON: xgrad_bench, and libtorch_bench, which
 # needs Debian's libtorch-dev), then for each thread count runs every workload alternately,
 # A B A B..., one process per measurement, REPEATS times each, and prints a markdown table:
-# medians, the ratio libtorch/xgrad, GFLOP/s and peak RSS. At more than one thread libtorch runs
+# medians, the ratio libtorch/xgrad, GFLOP/s and peak RSS; then the GEMM rates of xgrad and
+# OpenBLAS on the mnist and wide layer shapes (xgrad_bench_gemm). At more than one thread libtorch runs
 # three ways (as is, OMP_WAIT_POLICY=passive, and 1 ATen thread + N OpenBLAS threads: its OpenMP
 # workers and OpenBLAS's spin against each other on few cores) and the table compares against the
 # best of them. OPENBLAS_CORETYPE is left as the environment sets it, so both sides use the same
@@ -73,6 +74,22 @@ for threads in $THREADS; do
         [[ "$name" == eltwise ]] ||
           measure "$threads" default "$LT" "${args[@]}" --threads 1 --blas-threads "$threads"
       fi
+    done
+  done
+done
+# GEMM rates on the mnist and wide layer shapes: xgrad (the CPU's best instruction set, and its
+# AVX2 copy) beside OpenBLAS with the kernel the environment selects and with its own choice
+# (OPENBLAS_CORETYPE unset in that command only: on AVX-512 CPUs it knows, its AVX-512 kernel).
+GEMM="$ROOT/build-bench/bench/xgrad_bench_gemm"
+for threads in $THREADS; do
+  for name in mnist wide; do
+    [[ -z "${WORKLOADS:-}" || " $WORKLOADS " == *" $name "* ]] || continue
+    log "threads=$threads: GEMMs of $name x$REPEATS"
+    for ((r = 0; r < REPEATS; ++r)); do
+      measure "$threads" default "$GEMM" --workload "$name" --threads "$threads"
+      measure "$threads" default env -u OPENBLAS_CORETYPE "$GEMM" --workload "$name" \
+        --threads "$threads"
+      measure "$threads" default env XGRAD_ISA=avx2 "$GEMM" --workload "$name" --threads "$threads"
     done
   done
 done
