@@ -1,22 +1,24 @@
 // The GEMM of gemm.hpp for one instruction set (this file is compiled once per ISA, into the
 // namespace XGRAD_ISA_NS; see kernels/isa.hpp).
 //
-// Per block of kc values of k: (1) pack op(A) into MR-row panels (k-major, MR values per k) and
-// op(B) into NR-column panels (NR values per k), zero-padded at the edges, so the micro-kernel
-// reads both with aligned unit-stride loads whatever the transpositions and strides; (2) cover C
-// with tiles of MC x NC, each a loop over NR-wide B panels (kept in L1) and MR-high A panels
-// (kept in L2), where the micro-kernel holds an MR x NR block of C in registers for the whole
-// kc loop: per k it loads NR/W vectors of B and broadcasts MR values of A (MR * NR/W FMAs).
-// Both phases are lists of independent tasks handed to the caller's ParallelFor.
+// The micro-kernel holds an MR x NR block of C in registers (12 x 32 floats with AVX-512, 6 x 16
+// with AVX2, 6 x 8 with SSE2) for a whole block of kc values of k: per k it loads NR/W vectors of
+// a B panel and broadcasts MR values of A, MR NR/W FMAs. Around it, BLIS-style: per k block, B is
+// packed into NR-column panels (k-major, zero-padded), so that transposed and strided B read as
+// unit-stride vectors; then tiles of C (a few A panels by a few B panels) run the micro-kernel.
+// What the small products of small networks cannot amortise is skipped: A is read where it lies
+// unless C is wide (then it is packed too, into MR-row panels), B is read in place when its rows
+// already hold whole vectors, and a C of a few columns is computed as Cᵀ. Packing and tiles are
+// lists of independent tasks handed to the caller's ParallelFor, with the same result in any
+// order.
 #include <xsimd/xsimd.hpp>
 #if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
 #include <algorithm>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
+#include <cstddef>
+#include <utility>
 
 #include "kernels/gemm.hpp"
 
@@ -34,8 +36,8 @@ constexpr std::size_t MR = 12, NV = 2;
 constexpr std::size_t MR = 6, NV = 2;
 #endif
 constexpr std::size_t NR = NV * W;
-constexpr std::size_t KC = 256;                // one B panel (KC x NR floats) stays in L1
-constexpr std::size_t MC = 16 * MR;            // A panels of one tile stay in L2
+constexpr std::size_t KC = 256;                // a B panel (KC x NR floats) fits L1
+constexpr std::size_t MC = 16 * MR;            // the A panels of a tile fit L2
 constexpr std::size_t NC_PANELS = 8;           // B panels per tile
 constexpr std::size_t kPackAColumns = 4 * NR;  // see pack_a
 constexpr std::size_t kParallelTiles = 16;     // see choose_tiles
