@@ -184,6 +184,14 @@ TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned ope
       t.k = 37;
       check(t, seed++);
     }
+  Case deep_k;  // k = 5000: the packed k blocks do not all fit the scratch budget at once
+  deep_k.m = 3;
+  deep_k.n = 1030;
+  deep_k.k = 5000;
+  deep_k.tb = true;
+  deep_k.beta = 1;
+  deep_k.bias = true;
+  check(deep_k, 8);
   Case wide;  // many tiles of C in both directions
   wide.m = 517;
   wide.n = 1003;

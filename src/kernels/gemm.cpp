@@ -36,11 +36,12 @@ constexpr std::size_t MR = 12, NV = 2;
 constexpr std::size_t MR = 6, NV = 2;
 #endif
 constexpr std::size_t NR = NV * W;
-constexpr std::size_t KC = 256;                // a B panel (KC x NR floats) fits L1
-constexpr std::size_t MC = 16 * MR;            // the A panels of a tile fit L2
-constexpr std::size_t NC_PANELS = 8;           // B panels per tile
-constexpr std::size_t kPackAColumns = 4 * NR;  // see pack_a
-constexpr std::size_t kParallelTiles = 16;     // see choose_tiles
+constexpr std::size_t KC = 256;                             // a B panel (KC x NR floats) fits L1
+constexpr std::size_t MC = 16 * MR;                         // the A panels of a tile fit L2
+constexpr std::size_t NC_PANELS = 8;                        // B panels per tile
+constexpr std::size_t kPackAColumns = 4 * NR;               // see pack_a
+constexpr std::size_t kParallelTiles = 16;                  // see choose_tiles
+constexpr std::size_t kRoundFloats = std::size_t(1) << 22;  // see blocks_per_round
 constexpr std::size_t kAlign = 64;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
@@ -255,65 +256,80 @@ void pack_a_panel(const GemmArgs& g, std::size_t i0, std::size_t pc, std::size_t
   }
 }
 
-// One GEMM over one k block, as task lists: packing (B's panels, and A's when apack is set),
-// then tiles of C.
-struct Block {
+// The product over a run of k blocks, as two task lists: packing (B's panels, and A's when
+// apack is set, for every block of the run), then tiles of C, each going through all the run's k
+// blocks (so its part of C stays in cache from one block to the next).
+struct Round {
   const GemmArgs* g;
-  bool transposed;  // g is the swapped product (see sgemm)
-  std::size_t pc, kc;
-  bool first;            // the first k block: apply beta and the bias
+  bool transposed;       // g is the swapped product (see sgemm)
+  std::size_t k0, k1;    // the run's values of k
+  std::size_t kc;        // k block size (the last block may be shorter)
   float *bpack, *apack;  // null: read where it lies
   std::size_t m_panels, n_panels;
   std::size_t tile_m, tile_n;    // panels of A and B per tile of C
   std::size_t tiles_m, tiles_n;  // tiles across C
 
-  // B's tasks: one panel each when B is transposed; otherwise kRowsPerTask rows of B across all
-  // panels, so that each row of B is read once, front to back.
+  std::size_t blocks() const { return ceil_div(k1 - k0, kc); }
+  std::size_t block_kc(std::size_t b) const { return std::min(kc, k1 - k0 - b * kc); }
+  float* b_block(std::size_t b) const { return bpack + b * n_panels * NR * kc; }
+  float* a_block(std::size_t b) const { return apack + b * m_panels * MR * kc; }
+
+  // Per block, B's tasks: one panel each when B is transposed; otherwise kRowsPerTask rows of B
+  // across all panels, so that each row of B is read once, front to back. Then A's panels.
   static constexpr std::size_t kRowsPerTask = 16;
-  std::size_t b_tasks() const {
+  std::size_t b_slots() const {
     if (!bpack) return 0;
     return g->trans_b ? n_panels : ceil_div(kc, kRowsPerTask);
   }
+  std::size_t tasks_per_block() const { return b_slots() + (apack ? m_panels : 0); }
+  std::size_t pack_tasks() const { return blocks() * tasks_per_block(); }
   void pack(std::size_t task) const {
-    if (task < b_tasks()) {
-      if (g->trans_b) return pack_bt_panel(*g, task * NR, pc, kc, bpack + task * NR * kc);
-      const std::size_t k0 = task * kRowsPerTask, k1 = std::min(kc, k0 + kRowsPerTask);
-      for (std::size_t k = k0; k < k1; ++k)
+    const std::size_t b = task / tasks_per_block(), t = task % tasks_per_block();
+    const std::size_t pc = k0 + b * kc, kcb = block_kc(b);
+    if (t < b_slots()) {
+      if (g->trans_b) return pack_bt_panel(*g, t * NR, pc, kcb, b_block(b) + t * NR * kcb);
+      const std::size_t r0 = t * kRowsPerTask,
+                        r1 = std::min(kcb, r0 + kRowsPerTask);  // may be empty
+      for (std::size_t r = r0; r < r1; ++r)
         for (std::size_t q = 0; q < n_panels; ++q)
-          pack_b_row(*g, q * NR, pc + k,
-                     bpack + q * NR * kc + k * panel_width(std::min(NR, g->n - q * NR)));
+          pack_b_row(*g, q * NR, pc + r,
+                     b_block(b) + q * NR * kcb + r * panel_width(std::min(NR, g->n - q * NR)));
       return;
     }
-    const std::size_t p = task - b_tasks();
-    pack_a_panel(*g, p * MR, pc, kc, apack + p * MR * kc);
+    const std::size_t p = t - b_slots();
+    pack_a_panel(*g, p * MR, pc, kcb, a_block(b) + p * MR * kcb);
   }
-  std::size_t pack_tasks() const { return b_tasks() + (apack ? m_panels : 0); }
 
   void tile(std::size_t task) const {
     const std::size_t tm = task % tiles_m, tn = task / tiles_m;
     const std::size_t p0 = tm * tile_m, p1 = std::min(m_panels, p0 + tile_m);
     const std::size_t q0 = tn * tile_n, q1 = std::min(n_panels, q0 + tile_n);
-    for (std::size_t q = q0; q < q1; ++q) {
-      const std::size_t j0 = q * NR, cols = std::min(NR, g->n - j0);
-      const float* b = bpack ? bpack + q * NR * kc : g->b + pc * g->ldb + j0;
-      const std::size_t ldb = bpack ? panel_width(cols) : g->ldb;
-      for (std::size_t p = p0; p < p1; ++p) {
-        const std::size_t i0 = p * MR, rows = std::min(MR, g->m - i0);
-        const float* bias = first && g->bias ? g->bias + (transposed ? i0 : j0) : nullptr;
-        const Epilogue e{first ? g->beta : 1.0f, bias};
-        float* c = g->c + (transposed ? j0 * g->ldc + i0 : i0 * g->ldc + j0);
-        const auto rows_seq = std::make_index_sequence<MR>();
-        if (apack)
-          micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kc, apack + p * MR * kc, MR, b,
-                                                                   ldb, c, g->ldc, cols, e);
-        else if (g->trans_a)
-          micro_kernel_for<true>(rows, cols, transposed, rows_seq)(
-              kc, g->a + pc * g->lda + i0, g->lda, b, ldb, c, g->ldc, cols, e);
-        else
-          micro_kernel_for<false>(rows, cols, transposed, rows_seq)(
-              kc, g->a + i0 * g->lda + pc, g->lda, b, ldb, c, g->ldc, cols, e);
-      }
-    }
+    for (std::size_t b = 0; b < blocks(); ++b)
+      for (std::size_t q = q0; q < q1; ++q)
+        for (std::size_t p = p0; p < p1; ++p) micro_tile(b, p, q);
+  }
+
+  // The micro-kernel on A's panel p, B's panel q, k block b.
+  void micro_tile(std::size_t b, std::size_t p, std::size_t q) const {
+    const std::size_t pc = k0 + b * kc, kcb = block_kc(b);
+    const std::size_t j0 = q * NR, cols = std::min(NR, g->n - j0);
+    const std::size_t i0 = p * MR, rows = std::min(MR, g->m - i0);
+    const float* bp = bpack ? b_block(b) + q * NR * kcb : g->b + pc * g->ldb + j0;
+    const std::size_t ldb = bpack ? panel_width(cols) : g->ldb;
+    const bool first = pc == 0;  // apply beta and the bias; later blocks add
+    const float* bias = first && g->bias ? g->bias + (transposed ? i0 : j0) : nullptr;
+    const Epilogue e{first ? g->beta : 1.0f, bias};
+    float* c = g->c + (transposed ? j0 * g->ldc + i0 : i0 * g->ldc + j0);
+    const auto rows_seq = std::make_index_sequence<MR>();
+    if (apack)
+      micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kcb, a_block(b) + p * MR * kcb, MR,
+                                                               bp, ldb, c, g->ldc, cols, e);
+    else if (g->trans_a)
+      micro_kernel_for<true>(rows, cols, transposed, rows_seq)(kcb, g->a + pc * g->lda + i0, g->lda,
+                                                               bp, ldb, c, g->ldc, cols, e);
+    else
+      micro_kernel_for<false>(rows, cols, transposed, rows_seq)(
+          kcb, g->a + i0 * g->lda + pc, g->lda, bp, ldb, c, g->ldc, cols, e);
   }
 };
 
@@ -338,22 +354,20 @@ void scale_only(const GemmArgs& g) {
 // Tiles of at most MC rows and NC_PANELS panels; split further when the tiles are shared among
 // threads, so that there are several per thread (a thread that starts late, or is preempted,
 // then holds up little) but none smaller than 2 x 2 micro-tiles.
-void choose_tiles(Block& blk, bool parallel) {
-  blk.tile_m = std::min(blk.m_panels, MC / MR);
-  blk.tile_n = std::min(blk.n_panels, NC_PANELS);
-  auto count = [&] {
-    return ceil_div(blk.m_panels, blk.tile_m) * ceil_div(blk.n_panels, blk.tile_n);
-  };
-  while (parallel && count() < kParallelTiles && (blk.tile_m > 2 || blk.tile_n > 2)) {
-    if (blk.tile_m * MR >= blk.tile_n * NR && blk.tile_m > 2)
-      blk.tile_m = ceil_div(blk.tile_m, 2);
-    else if (blk.tile_n > 2)
-      blk.tile_n = ceil_div(blk.tile_n, 2);
+void choose_tiles(Round& r, bool parallel) {
+  r.tile_m = std::min(r.m_panels, MC / MR);
+  r.tile_n = std::min(r.n_panels, NC_PANELS);
+  auto count = [&] { return ceil_div(r.m_panels, r.tile_m) * ceil_div(r.n_panels, r.tile_n); };
+  while (parallel && count() < kParallelTiles && (r.tile_m > 2 || r.tile_n > 2)) {
+    if (r.tile_m * MR >= r.tile_n * NR && r.tile_m > 2)
+      r.tile_m = ceil_div(r.tile_m, 2);
+    else if (r.tile_n > 2)
+      r.tile_n = ceil_div(r.tile_n, 2);
     else
-      blk.tile_m = ceil_div(blk.tile_m, 2);
+      r.tile_m = ceil_div(r.tile_m, 2);
   }
-  blk.tiles_m = ceil_div(blk.m_panels, blk.tile_m);
-  blk.tiles_n = ceil_div(blk.n_panels, blk.tile_n);
+  r.tiles_m = ceil_div(r.m_panels, r.tile_m);
+  r.tiles_n = ceil_div(r.n_panels, r.tile_n);
 }
 
 // The k blocks: as few as fit KC, of equal size.
@@ -386,13 +400,27 @@ GemmArgs swapped(const GemmArgs& g) {
   return s;
 }
 
+// Floats of packed panels per k block.
+std::size_t packed_per_block(const GemmArgs& g) {
+  const std::size_t b = pack_b(g) ? ceil_div(g.n, NR) * NR : 0;
+  const std::size_t a = pack_a(g.n) ? ceil_div(g.m, MR) * MR : 0;
+  return (b + a) * kc_max(g.k);
+}
+
+// k blocks packed at once: all of them (two hand-offs to the threads per product) unless that
+// would take more than kRoundFloats of scratch memory.
+std::size_t blocks_per_round(const GemmArgs& g) {
+  const std::size_t blocks = ceil_div(g.k, kc_max(g.k)), per_block = packed_per_block(g);
+  if (per_block == 0) return blocks;
+  return std::max<std::size_t>(1, std::min(blocks, kRoundFloats / per_block));
+}
+
 }  // namespace
 
 std::size_t sgemm_workspace(const GemmArgs& args) {
   if (args.m == 0 || args.n == 0 || args.k == 0) return 0;
   const GemmArgs g = swap_operands(args) ? swapped(args) : args;
-  return ((pack_b(g) ? ceil_div(g.n, NR) * NR : 0) + (pack_a(g.n) ? ceil_div(g.m, MR) * MR : 0)) *
-         kc_max(g.k);
+  return packed_per_block(g) * blocks_per_round(g);
 }
 
 void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
@@ -401,24 +429,26 @@ void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
   if (args.m * args.n * args.k < kParallelMacs) parallel = nullptr;
   const bool transposed = swap_operands(args);
   const GemmArgs g = transposed ? swapped(args) : args;
-  Block blk{};
-  blk.g = &g;
-  blk.transposed = transposed;
-  blk.m_panels = ceil_div(g.m, MR);
-  blk.n_panels = ceil_div(g.n, NR);
-  choose_tiles(blk, parallel != nullptr);
-  const std::size_t kc = kc_max(g.k);
-  blk.bpack = pack_b(g) ? workspace : nullptr;
-  blk.apack = pack_a(g.n) ? workspace + (blk.bpack ? blk.n_panels * NR * kc : 0) : nullptr;
-  for (blk.pc = 0; blk.pc < g.k; blk.pc += blk.kc) {
-    blk.kc = std::min(kc, g.k - blk.pc);
-    blk.first = blk.pc == 0;
+  Round round{};
+  round.g = &g;
+  round.transposed = transposed;
+  round.kc = kc_max(g.k);
+  round.m_panels = ceil_div(g.m, MR);
+  round.n_panels = ceil_div(g.n, NR);
+  choose_tiles(round, parallel != nullptr);
+  round.bpack = pack_b(g) ? workspace : nullptr;
+  round.apack = pack_a(g.n) ? workspace + (round.bpack ? round.n_panels * NR * round.kc : 0) *
+                                              blocks_per_round(g)
+                            : nullptr;
+  const std::size_t span = blocks_per_round(g) * round.kc;
+  for (round.k0 = 0; round.k0 < g.k; round.k0 += span) {
+    round.k1 = std::min(g.k, round.k0 + span);
     run(
-        parallel, blk.pack_tasks(), [](void* b, std::size_t t) { static_cast<Block*>(b)->pack(t); },
-        &blk);
+        parallel, round.pack_tasks(),
+        [](void* r, std::size_t t) { static_cast<Round*>(r)->pack(t); }, &round);
     run(
-        parallel, blk.tiles_m * blk.tiles_n,
-        [](void* b, std::size_t t) { static_cast<Block*>(b)->tile(t); }, &blk);
+        parallel, round.tiles_m * round.tiles_n,
+        [](void* r, std::size_t t) { static_cast<Round*>(r)->tile(t); }, &round);
   }
 }
 
