@@ -18,8 +18,9 @@ namespace xg::detail {
 constexpr std::size_t kParallelGrain = std::size_t(1) << 18;
 
 // Runs task(context, i) for every i in [0, count) on the caller and the pool, and returns when
-// all are done. Runs them all on the calling thread when one thread is configured or when
-// another parallel call is already running (no nesting).
+// all are done. Runs them all on the calling thread when one thread is configured, when another
+// parallel call is already running (no nesting), or while the pool backs off from a machine
+// whose cores are taken. Tasks must not throw (they are kernels).
 void parallel_tasks(std::size_t count, void (*task)(void*, std::size_t), void* context);
 
 // The number of chunks parallel_for(n, ...) splits [0, n) into (1 when it runs serially).
