@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# bench/compare.sh [RESULTS_FILE]: xgrad against the libtorch anchor, side by side, in one run.
+# bench/compare.sh [RESULTS_FILE]: xgrad against libtorch on the workloads of bench/workloads.hpp,
+# side by side, in one run.
 #
-# Builds xgrad's bench (build-bench/, Release, -DXGRAD_BUILD_BENCH=ON) and the anchor
-# (../shared/bench, needs libtorch-dev), then for each thread count runs every workload
-# alternately, A B A B..., one process per measurement, REPEATS times each, and prints a
-# markdown table: medians, the ratio libtorch/xgrad, GFLOP/s and peak RSS. At more than one
-# thread libtorch runs the three ways ../shared/bench/run.sh does (as is, OMP_WAIT_POLICY=passive,
-# and 1 ATen thread + N OpenBLAS threads) and the table compares against the best of them.
-# OPENBLAS_CORETYPE is left as the environment sets it, so both sides use the same kernel; the
-# table says which. Takes about 10 minutes on 2 cores with the defaults.
+# Builds build-bench/ (Release, -DXGRAD_BUILD_BENCH=ON: xgrad_bench, and libtorch_bench, which
+# needs Debian's libtorch-dev), then for each thread count runs every workload alternately,
+# A B A B..., one process per measurement, REPEATS times each, and prints a markdown table:
+# medians, the ratio libtorch/xgrad, GFLOP/s and peak RSS; then the GEMM rates of xgrad and
+# OpenBLAS on the mnist and wide layer shapes (xgrad_bench_gemm). At more than one thread libtorch runs
+# three ways (as is, OMP_WAIT_POLICY=passive, and 1 ATen thread + N OpenBLAS threads: its OpenMP
+# workers and OpenBLAS's spin against each other on few cores) and the table compares against the
+# best of them. OPENBLAS_CORETYPE is left as the environment sets it, so both sides use the same
+# kernel; the table says which. Takes about 10 minutes on 2 cores with the defaults.
 #
 # Environment (all optional):
-#   ANCHOR_DIR   the anchor sources                     (default: ../shared/bench next to the repo)
-#   ANCHOR_BUILD the anchor's build directory           (default: /tmp/anchor-build)
 #   THREADS      thread counts                          (default: "1 2")
 #   REPEATS      processes per (side, workload, config) (default: 3)
 #   STEPS_SCALE  multiplies every step count            (default: 1)
@@ -22,35 +22,26 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 RESULTS="${1:-/tmp/xgrad-compare.jsonl}"
-ANCHOR_DIR="${ANCHOR_DIR:-$(cd "$ROOT/.." && pwd)/shared/bench}"
-ANCHOR_BUILD="${ANCHOR_BUILD:-/tmp/anchor-build}"
 THREADS="${THREADS:-1 2}"
 REPEATS="${REPEATS:-3}"
 STEPS_SCALE="${STEPS_SCALE:-1}"
 
-# name, timed steps, warm-up steps: the anchor's run.sh sizes (1-4 s per measurement).
+# name, timed steps, warm-up steps: 1-4 s per measurement.
 ALL=("tiny 5000 200" "spiral 3000 200" "mnist 500 30" "wide 60 5" "deep 2000 100"
      "eltwise 200 20")
 
 die() { echo "compare.sh: error: $*" >&2; exit 1; }
 log() { echo "compare.sh: $*" >&2; }
 
-[[ -f "$ANCHOR_DIR/workloads.hpp" ]] || die "no anchor in ANCHOR_DIR=$ANCHOR_DIR"
 command -v python3 >/dev/null || die "python3 is needed for the table: apt-get install -y python3"
-config="$(dpkg -L libtorch-dev 2>/dev/null | grep '/TorchConfig\.cmake$' | head -n1 || true)"
-[[ -n "$config" ]] || die "libtorch not found: apt-get install -y libtorch-dev"
 
-log "building xgrad's bench in $ROOT/build-bench"
+log "building the benchmarks in $ROOT/build-bench"
 cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON \
-  -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_ANCHOR_DIR="$ANCHOR_DIR" >/dev/null
-cmake --build "$ROOT/build-bench" -j"$(nproc)" --target xgrad_bench xgrad_bench_engine >/dev/null
-log "building the anchor in $ANCHOR_BUILD"
-cmake -S "$ANCHOR_DIR" -B "$ANCHOR_BUILD" -DCMAKE_BUILD_TYPE=Release \
-  -DTorch_DIR="$(dirname "$config")" >/dev/null
-cmake --build "$ANCHOR_BUILD" -j"$(nproc)" --target anchor_libtorch >/dev/null
-
+  -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build "$ROOT/build-bench" -j"$(nproc)" >/dev/null
 XG="$ROOT/build-bench/bench/xgrad_bench"
-LT="$ANCHOR_BUILD/anchor_libtorch"
+LT="$ROOT/build-bench/bench/libtorch_bench"
+[[ -x "$LT" ]] || die "libtorch_bench was not built (libtorch not found): apt-get install -y libtorch-dev"
 scaled() { awk -v n="$1" -v f="$STEPS_SCALE" 'BEGIN { v = int(n * f); print (v < 1 ? 1 : v) }'; }
 
 # measure THREADS POLICY CMD...: one process, every pool sized to THREADS, JSON appended.
@@ -83,6 +74,22 @@ for threads in $THREADS; do
         [[ "$name" == eltwise ]] ||
           measure "$threads" default "$LT" "${args[@]}" --threads 1 --blas-threads "$threads"
       fi
+    done
+  done
+done
+# GEMM rates on the mnist and wide layer shapes: xgrad (the CPU's best instruction set, and its
+# AVX2 copy) beside OpenBLAS with the kernel the environment selects and with its own choice
+# (OPENBLAS_CORETYPE unset in that command only: on AVX-512 CPUs it knows, its AVX-512 kernel).
+GEMM="$ROOT/build-bench/bench/xgrad_bench_gemm"
+for threads in $THREADS; do
+  for name in mnist wide; do
+    [[ -z "${WORKLOADS:-}" || " $WORKLOADS " == *" $name "* ]] || continue
+    log "threads=$threads: GEMMs of $name x$REPEATS"
+    for ((r = 0; r < REPEATS; ++r)); do
+      measure "$threads" default "$GEMM" --workload "$name" --threads "$threads"
+      measure "$threads" default env -u OPENBLAS_CORETYPE "$GEMM" --workload "$name" \
+        --threads "$threads"
+      measure "$threads" default env XGRAD_ISA=avx2 "$GEMM" --workload "$name" --threads "$threads"
     done
   done
 done

@@ -12,7 +12,7 @@ ORDER = ["tiny", "spiral", "deep", "mnist", "wide"]
 
 
 def main(path):
-    meta, engine = {}, []
+    meta, engine, gemm = {}, [], defaultdict(list)
     runs = defaultdict(list)  # (workload, threads, impl, config) -> records
     with open(path) as f:
         for line in f:
@@ -23,6 +23,10 @@ def main(path):
                 meta = r
             elif r.get("bench") == "engine":
                 engine.append(r)
+            elif r.get("bench") == "gemm":
+                who = (f"xgrad ({r['isa']})" if r["impl"] == "xgrad"
+                       else f"OpenBLAS ({r['blas']})")
+                gemm[(r["workload"], r["threads"], who)].append(r["gflops"])
             else:
                 threads = max(r["threads"], r["blas_threads"])
                 config = (r["threads"], r["blas_threads"], r.get("omp_wait_policy", "default"))
@@ -62,6 +66,18 @@ def main(path):
             print(f"| {w} | {t} | {x['us']:.1f} | {lt['us']:.1f}{cfg} | **{lt['us'] / x['us']:.2f}×** "
                   f"| {gf(x)} | {gf(lt)} | {x['rss']:.1f} | {lt['rss']:.1f} "
                   f"| {lt['rss'] / x['rss']:.1f}× smaller | {lf(x)} / {lf(lt)} |")
+    if gemm:
+        print("\nGEMM rates (xgrad_bench_gemm: the GEMMs of one training step, median GFLOP/s "
+              "over processes, min–max):\n")
+        whos = sorted({k[2] for k in gemm}, key=lambda w: (not w.startswith("xgrad"), w))
+        print("| GEMMs of | threads | " + " | ".join(whos) + " |")
+        print("|---|---|" + "---|" * len(whos))
+        for (w, t) in sorted({(k[0], k[1]) for k in gemm}, key=lambda x: (x[1], x[0])):
+            cells = []
+            for who in whos:
+                v = gemm.get((w, t, who))
+                cells.append(f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})" if v else "–")
+            print(f"| {w[6:]} | {t} | " + " | ".join(cells) + " |")
     if engine:
         print("\nEngine overhead (xgrad_bench_engine, 1 thread):\n")
         for r in engine:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh [TARGET...]: installs missing dependencies, configures build/ (Release) and builds the
 # given targets (all when none). BUILD_DIR overrides the directory; CMAKE_ARGS adds configure
-# options (e.g. CMAKE_ARGS=-DXGRAD_NATIVE=OFF).
+# options (e.g. CMAKE_ARGS=-DXGRAD_NATIVE=ON).
 #
 # Run through sudo, only the package installation runs as root: the build runs as the user who
 # called sudo, so build/ stays theirs.

@@ -10,6 +10,7 @@
 #include "xgrad/core/format.hpp"
 #include "xgrad/core/hooks.hpp"
 #include "xgrad/core/random.hpp"
+#include "xgrad/core/simd.hpp"
 #include "xgrad/core/tensor.hpp"
 #include "xgrad/core/threads.hpp"
 #include "xgrad/data/datasets.hpp"

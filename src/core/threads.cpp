@@ -9,7 +9,7 @@
 
 namespace xg {
 namespace {
-// xgrad's own pool size; OpenBLAS keeps its own setting (both set by set_num_threads).
+// xgrad's own pool size; OpenBLAS (double precision) keeps its own (both set by set_num_threads).
 int& threads_setting() {
   static int threads = std::max(1, int(std::thread::hardware_concurrency()));
   return threads;

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <type_traits>
 
-namespace xg::kernels {
+namespace xg::kernels::XGRAD_ISA_NS {  // one copy per instruction set (kernels/isa.hpp)
 namespace {
 
 template <class T>
@@ -532,4 +532,4 @@ template void activation_backward_uniform(Act, ActParams, const float*, const fl
 template void activation_backward_uniform(Act, ActParams, const double*, const double*, double,
                                           double*, std::size_t, bool);
 
-}  // namespace xg::kernels
+}  // namespace xg::kernels::XGRAD_ISA_NS

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-namespace xg::kernels {
+namespace xg::kernels::XGRAD_ISA_NS {  // one copy per instruction set (kernels/isa.hpp)
 
 template <class T>
 void exp_inplace(T* v, std::size_t n) {
@@ -19,4 +19,4 @@ void exp_inplace(T* v, std::size_t n) {
 template void exp_inplace(float*, std::size_t);
 template void exp_inplace(double*, std::size_t);
 
-}  // namespace xg::kernels
+}  // namespace xg::kernels::XGRAD_ISA_NS

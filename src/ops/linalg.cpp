@@ -1,8 +1,12 @@
-// matmul and linear on OpenBLAS: GEMMs on the raw row-major buffers with transposition flags
-// (no transposed copies); backward accumulates straight into the gradient (beta = 1).
+// matmul and linear: GEMMs on the raw row-major buffers with transposition flags (no transposed
+// copies); backward accumulates straight into the gradient (beta = 1). float runs on xgrad's own
+// GEMM (src/kernels/gemm.cpp: its instruction set chosen from the CPU at run time, split across
+// xgrad's threads), double on OpenBLAS (double is for gradient checks).
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
 #include "xgrad/extend.hpp"
@@ -11,21 +15,70 @@
 #include "xgrad/ops/reduce.hpp"
 #include "xgrad/ops/shape.hpp"
 
+#include "core/parallel.hpp"
+#include "kernels/gemm.hpp"
+
 namespace xg {
 namespace {
 
-// C[m,n] = alpha * op(A) op(B) + beta * C, all row-major.
+// The GEMM's packing space: one buffer per thread that only grows, so a warmed-up training step
+// allocates nothing.
+float* gemm_workspace(std::size_t floats) {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  static thread_local std::unique_ptr<float, Free> buffer;
+  static thread_local std::size_t capacity = 0;
+  if (floats > capacity) {
+    const std::size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+    buffer.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    if (!buffer) {
+      capacity = 0;
+      throw std::bad_alloc();
+    }
+    capacity = floats;
+  }
+  return buffer.get();
+}
+
+// C[m,n] = op(A) op(B) + beta C (+ bias[n] on every row), all row-major and contiguous.
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
-          const float* b, float beta, float* c) {
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0f, a, ta ? int(m) : int(k), b, tb ? int(k) : int(n), beta, c,
-              int(n));
+          const float* b, float beta, float* c, const float* bias = nullptr) {
+  kernels::GemmArgs g;
+  g.trans_a = ta;
+  g.trans_b = tb;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a;
+  g.lda = ta ? m : k;
+  g.b = b;
+  g.ldb = tb ? k : n;
+  g.beta = beta;
+  g.c = c;
+  g.ldc = n;
+  g.bias = bias;
+  kernels::sgemm(g, gemm_workspace(kernels::sgemm_workspace(g)), &detail::parallel_tasks);
 }
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a,
-          const double* b, double beta, double* c) {
+          const double* b, double beta, double* c, const double* bias = nullptr) {
+  if (bias) {
+    for (std::size_t r = 0; r < m; ++r) std::copy_n(bias, n, c + r * n);
+    beta = 1;
+  }
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m),
               int(n), int(k), 1.0, a, ta ? int(m) : int(k), b, tb ? int(k) : int(n), beta, c,
               int(n));
+}
+
+// db (+)= the column sums of G [rows, cols].
+void column_sums(const float* g, std::size_t rows, std::size_t cols, float* db, bool accumulate) {
+  kernels::column_sums(g, rows, cols, cols, db, accumulate);
+}
+void column_sums(const double* g, std::size_t rows, std::size_t cols, double* db, bool accumulate) {
+  if (!accumulate) std::fill(db, db + cols, 0.0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t j = 0; j < cols; ++j) db[j] += g[r * cols + j];
 }
 
 // A: [batch*m, k] (batch_a) or [m, k]; B: [batch, k, n] (batch_b) or [k, n]; C: [batch, m, n].
@@ -95,11 +148,7 @@ struct LinearNode final : Node<T> {  // inputs: x [rows, in], W [out, in], optio
     }
     if (this->inputs.size() > 2 && this->needs_grad(2)) {  // db = column sums of G
       T* db = this->grad_buffer(2, fresh).data();
-      if (fresh) std::fill(db, db + out, T(0));
-      for (std::size_t r = 0; r < rows; ++r) {
-        const T* row = gd + r * out;
-        for (std::size_t j = 0; j < out; ++j) db[j] += row[j];
-      }
+      column_sums(gd, rows, out, db, !fresh);
     }
   }
   std::size_t rows, in, out;
@@ -136,12 +185,8 @@ BasicTensor<T> linear(const BasicTensor<T>& x, const BasicTensor<T>& weight,
   Shape out_shape = x.shape();
   out_shape.back() = out_f;
   Array<T> y = Array<T>::from_shape(out_shape);
-  if (bias.defined()) {
-    const T* bd = bias.data().data();
-    for (std::size_t r = 0; r < rows; ++r) std::copy_n(bd, out_f, y.data() + r * out_f);
-  }
-  gemm(false, true, rows, out_f, in, x.data().data(), weight.data().data(),
-       bias.defined() ? T(1) : T(0), y.data());
+  gemm(false, true, rows, out_f, in, x.data().data(), weight.data().data(), T(0), y.data(),
+       bias.defined() ? bias.data().data() : nullptr);
   if (bias.defined())
     return record<LinearNode<T>>(std::move(y), {x, weight, bias}, rows, in, out_f);
   return record<LinearNode<T>>(std::move(y), {x, weight}, rows, in, out_f);

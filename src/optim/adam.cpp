@@ -40,6 +40,27 @@ BasicAdam<T>::BasicAdam(const char* name, std::vector<ParamGroupSpec<T>> groups,
                         bool decoupled)
     : BasicOptimizer<T, AdamOptions>(name, std::move(groups), o), decoupled_(decoupled) {}
 
+// One Adam update over n values. A function of its own with distinct (__restrict) buffers and
+// no branch in the loop, so that the compiler vectorises it, square root and division included.
+template <class T>
+struct AdamStep {
+  T decay, wd, b1, b2, step_size, inv_sqrt_bc2, eps;
+
+  template <bool Amsgrad>
+  XG_UPDATE_CLONES void update(std::size_t n, T* __restrict p, const T* __restrict g,
+                               T* __restrict m, T* __restrict v, T* __restrict vmax) const {
+    for (std::size_t j = 0; j < n; ++j) {
+      p[j] *= decay;
+      const T d = g[j] + wd * p[j];
+      m[j] = b1 * m[j] + (1 - b1) * d;
+      v[j] = b2 * v[j] + (1 - b2) * d * d;
+      T vj = v[j];
+      if constexpr (Amsgrad) vj = vmax[j] = std::max(vmax[j], v[j]);
+      p[j] -= step_size * m[j] / (std::sqrt(vj) * inv_sqrt_bc2 + eps);
+    }
+  }
+};
+
 template <class T>
 void BasicAdam<T>::step() {
   for (auto& group : this->groups_) {
@@ -52,17 +73,12 @@ void BasicAdam<T>::step() {
                             const T inv_sqrt_bc2 = T(1 / std::sqrt(1 - std::pow(o.beta2, t)));
                             const T decay = decoupled_ ? T(1 - o.lr * o.weight_decay) : T(1);
                             const T wd = decoupled_ ? T(0) : T(o.weight_decay);
+                            const AdamStep<T> s{decay, wd, b1, b2, step_size, inv_sqrt_bc2, eps};
                             T *m = st.buffers[0].data(), *v = st.buffers[1].data();
-                            T* vmax = o.amsgrad ? st.buffers[2].data() : nullptr;
-                            for (std::size_t j = 0; j < n; ++j) {
-                              p[j] *= decay;
-                              const T d = g[j] + wd * p[j];
-                              m[j] = b1 * m[j] + (1 - b1) * d;
-                              v[j] = b2 * v[j] + (1 - b2) * d * d;
-                              T vj = v[j];
-                              if (vmax) vj = vmax[j] = std::max(vmax[j], v[j]);
-                              p[j] -= step_size * m[j] / (std::sqrt(vj) * inv_sqrt_bc2 + eps);
-                            }
+                            if (o.amsgrad)
+                              s.template update<true>(n, p, g, m, v, st.buffers[2].data());
+                            else
+                              s.template update<false>(n, p, g, m, v, nullptr);
                           });
   }
 }

@@ -11,6 +11,15 @@
 
 #include "xgrad/optim/optimizer.hpp"
 
+// On x86-64, a function marked with this is compiled twice, for AVX2 + FMA and for the build's
+// baseline, and the first call picks the copy the CPU runs (GCC's target_clones): the update
+// loops then use 8-wide vectors in a portable build too.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define XG_UPDATE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define XG_UPDATE_CLONES
+#endif
+
 namespace xg::optim::detail {
 
 [[noreturn]] inline void unknown_option(const char* optimizer, const std::string& key,

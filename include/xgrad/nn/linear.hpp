@@ -1,4 +1,4 @@
-// nn::Linear: y = x Wᵀ + b with W of shape [out, in] (PyTorch's layout), one fused BLAS node.
+// nn::Linear: y = x Wᵀ + b with W of shape [out, in] (PyTorch's layout), one fused GEMM node.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,11 @@
-// Linear algebra on OpenBLAS: matmul and linear (x·Wᵀ + b as one node).
+// Linear algebra: matmul and linear (x·Wᵀ + b as one node), on xgrad's own GEMM in float
+// (instruction set chosen from the CPU at run time) and on OpenBLAS in double.
 #pragma once
 
 #include "xgrad/core/tensor.hpp"
 
 namespace xg {
 
-// ---- linear algebra (OpenBLAS) ----
 // [m,k]x[k,n] -> [m,n]; [b,m,k]x[b,k,n] -> [b,m,n]; [b,m,k]x[k,n] -> [b,m,n].
 template <class T>
 BasicTensor<T> matmul(const BasicTensor<T>& a, const BasicTensor<T>& b);

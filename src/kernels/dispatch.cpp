@@ -1,0 +1,150 @@
+// The entry points of xg::kernels: each calls the copy of the kernel compiled for the
+// instruction set active_isa() picked (see isa.hpp). Compiled as general code (no ISA flags).
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+
+#include "kernels/activation.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/isa.hpp"
+#include "kernels/isa_api.hpp"
+#include "kernels/loss.hpp"
+
+#if XGRAD_KERNELS_X86
+XGRAD_DECLARE_ISA_KERNELS(sse2)
+XGRAD_DECLARE_ISA_KERNELS(avx2)
+XGRAD_DECLARE_ISA_KERNELS(avx512)
+#define XGRAD_DISPATCH(call) \
+  switch (active_isa()) {    \
+    case Isa::Avx512:        \
+      return avx512::call;   \
+    case Isa::Avx2:          \
+      return avx2::call;     \
+    default:                 \
+      return sse2::call;     \
+  }
+#else
+XGRAD_DECLARE_ISA_KERNELS(generic)
+#define XGRAD_DISPATCH(call) return generic::call
+#endif
+
+namespace xg::kernels {
+namespace {
+
+Isa detect_cpu_isa() {
+#if XGRAD_KERNELS_X86
+  __builtin_cpu_init();  // also checks that the OS saves the AVX / AVX-512 registers
+  // The copies are built for the x86-64 micro-architecture levels v4 (AVX-512 F/BW/CD/DQ/VL),
+  // v3 (AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE) and the x86-64 baseline (SSE2).
+  if (__builtin_cpu_supports("x86-64-v4")) return Isa::Avx512;
+  if (__builtin_cpu_supports("x86-64-v3")) return Isa::Avx2;
+  return Isa::Sse2;
+#else
+  return Isa::Generic;
+#endif
+}
+
+// XGRAD_ISA, when set: the named instruction set if the CPU runs it, else the CPU's best (with a
+// note on stderr, so a test that asked for a path it cannot get says so).
+Isa choose_isa() {
+  const Isa cpu = cpu_isa();
+  const char* env = std::getenv("XGRAD_ISA");
+  if (!env || !*env) return cpu;
+  for (Isa isa : {Isa::Generic, Isa::Sse2, Isa::Avx2, Isa::Avx512}) {
+    if (std::strcmp(env, isa_name(isa)) != 0) continue;
+    const bool runs =
+        cpu == Isa::Generic ? isa == Isa::Generic : isa != Isa::Generic && int(isa) <= int(cpu);
+    if (runs) return isa;
+    break;
+  }
+  std::fprintf(stderr, "xgrad: XGRAD_ISA=%s is not available on this CPU; using %s\n", env,
+               isa_name(cpu));
+  return cpu;
+}
+
+}  // namespace
+
+Isa cpu_isa() {
+  static const Isa isa = detect_cpu_isa();
+  return isa;
+}
+
+Isa active_isa() {
+  static const Isa isa = choose_isa();
+  return isa;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512:
+      return "avx512";
+    case Isa::Avx2:
+      return "avx2";
+    case Isa::Sse2:
+      return "sse2";
+    case Isa::Generic:
+      break;
+  }
+  return "generic";
+}
+
+template <class T>
+void activation_forward(Act act, ActParams p, const T* x, T* y, std::size_t n) {
+  XGRAD_DISPATCH(activation_forward(act, p, x, y, n));
+}
+
+template <class T>
+void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* g, T* dx,
+                         std::size_t n, bool accumulate) {
+  XGRAD_DISPATCH(activation_backward(act, p, x, y, g, dx, n, accumulate));
+}
+
+template <class T>
+void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
+                                 std::size_t n, bool accumulate) {
+  XGRAD_DISPATCH(activation_backward_uniform(act, p, x, y, g, dx, n, accumulate));
+}
+
+template <class T>
+void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
+                     std::size_t channels, std::size_t inner) {
+  XGRAD_DISPATCH(channel_forward(act, x, w, y, outer, channels, inner));
+}
+
+template <class T>
+void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
+                      std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate) {
+  XGRAD_DISPATCH(channel_backward(act, x, w, g, dx, dw, outer, channels, inner, accumulate));
+}
+
+template <class T>
+void exp_inplace(T* v, std::size_t n) {
+  XGRAD_DISPATCH(exp_inplace(v, n));
+}
+
+std::size_t sgemm_workspace(const GemmArgs& args) { XGRAD_DISPATCH(sgemm_workspace(args)); }
+
+void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
+  XGRAD_DISPATCH(sgemm(args, workspace, parallel));
+}
+
+void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,
+                 bool accumulate) {
+  XGRAD_DISPATCH(column_sums(g, rows, cols, ld, out, accumulate));
+}
+
+#define XGRAD_INSTANTIATE(T)                                                                       \
+  template void activation_forward(Act, ActParams, const T*, T*, std::size_t);                     \
+  template void activation_backward(Act, ActParams, const T*, const T*, const T*, T*, std::size_t, \
+                                    bool);                                                         \
+  template void activation_backward_uniform(Act, ActParams, const T*, const T*, T, T*,             \
+                                            std::size_t, bool);                                    \
+  template void channel_forward(ChannelAct, const T*, const T*, T*, std::size_t, std::size_t,      \
+                                std::size_t);                                                      \
+  template void channel_backward(ChannelAct, const T*, const T*, const T*, T*, T*, std::size_t,    \
+                                 std::size_t, std::size_t, bool);                                  \
+  template void exp_inplace(T*, std::size_t);
+XGRAD_INSTANTIATE(float) XGRAD_INSTANTIATE(double)
+
+}  // namespace xg::kernels

@@ -1,0 +1,42 @@
+// xgrad's single-precision GEMM (internal header): C = op(A) op(B) + beta C (+ bias), row-major.
+//
+// BLIS-style: for each block of KC values of k, A is packed into MR-row panels and B into
+// NR-column panels, then an MR x NR register-blocked micro-kernel runs over the tiles of C.
+// Compiled once per instruction set (AVX-512, AVX2+FMA, SSE2) and chosen at run time from what
+// the CPU reports (kernels/isa.hpp), so its speed does not depend on a BLAS library's table of
+// CPU models. Small products skip the blocking machinery (no parallel hand-off, one pass).
+#pragma once
+
+#include <cstddef>
+
+namespace xg::kernels {
+
+// Runs task(context, i) for every i in [0, count), on any threads, and returns when all are
+// done. Supplied by the caller (xgrad's pool lives outside the kernels).
+using ParallelFor = void (*)(std::size_t count, void (*task)(void*, std::size_t), void* context);
+
+struct GemmArgs {
+  bool trans_a = false, trans_b = false;  // op(A) = Aᵀ / op(B) = Bᵀ
+  std::size_t m = 0, n = 0, k = 0;        // op(A) is m x k, op(B) is k x n, C is m x n
+  const float* a = nullptr;
+  std::size_t lda = 0;  // row stride of A as stored (k, or m when transposed, at least)
+  const float* b = nullptr;
+  std::size_t ldb = 0;
+  float beta = 0;  // 0: C is written without being read (NaN in C does not propagate)
+  float* c = nullptr;
+  std::size_t ldc = 0;
+  const float* bias = nullptr;  // n values added to every row of C, or null
+};
+
+// Floats of scratch memory sgemm(args, ...) needs (its packed panels), 64-byte aligned.
+std::size_t sgemm_workspace(const GemmArgs& args);
+
+// C = op(A) op(B) + beta C + bias. `parallel` may be null (one thread).
+void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel);
+
+// out[j] = (or +=, when accumulate) the sum over r < rows of g[r ld + j], for j < cols: the bias
+// gradient of a Linear layer (Gᵀ times a vector of ones), with the column sums in registers.
+void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,
+                 bool accumulate);
+
+}  // namespace xg::kernels
