@@ -4,10 +4,12 @@
 #include <xgrad/data/datasets.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -300,4 +302,18 @@ TEST_CASE("load_csv errors name the file, line and column", "[data][csv]") {
                       Catch::Contains("cannot open 'no_such_file.csv'"));
   TempCsv header_only("t_header.csv", "x1,y\n");
   REQUIRE_THROWS_WITH(data::load_csv(header_only.path, "y"), Catch::Contains("no data rows"));
+}
+
+TEST_CASE("generators refuse sizes beyond the tensor limit before generating anything") {
+  // Unchecked, points_per_class * classes wrapped around (or ran for hours then bad_alloc).
+  REQUIRE_THROWS_AS(data::spiral(SIZE_MAX / 2, 3, 1), std::length_error);
+  REQUIRE_THROWS_WITH(
+      data::spiral(4, std::size_t(1) << 62, 1),
+      Catch::Contains("spiral(points_per_class, classes)") && Catch::Contains("2^40"));
+  REQUIRE_THROWS_WITH(data::two_moons(SIZE_MAX, 0.1, 1), Catch::Contains("two_moons(n)"));
+  REQUIRE_THROWS_WITH(data::circles(SIZE_MAX, 0.1, 0.5, 1), Catch::Contains("circles(n)"));
+  REQUIRE_THROWS_WITH(data::xor_gate(SIZE_MAX, 0.1, 1), Catch::Contains("xor_gate(n)"));
+  REQUIRE_THROWS_WITH(data::blobs(10, 2, 1.0, 1, SIZE_MAX), Catch::Contains("blobs(n, features)"));
+  REQUIRE_THROWS_WITH(data::triangles_vs_circles(SIZE_MAX, 1),
+                      Catch::Contains("triangles_vs_circles(n)"));
 }

@@ -68,6 +68,13 @@ BasicLogSoftmax<T>::BasicLogSoftmax(int axis)
 namespace {
 void require_positive(const char* layer, const char* param, std::size_t v) {
   if (v == 0) throw std::invalid_argument(fmt::format("{}: {} must be >= 1, got 0", layer, param));
+  if (v > kMaxElements)
+    throw std::length_error(fmt::format("{}: {} = {} exceeds {} (2^40), the limit per tensor",
+                                        layer, param, v, kMaxElements));
+}
+void require_finite(const char* layer, const char* param, double v) {
+  if (!std::isfinite(v))
+    throw std::invalid_argument(fmt::format("{}: {} must be finite, got {}", layer, param, v));
 }
 Generator make_rng(std::optional<std::uint64_t> seed) {
   return Generator(seed ? *seed : default_generator().next_u64());
@@ -77,6 +84,7 @@ Generator make_rng(std::optional<std::uint64_t> seed) {
 template <class T>
 BasicPReLU<T>::BasicPReLU(std::size_t n, T init) {
   require_positive("PReLU", "num_parameters", n);
+  require_finite("PReLU", "init", double(init));
   weight = this->register_parameter("weight", BasicTensor<T>::full({n}, init));
 }
 template <class T>
@@ -119,6 +127,7 @@ template <class T>
 BasicAPL<T>::BasicAPL(std::size_t c, std::size_t s, std::optional<std::uint64_t> seed) {
   require_positive("APL", "channels", c);
   require_positive("APL", "hinges", s);
+  shape_numel({s, c}, "APL(channels, hinges)");
   Generator rng = make_rng(seed);
   a = this->register_parameter("a", BasicTensor<T>::zeros({s, c}));
   Array<T> bv = Array<T>::from_shape({s, c});
@@ -133,6 +142,7 @@ std::string BasicAPL<T>::describe() const {
 template <class T>
 BasicSwish<T>::BasicSwish(T b, bool trainable, std::size_t c) {
   require_positive("Swish", "channels", c);
+  require_finite("Swish", "beta", double(b));
   beta = trainable ? this->register_parameter("beta", BasicTensor<T>::full({c}, b))
                    : this->register_buffer("beta", BasicTensor<T>::full({c}, b));
 }
@@ -144,6 +154,7 @@ std::string BasicSwish<T>::describe() const {
 template <class T>
 BasicSoftExponential<T>::BasicSoftExponential(T a, std::size_t c) {
   require_positive("SoftExponential", "channels", c);
+  require_finite("SoftExponential", "alpha", double(a));
   alpha = this->register_parameter("alpha", BasicTensor<T>::full({c}, a));
 }
 template <class T>
@@ -158,6 +169,7 @@ BasicMaxout<T>::BasicMaxout(std::size_t i, std::size_t o, std::size_t kk,
   require_positive("Maxout", "in", i);
   require_positive("Maxout", "out", o);
   require_positive("Maxout", "k", kk);
+  shape_numel({o, kk, i}, "Maxout(in, out, k)");
   Generator rng = make_rng(seed);
   const double bound = 1 / std::sqrt(double(i));
   Array<T> w = Array<T>::from_shape({o * kk, i}), bv = Array<T>::from_shape({o * kk});

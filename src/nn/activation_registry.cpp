@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 
 #include "xgrad/nn/activation.hpp"
@@ -309,6 +310,9 @@ struct Params {
             fmt::format("activation '{}' has no parameter '{}' (accepted: {})", info.name, key,
                         accepted.empty() ? "none" : accepted));
       }
+      if (!std::isfinite(value))
+        throw std::invalid_argument(fmt::format(
+            "activation '{}': {} must be a finite number, got {}", info.name, key, value));
       values[key] = value;
     }
   }
@@ -319,13 +323,18 @@ struct Params {
 template <class T>
 std::shared_ptr<BasicModule<T>> build(const std::string& name, const Params& p,
                                       std::size_t channels) {
-  auto per_channel = [&] { return p["per_channel"] != 0 ? channels : std::size_t(1); };
-  auto count = [&](const char* key) {
+  // Integer hyper-parameters arrive as doubles: checked to be whole and in range before the cast.
+  auto integer = [&](const char* key, double lo, double hi) {
     const double v = p[key];
-    if (!(v >= 1) || v != std::floor(v))
-      throw std::invalid_argument(
-          fmt::format("activation '{}': {} must be an integer >= 1, got {}", name, key, v));
-    return std::size_t(v);
+    if (!(v >= lo && v <= hi) || v != std::floor(v))
+      throw std::invalid_argument(fmt::format(
+          "activation '{}': {} must be an integer in [{}, {}], got {}", name, key, lo, hi, v));
+    return v;
+  };
+  auto per_channel = [&] { return integer("per_channel", 0, 1) != 0 ? channels : std::size_t(1); };
+  auto count = [&](const char* key) { return std::size_t(integer(key, 1, double(kMaxElements))); };
+  auto axis = [&] {
+    return int(integer("axis", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
   };
   if (name == "identity") return std::make_shared<BasicIdentity<T>>();
   if (name == "binary_step") return std::make_shared<BasicBinaryStep<T>>();
@@ -364,8 +373,8 @@ std::shared_ptr<BasicModule<T>> build(const std::string& name, const Params& p,
   if (name == "sinusoid") return std::make_shared<BasicSinusoid<T>>();
   if (name == "sinc") return std::make_shared<BasicSinc<T>>();
   if (name == "gaussian") return std::make_shared<BasicGaussian<T>>();
-  if (name == "softmax") return std::make_shared<BasicSoftmax<T>>(int(p["axis"]));
-  if (name == "log_softmax") return std::make_shared<BasicLogSoftmax<T>>(int(p["axis"]));
+  if (name == "softmax") return std::make_shared<BasicSoftmax<T>>(axis());
+  if (name == "log_softmax") return std::make_shared<BasicLogSoftmax<T>>(axis());
   throw std::logic_error("activation '" + name + "' is in the catalogue but not buildable");
 }
 

@@ -27,6 +27,7 @@ BasicLinear<T>::BasicLinear(std::size_t in, std::size_t out, bool with_bias,
   if (in == 0 || out == 0)
     throw std::invalid_argument(
         fmt::format("Linear: in_features and out_features must be >= 1, got {} and {}", in, out));
+  shape_numel({out, in}, "Linear(in_features, out_features)");
   Generator local(seed.value_or(0));
   Generator& rng = seed ? local : default_generator();
   const double bound = 1 / std::sqrt(double(in));

@@ -58,7 +58,13 @@ NamedTensors<T> BasicModule<T>::state_dict() const {
 template <class T>
 void BasicModule<T>::load_state_dict(const NamedTensors<T>& state) {
   std::map<std::string, const BasicTensor<T>*> given;
-  for (const auto& [name, t] : state) given[name] = &t;
+  for (const auto& [name, t] : state) {
+    if (!given.emplace(name, &t).second)
+      throw std::invalid_argument(fmt::format("load_state_dict: entry '{}' appears twice", name));
+    if (!t.defined())
+      throw std::invalid_argument(
+          fmt::format("load_state_dict: entry '{}' is an undefined tensor", name));
+  }
   NamedTensors<T> mine = state_dict();
   std::set<std::string> expected;
   for (const auto& [name, t] : mine) {  // validate everything first: all or nothing

@@ -3,6 +3,8 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 #include "xgrad/ops/linalg.hpp"
@@ -13,18 +15,38 @@
 namespace xg {
 namespace {
 
-// C[m,n] = alpha * op(A) op(B) + beta * C, all row-major.
+// C[m,n] = op(A) op(B) + beta * C, all row-major. With k = 0 the product is a sum over nothing
+// (BLAS would refuse the leading dimension 0 and leave C unwritten).
+template <class T>
+bool gemm_trivial(std::size_t m, std::size_t n, std::size_t k, T beta, T* c) {
+  if (k != 0 && m != 0 && n != 0) return false;
+  if (beta == T(0)) std::fill(c, c + m * n, T(0));
+  return true;
+}
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
           const float* b, float beta, float* c) {
+  if (gemm_trivial(m, n, k, beta, c)) return;
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m),
               int(n), int(k), 1.0f, a, ta ? int(m) : int(k), b, tb ? int(k) : int(n), beta, c,
               int(n));
 }
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a,
           const double* b, double beta, double* c) {
+  if (gemm_trivial(m, n, k, beta, c)) return;
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m),
               int(n), int(k), 1.0, a, ta ? int(m) : int(k), b, tb ? int(k) : int(n), beta, c,
               int(n));
+}
+
+// OpenBLAS takes int sizes: a dimension beyond INT_MAX would be truncated silently.
+void check_blas_dims(const char* op, const Shape& a, const Shape& b,
+                     std::initializer_list<std::size_t> dims) {
+  for (std::size_t d : dims)
+    if (d > std::size_t(std::numeric_limits<int>::max()))
+      throw std::length_error(
+          fmt::format("{}: shapes {} and {}: a matrix dimension of {} exceeds "
+                      "the BLAS limit of 2^31 - 1",
+                      op, shape_str(a), shape_str(b), d));
 }
 
 // A: [batch*m, k] (batch_a) or [m, k]; B: [batch, k, n] (batch_b) or [k, n]; C: [batch, m, n].
@@ -48,6 +70,8 @@ MatmulDims matmul_dims(const Shape& a, const Shape& b) {
   if (b[b.size() - 2] != d.k) throw fail();
   if (d.batch_a && d.batch_b && a[0] != b[0]) throw fail();
   d.batch = d.batch_a ? a[0] : (d.batch_b ? b[0] : 1);
+  check_blas_dims("matmul", a, b, {d.m, d.k, d.n});
+  shape_numel(Shape{d.batch, d.m, d.n}, "matmul");
   return d;
 }
 
@@ -126,14 +150,17 @@ BasicTensor<T> linear(const BasicTensor<T>& x, const BasicTensor<T>& weight,
         fmt::format("linear: input shape {} and weight shape {} are not aligned (the "
                     "input's last dimension must equal the weight's in_features)",
                     shape_str(x.shape()), shape_str(weight.shape())));
-  const std::size_t in = weight.shape()[1], out_f = weight.shape()[0],
-                    rows = x.size() / std::max<std::size_t>(in, 1);
+  const std::size_t in = weight.shape()[1], out_f = weight.shape()[0];
+  std::size_t rows = 1;  // not x.size() / in, which loses the rows when in = 0
+  for (std::size_t i = 0; i + 1 < x.dim(); ++i) rows *= x.shape()[i];
   if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f))
     throw std::invalid_argument(
         fmt::format("linear: bias shape {} does not match weight shape {} (expected [{}])",
                     shape_str(bias.shape()), shape_str(weight.shape()), out_f));
+  check_blas_dims("linear", x.shape(), weight.shape(), {rows, in, out_f});
   Shape out_shape = x.shape();
   out_shape.back() = out_f;
+  shape_numel(out_shape, "linear");
   Array<T> y = Array<T>::from_shape(out_shape);
   if (bias.defined()) {
     const T* bd = bias.data().data();

@@ -32,9 +32,9 @@ std::vector<double> LRScheduler::get_last_lr() const {
 
 namespace {
 void require(bool ok, const char* scheduler, const char* what, const char* range, double v) {
-  if (!ok)
-    throw std::invalid_argument(
-        fmt::format("{}: {} must be {}, got {}", scheduler, what, range, v));
+  if (!ok || !std::isfinite(v))
+    throw std::invalid_argument(fmt::format("{}: {} must be {}{}, got {}", scheduler, what,
+                                            std::isfinite(v) ? "" : "finite and ", range, v));
 }
 double cosine(double base, double eta_min, double t, double t_max) {
   return eta_min + (base - eta_min) * (1 + std::cos(M_PI * t / t_max)) / 2;
@@ -60,6 +60,7 @@ double ExponentialLR::lr_at(double base, int epoch) const { return base * std::p
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& o, int t_max, double eta_min)
     : LRScheduler(o), t_max_(t_max), eta_min_(eta_min) {
   require(t_max >= 1, "CosineAnnealingLR", "T_max", ">= 1", t_max);
+  require(eta_min >= 0, "CosineAnnealingLR", "eta_min", ">= 0", eta_min);
   LRScheduler::start();
 }
 double CosineAnnealingLR::lr_at(double base, int epoch) const {
@@ -82,6 +83,7 @@ WarmupCosineLR::WarmupCosineLR(Optimizer& o, int warmup, int total, double start
   require(warmup >= 0, "WarmupCosineLR", "warmup", ">= 0", warmup);
   require(total > warmup, "WarmupCosineLR", "total", "> warmup", total);
   require(start > 0 && start <= 1, "WarmupCosineLR", "start_factor", "in (0, 1]", start);
+  require(eta_min >= 0, "WarmupCosineLR", "eta_min", ">= 0", eta_min);
   LRScheduler::start();
 }
 double WarmupCosineLR::lr_at(double base, int epoch) const {

@@ -62,7 +62,7 @@ class Node {
   virtual void release_saved() {}
 
   // Nodes and their input lists live in the caching allocator (no malloc per recorded op).
-  static void* operator new(std::size_t bytes) { return detail::cached_allocate(bytes); }
+  static void* operator new(std::size_t bytes) { return detail::cached_allocate(bytes, 1); }
   static void operator delete(void* p, std::size_t bytes) noexcept {
     detail::cached_deallocate(p, bytes);
   }
