@@ -8,6 +8,10 @@
 #include <xgrad/ops/shape.hpp>
 
 #include <dirent.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -235,4 +239,144 @@ TEST_CASE("save replaces an existing file atomically and rejects bad names", "[i
   nn::NamedTensors<float> dup{{"a", Tensor::zeros({1})}, {"a", Tensor::zeros({1})}};
   REQUIRE_THROWS_WITH(io::save(dup, "t_dup.safetensors"), Catch::Contains("'a' appears twice"));
   std::remove("t_atomic.safetensors");
+}
+
+// ---- crafted files: every header the format does not allow is refused, in linear time ----
+
+namespace {
+
+// A file with this header text and `data` bytes of zeros after it (the header padded to 8).
+void write_crafted(const std::string& path, std::string header, std::size_t data = 0) {
+  header.append((8 - header.size() % 8) % 8, ' ');
+  std::vector<unsigned char> b(8);
+  std::uint64_t len = header.size();
+  for (int i = 0; i < 8; ++i, len >>= 8) b[std::size_t(i)] = static_cast<unsigned char>(len);
+  b.insert(b.end(), header.begin(), header.end());
+  b.resize(b.size() + data, 0);
+  write_bytes(path, b);
+}
+
+std::string entry(const std::string& name, const std::string& dtype, const std::string& shape,
+                  const std::string& offsets) {
+  return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape +
+         ",\"data_offsets\":" + offsets + "}";
+}
+
+}  // namespace
+
+TEST_CASE("crafted headers: every violation of the format is refused with its reason", "[io]") {
+  const std::string f32_2 = entry("a", "F32", "[2]", "[0,8]");
+  std::string rank65 = "[1";
+  for (int i = 0; i < 64; ++i) rank65 += ",1";
+  rank65 += "]";
+  struct Case {
+    std::string header;
+    std::size_t data;
+    std::string expected;
+  };
+  const std::vector<Case> cases{
+      {"[1]", 0, "does not start with '{'"},
+      {R"({"a":1})", 0, "tensor 'a': its header entry is not an object (found a number)"},
+      {R"({"__metadata__":[]})", 0, "__metadata__ is not an object"},
+      {R"({"__metadata__":{"k":3}})", 0, "__metadata__ value of 'k' is not a string"},
+      {R"({"__metadata__":{"k":"1","k":"2"}})", 0, "__metadata__ key 'k' appears twice"},
+      {R"({"__metadata__":{},"__metadata__":{}})", 0, "__metadata__ appears twice"},
+      {"{" + f32_2 + "," + f32_2 + "}", 16, "tensor 'a' appears twice"},
+      {R"({"a":{"dtype":"F32","dtype":"F32"}})", 0, "field \"dtype\" appears twice"},
+      {R"({"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0],"x":1}})", 0, "unknown field 'x'"},
+      {R"({"a":{"shape":[0],"data_offsets":[0,0]}})", 0, "tensor 'a': no \"dtype\""},
+      {R"({"a":{"dtype":"F32","data_offsets":[0,0]}})", 0, "no \"shape\""},
+      {R"({"a":{"dtype":"F32","shape":[0]}})", 0, "no \"data_offsets\""},
+      {R"({"a":{"dtype":7}})", 0, "\"dtype\" is not a string"},
+      {"{" + entry("a", "Q7", "[2]", "[0,8]") + "}", 8, "unknown dtype 'Q7'"},
+      {"{" + entry("a", "F32", "[-2]", "[0,8]") + "}", 8, "shape has a negative number"},
+      {"{" + entry("a", "F32", "[2.5]", "[0,8]") + "}", 8, "shape has a non-integer number"},
+      {"{" + entry("a", "F32", "[1e30]", "[0,8]") + "}", 8, "non-integer number"},
+      {"{" + entry("a", "F32", "2", "[0,8]") + "}", 8, "\"shape\" is not an array"},
+      {"{" + entry("a", "F32", rank65, "[0,4]") + "}", 4, "more than 64 dimensions"},
+      // 2^32 x 2^32 F32 of 0 bytes: elements x dtype size wrapped to 0 when unchecked.
+      {"{" + entry("a", "F32", "[4294967296,4294967296]", "[0,0]") + "}", 0,
+       "shape [4294967296,4294967296] has more than 1099511627776 (2^40) elements"},
+      {"{" + entry("a", "F32", "[2]", "[0]") + "}", 8, "[begin, end] pair"},
+      {"{" + entry("a", "F32", "[2]", "[0,8,9]") + "}", 8, "[begin, end] pair"},
+      {"{" + entry("a", "F32", "[2]", "[8,0]") + "}", 8, "end before they begin"},
+      {"{" + entry("a", "F32", "[2]", "[0,12]") + "}", 12, "span 12 bytes but dtype F32"},
+      {"{" + entry("a", "F32", "[2]", "[0,8]") + "}", 4, "truncated"},
+      {"{" + entry("a", "F32", "[2]", "[0,8]") + "," + entry("b", "F32", "[1]", "[4,8]") + "}", 8,
+       "overlapping or gapped"},
+      {"{" + entry("a", "F32", "[1]", "[4,8]") + "}", 8, "starts at byte 4"},
+      {"{" + f32_2 + "} x", 8, "does not parse"},
+      {"{\"a\":\"\xff\"}", 0, "does not parse"},  // invalid UTF-8
+  };
+  for (const auto& c : cases) {
+    INFO(c.header);
+    write_crafted("t_crafted.safetensors", c.header, c.data);
+    REQUIRE_THROWS_WITH(io::inspect("t_crafted.safetensors"),
+                        Catch::Contains("t_crafted.safetensors") && Catch::Contains(c.expected));
+    REQUIRE_THROWS_WITH(io::load_tensors<float>("t_crafted.safetensors"),
+                        Catch::Contains(c.expected));
+  }
+  // What the format allows still loads: a 0-d tensor, an empty one, metadata, padding.
+  write_crafted("t_crafted.safetensors",
+                R"({"__metadata__":{"k":"v"},)" + entry("s", "F32", "[]", "[0,4]") + "," +
+                    entry("e", "F32", "[0,3]", "[4,4]") + "}",
+                4);
+  io::Metadata meta;
+  const auto t = io::load_tensors<float>("t_crafted.safetensors", &meta);
+  REQUIRE(t.size() == 2);
+  REQUIRE(meta.at("k") == "v");
+  std::remove("t_crafted.safetensors");
+}
+
+TEST_CASE("crafted headers: deep nesting is refused where it opens, without recursion", "[io]") {
+  // 100,000 levels overflowed the stack in the DOM parser and in dump() of the error message.
+  const std::size_t depth = 100000;
+  const std::string open(depth, '['), close(depth, ']');
+  for (const auto& [header, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"{\"a\":" + open + close + "}", "tensor 'a': its header entry is not an object"},
+           {"{\"__metadata__\":{\"k\":" + open + close + "}}", "value of 'k' is not a string"},
+           {R"({"a":{"dtype":"F32","shape":)" + open + close + "}}",
+            "shape has an array where a dimension"},
+           {R"({"a":{"x":)" + std::string(depth, '{') + "}}", "unknown field 'x'"}}) {
+    write_crafted("t_deep.safetensors", header);
+    REQUIRE_THROWS_WITH(io::inspect("t_deep.safetensors"), Catch::Contains(expected));
+  }
+  std::remove("t_deep.safetensors");
+}
+
+TEST_CASE("crafted headers: the entry limit holds and parsing many keys is linear", "[io]") {
+  // 160,000 metadata keys took 72 s when each insertion searched the keys before it.
+  auto metadata_with = [](std::size_t keys) {
+    std::string h = "{\"__metadata__\":{";
+    for (std::size_t i = 0; i < keys; ++i) h += fmt::format("{}\"k{}\":\"\"", i ? "," : "", i);
+    return h + "}}";
+  };
+  write_crafted("t_keys.safetensors", metadata_with(io::kMaxHeaderEntries - 1));
+  REQUIRE(io::inspect("t_keys.safetensors").metadata.size() == io::kMaxHeaderEntries - 1);
+  write_crafted("t_keys.safetensors", metadata_with(160000));
+  REQUIRE_THROWS_WITH(io::inspect("t_keys.safetensors"),
+                      Catch::Contains("more than 100000 tensors and metadata keys"));
+  std::remove("t_keys.safetensors");
+}
+
+TEST_CASE("crafted headers: a huge name is shortened in the error message", "[io]") {
+  const std::string name(1 << 20, 'n');
+  write_crafted("t_name.safetensors", "{" + entry(name, "Q7", "[0]", "[0,0]") + "}");
+  try {
+    io::inspect("t_name.safetensors");
+    FAIL("no error");
+  } catch (const std::runtime_error& e) {
+    REQUIRE(std::string(e.what()).size() < 400);
+    REQUIRE_THAT(e.what(), Catch::Contains("(1048576 bytes)") && Catch::Contains("unknown dtype"));
+  }
+  std::remove("t_name.safetensors");
+}
+
+TEST_CASE("a FIFO or a directory is refused at once instead of blocking", "[io]") {
+  ::unlink("t_fifo.safetensors");
+  REQUIRE(::mkfifo("t_fifo.safetensors", 0600) == 0);
+  // With no writer, reading the FIFO would block forever.
+  REQUIRE_THROWS_WITH(io::inspect("t_fifo.safetensors"), Catch::Contains("not a regular file"));
+  ::unlink("t_fifo.safetensors");
+  REQUIRE_THROWS_WITH(io::inspect("."), Catch::Contains("is a directory"));
 }
