@@ -9,8 +9,13 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <thread>
 
 #include <algorithm>
 #include <cstdio>
@@ -63,10 +68,16 @@ std::vector<std::vector<T>> snapshot(const nn::BasicModule<T>& m) {
   for (const auto& [name, t] : m.state_dict()) out.push_back(t.to_vector());
   return out;
 }
-std::size_t temp_files_left(const std::string& prefix) {
+// Temporary files left by saves of files named `prefix`... in `dir` (".<name>.xgrad-tmp", or a
+// shortened name and a hash).
+std::size_t temp_files_left(const std::string& prefix, const std::string& dir = ".") {
   std::size_t n = 0;
-  DIR* d = opendir(".");
-  while (dirent* e = readdir(d)) n += std::string(e->d_name).rfind(prefix + ".tmp-", 0) == 0;
+  DIR* d = opendir(dir.c_str());
+  REQUIRE(d);
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    n += name.rfind("." + prefix, 0) == 0 && name.find(".xgrad-tmp") != std::string::npos;
+  }
   closedir(d);
   return n;
 }
@@ -77,7 +88,7 @@ TEST_CASE("save -> load gives bit-identical predictions and metadata", "[io]") {
   Net<float> a(1), b(2);
   const Tensor x = Tensor::randn({5, 3}, 9);
   io::save(a, "t_roundtrip.safetensors", {{"hidden", "64,64"}, {"activation", "prelu"}});
-  REQUIRE(temp_files_left("t_roundtrip.safetensors") == 0);
+  REQUIRE(temp_files_left("t_roundtrip") == 0);
   REQUIRE(a(x).to_vector() != b(x).to_vector());
   const auto meta = io::load(b, "t_roundtrip.safetensors");
   REQUIRE(meta.at("hidden") == "64,64");
@@ -233,7 +244,7 @@ TEST_CASE("save replaces an existing file atomically and rejects bad names", "[i
   Net<float> c(3);
   io::load(c, "t_atomic.safetensors");
   REQUIRE(snapshot(c) == snapshot(b));
-  REQUIRE(temp_files_left("t_atomic.safetensors") == 0);
+  REQUIRE(temp_files_left("t_atomic") == 0);
   REQUIRE_THROWS_WITH(io::save(a, "no_such_dir/x.safetensors"),
                       Catch::Contains("no_such_dir/x.safetensors"));
   nn::NamedTensors<float> dup{{"a", Tensor::zeros({1})}, {"a", Tensor::zeros({1})}};
@@ -379,4 +390,168 @@ TEST_CASE("a FIFO or a directory is refused at once instead of blocking", "[io]"
   REQUIRE_THROWS_WITH(io::inspect("t_fifo.safetensors"), Catch::Contains("not a regular file"));
   ::unlink("t_fifo.safetensors");
   REQUIRE_THROWS_WITH(io::inspect("."), Catch::Contains("is a directory"));
+}
+
+// ---- saves: kill -9, full disk, symbolic links, long names, concurrent writers ----
+
+namespace {
+
+// A model whose file is big enough (32 MB) that a kill lands in the middle of writing it.
+nn::NamedTensors<float> big_state(float value) { return {{"w", Tensor::full({8u << 20}, value)}}; }
+float first_value(const std::string& path) {
+  return io::load_tensors<float>(path).at(0).second.data().data()[0];
+}
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a save killed with SIGKILL leaves the old file; the next save removes its temporary",
+          "[io]") {
+  ::mkdir("t_kill", 0755);
+  const std::string path = "t_kill/model.safetensors", tmp = "t_kill/.model.safetensors.xgrad-tmp";
+  io::save(big_state(1.f), path);
+  bool killed_mid_save = false;
+  for (int attempt = 0; attempt < 20 && !killed_mid_save; ++attempt) {
+    fflush(nullptr);
+    const pid_t child = fork();
+    if (child == 0) {
+      for (;;) io::save(big_state(2.f), path);  // until killed
+    }
+    // Wait until the child is writing its temporary file, then kill it mid-way.
+    for (int i = 0; i < 20000 && !exists(tmp); ++i) ::usleep(50);
+    ::usleep(::useconds_t(200 * attempt));
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    // Whatever the moment, the final name holds a complete file, old or new.
+    const float v = first_value(path);
+    REQUIRE((v == 1.f || v == 2.f));
+    killed_mid_save = exists(tmp);
+  }
+  REQUIRE(killed_mid_save);  // a stale temporary file, as a kill -9 leaves it
+  io::save(big_state(3.f), path);
+  REQUIRE_FALSE(exists(tmp));
+  REQUIRE(first_value(path) == 3.f);
+  REQUIRE(temp_files_left("model", "t_kill") == 0);
+  std::remove(path.c_str());
+  ::rmdir("t_kill");
+}
+
+TEST_CASE("a save that runs out of space fails naming the file and leaves the old one", "[io]") {
+  // A file-size limit makes write() fail part-way, as a full disk does (EFBIG instead of ENOSPC).
+  io::save(big_state(1.f), "t_full.safetensors");
+  fflush(nullptr);
+  const pid_t child = fork();
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{1 << 20, 1 << 20};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      io::save(big_state(2.f), "t_full.safetensors");
+      _exit(1);  // no error: wrong
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      _exit(what.find("t_full.safetensors") != std::string::npos &&
+                    what.find("write failed") != std::string::npos
+                ? 0
+                : 2);
+    }
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  REQUIRE(first_value("t_full.safetensors") == 1.f);  // the old file, whole
+  REQUIRE(temp_files_left("t_full") == 0);
+  std::remove("t_full.safetensors");
+}
+
+TEST_CASE("saving onto a symbolic link replaces the link's target and keeps the link", "[io]") {
+  ::mkdir("t_links", 0755);
+  ::mkdir("t_links/real", 0755);
+  io::save(big_state(1.f), "t_links/real/model.safetensors");
+  // A relative link (resolved from the link's own directory) and a link to that link.
+  ::unlink("t_links/link.safetensors");
+  ::unlink("t_links/link2.safetensors");
+  REQUIRE(::symlink("real/model.safetensors", "t_links/link.safetensors") == 0);
+  REQUIRE(::symlink("link.safetensors", "t_links/link2.safetensors") == 0);
+  io::save(big_state(2.f), "t_links/link2.safetensors");
+  struct stat st {};
+  REQUIRE(::lstat("t_links/link.safetensors", &st) == 0);
+  REQUIRE(S_ISLNK(st.st_mode));
+  REQUIRE(::lstat("t_links/link2.safetensors", &st) == 0);
+  REQUIRE(S_ISLNK(st.st_mode));
+  REQUIRE(first_value("t_links/real/model.safetensors") == 2.f);
+  REQUIRE(temp_files_left("model", "t_links/real") == 0);
+  // A dangling link: the save creates its target.
+  ::unlink("t_links/dangling.safetensors");
+  REQUIRE(::symlink("real/new.safetensors", "t_links/dangling.safetensors") == 0);
+  io::save(big_state(3.f), "t_links/dangling.safetensors");
+  REQUIRE(first_value("t_links/real/new.safetensors") == 3.f);
+  // A loop is an error, not a hang.
+  ::unlink("t_links/a");
+  ::unlink("t_links/b");
+  REQUIRE(::symlink("b", "t_links/a") == 0);
+  REQUIRE(::symlink("a", "t_links/b") == 0);
+  REQUIRE_THROWS_WITH(io::save(big_state(4.f), "t_links/a"),
+                      Catch::Contains("t_links/a") && Catch::Contains("levels of symbolic links"));
+  for (const char* f : {"t_links/a", "t_links/b", "t_links/dangling.safetensors",
+                        "t_links/link.safetensors", "t_links/link2.safetensors",
+                        "t_links/real/model.safetensors", "t_links/real/new.safetensors"})
+    ::unlink(f);
+  ::rmdir("t_links/real");
+  ::rmdir("t_links");
+}
+
+TEST_CASE("file names up to the 255-byte limit save and load", "[io]") {
+  ::mkdir("t_long", 0755);
+  for (std::size_t length : {200u, 245u, 250u, 255u}) {
+    INFO("name of " << length << " bytes");
+    const std::string name = std::string(length - 12, 'n') + ".safetensors";
+    const std::string path = "t_long/" + name;
+    io::save(big_state(float(length)), path);
+    REQUIRE(first_value(path) == float(length));
+    io::save(big_state(1.f), path);  // replacing it too
+    REQUIRE(first_value(path) == 1.f);
+    REQUIRE(temp_files_left("n", "t_long") == 0);
+    std::remove(path.c_str());
+  }
+  ::rmdir("t_long");
+}
+
+TEST_CASE("saves refuse a directory or a FIFO as the destination; permissions are kept", "[io]") {
+  ::mkdir("t_dest_dir", 0755);
+  REQUIRE_THROWS_WITH(io::save(big_state(1.f), "t_dest_dir"), Catch::Contains("is a directory"));
+  REQUIRE_THROWS_WITH(io::save(big_state(1.f), "t_dest_dir/"), Catch::Contains("directory"));
+  ::rmdir("t_dest_dir");
+  ::unlink("t_dest_fifo");
+  REQUIRE(::mkfifo("t_dest_fifo", 0600) == 0);
+  REQUIRE_THROWS_WITH(io::save(big_state(1.f), "t_dest_fifo"),
+                      Catch::Contains("not a regular file"));
+  ::unlink("t_dest_fifo");
+  io::save(big_state(1.f), "t_mode.safetensors");
+  ::chmod("t_mode.safetensors", 0600);
+  io::save(big_state(2.f), "t_mode.safetensors");
+  struct stat st {};
+  REQUIRE(::stat("t_mode.safetensors", &st) == 0);
+  REQUIRE((st.st_mode & 0777) == 0600);
+  std::remove("t_mode.safetensors");
+}
+
+TEST_CASE("concurrent saves to one file take turns: the result is always a whole file", "[io]") {
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([w] {
+      for (int i = 0; i < 5; ++i)
+        io::save(nn::NamedTensors<float>{{"w", Tensor::full({1u << 16}, float(w))}},
+                 "t_race.safetensors");
+    });
+  for (auto& t : writers) t.join();
+  const auto t = io::load_tensors<float>("t_race.safetensors");
+  const auto v = t.at(0).second.to_vector();
+  REQUIRE(std::all_of(v.begin(), v.end(), [&](float x) { return x == v[0]; }));
+  REQUIRE(temp_files_left("t_race") == 0);
+  std::remove("t_race.safetensors");
 }

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "io/atomic_file.hpp"
 #include "io/safetensors_header.hpp"
 #include "xgrad/io/safetensors.hpp"
 
@@ -115,50 +116,6 @@ FileInfo read_header(InputFile& file, const std::string& path) {
   return detail::parse_header(header, file.size() - 8 - header_len, path);
 }
 
-// Writes everything to a temporary sibling, fsyncs it, renames it over `path`, fsyncs the
-// directory. On failure the temporary file is removed and `path` is untouched.
-void write_atomically(const std::string& path, const std::vector<unsigned char>& bytes) {
-  std::string tmp = path + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    fail(path, fmt::format("cannot create a temporary file next to it: {}", std::strerror(errno)));
-  const auto abort_with = [&](const char* step) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("{} failed: {}", step, std::strerror(err)));
-  };
-  ::fchmod(fd, 0644);  // mkstemp creates 0600; a model file is an ordinary readable file
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      abort_with("write");
-    }
-    done += std::size_t(w);
-  }
-  if (::fsync(fd) != 0) abort_with("fsync");
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("close failed: {}", std::strerror(err)));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("rename from '{}' failed: {}", tmp, std::strerror(err)));
-  }
-  const auto slash = path.find_last_of('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {  // make the rename itself durable; best effort
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -190,7 +147,7 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
     copy_le(data, reinterpret_cast<const unsigned char*>(t.data().data()), t.size(), sizeof(T));
     data += t.size() * sizeof(T);
   }
-  write_atomically(path, out);
+  detail::write_file_atomically(path, out.data(), out.size());
 }
 
 template <class T>

@@ -39,8 +39,12 @@ inline constexpr std::size_t kMaxRank = 64;
 // Writes `tensors` (names must be unique and non-empty, and not "__metadata__") with
 // `metadata`. Atomic: the bytes go to a temporary file in the same directory, which is fsync'ed
 // and then renamed over `path`, so a crash leaves either the old file or the new one, never a
-// half-written one. Throws std::runtime_error naming the path on any I/O failure, and
-// std::invalid_argument for duplicate or empty names.
+// half-written one. The temporary is ".<name>.xgrad-tmp" (shortened with a hash for names near
+// the 255-byte limit): a save killed half-way leaves only that, and the next save to the same
+// path reuses it. A symbolic link is followed: its target is replaced, the link stays. An
+// existing file keeps its permissions. Throws std::runtime_error naming the path on any I/O
+// failure (the old file is then untouched), and std::invalid_argument for duplicate or empty
+// names.
 template <class T>
 void save(const nn::NamedTensors<T>& tensors, const std::string& path,
           const Metadata& metadata = {});
