@@ -125,7 +125,7 @@ TEST_CASE("under AddressSanitizer, a write past a tensor's end inside its block 
   const pid_t child = fork();
   if (child == 0) {
     dup2(open("/dev/null", O_WRONLY), 2);  // the expected report would clutter the test log
-    const Tensor t = Tensor::zeros({3});
+    Tensor t = Tensor::zeros({3});
     volatile float* past_end = t.data().data() + 3;  // still inside the 64-byte block
     *past_end = 1.f;
     _exit(0);  // not reached: AddressSanitizer aborts the child
