@@ -42,6 +42,9 @@ cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_C
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]/#/fuzz_}"
 
 mkdir -p "$BUILD_DIR/artifacts"
+# The targets write each input to a temporary file (the readers take paths) and the safetensors
+# one saves what loads (with fsync): in memory that is 10x faster than on disk.
+[[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
 for target in "${TARGETS[@]}"; do
   corpus="$BUILD_DIR/corpus/$target"  # grows; the committed seeds stay as they are
   mkdir -p "$corpus"

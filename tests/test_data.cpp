@@ -317,3 +317,15 @@ TEST_CASE("generators refuse sizes beyond the tensor limit before generating any
   REQUIRE_THROWS_WITH(data::triangles_vs_circles(SIZE_MAX, 1),
                       Catch::Contains("triangles_vs_circles(n)"));
 }
+
+TEST_CASE("load_csv refuses a cell beyond float's range (found by fuzz_csv)", "[data]") {
+  // 2e81 is finite as a double but inf as the float the tensor holds.
+  {
+    std::ofstream out("t_float_range.csv");
+    out << "f,y\n1,0\n2" << std::string(81, '0') << ",1\n";
+  }
+  REQUIRE_THROWS_AS(data::load_csv("t_float_range.csv", "y"), std::runtime_error);
+  REQUIRE_THROWS_WITH(data::load_csv("t_float_range.csv", "y"),
+                      Catch::Contains("t_float_range.csv") && Catch::Contains(":3"));
+  std::remove("t_float_range.csv");
+}

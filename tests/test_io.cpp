@@ -555,3 +555,21 @@ TEST_CASE("concurrent saves to one file take turns: the result is always a whole
   REQUIRE(temp_files_left("t_race") == 0);
   std::remove("t_race.safetensors");
 }
+
+TEST_CASE("empty and 0-d tensors save and load (found by fuzz_safetensors)", "[io]") {
+  // An empty tensor's buffer is a null pointer; the writer passed it to memcpy (undefined
+  // behaviour that UBSan reports in the sanitizer build).
+  const nn::NamedTensors<float> state{
+      {"e", Tensor::zeros({0, 4})}, {"s", Tensor::scalar(7.f)}, {"z", Tensor::zeros({1, 0})}};
+  io::save(state, "t_empty.safetensors");
+  const auto back = io::load_tensors<float>("t_empty.safetensors");
+  REQUIRE(back.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto it = std::find_if(back.begin(), back.end(),
+                                 [&](const auto& e) { return e.first == state[i].first; });
+    REQUIRE(it != back.end());
+    REQUIRE(it->second.shape() == state[i].second.shape());
+    REQUIRE(it->second.to_vector() == state[i].second.to_vector());
+  }
+  std::remove("t_empty.safetensors");
+}

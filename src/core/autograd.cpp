@@ -229,8 +229,8 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
   }
 }
 
-template class TensorImpl<float>;
-template class TensorImpl<double>;
+template struct TensorImpl<float>;
+template struct TensorImpl<double>;
 template class Node<float>;
 template class Node<double>;
 template void run_backward<float>(const ImplPtr<float>&, const Array<float>*, bool);

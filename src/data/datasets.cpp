@@ -320,6 +320,9 @@ Dataset load_csv(const std::string& path, const std::string& target_column, Task
         throw std::runtime_error(fmt::format("{}: '{}' is not a number", where(), f));
       if (!std::isfinite(v) || (errno == ERANGE && std::fabs(v) > 1))
         throw std::runtime_error(fmt::format("{}: '{}' is not a finite number", where(), f));
+      if (!std::isfinite(static_cast<float>(v)))  // the tensors are float: 1e39 would be inf
+        throw std::runtime_error(
+            fmt::format("{}: '{}' is beyond the float range (about ±3.4e38)", where(), f));
       if (c == target) {
         ts.push_back(v);
         target_lines.push_back(line_no);

@@ -31,6 +31,7 @@ bool little_endian_host() {
 // Copies n elements of `size` bytes each, reversing every element's bytes on a big-endian host
 // (the file is always little-endian).
 void copy_le(unsigned char* dst, const unsigned char* src, std::size_t n, std::size_t size) {
+  if (n == 0) return;  // an empty tensor's data() may be null, which memcpy must not get
   if (little_endian_host()) {
     std::memcpy(dst, src, n * size);
     return;
