@@ -10,10 +10,11 @@ JOBS="$(nproc)"
 bash "$ROOT/scripts/install-deps.sh"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXGRAD_SANITIZE=ON \
-  "${launcher[@]}" >/dev/null
+# -O1 -g1 (line tables): readable reports at half the compile time of -O2 -g, which CI pays.
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXGRAD_SANITIZE=ON "${launcher[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$JOBS"
-# detect_leaks: a leak fails the run too. The suite is ~5x slower than in Release.
+# detect_leaks: a leak fails the run too.
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}" \
 UBSAN_OPTIONS="print_stacktrace=1:${UBSAN_OPTIONS:-}" \
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS" --timeout 1500
