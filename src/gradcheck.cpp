@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <exception>
+#include <stdexcept>
 
 namespace xg {
 
@@ -69,6 +70,14 @@ Jacobian numeric_jacobian(const std::function<TensorD()>& f, const std::vector<T
 
 GradcheckReport gradcheck(const std::function<TensorD()>& f, const std::vector<TensorD>& params,
                           const GradcheckOptions& options) {
+  const auto require = [](bool ok, const char* option, const char* range, double v) {
+    if (!ok || !std::isfinite(v))
+      throw std::invalid_argument(
+          fmt::format("gradcheck: {} must be finite and {}, got {}", option, range, v));
+  };
+  require(options.eps > 0, "eps", "> 0", options.eps);
+  require(options.atol >= 0, "atol", ">= 0", options.atol);
+  require(options.rtol >= 0, "rtol", ">= 0", options.rtol);
   GradcheckReport report;
   std::vector<TensorD> wrt;
   std::vector<std::size_t> position;

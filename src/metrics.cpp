@@ -72,7 +72,15 @@ void require_rows(const char* op, const BasicTensor<T>& outputs, const BasicTens
 template <class T>
 double accuracy(const BasicTensor<T>& outputs, const BasicTensor<T>& labels, Scores scores) {
   require_rows("accuracy", outputs, labels);
-  return accuracy(predictions(outputs, scores), labels_of(labels));
+  const std::vector<std::int64_t> truth = labels_of(labels);
+  const Shape& s = outputs.shape();
+  const std::size_t classes = s.size() == 2 && s[1] > 1 ? s[1] : 2;  // else binary scores
+  for (std::size_t i = 0; i < truth.size(); ++i)
+    if (std::size_t(truth[i]) >= classes)
+      throw std::invalid_argument(
+          fmt::format("accuracy: label {} of row {} is not a class of outputs {} (0 to {})",
+                      truth[i], i, shape_str(s), classes - 1));
+  return accuracy(predictions(outputs, scores), truth);
 }
 
 std::size_t ConfusionMatrix::total() const {
@@ -187,6 +195,7 @@ ConfusionMatrix confusion_matrix(const std::vector<std::int64_t>& predicted,
     throw std::invalid_argument(fmt::format("confusion_matrix: {} predictions for {} labels",
                                             predicted.size(), labels.size()));
   if (classes == 0) throw std::invalid_argument("confusion_matrix: classes must be >= 1, got 0");
+  shape_numel({classes, classes}, "confusion_matrix(classes)");
   ConfusionMatrix m{classes, std::vector<std::size_t>(classes * classes, 0)};
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const auto t = labels[i], p = predicted[i];

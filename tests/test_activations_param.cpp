@@ -239,3 +239,58 @@ TEST_CASE("SELU self-normalises: N(0,1) through a LeCun-normal layer keeps mean 
   REQUIRE(std::fabs(mean) < 0.03);
   REQUIRE(std::fabs(var - 1) < 0.03);
 }
+
+namespace {
+
+// float32 rows where rounding matters: near ±1000 (an ulp of 1000 is 6e-5), mixed magnitudes,
+// a dominant maximum (log_softmax of the top entry is -e^-30, not 0), ties.
+const std::vector<std::vector<float>> kHardRows{
+    {1000.f, 999.f, 998.5f, 1000.25f}, {-1000.f, -999.f, -1001.5f, -1000.125f},
+    {1000.f, 0.5f, -3.f, 999.5f},      {20.f, 0.1234567f, -7.5f, 19.9f},
+    {0.f, -30.f, -60.f, -15.5f},       {1e-3f, 2e-3f, -1e-3f, 0.f},
+    {88.f, -88.f, 0.f, 87.9f},         {5.f, 5.f, -5.f, 4.999f},
+};
+
+// log_softmax of a row in long double: (x - max) - log(sum exp(x - max)).
+std::vector<long double> log_softmax_ref(const std::vector<float>& row) {
+  long double m = row[0], sum = 0;
+  for (float v : row) m = std::max<long double>(m, v);
+  for (float v : row) sum += std::exp((long double)v - m);
+  std::vector<long double> out;
+  for (float v : row) out.push_back(((long double)v - m) - std::log(sum));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("float32 softmax, log_softmax and their gradients are within an ulp of the exact values",
+          "[activations][softmax]") {
+  // Upstream gradient with mixed signs; the backward is compared with the exact
+  // d log_softmax = g - softmax sum(g) and d softmax = s (g - sum(g s)).
+  const std::vector<float> g{0.5f, -1.25f, 2.f, 0.75f};
+  for (const auto& row : kHardRows) {
+    INFO("row " << row[0] << ", " << row[1] << ", " << row[2] << ", " << row[3]);
+    const auto ls_ref = log_softmax_ref(row);
+    long double gsum = 0, gs = 0;
+    for (std::size_t j = 0; j < 4; ++j) {
+      gsum += g[j];
+      gs += g[j] * std::exp(ls_ref[j]);
+    }
+    Tensor x = Tensor::from(std::vector<float>(row), {4});
+    x.requires_grad_();
+    const Tensor ls = xg::log_softmax(x);
+    ls.backward(Tensor::from(std::vector<float>(g), {4}));
+    for (std::size_t j = 0; j < 4; ++j) {
+      require_ulps(ls.at(j), ls_ref[j], 1);
+      require_ulps(x.grad().at(j), g[j] - std::exp(ls_ref[j]) * gsum, 1);
+    }
+    x.zero_grad();
+    const Tensor s = xg::softmax(x);
+    s.backward(Tensor::from(std::vector<float>(g), {4}));
+    for (std::size_t j = 0; j < 4; ++j) {
+      const long double p = std::exp(ls_ref[j]);
+      require_ulps(s.at(j), p, 1);
+      require_ulps(x.grad().at(j), p * (g[j] - gs), 1);
+    }
+  }
+}

@@ -74,3 +74,64 @@ TEST_CASE("a warmed-up training step makes no heap allocation", "[allocations]")
             }) == 0);
   }
 }
+
+TEST_CASE("the caching allocator refuses byte counts that overflow or no machine has") {
+  xg::CachingAllocator<double> doubles;
+  // n * sizeof(double) wraps around 2^64: refused instead of handing out a tiny block.
+  REQUIRE_THROWS_AS(doubles.allocate(SIZE_MAX / 4), xg::AllocationError);
+  REQUIRE_THROWS_WITH(doubles.allocate(SIZE_MAX / 4), Catch::Contains("the byte count overflows"));
+  // Beyond 2^62 bytes (where the size classes would run past their table): refused.
+  xg::CachingAllocator<char> bytes;
+  REQUIRE_THROWS_AS(bytes.allocate(SIZE_MAX - 10), xg::AllocationError);
+  REQUIRE_THROWS_AS(bytes.allocate((std::size_t(1) << 62) + 1), std::bad_alloc);
+  // 2 EiB: the OS says no; the error says how much was asked for.
+  REQUIRE_THROWS_WITH(bytes.allocate(std::size_t(1) << 61),
+                      Catch::Contains("cannot allocate 2305843009213693952 bytes") &&
+                          Catch::Contains("out of memory"));
+}
+
+TEST_CASE("a freed block is reused for the next request of its size class") {
+  xg::CachingAllocator<float> a;
+  float* p = a.allocate(3);  // 12 bytes: the 64-byte class
+  a.deallocate(p, 3);
+  float* q = a.allocate(5);  // 20 bytes: the same class
+  REQUIRE(q == p);
+  a.deallocate(q, 5);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <fcntl.h>
+#include <sanitizer/asan_interface.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+TEST_CASE("under AddressSanitizer, slack and cached memory is poisoned") {
+  xg::CachingAllocator<float> a;
+  float* p = a.allocate(3);  // 12 bytes of a 64-byte block
+  REQUIRE_FALSE(__asan_address_is_poisoned(p + 2));
+  REQUIRE(__asan_address_is_poisoned(p + 3));  // the slack past the request
+  REQUIRE(__asan_address_is_poisoned(reinterpret_cast<char*>(p) + 63));
+  a.deallocate(p, 3);
+  REQUIRE(__asan_address_is_poisoned(p));  // in the cache, not in use
+  float* q = a.allocate(5);
+  REQUIRE(q == p);
+  REQUIRE_FALSE(__asan_address_is_poisoned(q + 4));
+  REQUIRE(__asan_address_is_poisoned(q + 5));
+  a.deallocate(q, 5);
+}
+
+TEST_CASE("under AddressSanitizer, a write past a tensor's end inside its block is reported") {
+  fflush(nullptr);
+  const pid_t child = fork();
+  if (child == 0) {
+    dup2(open("/dev/null", O_WRONLY), 2);  // the expected report would clutter the test log
+    Tensor t = Tensor::zeros({3});
+    volatile float* past_end = t.data().data() + 3;  // still inside the 64-byte block
+    *past_end = 1.f;
+    _exit(0);  // not reached: AddressSanitizer aborts the child
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+#endif

@@ -4,10 +4,12 @@
 #include <xgrad/data/datasets.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -390,4 +392,30 @@ TEST_CASE("split_rows: sizes, disjoint parts, stratification", "[data]") {
     REQUIRE_THROWS_WITH(data::split_rows(2, 0.5, 0.1, 1), Catch::Contains("leave no training"));
     REQUIRE_THROWS_WITH(data::split_rows(3, 0.2, 0, 1, {0, 1}), Catch::Contains("2 strata"));
   }
+}
+
+TEST_CASE("generators refuse sizes beyond the tensor limit before generating anything") {
+  // Unchecked, points_per_class * classes wrapped around (or ran for hours then bad_alloc).
+  REQUIRE_THROWS_AS(data::spiral(SIZE_MAX / 2, 3, 1), std::length_error);
+  REQUIRE_THROWS_WITH(
+      data::spiral(4, std::size_t(1) << 62, 1),
+      Catch::Contains("spiral(points_per_class, classes)") && Catch::Contains("2^40"));
+  REQUIRE_THROWS_WITH(data::two_moons(SIZE_MAX, 0.1, 1), Catch::Contains("two_moons(n)"));
+  REQUIRE_THROWS_WITH(data::circles(SIZE_MAX, 0.1, 0.5, 1), Catch::Contains("circles(n)"));
+  REQUIRE_THROWS_WITH(data::xor_gate(SIZE_MAX, 0.1, 1), Catch::Contains("xor_gate(n)"));
+  REQUIRE_THROWS_WITH(data::blobs(10, 2, 1.0, 1, SIZE_MAX), Catch::Contains("blobs(n, features)"));
+  REQUIRE_THROWS_WITH(data::triangles_vs_circles(SIZE_MAX, 1),
+                      Catch::Contains("triangles_vs_circles(n)"));
+}
+
+TEST_CASE("load_csv refuses a cell beyond float's range (found by fuzz_csv)", "[data]") {
+  // 2e81 is finite as a double but inf as the float the tensor holds.
+  {
+    std::ofstream out("t_float_range.csv");
+    out << "f,y\n1,0\n2" << std::string(81, '0') << ",1\n";
+  }
+  REQUIRE_THROWS_AS(data::load_csv("t_float_range.csv", "y"), std::runtime_error);
+  REQUIRE_THROWS_WITH(data::load_csv("t_float_range.csv", "y"),
+                      Catch::Contains("t_float_range.csv") && Catch::Contains(":3"));
+  std::remove("t_float_range.csv");
 }

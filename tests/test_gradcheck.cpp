@@ -1,4 +1,5 @@
 // gradcheck must pass correct gradients and catch wrong ones.
+#include <cmath>
 #include <xgrad/extend.hpp>
 
 #include "test_helpers.hpp"
@@ -69,4 +70,19 @@ TEST_CASE("gradcheck tolerances are configurable and errors are reported") {
                                   {TensorD::ones({2})});
   REQUIRE_FALSE(none.ok());
   REQUIRE_THAT(none.message(), Catch::Contains("no input requires grad"));
+}
+
+TEST_CASE("gradcheck refuses options that make the check meaningless") {
+  const auto f = [](const std::vector<TensorD>& in) { return in[0].sum(); };
+  const std::vector<TensorD> x{randd({2}, 1)};
+  xg::GradcheckOptions o;
+  o.eps = 0;  // a zero step divides 0 by 0: every entry would be NaN
+  REQUIRE_THROWS_WITH(xg::gradcheck(f, x, o),
+                      Catch::Contains("gradcheck: eps must be finite and > 0"));
+  o = {};
+  o.atol = std::nan("");
+  REQUIRE_THROWS_WITH(xg::gradcheck(f, x, o), Catch::Contains("atol"));
+  o = {};
+  o.rtol = -1;
+  REQUIRE_THROWS_WITH(xg::gradcheck(f, x, o), Catch::Contains("rtol"));
 }

@@ -4,7 +4,11 @@
 #include <catch2/catch.hpp>
 #include <xgrad/xgrad.hpp>
 
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace xgtest {
@@ -44,6 +48,24 @@ void require_values(const xg::BasicTensor<T>& t, const std::vector<double>& expe
     INFO("element " << i);
     REQUIRE(double(t.data().data()[i]) == Approx(expected[i]).margin(tol));
   }
+}
+
+// How many floats lie between a and b (0: equal; +0 and -0 count as equal; NaN: far away).
+inline std::int64_t ulps_apart(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<std::int64_t>::max();
+  const auto ordered = [](float f) {
+    std::int32_t i;
+    std::memcpy(&i, &f, sizeof f);
+    return i < 0 ? -std::int64_t(i & 0x7fffffff) : std::int64_t(i);
+  };
+  return std::llabs(ordered(a) - ordered(b));
+}
+
+// float32 `got` is within `ulps` floats of the exact value `exact` rounded to float.
+inline void require_ulps(float got, long double exact, std::int64_t ulps) {
+  INFO("got " << got << ", exact " << double(exact) << " (" << ulps_apart(got, float(exact))
+              << " ulps apart)");
+  REQUIRE(ulps_apart(got, float(exact)) <= ulps);
 }
 
 }  // namespace xgtest

@@ -2,6 +2,10 @@
 #include <catch2/catch.hpp>
 #include <xgrad/metrics.hpp>
 
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
+
 using namespace xg;
 using metrics::Scores;
 
@@ -104,4 +108,26 @@ TEST_CASE("regression scores: RMSE, MAE, R² (scikit-learn's definitions)", "[me
   REQUIRE(metrics::regression_scores({5, 5}, {5, 5}).r2 == 1.0);  // constant truth, exact
   REQUIRE(metrics::regression_scores({4, 5}, {5, 5}).r2 == 0.0);
   REQUIRE_THROWS_WITH(metrics::regression_scores({}, {}), Catch::Contains("at least 1"));
+}
+
+TEST_CASE("accuracy refuses labels that are not classes of the outputs", "[metrics]") {
+  const Tensor logits = Tensor::zeros({2, 3});
+  // Unchecked, label 7 of 3 classes silently counted as a miss.
+  REQUIRE_THROWS_WITH(
+      metrics::accuracy(logits, Tensor::from({0.f, 7.f})),
+      Catch::Contains("accuracy: label 7 of row 1 is not a class of outputs [2,3]"));
+  REQUIRE_THROWS_WITH(metrics::accuracy(Tensor::zeros({2, 1}), Tensor::from({0.f, 2.f})),
+                      Catch::Contains("label 2"));
+}
+
+TEST_CASE("confusion matrix cells and the class count are checked", "[metrics]") {
+  const auto m = metrics::confusion_matrix(std::vector<std::int64_t>{0, 1},
+                                           std::vector<std::int64_t>{0, 0}, 2);
+  REQUIRE(m(0, 1) == 1);
+  REQUIRE_THROWS_AS(m(2, 0), std::out_of_range);
+  REQUIRE_THROWS_WITH(m(0, 5), Catch::Contains("(0, 5) is out of range for 2 classes"));
+  REQUIRE_THROWS_AS(m.recall(3), std::out_of_range);
+  REQUIRE_THROWS_AS(metrics::confusion_matrix(std::vector<std::int64_t>{0},
+                                              std::vector<std::int64_t>{0}, std::size_t(1) << 32),
+                    std::length_error);
 }

@@ -1,6 +1,8 @@
 // Activation layers and the registry: layers equal their functions, trainable parameters are
 // registered and trained, RReLU obeys train/eval, the registry builds every name and rejects
 // bad ones, and a PReLU network learns its alpha.
+#include <limits>
+#include <stdexcept>
 #include <xgrad/nn/activation.hpp>
 #include <xgrad/nn/activation_registry.hpp>
 #include "test_helpers.hpp"
@@ -170,4 +172,34 @@ TEST_CASE("every layer the registry builds reports its catalogue name", "[nn][ac
   REQUIRE(nn::make_activation<float>("swish")->activation_name() == "silu");  // the alias
   REQUIRE(nn::Maxout(4, 2, 2).activation_name() == "maxout");
   REQUIRE(nn::Linear(2, 2).activation_name().empty());
+}
+
+TEST_CASE("registry: non-finite and out-of-range hyper-parameters are refused before any cast",
+          "[nn][activation]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN(),
+               inf = std::numeric_limits<double>::infinity();
+  std::size_t checked = 0;
+  for (const auto& info : nn::activation_catalogue())
+    for (const auto& [key, value] : info.defaults)
+      for (double bad : {nan, inf, -inf}) {
+        INFO(info.name << " " << key << " = " << bad);
+        REQUIRE_THROWS_WITH(nn::make_activation<float>(info.name, {{key, bad}}, 4),
+                            Catch::Contains(info.name + ": " + key + " must be"));
+        ++checked;
+      }
+  REQUIRE(checked >= 3 * 15);  // every hyper-parameter of the catalogue, three bad values each
+  // Integer hyper-parameters arrive as doubles: 1e10 used to become "axis -2147483648".
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("softmax", {{"dim", 1e10}}),
+                      Catch::Contains("softmax: dim must be an integer in [-64, 64]") &&
+                          Catch::Contains("got 10000000000"));
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("log_softmax", {{"dim", 0.5}}),
+                      Catch::Contains("log_softmax: dim must be an integer"));
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("prelu", {{"per_channel", 0.5}}, 4),
+                      Catch::Contains("prelu: per_channel must be 0 or 1"));
+  REQUIRE_THROWS_WITH(nn::make_activation<float>("apl", {{"hinges", 1e30}}),
+                      Catch::Contains("apl: hinges must be an integer in [1, 1000]"));
+  // In range, the layer is built and applies its axis.
+  const Tensor x = Tensor::randn({2, 3}, 1);
+  const Tensor y = (*nn::make_activation<float>("softmax", {{"dim", 0}}))(x);
+  for (int j = 0; j < 3; ++j) REQUIRE(y.at(0, j) + y.at(1, j) == Approx(1.0));
 }

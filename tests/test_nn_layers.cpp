@@ -2,6 +2,8 @@
 // double gradchecks of inputs and parameters, PyTorch's running-statistics rule, names.
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <stdexcept>
 
 #include <xgrad/nn/activation.hpp>
 #include <xgrad/nn/batchnorm.hpp>
@@ -345,4 +347,48 @@ TEST_CASE("named_generators: Dropout's and RReLU's streams by dotted name, resto
   generators[1].second->set_state(r0);
   REQUIRE(model(x).to_vector() == first);
   REQUIRE(nn::Linear(2, 2).named_generators().empty());
+}
+
+TEST_CASE("layer sizes are checked against the tensor limit before anything is allocated") {
+  // Unchecked, out * in wraps around 2^64 and the weight gets a tiny buffer (a heap overflow).
+  REQUIRE_THROWS_AS(nn::Linear(SIZE_MAX, 8), std::length_error);
+  REQUIRE_THROWS_WITH(nn::Linear(SIZE_MAX, 8),
+                      Catch::Contains("Linear(in_features, out_features): shape "
+                                      "[8,18446744073709551615]") &&
+                          Catch::Contains("2^40"));
+  REQUIRE_THROWS_AS(nn::Linear(std::size_t(1) << 31, std::size_t(1) << 31), std::length_error);
+  REQUIRE_THROWS_WITH(nn::BatchNorm1d(SIZE_MAX), Catch::Contains("BatchNorm1d(num_features)"));
+  REQUIRE_THROWS_WITH(nn::LayerNorm({std::size_t(1) << 32, std::size_t(1) << 32}),
+                      Catch::Contains("LayerNorm(normalized_shape)"));
+  REQUIRE_THROWS_WITH(nn::PReLU(SIZE_MAX), Catch::Contains("PReLU: num_parameters"));
+  REQUIRE_THROWS_WITH(nn::SReLU(SIZE_MAX), Catch::Contains("SReLU: channels"));
+  REQUIRE_THROWS_WITH(nn::SwishBeta(1.f, true, SIZE_MAX), Catch::Contains("SwishBeta: channels"));
+  REQUIRE_THROWS_WITH(nn::APL(std::size_t(1) << 30, std::size_t(1) << 30),
+                      Catch::Contains("APL(channels, hinges)"));
+  // out and k are each within the limit; out * k overflows.
+  REQUIRE_THROWS_WITH(nn::Maxout(2, std::size_t(1) << 38, std::size_t(1) << 30),
+                      Catch::Contains("Maxout(in, out, k)"));
+}
+
+TEST_CASE("layers refuse non-finite initial parameters") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE_THROWS_WITH(nn::PReLU(4, nan), Catch::Contains("PReLU: init must be finite"));
+  REQUIRE_THROWS_WITH(nn::SwishBeta(std::numeric_limits<float>::infinity()),
+                      Catch::Contains("SwishBeta: beta must be finite"));
+  REQUIRE_THROWS_WITH(nn::SoftExponential(nan), Catch::Contains("SoftExponential: alpha"));
+}
+
+TEST_CASE("load_state_dict refuses duplicate and undefined entries, leaving the model as it was") {
+  nn::Linear layer(2, 2, true, 1);
+  const auto before = layer.weight.to_vector();
+  auto state = layer.state_dict();
+  // A second "weight" of the right shape: unchecked, the last one silently won.
+  state.emplace_back("weight", Tensor::ones({2, 2}));
+  REQUIRE_THROWS_WITH(layer.load_state_dict(state),
+                      Catch::Contains("load_state_dict: entry 'weight' appears twice"));
+  REQUIRE(layer.weight.to_vector() == before);
+  auto undefined = layer.state_dict();
+  undefined[1].second = Tensor();
+  REQUIRE_THROWS_WITH(layer.load_state_dict(undefined),
+                      Catch::Contains("entry 'bias' is an undefined tensor"));
 }

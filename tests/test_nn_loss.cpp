@@ -247,3 +247,60 @@ TEST_CASE("cross_entropy: label smoothing, float extremes, errors; nll_loss valu
   REQUIRE_THROWS_WITH(nn::nll_loss(lp, TensorD::from({2., 0.})),
                       "nll_loss: target[0] = 2 is not a class index in [0, 2)");
 }
+
+TEST_CASE("float32 cross_entropy at large and mixed logits: loss and gradient within an ulp",
+          "[loss]") {
+  using L = long double;
+  // Rows near ±1000 (an ulp of 1000 is 6e-5), mixed magnitudes, a dominant maximum, ties.
+  const std::vector<std::vector<float>> rows{
+      {1000.f, 999.f, 998.5f, 1000.25f}, {-1000.f, -999.f, -1001.5f, -1000.125f},
+      {1000.f, 0.5f, -3.f, 999.5f},      {20.f, 0.1234567f, -7.5f, 19.9f},
+      {0.f, -30.f, -60.f, -15.5f},       {5.f, 5.f, -5.f, 4.999f}};
+  for (float eps : {0.f, 0.1f})
+    for (const auto& row : rows)
+      for (std::size_t target = 0; target < 4; ++target) {
+        INFO("eps " << eps << ", row " << row[0] << ", " << row[1] << ", " << row[2] << ", "
+                    << row[3] << ", target " << target);
+        // Exact: -log p_t = lse - x_t, smoothing term lse - mean(x); d/dx = p - q.
+        L m = row[0], sum = 0, mean = 0;
+        for (float v : row) m = std::max<L>(m, v);
+        for (float v : row) sum += std::exp(L(v) - m), mean += L(v) / 4;
+        const L lse = m + std::log(sum);
+        const L loss = (1 - L(eps)) * (lse - L(row[target])) + L(eps) * (lse - mean);
+        Tensor x = Tensor::from(std::vector<float>(row), {1, 4});
+        x.requires_grad_();
+        const Tensor l = nn::cross_entropy(x, Tensor::from({float(target)}), Reduction::Sum, eps);
+        l.backward();
+        require_ulps(l.item(), loss, 1);
+        for (std::size_t j = 0; j < 4; ++j) {
+          const L q = (j == target ? 1 - L(eps) : 0) + L(eps) / 4;
+          require_ulps(x.grad().at(0, j), std::exp(L(row[j]) - lse) - q, 1);
+        }
+      }
+}
+
+TEST_CASE("float32 BCE with logits at large and mixed logits: value and gradient within ulps",
+          "[loss]") {
+  using L = long double;
+  const std::vector<float> logits{1000.f, -1000.f, 999.9f, 20.3f, -20.3f, 0.5f, -0.75f};
+  const std::vector<float> targets{0.f, 0.3f, 0.999f, 1.f};
+  for (float w : {0.f, 2.5f})  // 0: no pos_weight
+    for (float xv : logits)
+      for (float yv : targets) {
+        INFO("x " << xv << ", y " << yv << ", pos_weight " << w);
+        const L x = xv, y = yv, lw = w > 0 ? 1 + (L(w) - 1) * y : 1;
+        // Exact: (1 - y) x + lw softplus(-x); d/dx = (1 - y) - lw sigmoid(-x).
+        const L softplus_neg = x < 0 ? -x + std::log1p(std::exp(x)) : std::log1p(std::exp(-x));
+        const L value = (1 - y) * x + lw * softplus_neg;
+        const L grad = (1 - y) - lw / (1 + std::exp(x));
+        Tensor t = Tensor::from({xv});
+        t.requires_grad_();
+        const Tensor l =
+            w > 0 ? nn::binary_cross_entropy_with_logits(t, Tensor::from({yv}), Reduction::Sum,
+                                                         Tensor::from({w}))
+                  : nn::binary_cross_entropy_with_logits(t, Tensor::from({yv}), Reduction::Sum);
+        l.backward();
+        require_ulps(l.item(), value, 2);
+        require_ulps(t.grad().item(), grad, 2);
+      }
+}

@@ -1,4 +1,7 @@
 // Shape ops: reshape, transpose, permute, slice, concat, stack, index_select, gather.
+#include <limits>
+#include <stdexcept>
+
 #include "test_helpers.hpp"
 
 using namespace xgtest;
@@ -102,4 +105,24 @@ TEST_CASE("shape op gradients (double-precision gradcheck)") {
     INFO(name);
     require_gradcheck(f, {randd({2, 3, 4}, 41)});
   }
+}
+
+TEST_CASE("shape products are checked: an overflowing reshape or broadcast is refused") {
+  const std::size_t big = std::size_t(1) << 32;
+  // 2^32 * 2^32 wraps to 0, which equals an empty tensor's size: unchecked, it was accepted.
+  REQUIRE_THROWS_AS(Tensor::zeros({0}).reshape({big, big}), std::length_error);
+  REQUIRE_THROWS_WITH(xg::reshape(Tensor::zeros({0}), {long(big), long(big), -1}),
+                      Catch::Contains("reshape: shape"));
+  // Small inputs, huge output: [2^21, 1] + [1, 2^21] would be 2^42 elements.
+  const Tensor column = Tensor::zeros({std::size_t(1) << 21, 1});
+  const Tensor row = Tensor::zeros({1, std::size_t(1) << 21});
+  REQUIRE_THROWS_WITH(column + row, Catch::Contains("add: shape [2097152,2097152]") &&
+                                        Catch::Contains("limit per tensor"));
+}
+
+TEST_CASE("slice with a step near LONG_MAX takes one element (no overflow past the end)") {
+  const Tensor t = Tensor::arange(0, 10);
+  require_values(t.slice(0, 5, 10, std::numeric_limits<long>::max()), {5});
+  require_values(t.slice(0, std::numeric_limits<long>::min(), 3), {0, 1, 2});
+  require_values(t.slice(0, 8, std::numeric_limits<long>::max(), 1), {8, 9});
 }

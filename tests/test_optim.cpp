@@ -3,6 +3,8 @@
 // groups, clipping, penalties, schedulers, errors.
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <stdexcept>
 
 #include <xgrad/optim/adagrad.hpp>
 #include <xgrad/optim/adam.hpp>
@@ -260,4 +262,36 @@ TEST_CASE("schedulers follow PyTorch's closed forms", "[optim][scheduler]") {
   REQUIRE(wc[12] == Approx(0).margin(1e-15));
   optim::SGDD opt({p}, o);
   REQUIRE_THROWS_WITH(optim::StepLR(opt, 0), Catch::Contains("step_size must be >= 1"));
+}
+
+TEST_CASE("set_lr and lr check the group index and the value") {
+  Tensor p = Tensor::zeros({2});
+  p.requires_grad_();
+  optim::SGD opt({p}, {0.1});
+  REQUIRE_THROWS_AS(opt.set_lr(5, 0.1), std::out_of_range);
+  REQUIRE_THROWS_WITH(opt.set_lr(5, 0.1),
+                      Catch::Contains("SGD: parameter group 5 does not exist (there are 1)"));
+  REQUIRE_THROWS_WITH(opt.lr(1), Catch::Contains("parameter group 1 does not exist"));
+  REQUIRE_THROWS_WITH(opt.set_lr(0, std::nan("")), Catch::Contains("lr must be finite and >= 0"));
+  REQUIRE_THROWS_WITH(opt.set_lr(0, -1), Catch::Contains("lr must be >= 0, got -1"));
+  REQUIRE(opt.lr(0) == 0.1);  // unchanged by the refused calls
+  opt.set_lr(0, 0.5);
+  REQUIRE(opt.lr(0) == 0.5);
+}
+
+TEST_CASE("infinite options are refused: they pass '>= 0' but poison every update") {
+  Tensor p = Tensor::zeros({2});
+  p.requires_grad_();
+  const double inf = std::numeric_limits<double>::infinity();
+  REQUIRE_THROWS_WITH(optim::Adam({p}, {inf}), Catch::Contains("Adam: lr must be finite"));
+  REQUIRE_THROWS_WITH(optim::SGD({{{p}, {{"weight_decay", inf}}}}, {0.1}),
+                      Catch::Contains("SGD: weight_decay must be finite"));
+  REQUIRE_THROWS_WITH(optim::RMSprop({{{p}, {{"eps", inf}}}}, {0.1}),
+                      Catch::Contains("RMSprop: eps must be finite"));
+  optim::SGD opt({p}, {0.1});
+  REQUIRE_THROWS_WITH(optim::ExponentialLR(opt, inf), Catch::Contains("gamma must be finite"));
+  REQUIRE_THROWS_WITH(optim::CosineAnnealingLR(opt, 10, std::nan("")),
+                      Catch::Contains("eta_min must be finite"));
+  REQUIRE_THROWS_WITH(optim::WarmupCosineLR(opt, 1, 10, 0.1, -1),
+                      Catch::Contains("eta_min must be >= 0"));
 }

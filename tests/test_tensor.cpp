@@ -1,6 +1,9 @@
 // Tensor creation, inspection, interop and printing.
 #include <xtensor/xmath.hpp>
 
+#include <limits>
+#include <stdexcept>
+
 #include "test_helpers.hpp"
 
 using namespace xgtest;
@@ -92,4 +95,59 @@ TEST_CASE("undefined tensors and non-leaf flags give clear errors") {
   Tensor x = Tensor::ones({2}).requires_grad_();
   Tensor y = x * 3;
   REQUIRE_THROWS_WITH(y.requires_grad_(false), Catch::Contains("only leaf tensors"));
+}
+
+// ---- sizes from outside: checked against the documented limit before anything is allocated ----
+
+TEST_CASE("factories refuse shapes beyond 2^40 elements or whose product overflows") {
+  const std::size_t big = std::size_t(1) << 32;  // 2^32 x 2^32 = 2^64 wraps to 0 unchecked
+  REQUIRE(xg::kMaxElements == std::size_t(1) << 40);
+  REQUIRE_THROWS_AS(Tensor::zeros({big, big}), std::length_error);
+  REQUIRE_THROWS_WITH(
+      Tensor::zeros({big, big}),
+      Catch::Contains("Tensor::zeros: shape [4294967296,4294967296]") && Catch::Contains("2^40"));
+  REQUIRE_THROWS_WITH(Tensor::ones({std::size_t(1) << 62}), Catch::Contains("Tensor::ones"));
+  REQUIRE_THROWS_WITH(Tensor::full({3, SIZE_MAX}, 1.f), Catch::Contains("Tensor::full"));
+  REQUIRE_THROWS_WITH(Tensor::randn({big, big}, 1), Catch::Contains("Tensor::randn"));
+  REQUIRE_THROWS_WITH(Tensor::rand({big, big}, 1), Catch::Contains("Tensor::rand"));
+  REQUIRE_THROWS_WITH(Tensor::eye(std::size_t(1) << 33), Catch::Contains("Tensor::eye"));
+  REQUIRE_THROWS_WITH(Tensor::from({}, {big, big}), Catch::Contains("Tensor::from"));
+  // An empty tensor's other dimensions still make its strides: [0, 2^32, 2^32] is refused too.
+  REQUIRE_THROWS_AS(Tensor::from({}, {0, big, big}), std::length_error);
+  REQUIRE(Tensor::zeros({0, big}).numel() == 0);  // a legitimately empty shape
+  // One past the limit is refused; exactly at the limit the check passes (no allocation here:
+  // the shape has a 0 dimension).
+  REQUIRE_THROWS_AS(Tensor::zeros({0, xg::kMaxElements + 1}), std::length_error);
+  REQUIRE(Tensor::zeros({0, xg::kMaxElements}).numel() == 0);
+  REQUIRE_THROWS_WITH(Tensor::arange(0.f, 1e30f),
+                      Catch::Contains("arange") && Catch::Contains("limit per tensor"));
+}
+
+TEST_CASE("factories refuse non-finite parameters") {
+  const float inf = std::numeric_limits<float>::infinity(),
+              nan = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE_THROWS_WITH(Tensor::arange(0.f, 10.f, nan), Catch::Contains("step"));
+  REQUIRE_THROWS_WITH(Tensor::arange(0.f, inf), Catch::Contains("finite"));
+  REQUIRE_THROWS_WITH(Tensor::rand({3}, 1, 0.f, inf), Catch::Contains("rand: low and high"));
+  REQUIRE_THROWS_WITH(Tensor::randn({3}, 1, nan), Catch::Contains("randn: mean"));
+  REQUIRE_THROWS_WITH(Tensor::randn({3}, 1, 0.f, -1.f), Catch::Contains("stddev"));
+}
+
+TEST_CASE("at() checks the number of indices and each index, naming the shape") {
+  const Tensor t = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
+  REQUIRE(t.at(1, 2) == 6.0f);
+  REQUIRE(t.at(-1, -1) == 6.0f);  // negative indices count from the end, as in PyTorch
+  REQUIRE(t.at(-2, 0) == 1.0f);
+  REQUIRE_THROWS_AS(t.at(2, 3), std::out_of_range);
+  REQUIRE_THROWS_WITH(t.at(2, 3), Catch::Contains("index (2, 3) is out of range for shape [2,3]"));
+  REQUIRE_THROWS_WITH(t.at(0, 3), Catch::Contains("dimension 1 has size 3"));
+  REQUIRE_THROWS_WITH(t.at(-3, 0), Catch::Contains("out of range"));
+  REQUIRE_THROWS_WITH(t.at(5),
+                      Catch::Contains("1 index(es) (5) given for a tensor of shape [2,3]"));
+  REQUIRE_THROWS_WITH(t.at(0, 0, 5), Catch::Contains("3 index(es)"));
+  REQUIRE_THROWS_WITH(t.at(), Catch::Contains("0 index(es)"));
+  // An unsigned index too large for int64 must not wrap around to a valid negative one.
+  REQUIRE_THROWS_AS(t.at(SIZE_MAX, std::size_t(0)), std::out_of_range);
+  REQUIRE(Tensor::scalar(4).at() == 4.0f);
+  REQUIRE_THROWS_AS(Tensor::zeros({0}).at(0), std::out_of_range);
 }

@@ -53,7 +53,7 @@ class Node {
 
   // Nodes live in the caching allocator (no malloc per recorded op). Inline: every recorded op
   // allocates a node, and a call more costs 1% of a small network's training step.
-  static void* operator new(std::size_t bytes) { return detail::cached_allocate(bytes); }
+  static void* operator new(std::size_t bytes) { return detail::cached_allocate(bytes, 1); }
   static void operator delete(void* p, std::size_t bytes) noexcept {
     detail::cached_deallocate(p, bytes);
   }

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,12 @@ struct ConfusionMatrix {
   std::size_t classes = 0;
   std::vector<std::size_t> counts;  // row-major [classes, classes]
 
+  // Throws std::out_of_range when truth or predicted is not below `classes`.
   std::size_t operator()(std::size_t truth, std::size_t predicted) const {
+    if (truth >= classes || predicted >= classes)
+      throw std::out_of_range("ConfusionMatrix: (" + std::to_string(truth) + ", " +
+                              std::to_string(predicted) + ") is out of range for " +
+                              std::to_string(classes) + " classes");
     return counts[truth * classes + predicted];
   }
   std::size_t total() const;

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/loss.hpp"
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
@@ -29,66 +31,115 @@ AxisLayout axis_layout(const Shape& s, int axis, const char* op) {
   return l;
 }
 
-// Calls fn(offset of the first element, stride) for every slice along the axis.
+// Calls fn(slice index, offset of its first element, stride) for every slice along the axis.
 template <class Fn>
 void for_each_slice(const AxisLayout& l, Fn&& fn) {
   for (std::size_t o = 0; o < l.outer; ++o)
-    for (std::size_t i = 0; i < l.inner; ++i) fn(o * l.n * l.inner + i, l.inner);
+    for (std::size_t i = 0; i < l.inner; ++i) fn(o * l.inner + i, o * l.n * l.inner + i, l.inner);
 }
 
-// y = x - max - log(sum(exp(x - max))) (log form) or exp(x - max) / sum (plain form).
+// Float slices are computed in double and rounded once at the end, so each value is within a
+// float ulp of the exact result; the exponentials go through one vectorised pass over the block.
 template <class T>
-void softmax_slice(const T* x, T* y, std::size_t n, std::size_t stride, bool log_form) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (std::size_t j = 0; j < n; ++j) m = std::max(m, x[j * stride]);
-  if (std::isinf(m)) m = 0;  // all -inf (or +inf present): let exp produce 0/NaN as PyTorch
-  T sum = 0;
-  for (std::size_t j = 0; j < n; ++j) {
-    const T e = std::exp(x[j * stride] - m);
-    if (!log_form) y[j * stride] = e;
-    sum += e;
-  }
-  if (log_form) {
-    const T shift = m + std::log(sum);
-    for (std::size_t j = 0; j < n; ++j) y[j * stride] = x[j * stride] - shift;
-  } else {
-    const T inv = T(1) / sum;
-    for (std::size_t j = 0; j < n; ++j) y[j * stride] *= inv;
-  }
+using Wide = std::conditional_t<std::is_same_v<T, float>, double, T>;
+
+// What a slice's softmax is made of: p_j = exp((x_j - max) - log_sum).
+template <class T>
+struct SliceStats {
+  T max;
+  Wide<T> log_sum;
+};
+
+// log_softmax = (x - max) - log_sum, in that order: x - max is exact near the maximum, while
+// rounding max + log_sum first loses up to an ulp of max (3e-5 at 1000).
+template <class T>
+Wide<T> log_prob(T x, const SliceStats<T>& s) {
+  return (Wide<T>(x) - Wide<T>(s.max)) - s.log_sum;
+}
+
+// Every slice's max and log(sum exp(x - max)); e receives exp(x - max) and `sum` the sums.
+// log_sum = log1p(rest), rest the sum without the first maximum's term (exactly 1), keeps its
+// digits when the maximum dominates: log_softmax of the top entry is then -rest, not 0.
+template <class T>
+void slice_stats(const AxisLayout& l, const T* x, Wide<T>* e, Wide<T>* sum, SliceStats<T>* stats) {
+  using W = Wide<T>;
+  CachedVector<std::size_t> first_max(l.outer * l.inner);
+  for_each_slice(l, [&](std::size_t slice, std::size_t off, std::size_t stride) {
+    T m = -std::numeric_limits<T>::infinity();
+    std::size_t at = l.n;
+    for (std::size_t j = 0; j < l.n; ++j)
+      if (x[off + j * stride] > m) m = x[off + j * stride], at = j;
+    // All -inf (or +inf present): let exp produce 0/NaN as PyTorch; no term is exactly 1.
+    if (std::isinf(m)) m = 0, at = l.n;
+    stats[slice].max = m;
+    first_max[slice] = at;
+    for (std::size_t j = 0; j < l.n; ++j) e[off + j * stride] = W(x[off + j * stride]) - W(m);
+  });
+  kernels::exp_inplace(e, l.outer * l.n * l.inner);
+  CachedVector<W> rest(l.outer * l.inner);
+  for_each_slice(l, [&](std::size_t slice, std::size_t off, std::size_t stride) {
+    const bool has_max = first_max[slice] < l.n;
+    W r = 0;
+    for (std::size_t j = 0; j < l.n; ++j)
+      if (!has_max || j != first_max[slice]) r += e[off + j * stride];
+    sum[slice] = (has_max ? 1 : 0) + r;
+    rest[slice] = has_max ? r : r - 1;  // log1p(r - 1) = log(r) without a maximum's term
+  });
+  kernels::log1p_inplace(rest.data(), rest.size());
+  for (std::size_t k = 0; k < rest.size(); ++k) stats[k].log_sum = rest[k];
 }
 
 template <class T>
 struct SoftmaxNode final : Node<T> {
-  SoftmaxNode(AxisLayout l, bool lf) : layout(l), log_form(lf) {}
+  SoftmaxNode(AxisLayout l, bool lf, CachedVector<SliceStats<T>>&& s)
+      : layout(l), log_form(lf), stats(std::move(s)) {}
   const char* name() const override { return log_form ? "LogSoftmaxBackward" : "SoftmaxBackward"; }
-  // softmax: dx = y (g - sum(g y));  log_softmax: dx = g - exp(y) sum(g).
-  void backward(const Array<T>& g, const Array<T>& y) override {
-    CachedVector<T> dx(y.size());
-    const T *gd = g.data(), *yd = y.data();
-    for_each_slice(layout, [&](std::size_t off, std::size_t stride) {
-      T dot = 0;
+  // softmax: dx = p (g - sum(g p));  log_softmax: dx = g - p sum(g). p is recomputed from x in
+  // wide precision rather than taken from the rounded output: where g and p sum(g) nearly cancel,
+  // a rounded p would leave mostly its rounding error.
+  void backward(const Array<T>& g, const Array<T>&) override {
+    using W = Wide<T>;
+    const T *gd = g.data(), *xd = this->input(0).data();
+    CachedVector<W> p(g.size());
+    for_each_slice(layout, [&](std::size_t slice, std::size_t off, std::size_t stride) {
       for (std::size_t j = 0; j < layout.n; ++j)
-        dot += gd[off + j * stride] * (log_form ? T(1) : yd[off + j * stride]);
+        p[off + j * stride] = log_prob(xd[off + j * stride], stats[slice]);
+    });
+    kernels::exp_inplace(p.data(), p.size());
+    CachedVector<T> dx(g.size());
+    for_each_slice(layout, [&](std::size_t, std::size_t off, std::size_t stride) {
+      W dot = 0;
+      for (std::size_t j = 0; j < layout.n; ++j)
+        dot += W(gd[off + j * stride]) * (log_form ? W(1) : p[off + j * stride]);
       for (std::size_t j = 0; j < layout.n; ++j) {
         const std::size_t k = off + j * stride;
-        dx[k] = log_form ? gd[k] - std::exp(yd[k]) * dot : yd[k] * (gd[k] - dot);
+        dx[k] = T(log_form ? W(gd[k]) - p[k] * dot : p[k] * (W(gd[k]) - dot));
       }
     });
     this->accumulate(0, [&](std::size_t k) { return dx[k]; });
   }
+  void release_saved() override { stats = {}; }
   AxisLayout layout;
   bool log_form;
+  CachedVector<SliceStats<T>> stats;  // one per slice
 };
 
 template <class T>
 BasicTensor<T> softmax_impl(const BasicTensor<T>& x, int axis, bool log_form) {
   const AxisLayout l = axis_layout(x.shape(), axis, log_form ? "log_softmax" : "softmax");
-  Array<T> y = Array<T>::from_shape(x.shape());
   const T* xd = x.data().data();
-  for_each_slice(l, [&](std::size_t off, std::size_t stride) {
-    softmax_slice(xd + off, y.data() + off, l.n, stride, log_form);
+  CachedVector<Wide<T>> e(x.numel()), sum(l.outer * l.inner);
+  CachedVector<SliceStats<T>> stats(l.outer * l.inner);
+  slice_stats(l, xd, e.data(), sum.data(), stats.data());
+  Array<T> y = Array<T>::from_shape(x.shape());
+  for_each_slice(l, [&](std::size_t slice, std::size_t off, std::size_t stride) {
+    const Wide<T> inv = 1 / sum[slice];
+    for (std::size_t j = 0; j < l.n; ++j) {
+      const std::size_t k = off + j * stride;
+      y.data()[k] = T(log_form ? log_prob(xd[k], stats[slice]) : e[k] * inv);
+    }
   });
-  return record<SoftmaxNode<T>>(std::move(y), {x}, l, log_form);
+  return record<SoftmaxNode<T>>(std::move(y), {x}, l, log_form, std::move(stats));
 }
 
 }  // namespace

@@ -2,8 +2,21 @@
 // most 25% of a block is slack). Blocks above kMaxCachedBlock bypass the cache.
 #include "xgrad/core/allocator.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
+
+// AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, Clang answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define XG_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XG_ASAN 1
+#endif
+#endif
+#ifdef XG_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace xg {
 namespace {
@@ -11,9 +24,13 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 constexpr std::size_t kMaxCachedBlock = std::size_t(1) << 30;  // 1 GiB
 constexpr std::size_t kMaxCachedTotal = std::size_t(2) << 30;  // per thread
-constexpr int kClasses = 4 * 64;
+// Larger requests cannot be met by any machine; refusing them keeps the rounding below exact.
+constexpr std::size_t kMaxBlock = std::size_t(1) << 62;
+// Class 4e + k (k = 1..4) holds blocks of 2^e + k 2^(e-2) bytes; the largest cached block,
+// 2^30 = 2^29 + 4 2^27, is class 4 * 29 + 4 = 120.
+constexpr int kClasses = 4 * 30 + 1;
 
-// Smallest class size >= bytes: 64, then 4 steps per power of two.
+// Smallest class size >= bytes: 64, then 4 steps per power of two. bytes <= kMaxCachedBlock.
 std::size_t class_index(std::size_t bytes, std::size_t& rounded) {
   if (bytes <= kAlignment) {
     rounded = kAlignment;
@@ -23,19 +40,48 @@ std::size_t class_index(std::size_t bytes, std::size_t& rounded) {
   std::size_t base = std::size_t(1) << e, step = base / 4;
   std::size_t k = (bytes - base + step - 1) / step;  // 1..4
   rounded = base + k * step;
-  if (rounded < kAlignment) rounded = kAlignment;
   return std::size_t(4 * e + k);
 }
 
+// The block size actually obtained for `bytes`: aligned_alloc wants a multiple of the alignment
+// (C11); classes such as 96 bytes are not. bytes <= kMaxBlock.
+std::size_t block_size(std::size_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+// What the sanitizer may touch: [p, p + used) of a block of `size` bytes.
+void mark_in_use([[maybe_unused]] void* p, [[maybe_unused]] std::size_t used,
+                 [[maybe_unused]] std::size_t size) {
+#ifdef XG_ASAN
+  ASAN_POISON_MEMORY_REGION(p, size);
+  ASAN_UNPOISON_MEMORY_REGION(p, used);
+#endif
+}
+void mark_cached([[maybe_unused]] void* p, [[maybe_unused]] std::size_t size) {
+#ifdef XG_ASAN
+  ASAN_POISON_MEMORY_REGION(p, size);
+#endif
+}
+void release(void* p, [[maybe_unused]] std::size_t size) {
+#ifdef XG_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, size);
+#endif
+  std::free(p);
+}
+
 struct Cache {
-  std::vector<void*> lists[kClasses];
+  struct List {
+    std::vector<void*> blocks;
+    std::size_t size = 0;  // block_size of this class
+  };
+  List lists[kClasses];
   std::size_t bytes = 0;
   std::size_t os_allocations = 0;
   ~Cache() { release_all(); }
   void release_all() {
     for (auto& list : lists) {
-      for (void* p : list) std::free(p);
-      list.clear();
+      for (void* p : list.blocks) release(p, list.size);
+      list.blocks.clear();
     }
     bytes = 0;
   }
@@ -50,48 +96,78 @@ thread_local struct CacheHolder {
   ~CacheHolder() { cache_alive = false; }
 } holder;
 
-void* os_allocate(std::size_t rounded) {
-  // aligned_alloc wants a size that is a multiple of the alignment (C11); classes such as 96
-  // bytes are not, so the block asked for is rounded up.
-  void* p = std::aligned_alloc(kAlignment, (rounded + kAlignment - 1) / kAlignment * kAlignment);
-  if (!p) throw std::bad_alloc();
+void* os_allocate(std::size_t size) {
+  void* p = std::aligned_alloc(kAlignment, size);
+  if (!p) throw AllocationError(size, 1);
   return p;
 }
 
 }  // namespace
 
+AllocationError::AllocationError(std::size_t count, std::size_t element_size) noexcept {
+  std::size_t bytes = 0;
+  if (__builtin_mul_overflow(count, element_size, &bytes))
+    std::snprintf(message_, sizeof message_,
+                  "xgrad: cannot allocate %zu elements of %zu bytes: the byte count overflows",
+                  count, element_size);
+  else
+    std::snprintf(message_, sizeof message_,
+                  "xgrad: cannot allocate %zu bytes (%.1f GiB): out of memory", bytes,
+                  double(bytes) / double(std::size_t(1) << 30));
+}
+
 namespace detail {
 
-void* cached_allocate(std::size_t bytes) {
-  std::size_t rounded = 0;
-  const std::size_t c = class_index(bytes, rounded);
-  if (rounded > kMaxCachedBlock) return os_allocate(rounded);
-  Cache& cache = holder.cache;
-  auto& list = cache.lists[c];
-  if (!list.empty()) {
-    void* p = list.back();
-    list.pop_back();
-    cache.bytes -= rounded;
+void* cached_allocate(std::size_t n, std::size_t size) {
+  std::size_t bytes = 0;
+  if (__builtin_mul_overflow(n, size, &bytes) || bytes > kMaxBlock) throw AllocationError(n, size);
+  if (bytes > kMaxCachedBlock) {
+    const std::size_t block = block_size(bytes);
+    void* p = os_allocate(block);
+    mark_in_use(p, bytes, block);
     return p;
   }
-  ++cache.os_allocations;
-  return os_allocate(rounded);
+  std::size_t rounded = 0;
+  const std::size_t c = class_index(bytes, rounded);
+  Cache& cache = holder.cache;
+  auto& list = cache.lists[c];
+  const std::size_t block = block_size(rounded);
+  void* p = nullptr;
+  if (!list.blocks.empty()) {
+    p = list.blocks.back();
+    list.blocks.pop_back();
+    cache.bytes -= rounded;
+  } else {
+    ++cache.os_allocations;
+    p = os_allocate(block);
+  }
+  mark_in_use(p, bytes, block);
+  return p;
 }
 
 void cached_deallocate(void* p, std::size_t bytes) noexcept {
   if (!p) return;
-  std::size_t rounded = 0;
-  const std::size_t c = class_index(bytes, rounded);
-  if (!cache_alive || rounded > kMaxCachedBlock || holder.cache.bytes + rounded > kMaxCachedTotal) {
-    std::free(p);
+  if (bytes > kMaxCachedBlock) {
+    release(p, block_size(bytes));
     return;
   }
-  try {
-    holder.cache.lists[c].push_back(p);
-    holder.cache.bytes += rounded;
-  } catch (...) {
-    std::free(p);
+  std::size_t rounded = 0;
+  const std::size_t c = class_index(bytes, rounded);
+  const std::size_t block = block_size(rounded);
+  if (!cache_alive || holder.cache.bytes + rounded > kMaxCachedTotal) {
+    release(p, block);
+    return;
   }
+  auto& list = holder.cache.lists[c];
+  try {
+    list.blocks.push_back(p);
+  } catch (...) {
+    release(p, block);
+    return;
+  }
+  list.size = block;
+  holder.cache.bytes += rounded;
+  mark_cached(p, block);
 }
 
 }  // namespace detail

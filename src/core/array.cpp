@@ -8,10 +8,20 @@ namespace xg {
 
 std::string shape_str(const Shape& shape) { return fmt::format("[{}]", fmt::join(shape, ",")); }
 
-std::size_t shape_numel(const Shape& shape) {
-  std::size_t n = 1;
-  for (auto d : shape) n *= d;
-  return n;
+std::size_t shape_numel(const Shape& shape, const char* what) {
+  std::size_t nonzero = 1;  // the product of the non-zero dimensions, which strides are made of
+  bool empty = false;
+  for (auto d : shape) {
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    if (__builtin_mul_overflow(nonzero, d, &nonzero) || nonzero > kMaxElements)
+      throw std::length_error(
+          fmt::format("{}: shape {} has more than {} (2^40) elements, the limit per tensor", what,
+                      shape_str(shape), kMaxElements));
+  }
+  return empty ? 0 : nonzero;
 }
 
 std::size_t normalize_axis(int axis, std::size_t ndim, const char* op) {

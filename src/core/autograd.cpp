@@ -349,8 +349,8 @@ template void run_backward<double>(const ImplPtr<double>&, const Array<double>*,
 
 }  // namespace detail
 
-template class TensorImpl<float>;
-template class TensorImpl<double>;
+template struct TensorImpl<float>;
+template struct TensorImpl<double>;
 template class Node<float>;
 template class Node<double>;
 template void detail::check_forward_anomaly<float>(const TensorImpl<float>&);

@@ -17,6 +17,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
           fmt::format("{}: shapes {} and {} cannot be broadcast", op, shape_str(a), shape_str(b)));
     out[i] = da == 1 ? db : da;
   }
+  shape_numel(out, op);  // [2^21, 1] + [1, 2^21] is small in, huge out
   return out;
 }
 

@@ -29,12 +29,31 @@ TensorImpl<T>& BasicTensor<T>::impl() const {
   return *impl_;
 }
 
+namespace {
+
+// An uninitialised array of `shape`, after checking its size (see shape_numel).
+template <class T>
+Array<T> uninitialized(const Shape& shape, const char* op) {
+  shape_numel(shape, op);
+  return Array<T>::from_shape(shape);
+}
+
+template <class T>
+Array<T> filled(const Shape& shape, T value, const char* op) {
+  Array<T> a = uninitialized<T>(shape, op);
+  std::fill(a.data(), a.data() + a.size(), value);
+  return a;
+}
+
+}  // namespace
+
 template <class T>
 BasicTensor<T> BasicTensor<T>::from(std::vector<T> values, const Shape& shape) {
-  if (values.size() != shape_numel(shape))
+  const std::size_t n = shape_numel(shape, "Tensor::from");
+  if (values.size() != n)
     throw std::invalid_argument(
         fmt::format("Tensor::from: {} values cannot fill shape {} ({} elements)", values.size(),
-                    shape_str(shape), shape_numel(shape)));
+                    shape_str(shape), n));
   Array<T> a = Array<T>::from_shape(shape);
   std::copy(values.begin(), values.end(), a.data());
   return BasicTensor(std::move(a));
@@ -54,25 +73,32 @@ BasicTensor<T> BasicTensor<T>::scalar(T value) {
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::full(const Shape& shape, T value) {
-  Array<T> a = Array<T>::from_shape(shape);
-  std::fill(a.data(), a.data() + a.size(), value);
-  return BasicTensor(std::move(a));
+  return BasicTensor(filled(shape, value, "Tensor::full"));
 }
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::zeros(const Shape& shape) {
-  return full(shape, T(0));
+  return BasicTensor(filled(shape, T(0), "Tensor::zeros"));
 }
 template <class T>
 BasicTensor<T> BasicTensor<T>::ones(const Shape& shape) {
-  return full(shape, T(1));
+  return BasicTensor(filled(shape, T(1), "Tensor::ones"));
 }
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::arange(T start, T stop, T step) {
-  if (step == T(0) || !std::isfinite(double(start)) || !std::isfinite(double(stop)))
-    throw std::invalid_argument("arange: step must be non-zero and the bounds finite");
+  if (step == T(0) || !std::isfinite(double(step)) || !std::isfinite(double(start)) ||
+      !std::isfinite(double(stop)))
+    throw std::invalid_argument(
+        fmt::format("arange: step must be finite and non-zero and the bounds finite, got start {}, "
+                    "stop {}, step {}",
+                    start, stop, step));
   const double count = std::ceil((double(stop) - double(start)) / double(step));
+  if (count > double(kMaxElements))
+    throw std::length_error(fmt::format(
+        "arange: start {}, stop {}, step {} give {} elements, more than {} (2^40), the limit per "
+        "tensor",
+        start, stop, step, count, kMaxElements));
   const std::size_t n = count > 0 ? std::size_t(count) : 0;
   Array<T> a = Array<T>::from_shape(Shape{n});
   for (std::size_t i = 0; i < n; ++i) a.data()[i] = T(double(start) + double(i) * double(step));
@@ -81,24 +107,30 @@ BasicTensor<T> BasicTensor<T>::arange(T start, T stop, T step) {
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::eye(std::size_t n) {
-  BasicTensor t = zeros(Shape{n, n});
+  BasicTensor t(filled(Shape{n, n}, T(0), "Tensor::eye"));
   for (std::size_t i = 0; i < n; ++i) t.data()(i, i) = T(1);
   return t;
 }
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::randn(const Shape& shape, std::uint64_t seed, T mean, T stddev) {
+  if (!std::isfinite(double(mean)) || !(stddev >= 0) || !std::isfinite(double(stddev)))
+    throw std::invalid_argument(
+        fmt::format("randn: mean must be finite and stddev finite and >= 0, got mean {}, stddev {}",
+                    mean, stddev));
+  Array<T> a = uninitialized<T>(shape, "Tensor::randn");
   Generator gen(seed);
-  Array<T> a = Array<T>::from_shape(shape);
   for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = T(gen.normal(mean, stddev));
   return BasicTensor(std::move(a));
 }
 
 template <class T>
 BasicTensor<T> BasicTensor<T>::rand(const Shape& shape, std::uint64_t seed, T low, T high) {
-  if (!(low <= high)) throw std::invalid_argument("rand: low must be <= high");
+  if (!(low <= high) || !std::isfinite(double(low)) || !std::isfinite(double(high)))
+    throw std::invalid_argument(fmt::format(
+        "rand: low and high must be finite with low <= high, got {} and {}", low, high));
+  Array<T> a = uninitialized<T>(shape, "Tensor::rand");
   Generator gen(seed);
-  Array<T> a = Array<T>::from_shape(shape);
   for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = T(gen.uniform(low, high));
   return BasicTensor(std::move(a));
 }
@@ -116,6 +148,29 @@ T BasicTensor<T>::item() const {
                     "converted to a scalar",
                     numel(), shape_str(shape())));
   return impl().value.data()[0];
+}
+
+template <class T>
+std::size_t BasicTensor<T>::offset_of(const std::int64_t* index, std::size_t n) const {
+  const Shape& s = shape();
+  const auto where = [&] { return fmt::format("({})", fmt::join(index, index + n, ", ")); };
+  if (n != s.size())
+    throw std::out_of_range(
+        fmt::format("Tensor::at: {} index(es) {} given for a tensor of shape "
+                    "{}, which needs {}",
+                    n, where(), shape_str(s), s.size()));
+  std::size_t offset = 0;
+  for (std::size_t d = 0; d < n; ++d) {
+    const std::int64_t size = std::int64_t(s[d]);
+    const std::int64_t i = index[d] < 0 ? index[d] + size : index[d];
+    if (index[d] < -size || i >= size)
+      throw std::out_of_range(
+          fmt::format("Tensor::at: index {} is out of range for shape {} (dimension {} has size "
+                      "{}, allowed indices {} to {})",
+                      where(), shape_str(s), d, size, -size, size - 1));
+    offset = offset * s[d] + std::size_t(i);
+  }
+  return offset;
 }
 
 template <class T>

@@ -23,6 +23,18 @@ struct Builder {
   std::vector<float> x;
   std::vector<float> y;
 
+  // Checks the size (rows × features, as a shape) against the tensor limit and reserves it, so
+  // a request too big fails at once with a clear error instead of after minutes of generating.
+  void reserve(const Shape& size, const char* what) {
+    const std::size_t n = shape_numel(size, what), rows = n / features;
+    try {
+      x.reserve(n);
+      y.reserve(rows);
+    } catch (const std::bad_alloc&) {
+      throw AllocationError(n + rows, sizeof(float));
+    }
+  }
+
   void add(std::initializer_list<double> point, std::size_t label) {
     for (double v : point) x.push_back(static_cast<float>(v));
     y.push_back(static_cast<float>(label));
@@ -92,6 +104,7 @@ Dataset xor_gate(std::size_t n, double noise, std::uint64_t seed) {
   require_noise("xor_gate", noise);
   Generator g(seed);
   Builder b{2, {}, {}};
+  b.reserve({n, 2}, "xor_gate(n)");
   for (std::size_t i = 0; i < n; ++i) {
     const int c0 = int(i % 4) / 2, c1 = int(i % 4) % 2;
     b.add({c0 + noise * g.normal(), c1 + noise * g.normal()}, std::size_t(c0 ^ c1));
@@ -104,6 +117,7 @@ Dataset two_moons(std::size_t n, double noise, std::uint64_t seed) {
   require_noise("two_moons", noise);
   Generator g(seed);
   Builder b{2, {}, {}};
+  b.reserve({n, 2}, "two_moons(n)");
   const std::size_t n_out = n / 2, n_in = n - n_out;
   for (std::size_t i = 0; i < n_out; ++i) {
     const double t = kPi * linspace01(i, n_out);
@@ -123,6 +137,7 @@ Dataset circles(std::size_t n, double noise, double factor, std::uint64_t seed) 
           fmt::format("circles: factor must be in (0, 1), got {}", factor));
   Generator g(seed);
   Builder b{2, {}, {}};
+  b.reserve({n, 2}, "circles(n)");
   const std::size_t n_out = n / 2, n_in = n - n_out;
   for (std::size_t i = 0; i < n_out; ++i) {  // numpy.linspace(0, 2π, n_out, endpoint=False)
     const double t = 2 * kPi * double(i) / double(n_out);
@@ -143,6 +158,7 @@ Dataset spiral(std::size_t points_per_class, std::size_t classes, std::uint64_t 
   require_noise("spiral", noise);
   Generator g(seed);
   Builder b{2, {}, {}};
+  b.reserve({points_per_class, classes, 2}, "spiral(points_per_class, classes)");
   for (std::size_t k = 0; k < classes; ++k)
     for (std::size_t i = 0; i < points_per_class; ++i) {
       const double r = linspace01(i, points_per_class);
@@ -158,11 +174,12 @@ Dataset blobs(std::size_t n, std::size_t centers, double std, std::uint64_t seed
   require(n >= centers, fmt::format("blobs: n must be >= centers ({}), got {}", centers, n));
   require(std >= 0 && std::isfinite(std), fmt::format("blobs: std must be >= 0, got {}", std));
   require(features >= 1, "blobs: features must be >= 1, got 0");
+  Builder b{features, {}, {}};
+  b.reserve({n, features}, "blobs(n, features)");
   Generator g(seed);
   std::vector<std::vector<double>> centre(centers, std::vector<double>(features));
   for (auto& c : centre)
     for (auto& v : c) v = g.uniform(-10.0, 10.0);
-  Builder b{features, {}, {}};
   for (std::size_t k = 0; k < centers; ++k) {
     const std::size_t count = n / centers + (k < n % centers ? 1 : 0);
     for (std::size_t i = 0; i < count; ++i) {
@@ -186,6 +203,7 @@ Dataset triangles_vs_circles(std::size_t n, std::uint64_t seed, double noise) {
     big[i][0] = 1.3 * tri[i][0], big[i][1] = 1.3 * tri[i][1];
   }
   Builder b{2, {}, {}};
+  b.reserve({n, 2}, "triangles_vs_circles(n)");
   const std::size_t n_tri = n / 2, n_circ = n - n_tri;
   for (std::size_t i = 0; i < n_tri; ++i) {  // uniform in a triangle: fold the unit square
     double u = g.uniform(), v = g.uniform();

@@ -8,20 +8,18 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
+#include "io/atomic_file.hpp"
+#include "io/safetensors_header.hpp"
 #include "xgrad/io/safetensors.hpp"
 
 namespace xg::io {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-// safetensors refuses headers above 100 MB; so do we (a corrupt length must not allocate 2^60).
-constexpr std::uint64_t kMaxHeader = 100'000'000;
 
 bool little_endian_host() {
   const std::uint16_t one = 1;
@@ -33,6 +31,7 @@ bool little_endian_host() {
 // Copies n elements of `size` bytes each, reversing every element's bytes on a big-endian host
 // (the file is always little-endian).
 void copy_le(unsigned char* dst, const unsigned char* src, std::size_t n, std::size_t size) {
+  if (n == 0) return;  // an empty tensor's data() may be null, which memcpy must not get
   if (little_endian_host()) {
     std::memcpy(dst, src, n * size);
     return;
@@ -41,180 +40,81 @@ void copy_le(unsigned char* dst, const unsigned char* src, std::size_t n, std::s
     for (std::size_t b = 0; b < size; ++b) dst[i * size + b] = src[i * size + size - 1 - b];
 }
 
+// The file's little-endian bytes, read in place, into host order.
+void le_to_host(unsigned char* data, std::size_t n, std::size_t size) {
+  if (little_endian_host()) return;
+  for (std::size_t i = 0; i < n; ++i) std::reverse(data + i * size, data + (i + 1) * size);
+}
+
 template <class T>
 constexpr const char* dtype_name() {
   return std::is_same_v<T, float> ? "F32" : "F64";
-}
-
-std::size_t dtype_size(const std::string& dtype) {
-  static const std::pair<const char*, std::size_t> sizes[] = {
-      {"F64", 8}, {"F32", 4}, {"F16", 2},  {"BF16", 2},    {"I64", 8},
-      {"I32", 4}, {"I16", 2}, {"I8", 1},   {"U64", 8},     {"U32", 4},
-      {"U16", 2}, {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
-  for (const auto& [name, size] : sizes)
-    if (dtype == name) return size;
-  return 0;
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw std::runtime_error(fmt::format("safetensors: '{}': {}", path, what));
 }
 
-// The whole file in memory (xgrad models are small), with its header parsed and checked.
-struct Parsed {
-  FileInfo info;
-  std::vector<unsigned char> bytes;
-  std::size_t data_start = 0;
+// An open model file: a regular file (a FIFO would block the reader forever).
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path) : path_(path) {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ < 0) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) fail(path, fmt::format("cannot stat: {}", std::strerror(errno)));
+    if (!S_ISREG(st.st_mode))
+      fail(path, S_ISDIR(st.st_mode) ? "is a directory, not a file"
+                                     : "is not a regular file (a FIFO, socket or device)");
+    size_ = std::uint64_t(st.st_size);
+  }
+  ~InputFile() { ::close(fd_); }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  std::uint64_t size() const { return size_; }
+  // Exactly n bytes at the current position; a short read means the file shrank meanwhile.
+  void read(void* dst, std::size_t n, const char* what) {
+    auto* p = static_cast<unsigned char*>(dst);
+    while (n > 0) {
+      const ssize_t r = ::read(fd_, p, std::min<std::size_t>(n, std::size_t(1) << 30));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0)
+        fail(path_, fmt::format("read error in {}: {}", what,
+                                r < 0 ? std::strerror(errno) : "unexpected end of file"));
+      p += r;
+      n -= std::size_t(r);
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
 };
 
-Parsed parse(const std::string& path, bool keep_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, fmt::format("cannot open: {}", std::strerror(errno)));
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<std::uint64_t>(in.tellg());
-  in.seekg(0);
-  if (file_size < 8)
+// The file's header, parsed and checked; `file` is left at the start of the data section.
+FileInfo read_header(InputFile& file, const std::string& path) {
+  if (file.size() < 8)
     fail(path, fmt::format("file is {} bytes, shorter than the 8-byte header length (truncated or "
                            "not a safetensors file)",
-                           file_size));
+                           file.size()));
   unsigned char len_bytes[8];
-  in.read(reinterpret_cast<char*>(len_bytes), 8);
+  file.read(len_bytes, 8, "the header length");
   std::uint64_t header_len = 0;
   for (int b = 7; b >= 0; --b) header_len = (header_len << 8) | len_bytes[b];
-  if (header_len > kMaxHeader)
-    fail(path, fmt::format("header length {} is implausible (> {} bytes): not a safetensors file",
-                           header_len, kMaxHeader));
-  if (8 + header_len > file_size)
+  if (header_len > kMaxHeaderBytes)
+    fail(path, fmt::format("header length {} is implausible (over the limit of {} bytes): not a "
+                           "safetensors file, or a corrupt one",
+                           header_len, kMaxHeaderBytes));
+  if (header_len > file.size() - 8)
     fail(path, fmt::format("header length is {} bytes but the file has only {} after the length "
                            "field (truncated)",
-                           header_len, file_size - 8));
+                           header_len, file.size() - 8));
   std::string header(header_len, '\0');
-  in.read(header.data(), std::streamsize(header_len));
-  if (header.empty() || header[0] != '{')
-    fail(path, "the header does not start with '{': not a safetensors file");
-
-  json j;
-  try {
-    j = json::parse(header);
-  } catch (const json::exception& e) {
-    fail(path, fmt::format("the JSON header does not parse: {}", e.what()));
-  }
-  if (!j.is_object()) fail(path, "the JSON header is not an object");
-
-  Parsed p;
-  p.data_start = 8 + header_len;
-  const std::uint64_t data_size = file_size - p.data_start;
-  for (const auto& [name, entry] : j.items()) {
-    if (name == "__metadata__") {
-      if (!entry.is_object()) fail(path, "__metadata__ is not an object");
-      for (const auto& [k, v] : entry.items()) {
-        if (!v.is_string())
-          fail(path, fmt::format("__metadata__ value of '{}' is not a string", k));
-        p.info.metadata[k] = v.get<std::string>();
-      }
-      continue;
-    }
-    const auto bad = [&](const std::string& what) {
-      fail(path, fmt::format("tensor '{}': {}", name, what));
-    };
-    if (!entry.is_object()) bad("its header entry is not an object");
-    TensorInfo t;
-    t.name = name;
-    if (!entry.contains("dtype") || !entry["dtype"].is_string()) bad("no \"dtype\" string");
-    t.dtype = entry["dtype"].get<std::string>();
-    const std::size_t esize = dtype_size(t.dtype);
-    if (esize == 0) bad(fmt::format("unknown dtype '{}'", t.dtype));
-    if (!entry.contains("shape") || !entry["shape"].is_array()) bad("no \"shape\" array");
-    std::uint64_t numel = 1;
-    for (const auto& d : entry["shape"]) {
-      if (!d.is_number_unsigned())
-        bad(fmt::format("shape {} has a non-integer or negative dimension", entry["shape"].dump()));
-      t.shape.push_back(d.get<std::int64_t>());
-      numel *= d.get<std::uint64_t>();
-    }
-    const auto& off = entry.contains("data_offsets") ? entry["data_offsets"] : json();
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
-        !off[1].is_number_unsigned())
-      bad("no \"data_offsets\" [begin, end] pair of non-negative integers");
-    t.begin = off[0].get<std::uint64_t>();
-    t.end = off[1].get<std::uint64_t>();
-    if (t.end < t.begin)
-      bad(fmt::format("data_offsets [{}, {}] end before they begin", t.begin, t.end));
-    if (t.end - t.begin != numel * esize)
-      bad(fmt::format("data_offsets [{}, {}] span {} bytes but dtype {} and shape {} need {}",
-                      t.begin, t.end, t.end - t.begin, t.dtype, entry["shape"].dump(),
-                      numel * esize));
-    if (t.end > data_size)
-      bad(
-          fmt::format("needs bytes [{}, {}) of the data section but the file holds only {} "
-                      "(truncated)",
-                      t.begin, t.end, data_size));
-    p.info.tensors.push_back(std::move(t));
-  }
-  std::sort(p.info.tensors.begin(), p.info.tensors.end(),
-            [](const TensorInfo& a, const TensorInfo& b) { return a.begin < b.begin; });
-  std::uint64_t cursor = 0;  // safetensors requires the tensors to tile the data section
-  for (const auto& t : p.info.tensors) {
-    if (t.begin != cursor)
-      fail(path, fmt::format("tensor '{}' starts at byte {} of the data section, expected {} "
-                             "(overlapping or gapped offsets: corrupt header)",
-                             t.name, t.begin, cursor));
-    cursor = t.end;
-  }
-  if (cursor != data_size)
-    fail(path,
-         fmt::format("{} bytes of data follow the last tensor (corrupt or not a safetensors file)",
-                     data_size - cursor));
-  if (keep_bytes) {
-    p.bytes.resize(data_size);
-    in.read(reinterpret_cast<char*>(p.bytes.data()), std::streamsize(data_size));
-    if (!in) fail(path, "read error in the data section");
-  }
-  return p;
-}
-
-// Writes everything to a temporary sibling, fsyncs it, renames it over `path`, fsyncs the
-// directory. On failure the temporary file is removed and `path` is untouched.
-void write_atomically(const std::string& path, const std::vector<unsigned char>& bytes) {
-  std::string tmp = path + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    fail(path, fmt::format("cannot create a temporary file next to it: {}", std::strerror(errno)));
-  const auto abort_with = [&](const char* step) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("{} failed: {}", step, std::strerror(err)));
-  };
-  ::fchmod(fd, 0644);  // mkstemp creates 0600; a model file is an ordinary readable file
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      abort_with("write");
-    }
-    done += std::size_t(w);
-  }
-  if (::fsync(fd) != 0) abort_with("fsync");
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("close failed: {}", std::strerror(err)));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(path, fmt::format("rename from '{}' failed: {}", tmp, std::strerror(err)));
-  }
-  const auto slash = path.find_last_of('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {  // make the rename itself durable; best effort
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  file.read(header.data(), header.size(), "the header");
+  return detail::parse_header(header, file.size() - 8 - header_len, path);
 }
 
 }  // namespace
@@ -248,7 +148,7 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
     copy_le(data, reinterpret_cast<const unsigned char*>(t.data().data()), t.numel(), sizeof(T));
     data += t.numel() * sizeof(T);
   }
-  write_atomically(path, out);
+  detail::write_file_atomically(path, out.data(), out.size());
 }
 
 template <class T>
@@ -256,27 +156,33 @@ void save(const nn::BasicModule<T>& module, const std::string& path, const Metad
   save(module.state_dict(), path, metadata);
 }
 
-FileInfo inspect(const std::string& path) { return parse(path, false).info; }
+FileInfo inspect(const std::string& path) {
+  InputFile file(path);
+  return read_header(file, path);
+}
 
 template <class T>
 nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata) {
-  Parsed p = parse(path, true);
-  nn::NamedTensors<T> out;
-  for (const auto& t : p.info.tensors) {
+  InputFile file(path);
+  FileInfo info = read_header(file, path);
+  for (const auto& t : info.tensors)  // every check before the first allocation
     if (t.dtype != dtype_name<T>())
-      fail(path, fmt::format("tensor '{}' has dtype {} but a {} model needs {}{}", t.name, t.dtype,
+      fail(path, fmt::format("tensor {} has dtype {} but a {} model needs {}{}",
+                             detail::quote_name(t.name), t.dtype,
                              std::is_same_v<T, float> ? "float" : "double", dtype_name<T>(),
                              t.dtype == "F64" || t.dtype == "F32"
                                  ? fmt::format(" (load it into a {} model)",
                                                t.dtype == "F64" ? "double" : "float")
                                  : std::string()));
-    Shape shape(t.shape.begin(), t.shape.end());
-    Array<T> a = Array<T>::from_shape(shape);
-    copy_le(reinterpret_cast<unsigned char*>(a.data()), p.bytes.data() + t.begin, a.size(),
-            sizeof(T));
+  nn::NamedTensors<T> out;
+  for (const auto& t : info.tensors) {  // in offset order: the data section is read in sequence
+    Array<T> a = Array<T>::from_shape(Shape(t.shape.begin(), t.shape.end()));
+    auto* bytes = reinterpret_cast<unsigned char*>(a.data());
+    file.read(bytes, a.size() * sizeof(T), "the data section");
+    le_to_host(bytes, a.size(), sizeof(T));
     out.emplace_back(t.name, BasicTensor<T>(std::move(a)));
   }
-  if (metadata) *metadata = std::move(p.info.metadata);
+  if (metadata) *metadata = std::move(info.metadata);
   return out;
 }
 

@@ -123,6 +123,11 @@ void exp_inplace(T* v, std::size_t n) {
   XGRAD_DISPATCH(exp_inplace(v, n));
 }
 
+template <class T>
+void log1p_inplace(T* v, std::size_t n) {
+  XGRAD_DISPATCH(log1p_inplace(v, n));
+}
+
 std::size_t sgemm_workspace(const GemmArgs& args) { XGRAD_DISPATCH(sgemm_workspace(args)); }
 
 void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
@@ -144,7 +149,8 @@ void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t
                                 std::size_t);                                                      \
   template void channel_backward(ChannelAct, const T*, const T*, const T*, T*, T*, std::size_t,    \
                                  std::size_t, std::size_t, bool);                                  \
-  template void exp_inplace(T*, std::size_t);
+  template void exp_inplace(T*, std::size_t);                                                      \
+  template void log1p_inplace(T*, std::size_t);
 XGRAD_INSTANTIATE(float) XGRAD_INSTANTIATE(double)
 
 }  // namespace xg::kernels

@@ -27,6 +27,8 @@
                         bool accumulate);                                                          \
   template <class T>                                                                               \
   void exp_inplace(T* v, std::size_t n);                                                           \
+  template <class T>                                                                               \
+  void log1p_inplace(T* v, std::size_t n);                                                         \
   std::size_t sgemm_workspace(const GemmArgs& args);                                               \
   void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel);                        \
   void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out, \

@@ -71,12 +71,20 @@ BasicLogSoftmax<T>::BasicLogSoftmax(int dim)
 namespace {
 void require_positive(const char* layer, const char* param, std::size_t v) {
   if (v == 0) throw std::invalid_argument(fmt::format("{}: {} must be >= 1, got 0", layer, param));
+  if (v > kMaxElements)
+    throw std::length_error(fmt::format("{}: {} = {} exceeds {} (2^40), the limit per tensor",
+                                        layer, param, v, kMaxElements));
+}
+void require_finite(const char* layer, const char* param, double v) {
+  if (!std::isfinite(v))
+    throw std::invalid_argument(fmt::format("{}: {} must be finite, got {}", layer, param, v));
 }
 }  // namespace
 
 template <class T>
 BasicPReLU<T>::BasicPReLU(std::size_t n, T init) {
   require_positive("PReLU", "num_parameters", n);
+  require_finite("PReLU", "init", double(init));
   weight = this->register_parameter("weight", BasicTensor<T>::full({n}, init));
 }
 template <class T>
@@ -124,6 +132,7 @@ BasicAPL<T>::BasicAPL(std::size_t c, std::size_t s, std::optional<std::uint64_t>
   require_positive("APL", "hinges", s);
   if (!(b_range >= 0))
     throw std::invalid_argument(fmt::format("APL: b_range must be >= 0, got {}", b_range));
+  shape_numel({s, c}, "APL(channels, hinges)");
   a = this->register_parameter("a", BasicTensor<T>::full({s, c}, a_init));
   b = this->register_parameter("b", BasicTensor<T>::zeros({s, c}));
   detail::InitGenerator rng(seed);
@@ -137,6 +146,7 @@ std::string BasicAPL<T>::describe() const {
 template <class T>
 BasicSwishBeta<T>::BasicSwishBeta(T b, bool trainable, std::size_t c) {
   require_positive("SwishBeta", "channels", c);
+  require_finite("SwishBeta", "beta", double(b));
   beta = trainable ? this->register_parameter("beta", BasicTensor<T>::full({c}, b))
                    : this->register_buffer("beta", BasicTensor<T>::full({c}, b));
 }
@@ -148,6 +158,7 @@ std::string BasicSwishBeta<T>::describe() const {
 template <class T>
 BasicSoftExponential<T>::BasicSoftExponential(T a, std::size_t c) {
   require_positive("SoftExponential", "channels", c);
+  require_finite("SoftExponential", "alpha", double(a));
   alpha = this->register_parameter("alpha", BasicTensor<T>::full({c}, a));
 }
 template <class T>
@@ -162,6 +173,7 @@ BasicMaxout<T>::BasicMaxout(std::size_t i, std::size_t o, std::size_t kk,
   require_positive("Maxout", "in", i);
   require_positive("Maxout", "out", o);
   require_positive("Maxout", "k", kk);
+  shape_numel({o, kk, i}, "Maxout(in, out, k)");
   weight = this->register_parameter("weight", BasicTensor<T>::zeros({o * kk, i}));
   bias = this->register_parameter("bias", BasicTensor<T>::zeros({o * kk}));
   detail::InitGenerator rng(seed);

@@ -98,6 +98,9 @@ struct Params {
             fmt::format("activation '{}' has no parameter '{}' (accepted: {})", info.name,
                         requested, accepted.empty() ? "none" : accepted));
       }
+      if (!std::isfinite(value))
+        throw std::invalid_argument(
+            fmt::format("{}: {} must be a finite number, got {}", info.name, key, value));
       values[key] = value;
     }
   }

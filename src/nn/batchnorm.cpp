@@ -88,6 +88,7 @@ template <class T>
 BasicBatchNorm1d<T>::BasicBatchNorm1d(std::size_t features, BatchNormOptions o)
     : num_features(features), options(o) {
   if (features == 0) throw std::invalid_argument("BatchNorm1d: num_features must be >= 1, got 0");
+  shape_numel({features}, "BatchNorm1d(num_features)");
   if (!(o.eps > 0))
     throw std::invalid_argument(fmt::format("BatchNorm1d: eps must be > 0, got {}", o.eps));
   if (o.momentum && !(*o.momentum >= 0 && *o.momentum <= 1))

@@ -100,6 +100,7 @@ BasicLayerNorm<T>::BasicLayerNorm(std::vector<std::size_t> shape, double e, bool
   if (!(eps > 0))
     throw std::invalid_argument(fmt::format("LayerNorm: eps must be > 0, got {}", eps));
   Shape s(normalized_shape.begin(), normalized_shape.end());
+  shape_numel(s, "LayerNorm(normalized_shape)");
   if (affine) {
     weight = this->register_parameter("weight", BasicTensor<T>::ones(s));
     bias = this->register_parameter("bias", BasicTensor<T>::zeros(s));

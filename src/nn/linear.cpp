@@ -18,6 +18,7 @@ BasicLinear<T>::BasicLinear(std::size_t in, std::size_t out, bool with_bias,
   if (in == 0 || out == 0)
     throw std::invalid_argument(
         fmt::format("Linear: in_features and out_features must be >= 1, got {} and {}", in, out));
+  shape_numel({out, in}, "Linear(in_features, out_features)");
   weight = this->register_parameter("weight", BasicTensor<T>::zeros({out, in}));
   if (with_bias) bias = this->register_parameter("bias", BasicTensor<T>::zeros({out}));
   detail::InitGenerator rng(seed);

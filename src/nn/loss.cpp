@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/loss.hpp"
@@ -61,12 +62,24 @@ struct Bce {  // PyTorch clamps the logs at -100 and the gradient's denominator 
   T df(T p, T t) const { return (p - t) / std::max((1 - p) * p, T(1e-12)); }
   T df_dt(T p, T) const { return clamped_log(1 - p) - clamped_log(p); }
 };
+// Float computed in double, rounded once: sigmoid(x) - y and similar differences cancel for
+// some inputs whatever the order, and a float sigmoid's rounding would then dominate.
+template <class T>
+using Wide = std::conditional_t<std::is_same_v<T, float>, double, T>;
+
+// max(x, 0) - x y + log1p(e^-|x|), written without the subtraction: (1 - y) x for x >= 0 and
+// -x y below, while max(x, 0) - x y cancels (1000 - 999 keeps only the digits 999 had left).
 template <class T>
 struct BceWithLogits {
-  T f(T x, T t) const { return std::max(x, T(0)) - x * t + std::log1p(std::exp(-std::abs(x))); }
-  T df(T x, T t) const {
-    const T s = x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
-    return s - t;
+  using W = Wide<T>;
+  T f(T xt, T yt) const {
+    const W x = xt, y = yt;
+    return T((x >= 0 ? (1 - y) * x : -x * y) + std::log1p(std::exp(-std::abs(x))));
+  }
+  // sigmoid(x) - y, as (1 - y) - sigmoid(-x) for x >= 0 (sigmoid(20) is 1 - 2e-9).
+  T df(T xt, T yt) const {
+    const W x = xt, y = yt;
+    return T(x >= 0 ? (1 - y) - 1 / (1 + std::exp(x)) : std::exp(x) / (1 + std::exp(x)) - y);
   }
   T df_dt(T x, T) const { return -x; }
 };
@@ -136,11 +149,22 @@ BasicTensor<T> pointwise_loss(const BasicTensor<T>& input, const BasicTensor<T>&
 // BCE with logits and pos_weight w (PyTorch): with lw = 1 + (w - 1) y,
 //   loss = (1 - y) x + lw softplus(-x),  softplus(-x) = log1p(exp(-|x|)) + max(-x, 0)
 //   d/dx = (1 - y) - lw sigmoid(-x),  d/dy = -x + (w - 1) softplus(-x),  d/dw = y softplus(-x).
+// The value is computed as (1 - y) x + lw log1p(e^-|x|) for x >= 0 and -x y w + lw log1p(e^-|x|)
+// below: the same, without (1 - y) x cancelling against lw (-x) when x << 0.
 template <class T>
 struct PosWeightBce {
+  using W = Wide<T>;
+  static T f(T xt, T yt, T wt) {
+    const W x = xt, y = yt, w = wt, lw = 1 + (w - 1) * y;
+    return T((x >= 0 ? (1 - y) * x : -x * y * w) + lw * std::log1p(std::exp(-std::abs(x))));
+  }
   static T softplus_neg(T x) { return std::log1p(std::exp(-std::abs(x))) + std::max(-x, T(0)); }
-  static T sigmoid_neg(T x) {  // sigmoid(-x) without overflow
-    return x >= 0 ? std::exp(-x) / (1 + std::exp(-x)) : 1 / (1 + std::exp(x));
+  // (1 - y) - lw sigmoid(-x); for x < 0 as lw sigmoid(x) - w y, the same without the
+  // cancellation of 1 - y against lw (1 - sigmoid(x)).
+  static T df(T xt, T yt, T wt) {
+    const W x = xt, y = yt, w = wt, lw = 1 + (w - 1) * y;
+    return T(x >= 0 ? (1 - y) - lw / (1 + std::exp(x))
+                    : lw * std::exp(x) / (1 + std::exp(x)) - w * y);
   }
 };
 
@@ -154,10 +178,7 @@ struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
     const auto up = upstream(g, reduction, n);
     using F = PosWeightBce<T>;
     if (this->needs_grad(0))
-      this->accumulate(0, [&](std::size_t j) {
-        const T lw = 1 + (w[j % k] - 1) * y[j];
-        return up(j) * ((1 - y[j]) - lw * F::sigmoid_neg(x[j]));
-      });
+      this->accumulate(0, [&](std::size_t j) { return up(j) * F::df(x[j], y[j], w[j % k]); });
     if (this->needs_grad(1))
       this->accumulate(1, [&](std::size_t j) {
         return up(j) * (-x[j] + (w[j % k] - 1) * F::softplus_neg(x[j]));
@@ -192,34 +213,36 @@ CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const Basic
   return idx;
 }
 
-// Saves the softmax probabilities: backward is (p - onehot) times the upstream gradient.
-// With label smoothing eps the target distribution is (1 - eps) onehot + eps / C.
+// Saves the softmax probabilities (in double: p - 1 for a confident row is a small number that a
+// float p would round away): backward is (p - onehot) times the upstream gradient. With label
+// smoothing eps the target distribution is (1 - eps) onehot + eps / C.
 template <class T>
 struct CrossEntropyNode final : Node<T> {
-  CrossEntropyNode(Array<T>&& p, CachedVector<std::size_t>&& t, Reduction r, T eps)
+  CrossEntropyNode(CachedVector<double>&& p, CachedVector<std::size_t>&& t, Reduction r, T eps)
       : probs(std::move(p)), targets(std::move(t)), reduction(r), smoothing(eps) {}
   const char* name() const override { return "CrossEntropyLossBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     if (!this->needs_grad(0)) return;
     const std::size_t n = targets.size(), c = probs.size() / std::max<std::size_t>(n, 1);
     const auto up = upstream(g, reduction, n);
-    const T* p = probs.data();
-    const T hit = 1 - smoothing, floor = smoothing / T(c);
+    const double hit = 1 - double(smoothing), floor = double(smoothing) / double(c);
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
     for (std::size_t row = 0; row < n; ++row) {  // row by row: no division per element
-      const T u = up(row);
-      const T* pr = p + row * c;
+      const double u = up(row);
+      const double* pr = probs.data() + row * c;
       T* dr = dx + row * c;
+      const std::size_t t = targets[row];
+      const T before = fresh ? T(0) : dr[t];
       if (fresh)
-        for (std::size_t j = 0; j < c; ++j) dr[j] = u * (pr[j] - floor);
+        for (std::size_t j = 0; j < c; ++j) dr[j] = T(u * (pr[j] - floor));
       else
-        for (std::size_t j = 0; j < c; ++j) dr[j] += u * (pr[j] - floor);
-      dr[targets[row]] -= u * hit;
+        for (std::size_t j = 0; j < c; ++j) dr[j] += T(u * (pr[j] - floor));
+      dr[t] = before + T(u * ((pr[t] - floor) - hit));  // p - 1 in double: no digits lost
     }
   }
-  void release_saved() override { probs = Array<T>(); }
-  Array<T> probs;
+  void release_saved() override { probs = {}; }
+  CachedVector<double> probs;
   CachedVector<std::size_t> targets;
   Reduction reduction;
   T smoothing;
@@ -316,8 +339,7 @@ BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
   const std::size_t n = input.numel(), k = pos_weight.numel();
   CachedVector<T> per(n);
   for (std::size_t j = 0; j < n; ++j) {
-    const T pw = w[j % k], lw = 1 + (pw - 1) * y[j];
-    per[j] = (1 - y[j]) * x[j] + lw * PosWeightBce<T>::softplus_neg(x[j]);
+    per[j] = PosWeightBce<T>::f(x[j], y[j], w[j % k]);
   }
   Array<T> out;
   if (r == Reduction::None) {
@@ -338,34 +360,52 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
   CachedVector<std::size_t> t = class_indices(input, target, "cross_entropy");
   const std::size_t n = input.size(0), c = input.size(1);
   const T eps = T(label_smoothing);
-  Array<T> probs = Array<T>::from_shape(input.shape());
-  CachedVector<T> rows(n), row_max(n);
+  // In double, rounded once per value: x - max is exact there (in float, 0.1 - 20 is not), so a
+  // float loss and its probabilities are within an ulp of the exact ones at any magnitude.
+  CachedVector<double> e(n * c);
+  CachedVector<std::size_t> top(n);     // the first maximum of each row
+  CachedVector<double> log_sum(n);      // log(sum_j exp(x_j - max)), per row
+  CachedVector<double> mean_gap(n, 0);  // mean_j (max - x_j), for label smoothing
   const T* x = input.data().data();
   for (std::size_t i = 0; i < n; ++i) {  // shift each row by its maximum: exp never overflows
     const T* xi = x + i * c;
-    T* pi = probs.data() + i * c;
-    const T m = row_max[i] = *std::max_element(xi, xi + c);
-    for (std::size_t j = 0; j < c; ++j) pi[j] = xi[j] - m;
+    top[i] = std::size_t(std::max_element(xi, xi + c) - xi);
+    const double m = xi[top[i]];
+    for (std::size_t j = 0; j < c; ++j) e[i * c + j] = double(xi[j]) - m;
+    if (eps > 0)
+      for (std::size_t j = 0; j < c; ++j) mean_gap[i] -= e[i * c + j] / double(c);
   }
-  kernels::exp_inplace(probs.data(), probs.size());  // one vectorised pass over the block
+  kernels::exp_inplace(e.data(), e.size());  // one vectorised pass over the block
+  // log(sum) = log1p(rest), rest the sum without the maximum's term (exactly 1): it keeps its
+  // digits when the maximum dominates (log p of the top class is then -rest, not 0).
+  CachedVector<double> inv(n);
   for (std::size_t i = 0; i < n; ++i) {
+    double* ei = e.data() + i * c;
+    ei[top[i]] = 0;
+    double rest = 0;
+    for (std::size_t j = 0; j < c; ++j) rest += ei[j];
+    log_sum[i] = inv[i] = rest;
+  }
+  for (std::size_t i = 0; i < n; ++i) inv[i] = 1 / (1 + inv[i]);  // vectorised divisions
+  kernels::log1p_inplace(log_sum.data(), n);
+  for (std::size_t i = 0; i < n; ++i) {  // e becomes the probabilities
+    double* ei = e.data() + i * c;
+    for (std::size_t j = 0; j < c; ++j) ei[j] *= inv[i];
+    ei[top[i]] = inv[i];
+  }
+  CachedVector<T> rows(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    // -log p[target] = (max - x[target]) + log(sum): the difference first, exact, then the log
+    // (rounding max + log(sum) first would lose an ulp of max). The smoothing term
+    // -mean_j log p_j = mean_j (max - x_j) + log(sum).
     const T* xi = x + i * c;
-    T* pi = probs.data() + i * c;
-    T sum = 0, sum_x = 0;
-    for (std::size_t j = 0; j < c; ++j) {
-      sum += pi[j];
-      sum_x += xi[j];
-    }
-    const T inv = 1 / sum, lse = row_max[i] + std::log(sum);
-    for (std::size_t j = 0; j < c; ++j) pi[j] *= inv;
-    // -log p[target] = lse - x[target]; the smoothing term -mean_j log p_j = lse - mean(x).
-    rows[i] = lse - xi[t[i]];
-    if (eps > 0) rows[i] = (1 - eps) * rows[i] + eps * (lse - sum_x / T(c));
+    double row = (double(xi[top[i]]) - double(xi[t[i]])) + log_sum[i];
+    if (eps > 0) row = (1 - double(eps)) * row + double(eps) * (mean_gap[i] + log_sum[i]);
+    rows[i] = T(row);
   }
   Array<T> out = reduce_rows(rows, r);
   if (!needs_graph<T>({input})) return BasicTensor<T>(std::move(out));
-  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(probs), std::move(t), r,
-                                     eps);
+  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(e), std::move(t), r, eps);
 }
 
 template <class T>

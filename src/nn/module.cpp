@@ -177,7 +177,13 @@ NamedTensors<T> BasicModule<T>::state_dict() const {
 template <class T>
 void BasicModule<T>::check_state_dict(const NamedTensors<T>& state) const {
   std::map<std::string, const BasicTensor<T>*> given;
-  for (const auto& [name, t] : state) given[name] = &t;
+  for (const auto& [name, t] : state) {
+    if (!given.emplace(name, &t).second)
+      throw std::invalid_argument(fmt::format("load_state_dict: entry '{}' appears twice", name));
+    if (!t.defined())
+      throw std::invalid_argument(
+          fmt::format("load_state_dict: entry '{}' is an undefined tensor", name));
+  }
   std::set<std::string> expected;
   for (const auto& [name, t] : state_dict()) {
     expected.insert(name);

@@ -5,7 +5,9 @@
 #include <cblas.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -60,11 +62,19 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
   g.bias = bias;
   kernels::sgemm(g, gemm_workspace(kernels::sgemm_workspace(g)), &detail::parallel_tasks);
 }
+// The double path (gradient checks) on OpenBLAS. With k = 0 the product is a sum over nothing:
+// BLAS would refuse the leading dimension 0 and leave C unwritten, so C = beta C + bias here.
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a,
           const double* b, double beta, double* c, const double* bias = nullptr) {
   if (bias) {
     for (std::size_t r = 0; r < m; ++r) std::copy_n(bias, n, c + r * n);
     beta = 1;
+  }
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta != 1)
+      for (std::size_t i = 0; i < m * n; ++i) c[i] = beta == 0 ? 0.0 : beta * c[i];
+    return;
   }
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m),
               int(n), int(k), 1.0, a, ta ? int(m) : int(k), b, tb ? int(k) : int(n), beta, c,
@@ -79,6 +89,17 @@ void column_sums(const double* g, std::size_t rows, std::size_t cols, double* db
   if (!accumulate) std::fill(db, db + cols, 0.0);
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t j = 0; j < cols; ++j) db[j] += g[r * cols + j];
+}
+
+// OpenBLAS takes int sizes: a dimension beyond INT_MAX would be truncated silently.
+void check_blas_dims(const char* op, const Shape& a, const Shape& b,
+                     std::initializer_list<std::size_t> dims) {
+  for (std::size_t d : dims)
+    if (d > std::size_t(std::numeric_limits<int>::max()))
+      throw std::length_error(
+          fmt::format("{}: shapes {} and {}: a matrix dimension of {} exceeds "
+                      "the BLAS limit of 2^31 - 1",
+                      op, shape_str(a), shape_str(b), d));
 }
 
 // A: [batch*m, k] (batch_a) or [m, k]; B: [batch, k, n] (batch_b) or [k, n]; C: [batch, m, n].
@@ -102,6 +123,8 @@ MatmulDims matmul_dims(const Shape& a, const Shape& b) {
   if (b[b.size() - 2] != d.k) throw fail();
   if (d.batch_a && d.batch_b && a[0] != b[0]) throw fail();
   d.batch = d.batch_a ? a[0] : (d.batch_b ? b[0] : 1);
+  check_blas_dims("matmul", a, b, {d.m, d.k, d.n});
+  shape_numel(Shape{d.batch, d.m, d.n}, "matmul");
   return d;
 }
 
@@ -176,14 +199,17 @@ BasicTensor<T> linear(const BasicTensor<T>& x, const BasicTensor<T>& weight,
         fmt::format("linear: input shape {} and weight shape {} are not aligned (the "
                     "input's last dimension must equal the weight's in_features)",
                     shape_str(x.shape()), shape_str(weight.shape())));
-  const std::size_t in = weight.shape()[1], out_f = weight.shape()[0],
-                    rows = x.numel() / std::max<std::size_t>(in, 1);
+  const std::size_t in = weight.shape()[1], out_f = weight.shape()[0];
+  std::size_t rows = 1;  // not x.size() / in, which loses the rows when in = 0
+  for (std::size_t i = 0; i + 1 < x.dim(); ++i) rows *= x.shape()[i];
   if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f))
     throw std::invalid_argument(
         fmt::format("linear: bias shape {} does not match weight shape {} (expected [{}])",
                     shape_str(bias.shape()), shape_str(weight.shape()), out_f));
+  check_blas_dims("linear", x.shape(), weight.shape(), {rows, in, out_f});
   Shape out_shape = x.shape();
   out_shape.back() = out_f;
+  shape_numel(out_shape, "linear");
   Array<T> y = Array<T>::from_shape(out_shape);
   gemm(false, true, rows, out_f, in, x.data().data(), weight.data().data(), T(0), y.data(),
        bias.defined() ? bias.data().data() : nullptr);

@@ -134,19 +134,19 @@ struct ConcatNode final : Node<T> {
 template <class T>
 BasicTensor<T> reshape(const BasicTensor<T>& x, const std::vector<long>& shape) {
   Shape out(shape.size());
-  std::size_t known = 1;
   int infer = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1 && infer < 0) {
       infer = int(i);
+      out[i] = 1;  // for the product of the known sizes below
       continue;
     }
     if (shape[i] < 0)
       throw std::invalid_argument(fmt::format(
           "reshape: invalid size {} at position {} (only one -1 allowed)", shape[i], i));
     out[i] = std::size_t(shape[i]);
-    known *= out[i];
   }
+  const std::size_t known = shape_numel(out, "reshape");
   if (infer >= 0) {
     if (known == 0 || x.numel() % known != 0)
       throw std::invalid_argument(
@@ -154,7 +154,7 @@ BasicTensor<T> reshape(const BasicTensor<T>& x, const std::vector<long>& shape) 
                       shape_str(x.shape())));
     out[std::size_t(infer)] = x.numel() / known;
   }
-  if (shape_numel(out) != x.numel())
+  if (shape_numel(out, "reshape") != x.numel())
     throw std::invalid_argument(
         fmt::format("reshape: shape {} is invalid for input of shape {} ({} elements)",
                     shape_str(out), shape_str(x.shape()), x.numel()));
@@ -201,7 +201,8 @@ BasicTensor<T> slice(const BasicTensor<T>& x, int axis, long start, long stop, l
   const long n = long(x.shape()[ax]);
   auto clip = [n](long v) { return std::clamp(v < 0 ? v + n : v, 0L, n); };
   std::vector<std::size_t> rows;
-  for (long k = clip(start), end = clip(stop); k < end; k += step) rows.push_back(std::size_t(k));
+  const long begin = clip(start), end = clip(stop);
+  for (long k = begin; k<end; k = end - k> step ? k + step : end) rows.push_back(std::size_t(k));
   return gather_rows(x, ax, std::move(rows), "SliceBackward");
 }
 
@@ -236,6 +237,7 @@ BasicTensor<T> concat(const std::vector<BasicTensor<T>>& xs, int axis) {
   }
   Shape out = first;
   out[ax] = offsets.back();
+  shape_numel(out, "concat");
   const Block b(out, ax);
   Array<T> y = Array<T>::from_shape(out);
   for (std::size_t k = 0; k < xs.size(); ++k) {
@@ -282,7 +284,7 @@ template <class T>
 BasicTensor<T> gather(const BasicTensor<T>& x, int axis, const std::vector<std::int64_t>& index,
                       const Shape& index_shape) {
   const std::size_t ax = normalize_axis(axis, x.dim(), "gather");
-  if (index_shape.size() != x.dim() || shape_numel(index_shape) != index.size())
+  if (index_shape.size() != x.dim() || shape_numel(index_shape, "gather") != index.size())
     throw std::invalid_argument(
         fmt::format("gather: index of shape {} ({} values) does not match input of shape {}",
                     shape_str(index_shape), index.size(), shape_str(x.shape())));

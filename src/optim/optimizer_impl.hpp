@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -62,11 +63,12 @@ void set_option(O& o, const std::string& key, double v, const char* optimizer,
   unknown_option(optimizer, key, known.c_str());
 }
 
+// Every option is a finite number: an infinite one passes `>= 0` but poisons every update.
 inline void require(bool ok, const char* optimizer, const char* option, const char* range,
                     double v) {
-  if (!ok)
-    throw std::invalid_argument(
-        fmt::format("{}: {} must be {}, got {}", optimizer, option, range, v));
+  if (!ok || !std::isfinite(v))
+    throw std::invalid_argument(fmt::format("{}: {} must be {}{}, got {}", optimizer, option,
+                                            std::isfinite(v) ? "" : "finite and ", range, v));
 }
 
 // The parameters of a group that have a gradient, with their state; fn(p, g, n, state).
@@ -115,6 +117,21 @@ void BasicOptimizer<T, Options>::add_param_group(std::vector<BasicTensor<T>> par
           fmt::format("{}: every parameter must be a defined tensor that requires grad", name_));
   const std::size_t n = params.size();
   groups_.push_back(Group{std::move(params), o, std::vector<State>(n)});
+}
+
+template <class T, class Options>
+auto BasicOptimizer<T, Options>::group_at(std::size_t group) const -> const Group& {
+  if (group >= groups_.size())
+    throw std::out_of_range(fmt::format("{}: parameter group {} does not exist (there are {})",
+                                        name_, group, groups_.size()));
+  return groups_[group];
+}
+
+template <class T, class Options>
+void BasicOptimizer<T, Options>::set_lr(std::size_t group, double lr) {
+  detail::require(lr >= 0, name_, "lr", ">= 0", lr);
+  group_at(group);
+  groups_[group].options.lr = lr;
 }
 
 template <class T, class Options>

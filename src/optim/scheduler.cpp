@@ -34,9 +34,9 @@ std::vector<double> LRScheduler::get_last_lr() const {
 
 namespace {
 void require(bool ok, const char* scheduler, const char* what, const char* range, double v) {
-  if (!ok)
-    throw std::invalid_argument(
-        fmt::format("{}: {} must be {}, got {}", scheduler, what, range, v));
+  if (!ok || !std::isfinite(v))
+    throw std::invalid_argument(fmt::format("{}: {} must be {}{}, got {}", scheduler, what,
+                                            std::isfinite(v) ? "" : "finite and ", range, v));
 }
 double cosine(double base, double eta_min, double t, double t_max) {
   return eta_min + (base - eta_min) * (1 + std::cos(M_PI * t / t_max)) / 2;
@@ -48,16 +48,20 @@ void check_step(int step_size, double gamma) {
   require(gamma > 0, "StepLR", "gamma", "> 0", gamma);
 }
 void check_exponential(double gamma) { require(gamma > 0, "ExponentialLR", "gamma", "> 0", gamma); }
-void check_cosine(int t_max) { require(t_max >= 1, "CosineAnnealingLR", "T_max", ">= 1", t_max); }
+void check_cosine(int t_max, double eta_min) {
+  require(t_max >= 1, "CosineAnnealingLR", "T_max", ">= 1", t_max);
+  require(eta_min >= 0, "CosineAnnealingLR", "eta_min", ">= 0", eta_min);
+}
 void check_linear(double start, double end, int total) {
   require(start > 0 && start <= 1, "LinearLR", "start_factor", "in (0, 1]", start);
   require(end >= 0 && end <= 1, "LinearLR", "end_factor", "in [0, 1]", end);
   require(total >= 1, "LinearLR", "total_iters", ">= 1", total);
 }
-void check_warmup_cosine(int warmup, int total, double start) {
+void check_warmup_cosine(int warmup, int total, double start, double eta_min) {
   require(warmup >= 0, "WarmupCosineLR", "warmup", ">= 0", warmup);
   require(total > warmup, "WarmupCosineLR", "total", "> warmup", total);
   require(start > 0 && start <= 1, "WarmupCosineLR", "start_factor", "in (0, 1]", start);
+  require(eta_min >= 0, "WarmupCosineLR", "eta_min", ">= 0", eta_min);
 }
 
 // An integer setting of a loaded state (stored as a number).
@@ -86,7 +90,7 @@ double ExponentialLR::lr_at(double base, int epoch) const { return base * std::p
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& o, int t_max, double eta_min)
     : LRScheduler(o), t_max_(t_max), eta_min_(eta_min) {
-  check_cosine(t_max);
+  check_cosine(t_max, eta_min);
   LRScheduler::start();
 }
 double CosineAnnealingLR::lr_at(double base, int epoch) const {
@@ -104,7 +108,7 @@ double LinearLR::lr_at(double base, int epoch) const {
 
 WarmupCosineLR::WarmupCosineLR(Optimizer& o, int warmup, int total, double start, double eta_min)
     : LRScheduler(o), warmup_(warmup), total_(total), start_(start), eta_min_(eta_min) {
-  check_warmup_cosine(warmup, total, start);
+  check_warmup_cosine(warmup, total, start, eta_min);
   LRScheduler::start();
 }
 double WarmupCosineLR::lr_at(double base, int epoch) const {
@@ -171,7 +175,7 @@ std::map<std::string, double> CosineAnnealingLR::settings() const {
   return {{"T_max", t_max_}, {"eta_min", eta_min_}};
 }
 void CosineAnnealingLR::check_settings(const std::map<std::string, double>& s) const {
-  check_cosine(whole(s, "T_max"));
+  check_cosine(whole(s, "T_max"), s.at("eta_min"));
 }
 void CosineAnnealingLR::set_settings(const std::map<std::string, double>& s) {
   t_max_ = whole(s, "T_max");
@@ -195,7 +199,7 @@ std::map<std::string, double> WarmupCosineLR::settings() const {
   return {{"warmup", warmup_}, {"total", total_}, {"start_factor", start_}, {"eta_min", eta_min_}};
 }
 void WarmupCosineLR::check_settings(const std::map<std::string, double>& s) const {
-  check_warmup_cosine(whole(s, "warmup"), whole(s, "total"), s.at("start_factor"));
+  check_warmup_cosine(whole(s, "warmup"), whole(s, "total"), s.at("start_factor"), s.at("eta_min"));
 }
 void WarmupCosineLR::set_settings(const std::map<std::string, double>& s) {
   warmup_ = whole(s, "warmup");

@@ -22,8 +22,17 @@ using Shape = xt::dynamic_shape<std::size_t>;
 // "[3,4]": how every error message prints a shape.
 std::string shape_str(const Shape& shape);
 
-// Product of the dimensions (1 for a 0-d shape).
-std::size_t shape_numel(const Shape& shape);
+// The most elements one tensor may have: 2^40 (4 TiB of float). Every shape that comes from
+// outside (factories, layer sizes, reshape, broadcasting, model files, generated data sets) is
+// checked against it before anything is allocated, so no element or byte count can overflow;
+// a bigger request throws std::length_error naming the op, the shape and this limit.
+inline constexpr std::size_t kMaxElements = std::size_t(1) << 40;
+
+// Product of the dimensions (1 for a 0-d shape), checked: throws std::length_error
+// "{what}: shape [..] has more than 1099511627776 (2^40) elements, the limit per tensor" when
+// the product exceeds kMaxElements or overflows. A dimension of 0 gives 0, but the other
+// dimensions must still multiply to at most the limit (the strides are their products).
+std::size_t shape_numel(const Shape& shape, const char* what = "shape");
 
 // Wraps a possibly negative axis into [0, ndim); throws std::invalid_argument naming `op`.
 std::size_t normalize_axis(int axis, std::size_t ndim, const char* op);

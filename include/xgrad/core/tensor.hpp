@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -65,9 +67,14 @@ class BasicTensor {
   }
   std::size_t size(int dim) const;  // the length of dimension `dim` (negative counts from the end)
   T item() const;                   // the value of a one-element tensor
+  // One element: at(i, j) on a 2-d tensor. Negative indices count from the end (as in
+  // PyTorch). Checked: a wrong number of indices or one out of range throws std::out_of_range
+  // naming the shape and the index. For unchecked speed, read data().data() directly.
   template <class... I>
   T at(I... index) const {
-    return impl().value(static_cast<std::size_t>(index)...);
+    static_assert((std::is_integral_v<I> && ...), "Tensor::at takes integer indices");
+    const std::int64_t flat[] = {to_index(index)..., 0};  // the 0 allows an empty pack (0-d)
+    return impl().value.data()[offset_of(flat, sizeof...(I))];
   }
   std::vector<T> to_vector() const;  // values in row-major order
   // The underlying xtensor container, for interop with xtensor code. Writing through data()
@@ -135,6 +142,17 @@ class BasicTensor {
   friend struct detail::TensorAccess;  // the engine and xgrad/extend.hpp's record()
   explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
   TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
+  // An index as a signed value; unsigned ones beyond int64's range stay out of range.
+  template <class I>
+  static std::int64_t to_index(I i) {
+    if constexpr (std::is_unsigned_v<I>)
+      return i > I(INT64_MAX) ? INT64_MAX : std::int64_t(i);
+    else
+      return std::int64_t(i);
+  }
+  // The flat row-major offset of `index` (n values), checked against the shape.
+  std::size_t offset_of(const std::int64_t* index, std::size_t n) const;
+
   ImplPtr<T> impl_;
 };
 

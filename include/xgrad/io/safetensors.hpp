@@ -14,6 +14,7 @@
 //   auto meta = xg::io::load(model, "model.safetensors");             // checked, all or nothing
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -26,11 +27,24 @@ namespace xg::io {
 // safetensors' __metadata__: strings to strings (the format allows nothing else).
 using Metadata = std::map<std::string, std::string>;
 
+// The reader's limits; a file beyond them is refused with an error naming the file and the
+// limit. The JSON header may have up to 100 MB (safetensors' own limit) and 100,000 tensors and
+// metadata keys together; a shape up to 64 dimensions and kMaxElements (2^40) elements. The
+// format nests three levels deep (header, entry, shape); anything deeper is refused where it
+// opens. Reading is linear in the file's size.
+inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+inline constexpr std::size_t kMaxHeaderEntries = 100'000;
+inline constexpr std::size_t kMaxRank = 64;
+
 // Writes `tensors` (names must be unique and non-empty, and not "__metadata__") with
 // `metadata`. Atomic: the bytes go to a temporary file in the same directory, which is fsync'ed
 // and then renamed over `path`, so a crash leaves either the old file or the new one, never a
-// half-written one. Throws std::runtime_error naming the path on any I/O failure, and
-// std::invalid_argument for duplicate or empty names.
+// half-written one. The temporary is ".<name>.xgrad-tmp" (shortened with a hash for names near
+// the 255-byte limit): a save killed half-way leaves only that, and the next save to the same
+// path reuses it. A symbolic link is followed: its target is replaced, the link stays. An
+// existing file keeps its permissions. Throws std::runtime_error naming the path on any I/O
+// failure (the old file is then untouched), and std::invalid_argument for duplicate or empty
+// names.
 template <class T>
 void save(const nn::NamedTensors<T>& tensors, const std::string& path,
           const Metadata& metadata = {});
@@ -51,14 +65,18 @@ struct FileInfo {
 };
 
 // Reads and validates the header only (cheap): the metadata and every tensor's dtype and shape.
-// Throws std::runtime_error naming the file and the problem: missing file, shorter than 8
-// bytes, a header length beyond the file, JSON that does not parse, an entry without a valid
+// Throws std::runtime_error naming the file and the problem: missing file, not a regular file
+// (a FIFO or a directory), shorter than 8 bytes, a header length beyond the file or the limit,
+// JSON that does not parse or has a structure, field or value the format does not allow
+// (duplicate names or keys, unknown fields, deeper nesting), an entry without a valid
 // dtype/shape/data_offsets, offsets that disagree with dtype × shape, data past the end of the
-// file (truncated), overlapping tensors.
+// file (truncated), overlapping or gapped tensors, any limit above exceeded.
 FileInfo inspect(const std::string& path);
 
 // Every tensor of the file as T (the file's dtypes must all be T's: F32 for float, F64 for
 // double — there is no silent conversion). Same errors as inspect(), plus dtype mismatches.
+// The whole header is checked before any tensor is allocated; each tensor is then read
+// straight into its own buffer.
 template <class T>
 nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata = nullptr);
 

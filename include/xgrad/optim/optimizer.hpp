@@ -74,8 +74,9 @@ class BasicOptimizer : public OptimizerOf<T> {
 
   void zero_grad(bool set_to_none = true) override;
   std::size_t num_param_groups() const override { return groups_.size(); }
-  double lr(std::size_t group) const override { return groups_.at(group).options.lr; }
-  void set_lr(std::size_t group, double lr) override { groups_.at(group).options.lr = lr; }
+  // A group index out of range throws std::out_of_range; set_lr also checks lr (finite, >= 0).
+  double lr(std::size_t group) const override { return group_at(group).options.lr; }
+  void set_lr(std::size_t group, double lr) override;
   const char* name() const override { return name_; }
   // Defined with the name tables of every optimizer in src/optim/state_dict.cpp.
   OptimizerState<T> state_dict() const override;
@@ -89,6 +90,7 @@ class BasicOptimizer : public OptimizerOf<T> {
 
  protected:
   BasicOptimizer(const char* name, std::vector<ParamGroupSpec<T>> groups, Options defaults);
+  const Group& group_at(std::size_t group) const;
   const char* name_;
   Options defaults_;
   std::vector<Group> groups_;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# CI step: the libFuzzer targets of tests/fuzz/, each run for FUZZ_SECONDS (default 60) starting
+# from its committed seed corpus (tests/fuzz/corpus/<target>/). Builds with clang, AddressSanitizer
+# and UBSan in build-fuzz/ (or $FUZZ_BUILD_DIR); installs clang-14 and libclang-rt-14-dev when
+# missing (as root; otherwise prints the apt-get line). Inputs found along the way stay in
+# build-fuzz/corpus/<target>/; a crash, leak, timeout or out-of-memory input is saved as
+# build-fuzz/artifacts/<target>-crash-... and fails the run: reproduce it with
+#   build-fuzz/tests/fuzz/fuzz_<target> build-fuzz/artifacts/<target>-crash-...
+# and turn it into a regression test of the normal suite.
+#   FUZZ_SECONDS=600 bash scripts/fuzz.sh safetensors    # one target, longer
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
+SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
+# The targets (tests/fuzz/fuzz_<name>.cpp). The command line's argument parser joins as "cli".
+TARGETS=(safetensors csv)
+(($# > 0)) && TARGETS=("$@")
+
+CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)
+missing=()
+for p in "${CLANG_PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "fuzz.sh: missing Debian packages: ${missing[*]}; install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "fuzz.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+bash "$ROOT/scripts/install-deps.sh"
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXGRAD_FUZZ=ON -DXGRAD_BUILD_TESTS=OFF \
+  -DXGRAD_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]/#/fuzz_}"
+
+mkdir -p "$BUILD_DIR/artifacts"
+# The targets write each input to a temporary file (the readers take paths) and the safetensors
+# one saves what loads (with fsync): in memory that is 10x faster than on disk.
+[[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
+for target in "${TARGETS[@]}"; do
+  corpus="$BUILD_DIR/corpus/$target"  # grows; the committed seeds stay as they are
+  mkdir -p "$corpus"
+  echo "== fuzz_$target: ${SECONDS_PER_TARGET} s from $(ls "$ROOT/tests/fuzz/corpus/$target" | wc -l) seeds"
+  # -rss_limit_mb: an input that makes the reader allocate gigabytes is a finding too.
+  if ! "$BUILD_DIR/tests/fuzz/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD_DIR/artifacts/$target-" \
+      "$corpus" "$ROOT/tests/fuzz/corpus/$target" 2>"$BUILD_DIR/fuzz_$target.log"; then
+    tail -n 60 "$BUILD_DIR/fuzz_$target.log" >&2
+    echo "fuzz.sh: fuzz_$target found a failing input: $(ls -t "$BUILD_DIR/artifacts/$target-"* | head -1)" >&2
+    exit 1
+  fi
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$BUILD_DIR/fuzz_$target.log" | tail -3
+done
+echo "fuzz.sh: no finding in ${#TARGETS[@]} target(s) x ${SECONDS_PER_TARGET} s"
