@@ -2,6 +2,7 @@
 // specification (https://github.com/huggingface/safetensors#format), not against our writer.
 #include <catch2/catch.hpp>
 #include <xgrad/io/safetensors.hpp>
+#include <xgrad/io/text_file.hpp>
 #include <xgrad/ops/linalg.hpp>
 #include <xgrad/ops/pointwise.hpp>
 #include <xgrad/ops/reduce.hpp>
@@ -503,6 +504,28 @@ TEST_CASE("saving onto a symbolic link replaces the link's target and keeps the 
     ::unlink(f);
   ::rmdir("t_links/real");
   ::rmdir("t_links");
+}
+
+TEST_CASE("text files (CSV tables, plot scripts) are written with the same guarantees", "[io]") {
+  ::mkdir("t_text", 0755);
+  ::mkdir("t_text/real", 0755);
+  ::unlink("t_text/link.csv");
+  REQUIRE(::symlink("real/out.csv", "t_text/link.csv") == 0);
+  io::write_text_atomically("t_text/link.csv", "a,b\n1,2\n");
+  struct stat st {};
+  REQUIRE(::lstat("t_text/link.csv", &st) == 0);
+  REQUIRE(S_ISLNK(st.st_mode));  // the link stays; its target holds the text
+  std::ifstream in("t_text/real/out.csv");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(text == "a,b\n1,2\n");
+  REQUIRE(temp_files_left("out", "t_text/real") == 0);
+  REQUIRE_THROWS_WITH(io::write_text_atomically("t_text/missing/x.csv", "x"),
+                      Catch::Contains("cannot write: 't_text/missing/x.csv'") &&
+                          Catch::Contains("No such file or directory"));
+  ::unlink("t_text/link.csv");
+  ::unlink("t_text/real/out.csv");
+  ::rmdir("t_text/real");
+  ::rmdir("t_text");
 }
 
 TEST_CASE("file names up to the 255-byte limit save and load", "[io]") {

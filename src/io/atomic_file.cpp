@@ -22,7 +22,7 @@ constexpr int kMaxSymlinks = 40;  // Linux's own limit (ELOOP)
 constexpr const char* kTempSuffix = ".xgrad-tmp";
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(fmt::format("safetensors: '{}': {}", path, what));
+  throw std::runtime_error(fmt::format("'{}': {}", path, what));
 }
 [[noreturn]] void fail_errno(const std::string& path, const std::string& what, int err) {
   fail(path, fmt::format("{}: {}", what, std::strerror(err)));
@@ -127,7 +127,7 @@ std::string resolve_symlinks(const std::string& path) {
   }
 }
 
-void write_file_atomically(const std::string& path, const void* data, std::size_t size) {
+static void write_unprefixed(const std::string& path, const void* data, std::size_t size) {
   const std::string target = resolve_symlinks(path);
   const std::string name = basename_of(target), dir = dirname_of(target);
   if (name.empty() || name == "." || name == "..") fail(path, "names a directory, not a file");
@@ -158,6 +158,15 @@ void write_file_atomically(const std::string& path, const void* data, std::size_
     ::close(dfd);
   }
   ::close(fd);  // the data is already durable (fsync succeeded): nothing left to report
+}
+
+void write_file_atomically(const std::string& path, const void* data, std::size_t size,
+                           const char* writer) {
+  try {
+    write_unprefixed(path, data, size);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(fmt::format("{}: {}", writer, e.what()));
+  }
 }
 
 }  // namespace xg::io::detail

@@ -17,9 +17,11 @@ namespace xg::io::detail {
 //   half-way leaves at most that file, and the next save to the same target reuses and renames
 //   it away; concurrent saves to one target take turns (an exclusive lock on the temporary);
 // - an existing target keeps its permission bits; a new one gets 0644.
-// Throws std::runtime_error "safetensors: '{path}': {what failed}: {reason}"; on failure the
-// target is untouched and the temporary file removed.
-void write_file_atomically(const std::string& path, const void* data, std::size_t size);
+// Throws std::runtime_error "{writer}: '{path}': {what failed}: {reason}" (`writer` names the
+// caller's format, e.g. "safetensors"); on failure the target is untouched and the temporary
+// file removed.
+void write_file_atomically(const std::string& path, const void* data, std::size_t size,
+                           const char* writer);
 
 // The file a write to `path` lands in: symbolic links followed (at most 40), relative targets
 // taken from the link's own directory; the last one may not exist yet.

@@ -148,7 +148,7 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
     copy_le(data, reinterpret_cast<const unsigned char*>(t.data().data()), t.numel(), sizeof(T));
     data += t.numel() * sizeof(T);
   }
-  detail::write_file_atomically(path, out.data(), out.size());
+  detail::write_file_atomically(path, out.data(), out.size(), "safetensors");
 }
 
 template <class T>

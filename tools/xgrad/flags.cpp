@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "cli.hpp"
+#include "xgrad/io/text_file.hpp"
 
 namespace xgcli {
 namespace {
@@ -135,26 +136,10 @@ void check_writable(const std::string& path, const std::string& flag) {
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string target = resolved_target(path);
-  std::string temp = directory_of(target) + "/.xgrad-tmp-XXXXXX";  // short: any name length works
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw OutputError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    done += std::size_t(n);
-  }
-  const int error = done == text.size() && ::fsync(fd) == 0 ? 0 : errno;
-  const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file the usual 0666 & ~umask
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  ::close(fd);
-  if (error != 0 || ::rename(temp.c_str(), target.c_str()) != 0) {
-    const int e = error ? error : errno;
-    ::unlink(temp.c_str());
-    throw OutputError(fmt::format("cannot write '{}': {}", path, std::strerror(e)));
+  try {
+    xg::io::write_text_atomically(path, text);
+  } catch (const std::runtime_error& e) {
+    throw OutputError(e.what());  // "cannot write: 'out.csv': write failed: No space left ..."
   }
 }
 
