@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/activation.hpp"
 #include "kernels/gemm.hpp"
@@ -18,6 +19,16 @@
   template <class T>                                                                               \
   void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,       \
                                    std::size_t n, bool accumulate);                                \
+  bool activation_has_mask(Act act);                                                               \
+  template <class T>                                                                               \
+  void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,        \
+                               std::size_t n);                                                     \
+  template <class T>                                                                               \
+  void activation_backward_mask(Act act, ActParams p, const std::uint64_t* mask, const T* g,       \
+                                T* dx, std::size_t n, bool accumulate);                            \
+  template <class T>                                                                               \
+  void activation_backward_mask_uniform(Act act, ActParams p, const std::uint64_t* mask, T g,      \
+                                        T* dx, std::size_t n, bool accumulate);                    \
   template <class T>                                                                               \
   void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,            \
                        std::size_t channels, std::size_t inner);                                   \
