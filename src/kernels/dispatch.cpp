@@ -11,6 +11,7 @@
 #include "kernels/isa.hpp"
 #include "kernels/isa_api.hpp"
 #include "kernels/loss.hpp"
+#include "kernels/reduce.hpp"
 
 #if XGRAD_KERNELS_X86
 XGRAD_DECLARE_ISA_KERNELS(sse2)
@@ -140,6 +141,11 @@ void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx,
 }
 
 template <class T>
+T sum(const T* x, std::size_t n) {
+  XGRAD_DISPATCH(sum(x, n));
+}
+
+template <class T>
 void exp_inplace(T* v, std::size_t n) {
   XGRAD_DISPATCH(exp_inplace(v, n));
 }
@@ -176,6 +182,7 @@ void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t
                                 std::size_t);                                                      \
   template void channel_backward(ChannelAct, const T*, const T*, const T*, T*, T*, std::size_t,    \
                                  std::size_t, std::size_t, bool);                                  \
+  template T sum(const T*, std::size_t);                                                           \
   template void exp_inplace(T*, std::size_t);                                                      \
   template void log1p_inplace(T*, std::size_t);
 XGRAD_INSTANTIATE(float) XGRAD_INSTANTIATE(double)

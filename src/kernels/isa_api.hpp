@@ -1,6 +1,6 @@
 // The kernel entry points as each instruction set's copy defines them (internal header, for
-// dispatch.cpp): the signatures of activation.hpp, loss.hpp and gemm.hpp, declared again in
-// xg::kernels::<isa>. A mismatch with those headers fails at link time.
+// dispatch.cpp): the signatures of activation.hpp, loss.hpp, reduce.hpp and gemm.hpp, declared
+// again in xg::kernels::<isa>. A mismatch with those headers fails at link time.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +8,7 @@
 
 #include "kernels/activation.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/reduce.hpp"
 
 #define XGRAD_DECLARE_ISA_KERNELS(isa)                                                             \
   namespace xg::kernels::isa {                                                                     \
@@ -36,6 +37,8 @@
   void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,          \
                         std::size_t outer, std::size_t channels, std::size_t inner,                \
                         bool accumulate);                                                          \
+  template <class T>                                                                               \
+  T sum(const T* x, std::size_t n);                                                                \
   template <class T>                                                                               \
   void exp_inplace(T* v, std::size_t n);                                                           \
   template <class T>                                                                               \
