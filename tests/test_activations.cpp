@@ -341,20 +341,139 @@ TEST_CASE("large tensors split across threads give the single-thread results",
           "[activations][threads]") {
   const std::size_t n = (std::size_t(1) << 19) + 37;  // above the parallel grain, odd tail
   const Tensor x0 = Tensor::rand({n}, 3, -4.f, 4.f);
-  auto run = [&](int threads) {
-    xg::set_num_threads(threads);
-    Tensor x = x0.detach().requires_grad_();
-    Tensor y = xg::gelu(x, xg::Approximate::Tanh);
-    Tensor s = y.sum();
-    s.backward();
-    return std::make_tuple(y.to_vector(), x.grad().to_vector(), double(s.item()));
+  // gelu's backward reads x; relu's and leaky_relu's read the bits their forward saved, chunk by
+  // chunk. Both gradient paths: a sum's uniform gradient and a gradient array (times x0).
+  const std::vector<std::function<Tensor(const Tensor&)>> ops{
+      [](const Tensor& x) { return xg::gelu(x, xg::Approximate::Tanh); },
+      [](const Tensor& x) { return xg::relu(x); },
+      [](const Tensor& x) { return xg::leaky_relu(x, 0.1); }};
+  for (const auto& op : ops) {
+    auto run = [&](int threads) {
+      xg::set_num_threads(threads);
+      Tensor x = x0.detach().requires_grad_();
+      Tensor y = op(x);
+      Tensor s = y.sum();
+      (s + (y * x0).sum()).backward();
+      return std::make_tuple(y.to_vector(), x.grad().to_vector(), double(s.item()));
+    };
+    const auto [y1, g1, s1] = run(1);
+    const auto [y2, g2, s2] = run(2);
+    xg::set_num_threads(1);
+    REQUIRE(y1 == y2);
+    REQUIRE(g1 == g2);
+    REQUIRE(s2 == Approx(s1).epsilon(1e-5));  // the sum's chunks add in a different order
+  }
+}
+
+namespace {
+
+// Activations whose derivative takes two values save one bit per element in forward and
+// backward reads only the bits. The gradients below are PyTorch's backward rules written out
+// (checked against libtorch 1.13): relu and hardtanh zero the gradient where x <= lo or x >= hi,
+// so it passes at NaN; leaky_relu (and rrelu in eval) scales it where !(x > 0), NaN included;
+// hardsigmoid passes g/6 only where -3 < x < 3, not at NaN.
+struct TwoValued {
+  std::string name;
+  std::function<Tensor(const Tensor&)> op;
+  std::function<TensorD(const TensorD&)> op_double;
+  std::function<double(double)> f, df;  // df(NaN) as PyTorch gives it
+};
+
+std::vector<TwoValued> two_valued() {
+  const double rrelu_slope = (1.0 / 8 + 1.0 / 3) / 2;
+  const auto clamp = [](double x, double lo, double hi) {
+    return std::isnan(x) ? x : std::min(std::max(x, lo), hi);
   };
-  const auto [y1, g1, s1] = run(1);
-  const auto [y2, g2, s2] = run(2);
-  xg::set_num_threads(1);
-  REQUIRE(y1 == y2);
-  REQUIRE(g1 == g2);
-  REQUIRE(s2 == Approx(s1).epsilon(1e-5));  // the sum's chunks add in a different order
+  return {
+      {"relu", XG_OP(xg::relu(x)), XG_OP(xg::relu(x)), [=](double x) { return clamp(x, 0, 1e300); },
+       [](double x) { return x <= 0 ? 0.0 : 1.0; }},
+      {"leaky_relu", XG_OP(xg::leaky_relu(x, 0.2)), XG_OP(xg::leaky_relu(x, 0.2)),
+       [](double x) { return x >= 0 || std::isnan(x) ? x : 0.2 * x; },
+       [](double x) { return x > 0 ? 1.0 : 0.2; }},
+      {"rrelu", XG_OP(xg::rrelu(x)), XG_OP(xg::rrelu(x)),
+       [=](double x) { return x >= 0 || std::isnan(x) ? x : rrelu_slope * x; },
+       [=](double x) { return x > 0 ? 1.0 : rrelu_slope; }},
+      {"hardtanh", XG_OP(xg::hardtanh(x, -1, 2)), XG_OP(xg::hardtanh(x, -1, 2)),
+       [=](double x) { return clamp(x, -1, 2); },
+       [](double x) { return x <= -1 || x >= 2 ? 0.0 : 1.0; }},
+      {"relu6", XG_OP(xg::relu6(x)), XG_OP(xg::relu6(x)), [=](double x) { return clamp(x, 0, 6); },
+       [](double x) { return x <= 0 || x >= 6 ? 0.0 : 1.0; }},
+      {"hardsigmoid", XG_OP(xg::hardsigmoid(x)), XG_OP(xg::hardsigmoid(x)),
+       [=](double x) { return clamp(x + 3, 0, 6) / 6; },
+       [](double x) { return x > -3 && x < 3 ? 1.0 / 6 : 0.0; }},
+  };
+}
+
+// n values cycling through the kinks of all rows, NaN and points between.
+std::vector<double> kink_values(std::size_t n) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double cycle[] = {0.0, -0.0, nan, 1.0,  -1.0, 2.0,   -3.0,   3.0, 6.0,
+                          0.5, -0.5, 7.0, -8.0, 2.5,  1e-30, -1e-30, 5.9, -2.9};
+  std::vector<double> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = cycle[(i * 7) % 18];  // 7 is prime to 18
+  return v;
+}
+
+template <class T>
+void check_two_valued(const TwoValued& r, std::size_t n,
+                      const std::function<xg::BasicTensor<T>(const xg::BasicTensor<T>&)>& op) {
+  using Tn = xg::BasicTensor<T>;
+  const std::vector<double> v = kink_values(n);
+  const std::vector<T> vt(v.begin(), v.end());
+  std::vector<T> w(n);
+  for (std::size_t i = 0; i < n; ++i) w[i] = T(1) + T(i % 5);  // a gradient array of its own
+  const Tn weights = Tn::from(std::vector<T>(w), {n});
+  // The sum's uniform gradient (fresh), then a gradient array added to it (accumulating); and
+  // the gradient array alone (fresh).
+  Tn x = Tn::from(std::vector<T>(vt), {n}).requires_grad_();
+  Tn y = op(x);
+  (y.sum() + (op(x) * weights).sum()).backward();
+  Tn x2 = Tn::from(std::vector<T>(vt), {n}).requires_grad_();
+  (op(x2) * weights).sum().backward();
+  // Without a graph (no bits saved) forward gives the same values.
+  const Tn y_plain = op(Tn::from(std::vector<T>(vt), {n}));
+  REQUIRE(x.grad().numel() == n);
+  for (std::size_t i = 0; i < n; ++i) {
+    INFO(r.name << ", n = " << n << ", element " << i << ", x = " << v[i]);
+    const double f = double(T(r.f(double(vt[i])))), df = double(T(r.df(double(vt[i]))));
+    if (std::isnan(v[i])) {
+      REQUIRE(std::isnan(double(y.data()[i])));
+      REQUIRE(std::isnan(double(y_plain.data()[i])));
+    } else {
+      REQUIRE(double(y.data()[i]) == Approx(f).margin(1e-37));
+      REQUIRE(double(y_plain.data()[i]) == double(y.data()[i]));
+    }
+    REQUIRE(double(x.grad().data()[i]) == Approx((1 + double(w[i])) * df).margin(1e-37));
+    REQUIRE(double(x2.grad().data()[i]) == Approx(double(w[i]) * df).margin(1e-37));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("two-valued derivatives from the saved bits: kinks, NaN, every tail length",
+          "[activations]") {
+  // 0 elements, less than a vector, around one and two 64-element mask words.
+  const std::size_t sizes[] = {0, 1, 3, 15, 16, 17, 63, 64, 65, 127, 128, 200};
+  for (const auto& r : two_valued())
+    for (std::size_t n : sizes) {
+      check_two_valued<float>(r, n, r.op);
+      check_two_valued<double>(r, n, r.op_double);
+    }
+}
+
+TEST_CASE("two-valued derivatives: a second backward through the graph is refused",
+          "[activations]") {
+  // The saved bits are released by the first backward, as the graph is.
+  Tensor x = Tensor::from({-1.f, 2.f}).requires_grad_();
+  Tensor s = xg::relu(x).sum();
+  s.backward();
+  REQUIRE_THROWS_WITH(s.backward(), Catch::Contains("backward through the graph a second time"));
+  // With retain_graph the bits stay and the gradient adds up.
+  Tensor x2 = Tensor::from({-1.f, 2.f}).requires_grad_();
+  Tensor s2 = xg::relu(x2).sum();
+  s2.backward(Tensor(), /*retain_graph=*/true);
+  s2.backward();
+  REQUIRE(x2.grad().to_vector() == std::vector<float>{0.f, 2.f});
 }
 
 TEST_CASE("float32 logsigmoid and softplus at large and mixed inputs are within ulps",

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+#include <utility>
 
 #include "core/parallel.hpp"
 #include "kernels/activation.hpp"
@@ -11,6 +13,7 @@
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
+#include "xgrad/core/allocator.hpp"
 #include "xgrad/extend.hpp"
 
 namespace xg {
@@ -19,18 +22,48 @@ namespace {
 using kernels::Act;
 using kernels::ActParams;
 
-// Saves nothing beyond the graph's own references: backward reads x (the input) and y (the
-// output it is given).
+// One bit per element (kernels::activation_has_mask), in cached memory that forward writes in
+// full: never zero-filled first.
+class MaskBits {
+ public:
+  MaskBits() = default;
+  explicit MaskBits(std::size_t elements) : words_((elements + 63) / 64) {
+    if (words_) bits_ = static_cast<std::uint64_t*>(detail::cached_allocate(words_, sizeof *bits_));
+  }
+  MaskBits(MaskBits&& o) noexcept
+      : words_(std::exchange(o.words_, 0)), bits_(std::exchange(o.bits_, nullptr)) {}
+  MaskBits& operator=(MaskBits&& o) noexcept {
+    std::swap(words_, o.words_);
+    std::swap(bits_, o.bits_);
+    return *this;
+  }
+  ~MaskBits() { detail::cached_deallocate(bits_, words_ * sizeof *bits_); }
+  // The word of element i (a multiple of 64).
+  std::uint64_t* at(std::size_t i) const { return bits_ + i / 64; }
+
+ private:
+  std::size_t words_ = 0;
+  std::uint64_t* bits_ = nullptr;
+};
+
+// Backward reads x (the input) and y (the output it is given) through the graph's own
+// references, or, for an activation whose derivative takes two values, only the bits forward
+// saved in `mask`. The parallel chunks start at multiples of 64 elements (parallel.hpp), so each
+// chunk's bits start at a word.
 template <class T>
 struct ActivationNode final : Node<T> {
-  ActivationNode(Act a, ActParams p, const char* n) : act(a), params(p), label(n) {}
+  ActivationNode(Act a, ActParams p, const char* n, MaskBits m)
+      : act(a), params(p), label(n), mask(std::move(m)) {}
   const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>& y) override {
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
     const T *x = this->input(0).data(), *yd = y.data(), *gd = g.data();
     detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
-      kernels::activation_backward(act, params, x + b, yd + b, gd + b, dx + b, e - b, !fresh);
+      if (masked)
+        kernels::activation_backward_mask(act, params, mask.at(b), gd + b, dx + b, e - b, !fresh);
+      else
+        kernels::activation_backward(act, params, x + b, yd + b, gd + b, dx + b, e - b, !fresh);
     });
   }
   void backward_uniform(T g, const Array<T>& y) override {
@@ -38,12 +71,19 @@ struct ActivationNode final : Node<T> {
     T* dx = this->grad_buffer(0, fresh).data();
     const T *x = this->input(0).data(), *yd = y.data();
     detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
-      kernels::activation_backward_uniform(act, params, x + b, yd + b, g, dx + b, e - b, !fresh);
+      if (masked)
+        kernels::activation_backward_mask_uniform(act, params, mask.at(b), g, dx + b, e - b,
+                                                  !fresh);
+      else
+        kernels::activation_backward_uniform(act, params, x + b, yd + b, g, dx + b, e - b, !fresh);
     });
   }
+  void release_saved() override { mask = MaskBits(); }
   Act act;
   ActParams params;
   const char* label;
+  MaskBits mask;
+  bool masked = kernels::activation_has_mask(act);
 };
 
 template <class T>
@@ -51,10 +91,17 @@ BasicTensor<T> apply(const BasicTensor<T>& x, Act act, const char* name, ActPara
   Array<T> y = Array<T>::from_shape(x.shape());
   const T* xd = x.data().data();
   T* yd = y.data();
-  detail::parallel_for(x.numel(), [&](std::size_t b, std::size_t e) {
-    kernels::activation_forward(act, p, xd + b, yd + b, e - b);
+  const std::size_t n = x.numel();
+  // The mask only when a node is recorded: otherwise no backward will read it.
+  const bool masked = kernels::activation_has_mask(act) && needs_graph<T>({x});
+  MaskBits mask(masked ? n : 0);
+  detail::parallel_for(n, [&](std::size_t b, std::size_t e) {
+    if (masked)
+      kernels::activation_forward_mask(act, p, xd + b, yd + b, mask.at(b), e - b);
+    else
+      kernels::activation_forward(act, p, xd + b, yd + b, e - b);
   });
-  return record<ActivationNode<T>>(std::move(y), {x}, act, p, name);
+  return record<ActivationNode<T>>(std::move(y), {x}, act, p, name, std::move(mask));
 }
 
 [[noreturn]] void bad_parameter(const char* op, const char* param, const char* range, double v) {

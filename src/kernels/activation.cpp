@@ -9,6 +9,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <type_traits>
 
 namespace xg::kernels::XGRAD_ISA_NS {  // one copy per instruction set (kernels/isa.hpp)
@@ -195,27 +196,48 @@ struct GeluTanh {  // 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
     return s + (k<T>(2) * x) * (s * (k<T>(1) - s)) * dinner;
   }
 };
+// Two-valued derivatives: f'(x) = keep(x) ? on : off. Forward saves keep(x) as one bit per
+// element (two_valued = true), so backward reads 1/32 (float) of the bytes of x. keep follows
+// PyTorch's backward test at NaN, so a NaN input's gradient is the one PyTorch gives.
+template <class T>
+using Bool = xsimd::batch_bool<T>;
+
+template <class F, class T>
+B<T> two_valued_df(const F& op, B<T> x) {
+  return xsimd::select(op.keep(x), op.on(), op.off());
+}
+
 template <class T>
 struct Relu {  // select keeps NaN (relu(NaN) = NaN in PyTorch); f'(0) = 0
-  static constexpr bool uses_x = false, uses_y = true;
+  // PyTorch's backward zeroes the gradient where x <= 0, so it passes at NaN.
+  static constexpr bool uses_x = true, uses_y = false, two_valued = true;
   B<T> f(B<T> x) const { return xsimd::select(x < k<T>(0), k<T>(0), x); }
-  B<T> df(B<T>, B<T> y) const { return xsimd::select(y > k<T>(0), k<T>(1), k<T>(0)); }
+  Bool<T> keep(B<T> x) const { return !(x <= k<T>(0)); }
+  B<T> on() const { return k<T>(1); }
+  B<T> off() const { return k<T>(0); }
+  B<T> df(B<T> x, B<T>) const { return two_valued_df(*this, x); }
 };
 template <class T>
-struct Hardtanh {  // PyTorch: gradient only strictly inside (min, max)
-  static constexpr bool uses_x = true, uses_y = false;
+struct Hardtanh {  // PyTorch: gradient only strictly inside (min, max), and at NaN
+  static constexpr bool uses_x = true, uses_y = false, two_valued = true;
   B<T> lo, hi;
   explicit Hardtanh(ActParams p) : lo(k<T>(p.a)), hi(k<T>(p.b)) {}
   B<T> f(B<T> x) const { return clamp<T>(x, lo, hi); }
-  B<T> df(B<T> x, B<T>) const { return xsimd::select((x > lo) & (x < hi), k<T>(1), k<T>(0)); }
+  Bool<T> keep(B<T> x) const { return !((x <= lo) | (x >= hi)); }
+  B<T> on() const { return k<T>(1); }
+  B<T> off() const { return k<T>(0); }
+  B<T> df(B<T> x, B<T>) const { return two_valued_df(*this, x); }
 };
 template <class T>
-struct LeakyRelu {  // f'(0) = slope (left derivative, as PyTorch)
-  static constexpr bool uses_x = true, uses_y = false;
+struct LeakyRelu {  // f'(0) = slope (left derivative, as PyTorch), and at NaN
+  static constexpr bool uses_x = true, uses_y = false, two_valued = true;
   B<T> slope;
   explicit LeakyRelu(ActParams p) : slope(k<T>(p.a)) {}
   B<T> f(B<T> x) const { return xsimd::select(x > k<T>(0), x, slope * x); }
-  B<T> df(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(1), slope); }
+  Bool<T> keep(B<T> x) const { return x > k<T>(0); }
+  B<T> on() const { return k<T>(1); }
+  B<T> off() const { return slope; }
+  B<T> df(B<T> x, B<T>) const { return two_valued_df(*this, x); }
 };
 template <class T>
 struct Isrlu {
@@ -270,12 +292,13 @@ struct Relu6 : Hardtanh<T> {
   Relu6() : Hardtanh<T>(ActParams{0, 6}) {}
 };
 template <class T>
-struct Hardsigmoid {  // relu6(x + 3) / 6; PyTorch: gradient 1/6 strictly inside (-3, 3)
-  static constexpr bool uses_x = true, uses_y = false;
+struct Hardsigmoid {  // relu6(x + 3) / 6; PyTorch: gradient 1/6 strictly inside (-3, 3), 0 at NaN
+  static constexpr bool uses_x = true, uses_y = false, two_valued = true;
   B<T> f(B<T> x) const { return clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) * k<T>(1.0 / 6); }
-  B<T> df(B<T> x, B<T>) const {
-    return xsimd::select((x > k<T>(-3)) & (x < k<T>(3)), k<T>(1.0 / 6), k<T>(0));
-  }
+  Bool<T> keep(B<T> x) const { return (x > k<T>(-3)) & (x < k<T>(3)); }
+  B<T> on() const { return k<T>(1.0 / 6); }
+  B<T> off() const { return k<T>(0); }
+  B<T> df(B<T> x, B<T>) const { return two_valued_df(*this, x); }
 };
 template <class T>
 struct Hardswish {  // x relu6(x + 3) / 6; PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above
@@ -318,6 +341,8 @@ void forward_loop(const F& op, const T* x, T* y, std::size_t n) {
 }
 
 // The incoming gradient: an array, or one value everywhere.
+// at(i): the same seen from element i; copy_tail(i, n, t) / padded(t): elements [i, n) copied
+// into a zero-padded buffer t, and the gradient read from it.
 template <class T>
 struct ArrayGrad {
   const T* g;
@@ -327,12 +352,18 @@ struct ArrayGrad {
     std::copy(g + i, g + n, t);
     return B<T>::load_aligned(t);
   }
+  ArrayGrad at(std::size_t i) const { return {g + i}; }
+  void copy_tail(std::size_t i, std::size_t n, T* t) const { std::copy(g + i, g + n, t); }
+  ArrayGrad padded(const T* t) const { return {t}; }
 };
 template <class T>
 struct UniformGrad {
   B<T> value;
   B<T> load(std::size_t) const { return value; }
   B<T> load_tail(std::size_t, std::size_t) const { return value; }
+  UniformGrad at(std::size_t) const { return *this; }
+  void copy_tail(std::size_t, std::size_t, T*) const {}
+  UniformGrad padded(const T*) const { return *this; }
 };
 
 template <class T, class F>
@@ -360,6 +391,127 @@ void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx, std::
     std::copy(y + i, y + n, yt);
     (g.load_tail(i, n) * derivative(op, xt, yt)).store_aligned(dt);
     for (std::size_t j = i; j < n; ++j) dx[j] = accumulate ? dx[j] + dt[j - i] : dt[j - i];
+  }
+}
+
+// ---- two-valued derivatives: forward saves a bit per element, backward reads only the bits ----
+
+// Whether F's derivative takes two values picked by keep(x) (see Relu).
+template <class F, class = void>
+struct TwoValued : std::false_type {};
+template <class F>
+struct TwoValued<F, std::void_t<decltype(F::two_valued)>> : std::bool_constant<F::two_valued> {};
+
+// A comparison's lanes as bits (lane j = bit j) and back, with each instruction set's own
+// instructions: a compare already is a bit mask in AVX-512; movemask gathers the lanes' sign
+// bits in SSE2/AVX2, and one AND + compare of the broadcast bits spreads them out again.
+template <class T>
+std::uint64_t to_bits(Bool<T> b) {
+#if defined(__AVX512F__)
+  return std::uint64_t(b.data);
+#elif defined(__AVX2__)
+  if constexpr (std::is_same_v<T, float>)
+    return std::uint64_t(_mm256_movemask_ps(b));
+  else
+    return std::uint64_t(_mm256_movemask_pd(b));
+#elif defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>)
+    return std::uint64_t(_mm_movemask_ps(b));
+  else
+    return std::uint64_t(_mm_movemask_pd(b));
+#else
+  alignas(64) bool lanes[B<T>::size];
+  b.store_aligned(lanes);
+  std::uint64_t bits = 0;
+  for (std::size_t j = 0; j < B<T>::size; ++j) bits |= std::uint64_t(lanes[j]) << j;
+  return bits;
+#endif
+}
+
+template <class T>
+Bool<T> from_bits(std::uint64_t bits) {
+#if defined(__AVX512F__)
+  return Bool<T>(typename Bool<T>::register_type(bits));
+#elif defined(__AVX2__)
+  if constexpr (std::is_same_v<T, float>) {
+    const __m256i lanes = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i set = _mm256_and_si256(_mm256_set1_epi32(int(bits & 0xff)), lanes);
+    return Bool<T>(_mm256_castsi256_ps(_mm256_cmpeq_epi32(set, lanes)));
+  } else {
+    const __m256i lanes = _mm256_setr_epi64x(1, 2, 4, 8);
+    const __m256i set =
+        _mm256_and_si256(_mm256_set1_epi64x(static_cast<long long>(bits & 0xf)), lanes);
+    return Bool<T>(_mm256_castsi256_pd(_mm256_cmpeq_epi64(set, lanes)));
+  }
+#elif defined(__SSE2__)
+  if constexpr (std::is_same_v<T, float>) {
+    const __m128i lanes = _mm_setr_epi32(1, 2, 4, 8);
+    const __m128i set = _mm_and_si128(_mm_set1_epi32(int(bits & 0xf)), lanes);
+    return Bool<T>(_mm_castsi128_ps(_mm_cmpeq_epi32(set, lanes)));
+  } else {  // both 32-bit halves of a lane test the lane's bit
+    const __m128i lanes = _mm_setr_epi32(1, 1, 2, 2);
+    const __m128i set = _mm_and_si128(_mm_set1_epi32(int(bits & 0x3)), lanes);
+    return Bool<T>(_mm_castsi128_pd(_mm_cmpeq_epi32(set, lanes)));
+  }
+#else
+  alignas(64) bool lanes[B<T>::size];
+  for (std::size_t j = 0; j < B<T>::size; ++j) lanes[j] = (bits >> j) & 1;
+  return Bool<T>::load_aligned(lanes);
+#endif
+}
+
+// Elements per mask word: bit i % 64 of word i / 64 is element i's.
+constexpr std::size_t kWord = 64;
+
+// y = f(x) and the bits keep(x) of 64 elements at x (all readable), the bits past `count` 0.
+template <class T, class F>
+std::uint64_t forward_word(const F& op, const T* x, T* y, std::size_t count) {
+  constexpr std::size_t L = B<T>::size;
+  std::uint64_t bits = 0;
+  for (std::size_t j = 0; j < kWord; j += L) {
+    const B<T> xv = B<T>::load_unaligned(x + j);
+    op.f(xv).store_unaligned(y + j);
+    bits |= to_bits<T>(op.keep(xv)) << j;
+  }
+  return count == kWord ? bits : bits & ((std::uint64_t(1) << count) - 1);
+}
+
+template <class T, class F>
+void forward_mask_loop(const F& op, const T* x, T* y, std::uint64_t* mask, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + kWord <= n; i += kWord) mask[i / kWord] = forward_word(op, x + i, y + i, kWord);
+  if (i < n) {  // padded to a whole word
+    alignas(64) T xt[kWord] = {}, yt[kWord];
+    std::copy(x + i, x + n, xt);
+    mask[i / kWord] = forward_word(op, xt, yt, n - i);
+    std::copy(yt, yt + (n - i), y + i);
+  }
+}
+
+// dx = g f' (or += when accumulate) over 64 elements, f' picked by the bits.
+template <class T, class F, class G>
+void backward_word(const F& op, std::uint64_t bits, const G& g, T* dx, bool accumulate) {
+  constexpr std::size_t L = B<T>::size;
+  for (std::size_t j = 0; j < kWord; j += L) {
+    const B<T> gv = g.load(j);
+    B<T> d = xsimd::select(from_bits<T>(bits >> j), gv * op.on(), gv * op.off());
+    if (accumulate) d += B<T>::load_unaligned(dx + j);
+    d.store_unaligned(dx + j);
+  }
+}
+
+template <class T, class F, class G>
+void backward_mask_loop(const F& op, const std::uint64_t* mask, const G& g, T* dx, std::size_t n,
+                        bool accumulate) {
+  std::size_t i = 0;
+  for (; i + kWord <= n; i += kWord)
+    backward_word(op, mask[i / kWord], g.at(i), dx + i, accumulate);
+  if (i < n) {  // padded to a whole word
+    alignas(64) T gt[kWord] = {}, dt[kWord] = {};
+    g.copy_tail(i, n, gt);
+    if (accumulate) std::copy(dx + i, dx + n, dt);
+    backward_word(op, mask[i / kWord], g.padded(gt), dt, accumulate);
+    std::copy(dt, dt + (n - i), dx + i);
   }
 }
 
@@ -402,6 +554,41 @@ void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T
                                  std::size_t n, bool accumulate) {
   with_activation<T>(act, p, [&](const auto& op) {
     backward_loop(op, x, y, UniformGrad<T>{B<T>(g)}, dx, n, accumulate);
+  });
+}
+
+bool activation_has_mask(Act act) {
+  bool two_valued = false;
+  with_activation<float>(act, ActParams{}, [&](const auto& op) {
+    two_valued = TwoValued<std::decay_t<decltype(op)>>::value;
+  });
+  return two_valued;
+}
+
+template <class T>
+void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,
+                             std::size_t n) {
+  with_activation<T>(act, p, [&](const auto& op) {
+    if constexpr (TwoValued<std::decay_t<decltype(op)>>::value)
+      forward_mask_loop(op, x, y, mask, n);
+  });
+}
+
+template <class T>
+void activation_backward_mask(Act act, ActParams p, const std::uint64_t* mask, const T* g, T* dx,
+                              std::size_t n, bool accumulate) {
+  with_activation<T>(act, p, [&](const auto& op) {
+    if constexpr (TwoValued<std::decay_t<decltype(op)>>::value)
+      backward_mask_loop(op, mask, ArrayGrad<T>{g}, dx, n, accumulate);
+  });
+}
+
+template <class T>
+void activation_backward_mask_uniform(Act act, ActParams p, const std::uint64_t* mask, T g, T* dx,
+                                      std::size_t n, bool accumulate) {
+  with_activation<T>(act, p, [&](const auto& op) {
+    if constexpr (TwoValued<std::decay_t<decltype(op)>>::value)
+      backward_mask_loop(op, mask, UniformGrad<T>{B<T>(g)}, dx, n, accumulate);
   });
 }
 
@@ -531,5 +718,17 @@ template void activation_backward_uniform(Act, ActParams, const float*, const fl
                                           std::size_t, bool);
 template void activation_backward_uniform(Act, ActParams, const double*, const double*, double,
                                           double*, std::size_t, bool);
+template void activation_forward_mask(Act, ActParams, const float*, float*, std::uint64_t*,
+                                      std::size_t);
+template void activation_forward_mask(Act, ActParams, const double*, double*, std::uint64_t*,
+                                      std::size_t);
+template void activation_backward_mask(Act, ActParams, const std::uint64_t*, const float*, float*,
+                                       std::size_t, bool);
+template void activation_backward_mask(Act, ActParams, const std::uint64_t*, const double*, double*,
+                                       std::size_t, bool);
+template void activation_backward_mask_uniform(Act, ActParams, const std::uint64_t*, float, float*,
+                                               std::size_t, bool);
+template void activation_backward_mask_uniform(Act, ActParams, const std::uint64_t*, double,
+                                               double*, std::size_t, bool);
 
 }  // namespace xg::kernels::XGRAD_ISA_NS

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "xgrad/activations/list.hpp"
 
@@ -34,6 +35,27 @@ void activation_backward(Act act, ActParams p, const T* x, const T* y, const T* 
 template <class T>
 void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
                                  std::size_t n, bool accumulate);
+
+// Activations whose derivative takes two values (ReLU, leaky ReLU, hardtanh, ReLU6,
+// hardsigmoid) save which one applies as one bit per element: bit i % 64 of mask[i / 64]. Their
+// backward then reads the bits instead of x (1/32 of the bytes in float). A call may cover a
+// part of a tensor that starts at a multiple of 64 elements, with mask pointing at its first word.
+bool activation_has_mask(Act act);
+
+// y[i] = f(x[i]) and the mask of x; only for an act with activation_has_mask(act).
+template <class T>
+void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,
+                             std::size_t n);
+
+// dx[i] = g[i] * f'(x[i]) (or += when accumulate) from the mask forward wrote.
+template <class T>
+void activation_backward_mask(Act act, ActParams p, const std::uint64_t* mask, const T* g, T* dx,
+                              std::size_t n, bool accumulate);
+
+// The same with the incoming gradient equal to g everywhere.
+template <class T>
+void activation_backward_mask_uniform(Act act, ActParams p, const std::uint64_t* mask, T g, T* dx,
+                                      std::size_t n, bool accumulate);
 
 // Activations with one parameter w per channel, over x seen as [outer, channels, inner] (a
 // shared parameter is channels = 1, inner = everything). PReLU: x > 0 ? x : w x. SwishBeta:

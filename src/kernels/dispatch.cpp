@@ -1,5 +1,6 @@
 // The entry points of xg::kernels: each calls the copy of the kernel compiled for the
 // instruction set active_isa() picked (see isa.hpp). Compiled as general code (no ISA flags).
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "kernels/isa.hpp"
 #include "kernels/isa_api.hpp"
 #include "kernels/loss.hpp"
+#include "kernels/reduce.hpp"
 
 #if XGRAD_KERNELS_X86
 XGRAD_DECLARE_ISA_KERNELS(sse2)
@@ -106,6 +108,26 @@ void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T
   XGRAD_DISPATCH(activation_backward_uniform(act, p, x, y, g, dx, n, accumulate));
 }
 
+bool activation_has_mask(Act act) { XGRAD_DISPATCH(activation_has_mask(act)); }
+
+template <class T>
+void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,
+                             std::size_t n) {
+  XGRAD_DISPATCH(activation_forward_mask(act, p, x, y, mask, n));
+}
+
+template <class T>
+void activation_backward_mask(Act act, ActParams p, const std::uint64_t* mask, const T* g, T* dx,
+                              std::size_t n, bool accumulate) {
+  XGRAD_DISPATCH(activation_backward_mask(act, p, mask, g, dx, n, accumulate));
+}
+
+template <class T>
+void activation_backward_mask_uniform(Act act, ActParams p, const std::uint64_t* mask, T g, T* dx,
+                                      std::size_t n, bool accumulate) {
+  XGRAD_DISPATCH(activation_backward_mask_uniform(act, p, mask, g, dx, n, accumulate));
+}
+
 template <class T>
 void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,
                      std::size_t channels, std::size_t inner) {
@@ -116,6 +138,11 @@ template <class T>
 void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
                       std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate) {
   XGRAD_DISPATCH(channel_backward(act, x, w, g, dx, dw, outer, channels, inner, accumulate));
+}
+
+template <class T>
+T sum(const T* x, std::size_t n) {
+  XGRAD_DISPATCH(sum(x, n));
 }
 
 template <class T>
@@ -145,10 +172,17 @@ void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t
                                     bool);                                                         \
   template void activation_backward_uniform(Act, ActParams, const T*, const T*, T, T*,             \
                                             std::size_t, bool);                                    \
+  template void activation_forward_mask(Act, ActParams, const T*, T*, std::uint64_t*,              \
+                                        std::size_t);                                              \
+  template void activation_backward_mask(Act, ActParams, const std::uint64_t*, const T*, T*,       \
+                                         std::size_t, bool);                                       \
+  template void activation_backward_mask_uniform(Act, ActParams, const std::uint64_t*, T, T*,      \
+                                                 std::size_t, bool);                               \
   template void channel_forward(ChannelAct, const T*, const T*, T*, std::size_t, std::size_t,      \
                                 std::size_t);                                                      \
   template void channel_backward(ChannelAct, const T*, const T*, const T*, T*, T*, std::size_t,    \
                                  std::size_t, std::size_t, bool);                                  \
+  template T sum(const T*, std::size_t);                                                           \
   template void exp_inplace(T*, std::size_t);                                                      \
   template void log1p_inplace(T*, std::size_t);
 XGRAD_INSTANTIATE(float) XGRAD_INSTANTIATE(double)

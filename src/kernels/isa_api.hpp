@@ -1,12 +1,14 @@
 // The kernel entry points as each instruction set's copy defines them (internal header, for
-// dispatch.cpp): the signatures of activation.hpp, loss.hpp and gemm.hpp, declared again in
-// xg::kernels::<isa>. A mismatch with those headers fails at link time.
+// dispatch.cpp): the signatures of activation.hpp, loss.hpp, reduce.hpp and gemm.hpp, declared
+// again in xg::kernels::<isa>. A mismatch with those headers fails at link time.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/activation.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/reduce.hpp"
 
 #define XGRAD_DECLARE_ISA_KERNELS(isa)                                                             \
   namespace xg::kernels::isa {                                                                     \
@@ -18,6 +20,16 @@
   template <class T>                                                                               \
   void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,       \
                                    std::size_t n, bool accumulate);                                \
+  bool activation_has_mask(Act act);                                                               \
+  template <class T>                                                                               \
+  void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,        \
+                               std::size_t n);                                                     \
+  template <class T>                                                                               \
+  void activation_backward_mask(Act act, ActParams p, const std::uint64_t* mask, const T* g,       \
+                                T* dx, std::size_t n, bool accumulate);                            \
+  template <class T>                                                                               \
+  void activation_backward_mask_uniform(Act act, ActParams p, const std::uint64_t* mask, T g,      \
+                                        T* dx, std::size_t n, bool accumulate);                    \
   template <class T>                                                                               \
   void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t outer,            \
                        std::size_t channels, std::size_t inner);                                   \
@@ -25,6 +37,8 @@
   void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,          \
                         std::size_t outer, std::size_t channels, std::size_t inner,                \
                         bool accumulate);                                                          \
+  template <class T>                                                                               \
+  T sum(const T* x, std::size_t n);                                                                \
   template <class T>                                                                               \
   void exp_inplace(T* v, std::size_t n);                                                           \
   template <class T>                                                                               \

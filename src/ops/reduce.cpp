@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "kernels/reduce.hpp"
 #include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
@@ -26,31 +27,15 @@ struct AxisView {
   }
 };
 
-// Sum of n contiguous values with 16 independent partial sums: the compiler vectorises it (one
-// running sum is a chain of dependent adds, ~4x slower), and the rounding error grows more
-// slowly than with a single accumulator.
-template <class T>
-T sum_serial(const T* x, std::size_t n) {
-  constexpr std::size_t kLanes = 16;
-  T partial[kLanes] = {};
-  std::size_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (std::size_t k = 0; k < kLanes; ++k) partial[k] += x[j + k];
-  T s = 0;
-  for (; j < n; ++j) s += x[j];
-  for (std::size_t k = 0; k < kLanes; ++k) s += partial[k];
-  return s;
-}
-
 // Large sums are split across threads; the chunks' sums are added in chunk order.
 template <class T>
 T sum_contiguous(const T* x, std::size_t n) {
   const std::size_t chunks = detail::parallel_chunks(n);
-  if (chunks == 1) return sum_serial(x, n);
+  if (chunks == 1) return kernels::sum(x, n);
   std::vector<T> partial(chunks, T(0));
   const std::size_t chunk_size = (n / chunks + 63) / 64 * 64;
   detail::parallel_for(n, [&](std::size_t b, std::size_t e) {
-    partial[std::min(chunks - 1, b / chunk_size)] = sum_serial(x + b, e - b);
+    partial[std::min(chunks - 1, b / chunk_size)] = kernels::sum(x + b, e - b);
   });
   T s = 0;
   for (T v : partial) s += v;
