@@ -508,3 +508,51 @@ TEST_CASE("float32 logsigmoid and softplus at large and mixed inputs are within 
     require_close(x.grad().at(i), sig(v));
   }
 }
+
+TEST_CASE(
+    "float32 sigmoid is within 2 ulps of the exact value from -104 to 89, saturating as "
+    "PyTorch does",
+    "[activations]") {
+  // A dense sweep (2^20 + 1 evenly spaced points, so every lane and the tail see all ranges)
+  // against 1 / (1 + e^-x) in long double. Where the exact value is below the smallest normal
+  // float (x < -87.3) only the absolute error is bounded. PyTorch computes 1 / (1 + exp(-x)) in
+  // float32: exp(-x) overflows to inf below x = -88.73, giving exactly 0, and 1 + exp(-x) rounds
+  // to 1 above x = 16.7 (exp(-x) < 2^-24), giving exactly 1.
+  constexpr std::size_t kPoints = (1u << 20) + 1;
+  std::vector<float> xs(kPoints);
+  for (std::size_t i = 0; i < kPoints; ++i)
+    xs[i] = float(-104.0 + 193.0 * double(i) / (kPoints - 1));
+  const std::vector<float> ys =
+      xg::sigmoid(Tensor::from(std::vector<float>(xs), {kPoints})).to_vector();
+  std::int64_t worst = 0;
+  float worst_x = 0;
+  for (std::size_t i = 0; i < kPoints; ++i) {
+    const float x = xs[i], y = ys[i];
+    const L exact = sig(x);
+    if (x < -88.73f) {
+      if (y != 0.f) FAIL("sigmoid(" << x << ") = " << y << ", PyTorch gives 0");
+    } else if (x > 16.7f) {
+      if (y != 1.f) FAIL("sigmoid(" << x << ") = " << y << ", PyTorch gives 1");
+    } else if (exact < std::numeric_limits<float>::min()) {
+      if (!(std::fabs(L(y) - exact) < std::numeric_limits<float>::min()))
+        FAIL("sigmoid(" << x << ") = " << y << ", exact " << double(exact));
+    } else if (ulps_apart(y, float(exact)) > worst) {
+      worst = ulps_apart(y, float(exact));
+      worst_x = x;
+    }
+  }
+  INFO("worst at x = " << worst_x);
+  REQUIRE(worst <= 2);
+  // The special values: limits at the infinities, NaN kept, and the sign of zero irrelevant.
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> special{inf, -inf, std::nanf(""), 0.f, -0.f, 1e-30f, -1e-30f};
+  const auto s =
+      xg::sigmoid(Tensor::from(std::vector<float>(special), {special.size()})).to_vector();
+  REQUIRE(s[0] == 1.f);
+  REQUIRE(s[1] == 0.f);
+  REQUIRE(std::isnan(s[2]));
+  REQUIRE(s[3] == 0.5f);
+  REQUIRE(s[4] == 0.5f);
+  REQUIRE(s[5] == 0.5f);
+  REQUIRE(s[6] == 0.5f);
+}
