@@ -252,6 +252,10 @@ TEST_CASE("xgrad: every bad flag is a one-line error with exit code 2", "[cli]")
       {"train --dataset moons --act-param alpha=nan --activation elu",
        "--act-param alpha: 'nan' is not a finite number"},
       {"train --dataset moons --activation no_such_act --epochs 1", "no_such_act"},
+      // The activation and its parameters are checked before the table is read.
+      {"train --csv nope.csv --target y --activation no_such_act", "no_such_act"},
+      {"train --csv nope.csv --target y --activation elu --act-param beta=1",
+       "activation 'elu' has no parameter 'beta'"},
       {"train --dataset moons --lr 0", "--lr: '0' is not a finite number > 0"},
       {"train --dataset moons --lr inf", "--lr: 'inf'"},
       {"train --dataset moons --momentum 2", "--momentum: '2' is not a number in [0, 1]"},
