@@ -12,8 +12,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
-# The targets (tests/fuzz/fuzz_<name>.cpp). The command line's argument parser joins as "cli".
-TARGETS=(safetensors csv)
+# The targets (tests/fuzz/fuzz_<name>.cpp).
+TARGETS=(safetensors csv cli)
 (($# > 0)) && TARGETS=("$@")
 
 CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)
@@ -37,9 +37,11 @@ bash "$ROOT/scripts/install-deps.sh"
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# XGRAD_BUILD_EXAMPLES brings the command line's sources, which fuzz_cli links; only the fuzz
+# targets are built.
 cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXGRAD_FUZZ=ON -DXGRAD_BUILD_TESTS=OFF \
-  -DXGRAD_BUILD_EXAMPLES=OFF "${launcher[@]}" >/dev/null
+  -DXGRAD_BUILD_EXAMPLES=ON "${launcher[@]}" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]/#/fuzz_}"
 
 mkdir -p "$BUILD_DIR/artifacts"

@@ -39,8 +39,19 @@ Isa detect_cpu_isa() {
   __builtin_cpu_init();  // also checks that the OS saves the AVX / AVX-512 registers
   // The copies are built for the x86-64 micro-architecture levels v4 (AVX-512 F/BW/CD/DQ/VL),
   // v3 (AVX2, FMA, BMI1/2, F16C, LZCNT, MOVBE) and the x86-64 baseline (SSE2).
-  if (__builtin_cpu_supports("x86-64-v4")) return Isa::Avx512;
-  if (__builtin_cpu_supports("x86-64-v3")) return Isa::Avx2;
+#if defined(__clang__) && __clang_major__ < 15
+  // clang 14 (the fuzz build) knows no level names: their features it can test. F16C, LZCNT and
+  // MOVBE it cannot; every CPU with AVX2, FMA and BMI2 has them.
+  const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                  __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                  __builtin_cpu_supports("avx512vl");
+#else
+  const bool v3 = __builtin_cpu_supports("x86-64-v3"), v4 = __builtin_cpu_supports("x86-64-v4");
+#endif
+  if (v4) return Isa::Avx512;
+  if (v3) return Isa::Avx2;
   return Isa::Sse2;
 #else
   return Isa::Generic;

@@ -96,6 +96,9 @@ struct DatasetInfo {
   std::size_t min_samples;  // what the generator needs
 };
 const std::vector<DatasetInfo>& dataset_table();
+// A --dataset name and its generator flags (--samples, --noise, --classes, --factor) checked:
+// UsageError naming the flag.
+void check_dataset(const DataSpec& spec);
 
 // The data after loading, splitting and encoding (statistics of the training rows).
 struct Prepared {
@@ -176,12 +179,17 @@ struct TrainOptions {
   bool quiet = false;
 };
 
-// Checks the options, resolves defaults, and loads, splits and encodes the data.
+// Checks the options and resolves their defaults, before any file or data is read: the data
+// flags (check_data_options), --patience, the schedule, --hidden, the activation and its
+// --act-param values, --init.
+void check_run(TrainOptions& o);
+// check_run, then loads, splits and encodes the data.
 Prepared prepare_run(TrainOptions& o);
 // The parts of prepare_run a command without train's network uses (`gradients`): the data flags
 // checked against each other (--dataset or --csv, the flags that apply to one of them only, the
-// fractions), then the data loaded, split and encoded (--data-seed defaults to --seed), --threads
-// applied and the batch size resolved (default 128, at most a quarter of the training rows).
+// fractions, the dataset's name and generator flags), then the data loaded, split and encoded
+// (--data-seed defaults to --seed), --threads applied and the batch size resolved (default 128, at
+// most a quarter of the training rows).
 void check_data_options(const DataSpec& d);
 Prepared load_data(TrainOptions& o);
 
@@ -312,10 +320,12 @@ int predict(const std::string& model_path, const std::string& csv, const std::st
 
 // ---- commands defined in their own files -------------------------------------------------------
 
-// A subcommand defined in its own file: it registers itself and its options on the app; `run`
-// executes it once the command line has been parsed.
+// A subcommand: it registers itself and its options on the app; once the command line has been
+// parsed, `check` makes the checks that need no file and no data (CommandLine::check) and `run`
+// executes it.
 struct Subcommand {
   CLI::App* command;
+  std::function<void()> check;
   std::function<int()> run;
 };
 Subcommand add_compare_command(CLI::App& app);    // compare.cpp

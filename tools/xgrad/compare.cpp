@@ -438,11 +438,18 @@ void write_files(const CompareOptions& o, const Prepared& p,
   fmt::print("{}\n", render_plots(o.out, "plots.gp", pngs));
 }
 
-int compare(CompareOptions& o) {
+// The names of --activations, each checked; the first becomes the run's activation (check_run
+// and prepare_run check the network with it).
+std::vector<std::string> checked_activations(CompareOptions& o) {
   const std::vector<std::string> activations = split_list(o.activations, "--activations");
   for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
-  const std::string init = o.run.model.init;  // auto: resolved for each activation
   o.run.model.activation = activations.front();
+  return activations;
+}
+
+int compare(CompareOptions& o) {
+  const std::string init = o.run.model.init;  // auto: resolved for each activation
+  const std::vector<std::string> activations = checked_activations(o);
   const Prepared p = prepare_run(o.run);
   if (!o.out.empty()) make_directory(o.out);
 
@@ -516,7 +523,11 @@ Subcommand add_compare_command(CLI::App& app) {
                   "write results.csv, summary.csv, gradients.csv and PNG plots here")
       ->type_name("DIR");
   help_heading(cmd, "Options");
-  return {cmd, [o] { return compare(*o); }};
+  const auto check = [o] {
+    checked_activations(*o);
+    check_run(o->run);
+  };
+  return {cmd, check, [o] { return compare(*o); }};
 }
 
 }  // namespace xgcli

@@ -171,6 +171,8 @@ data::RowSplit split_of(const DataSpec& s, const data::Table& table, const data:
 
 }  // namespace
 
+void check_dataset(const DataSpec& spec) { resolve(spec); }
+
 Prepared prepare(const DataSpec& s) {
   const data::Table table = load(s, {});
   const std::string name = target_name(s);

@@ -217,7 +217,9 @@ void write_files(const GradientsOptions& o, const std::vector<Result>& results) 
              render_plots(o.out, "plots.gp", {"gradients.png", "loss.png"}));
 }
 
-int gradients(GradientsOptions& o) {
+// The options checked against each other and the activations' names (the dataset defaults to
+// spiral): the activations to compare.
+std::vector<std::string> checked(GradientsOptions& o) {
   TrainOptions& t = o.run;
   if (t.data.dataset.empty() && t.data.csv.empty()) t.data.dataset = "spiral";
   check_data_options(t.data);
@@ -228,6 +230,12 @@ int gradients(GradientsOptions& o) {
         o.width, o.depth, o.width, o.depth * o.width * o.width, kMaxLabWeights));
   const std::vector<std::string> activations = split_list(o.activations, "--activation");
   for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
+  return activations;
+}
+
+int gradients(GradientsOptions& o) {
+  TrainOptions& t = o.run;
+  const std::vector<std::string> activations = checked(o);
   const Prepared p = load_data(t);
   if (!o.out.empty()) make_directory(o.out);
 
@@ -310,7 +318,7 @@ Subcommand add_gradients_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "write gradients.csv, loss.csv and PNG plots here")
       ->type_name("DIR");
   help_heading(cmd, "Options");
-  return {cmd, [o] { return gradients(*o); }};
+  return {cmd, [o] { checked(*o); }, [o] { return gradients(*o); }};
 }
 
 }  // namespace xgcli

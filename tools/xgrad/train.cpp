@@ -14,6 +14,7 @@
 #include <xgrad/core/threads.hpp>
 #include <xgrad/data/datasets.hpp>
 #include <xgrad/metrics.hpp>
+#include <xgrad/nn/activation_registry.hpp>
 
 #include "cli.hpp"
 
@@ -192,6 +193,7 @@ void check_data_options(const DataSpec& d) {
   if (!(d.test_fraction + d.val_fraction < 1))
     throw UsageError(fmt::format("--test-fraction {} + --val-fraction {} must be below 1",
                                  d.test_fraction, d.val_fraction));
+  if (!d.dataset.empty()) check_dataset(d);
 }
 
 Prepared load_data(TrainOptions& o) {
@@ -203,7 +205,7 @@ Prepared load_data(TrainOptions& o) {
   return p;
 }
 
-Prepared prepare_run(TrainOptions& o) {
+void check_run(TrainOptions& o) {
   check_data_options(o.data);
   if (o.patience && o.data.val_fraction == 0)
     throw UsageError("--patience needs --val-fraction F > 0 (it watches the validation loss)");
@@ -211,6 +213,12 @@ Prepared prepare_run(TrainOptions& o) {
   o.model.hidden = parse_sizes(o.hidden, "--hidden");
   o.model.act_params = parse_params(o.act_params);
   o.model.init = resolved_init(o.model);
+  // The activation's name and parameters (the registry's range checks), before the data loads.
+  xg::nn::make_activation<float>(o.model.activation, o.model.act_params, 1);
+}
+
+Prepared prepare_run(TrainOptions& o) {
+  check_run(o);
   Prepared p = load_data(o);
   o.model.in = p.features;
   o.model.out = p.classes > 0 ? p.classes : 1;
