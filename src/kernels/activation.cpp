@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace xg::kernels::XGRAD_ISA_NS {  // one copy per instruction set (kernels/isa.hpp)
@@ -17,6 +18,13 @@ namespace {
 
 template <class T>
 using B = xsimd::batch<T>;
+
+// [first, last) to out, for the padded tails. Not std::copy: unoptimised, its out-of-line helper
+// is a weak symbol the linker would share between the instruction-set copies of this file.
+template <class T>
+void copy_range(const T* first, const T* last, T* out) {
+  std::memcpy(out, first, std::size_t(last - first) * sizeof(T));
+}
 
 template <class T>
 B<T> k(double v) {
@@ -369,9 +377,9 @@ void forward_loop(const F& op, const T* x, T* y, std::size_t n) {
   for (; i + L <= n; i += L) op.f(B<T>::load_unaligned(x + i)).store_unaligned(y + i);
   if (i < n) {
     alignas(64) T xt[L] = {}, yt[L];
-    std::copy(x + i, x + n, xt);
+    copy_range(x + i, x + n, xt);
     op.f(B<T>::load_aligned(xt)).store_aligned(yt);
-    std::copy(yt, yt + (n - i), y + i);
+    copy_range(yt, yt + (n - i), y + i);
   }
 }
 
@@ -384,11 +392,11 @@ struct ArrayGrad {
   B<T> load(std::size_t i) const { return B<T>::load_unaligned(g + i); }
   B<T> load_tail(std::size_t i, std::size_t n) const {
     alignas(64) T t[B<T>::size] = {};
-    std::copy(g + i, g + n, t);
+    copy_range(g + i, g + n, t);
     return B<T>::load_aligned(t);
   }
   ArrayGrad at(std::size_t i) const { return {g + i}; }
-  void copy_tail(std::size_t i, std::size_t n, T* t) const { std::copy(g + i, g + n, t); }
+  void copy_tail(std::size_t i, std::size_t n, T* t) const { copy_range(g + i, g + n, t); }
   ArrayGrad padded(const T* t) const { return {t}; }
 };
 template <class T>
@@ -422,8 +430,8 @@ void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx, std::
   }
   if (i < n) {
     alignas(64) T xt[L] = {}, yt[L] = {}, dt[L];
-    std::copy(x + i, x + n, xt);
-    std::copy(y + i, y + n, yt);
+    copy_range(x + i, x + n, xt);
+    copy_range(y + i, y + n, yt);
     (g.load_tail(i, n) * derivative(op, xt, yt)).store_aligned(dt);
     for (std::size_t j = i; j < n; ++j) dx[j] = accumulate ? dx[j] + dt[j - i] : dt[j - i];
   }
@@ -517,9 +525,9 @@ void forward_mask_loop(const F& op, const T* x, T* y, std::uint64_t* mask, std::
   for (; i + kWord <= n; i += kWord) mask[i / kWord] = forward_word(op, x + i, y + i, kWord);
   if (i < n) {  // padded to a whole word
     alignas(64) T xt[kWord] = {}, yt[kWord];
-    std::copy(x + i, x + n, xt);
+    copy_range(x + i, x + n, xt);
     mask[i / kWord] = forward_word(op, xt, yt, n - i);
-    std::copy(yt, yt + (n - i), y + i);
+    copy_range(yt, yt + (n - i), y + i);
   }
 }
 
@@ -544,9 +552,9 @@ void backward_mask_loop(const F& op, const std::uint64_t* mask, const G& g, T* d
   if (i < n) {  // padded to a whole word
     alignas(64) T gt[kWord] = {}, dt[kWord] = {};
     g.copy_tail(i, n, gt);
-    if (accumulate) std::copy(dx + i, dx + n, dt);
+    if (accumulate) copy_range(dx + i, dx + n, dt);
     backward_word(op, mask[i / kWord], g.padded(gt), dt, accumulate);
-    std::copy(dt, dt + (n - i), dx + i);
+    copy_range(dt, dt + (n - i), dx + i);
   }
 }
 
@@ -641,7 +649,7 @@ void channel_runs(const T* w, std::size_t outer, std::size_t channels, std::size
       for (std::size_t c = 0; c < channels; c += L) {
         const std::size_t count = std::min(L, channels - c);
         alignas(64) T wt[L] = {};
-        std::copy(w + c, w + c + count, wt);
+        copy_range(w + c, w + c + count, wt);
         fn(o * channels + c, count, B<T>::load_aligned(wt), c, true);
       }
     return;
@@ -656,7 +664,7 @@ template <class T>
 B<T> load_partial(const T* p, std::size_t count) {
   if (count == B<T>::size) return B<T>::load_unaligned(p);
   alignas(64) T t[B<T>::size] = {};
-  std::copy(p, p + count, t);
+  copy_range(p, p + count, t);
   return B<T>::load_aligned(t);
 }
 
@@ -665,7 +673,7 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   if (count == B<T>::size) return v.store_unaligned(p);
   alignas(64) T t[B<T>::size];
   v.store_aligned(t);
-  std::copy(t, t + count, p);
+  copy_range(t, t + count, p);
 }
 
 // Activations with one parameter p per channel, on batches: f(x, p), df(x, p) = df/dx and
