@@ -9,8 +9,8 @@
 # and turn it into a regression test of the normal suite.
 #   FUZZ_SECONDS=600 bash scripts/fuzz.sh safetensors    # one target, longer
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BUILD_DIR="${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
+BUILD_DIR="${FUZZ_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-fuzz}"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, step, build_targets (log in $BUILD_DIR/logs)
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
 # The targets (tests/fuzz/fuzz_<name>.cpp).
 TARGETS=(safetensors csv cli)
@@ -42,7 +42,8 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXGRAD_FUZZ=ON -DXGRAD_BUILD_TESTS=OFF \
   -DXGRAD_BUILD_EXAMPLES=ON "${launcher[@]}" >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]/#/fuzz_}"
+ensure_build_dir_writable
+build_targets "build (fuzz targets)" "${TARGETS[@]/#/fuzz_}"
 
 mkdir -p "$BUILD_DIR/artifacts"
 # The targets write each input to a temporary file (the readers take paths) and the safetensors
