@@ -6,23 +6,30 @@
 #include <cmath>
 
 namespace xg::kernels::XGRAD_ISA_NS {  // one copy per instruction set (kernels/isa.hpp)
+namespace {
 
-template <class T>
-void exp_inplace(T* v, std::size_t n) {
+// v[i] = f(v[i]): full batches through the vector form, the tail through the scalar one.
+template <class T, class Vector, class Scalar>
+void map_inplace(T* v, std::size_t n, Vector vector_f, Scalar scalar_f) {
   using B = xsimd::batch<T>;
   constexpr std::size_t w = B::size;
   std::size_t i = 0;
-  for (; i + w <= n; i += w) xsimd::exp(B::load_unaligned(v + i)).store_unaligned(v + i);
-  for (; i < n; ++i) v[i] = std::exp(v[i]);
+  for (; i + w <= n; i += w) vector_f(B::load_unaligned(v + i)).store_unaligned(v + i);
+  for (; i < n; ++i) v[i] = scalar_f(v[i]);
+}
+
+}  // namespace
+
+template <class T>
+void exp_inplace(T* v, std::size_t n) {
+  map_inplace(
+      v, n, [](auto b) { return xsimd::exp(b); }, [](T x) { return std::exp(x); });
 }
 
 template <class T>
 void log1p_inplace(T* v, std::size_t n) {
-  using B = xsimd::batch<T>;
-  constexpr std::size_t w = B::size;
-  std::size_t i = 0;
-  for (; i + w <= n; i += w) xsimd::log1p(B::load_unaligned(v + i)).store_unaligned(v + i);
-  for (; i < n; ++i) v[i] = std::log1p(v[i]);
+  map_inplace(
+      v, n, [](auto b) { return xsimd::log1p(b); }, [](T x) { return std::log1p(x); });
 }
 
 template void exp_inplace(float*, std::size_t);
