@@ -2,25 +2,18 @@
 #include <algorithm>
 #include <cmath>
 
-#include "optimizer_impl.hpp"
+#include "option_fields.hpp"
 #include "xgrad/optim/adagrad.hpp"
 
 namespace xg::optim {
 
-using detail::flag;
 using detail::for_each_with_grad;
-using detail::number;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
 
 void AdagradOptions::set(AdagradOptions& o, const std::string& k, double v) {
-  using O = AdagradOptions;
-  set_option(
-      o, k, v, "Adagrad",
-      {number("lr", &O::lr), number("lr_decay", &O::lr_decay),
-       number("weight_decay", &O::weight_decay),
-       number("initial_accumulator_value", &O::initial_accumulator_value), number("eps", &O::eps)});
+  set_option(o, k, v, "Adagrad");
 }
 void AdagradOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

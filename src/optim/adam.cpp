@@ -2,24 +2,18 @@
 #include <algorithm>
 #include <cmath>
 
-#include "optimizer_impl.hpp"
+#include "option_fields.hpp"
 #include "xgrad/optim/adam.hpp"
 
 namespace xg::optim {
 
-using detail::flag;
 using detail::for_each_with_grad;
-using detail::number;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
 
 void AdamOptions::set(AdamOptions& o, const std::string& k, double v) {
-  using O = AdamOptions;
-  set_option(o, k, v, "Adam",
-             {number("lr", &O::lr), number("beta1", &O::beta1), number("beta2", &O::beta2),
-              number("eps", &O::eps), number("weight_decay", &O::weight_decay),
-              flag("amsgrad", &O::amsgrad)});
+  set_option(o, k, v, "Adam");
 }
 void AdamOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,24 +42,6 @@ OptionField<O> number(const char* key, double O::*member) {
 template <class O>
 OptionField<O> flag(const char* key, bool O::*member) {
   return {key, nullptr, member};
-}
-
-// Sets the option `key` of `o` from the table of its fields; an unknown key throws, listing them.
-template <class O>
-void set_option(O& o, const std::string& key, double v, const char* optimizer,
-                std::initializer_list<OptionField<O>> fields) {
-  std::string known;
-  for (const auto& f : fields) {
-    if (key == f.key) {
-      if (f.number)
-        o.*f.number = v;
-      else
-        o.*f.flag = v != 0;
-      return;
-    }
-    known += (known.empty() ? "" : ", ") + std::string(f.key);
-  }
-  unknown_option(optimizer, key, known.c_str());
 }
 
 // Every option is a finite number: an infinite one passes `>= 0` but poisons every update.

@@ -2,24 +2,18 @@
 #include <algorithm>
 #include <cmath>
 
-#include "optimizer_impl.hpp"
+#include "option_fields.hpp"
 #include "xgrad/optim/rmsprop.hpp"
 
 namespace xg::optim {
 
-using detail::flag;
 using detail::for_each_with_grad;
-using detail::number;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
 
 void RMSpropOptions::set(RMSpropOptions& o, const std::string& k, double v) {
-  using O = RMSpropOptions;
-  set_option(o, k, v, "RMSprop",
-             {number("lr", &O::lr), number("alpha", &O::alpha), number("eps", &O::eps),
-              number("weight_decay", &O::weight_decay), number("momentum", &O::momentum),
-              flag("centered", &O::centered)});
+  set_option(o, k, v, "RMSprop");
 }
 void RMSpropOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);

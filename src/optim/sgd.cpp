@@ -2,25 +2,17 @@
 #include <algorithm>
 #include <cmath>
 
-#include "optimizer_impl.hpp"
+#include "option_fields.hpp"
 #include "xgrad/optim/sgd.hpp"
 
 namespace xg::optim {
 
-using detail::flag;
 using detail::for_each_with_grad;
-using detail::number;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
 
-void SGDOptions::set(SGDOptions& o, const std::string& k, double v) {
-  using O = SGDOptions;
-  set_option(
-      o, k, v, "SGD",
-      {number("lr", &O::lr), number("momentum", &O::momentum), number("dampening", &O::dampening),
-       number("weight_decay", &O::weight_decay), flag("nesterov", &O::nesterov)});
-}
+void SGDOptions::set(SGDOptions& o, const std::string& k, double v) { set_option(o, k, v, "SGD"); }
 void SGDOptions::validate(const char* n) const {
   require(lr >= 0, n, "lr", ">= 0", lr);
   require(momentum >= 0, n, "momentum", ">= 0", momentum);

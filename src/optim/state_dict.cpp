@@ -11,10 +11,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "xgrad/optim/adagrad.hpp"
-#include "xgrad/optim/adam.hpp"
-#include "xgrad/optim/rmsprop.hpp"
-#include "xgrad/optim/sgd.hpp"
+#include "option_fields.hpp"
 
 namespace xg::optim {
 namespace {
@@ -48,20 +45,44 @@ std::pair<double, double> number_pair(const OptionMap& m, const char* key) {
 
 // ---- the name tables, one block per optimizer (PyTorch 2's names) ----
 
-OptionMap options_of(const SGDOptions& o) {
-  return {{"lr", o.lr},
-          {"momentum", o.momentum},
-          {"dampening", o.dampening},
-          {"weight_decay", o.weight_decay},
-          {"nesterov", o.nesterov}};
+// A param group's options under their keys (option_fields.hpp), numbers and flags as such.
+template <class O>
+OptionMap options_of(const O& o) {
+  OptionMap m;
+  for (const auto& f : detail::option_fields<O>()) {
+    if (f.number)
+      m[f.key] = o.*f.number;
+    else
+      m[f.key] = o.*f.flag;
+  }
+  return m;
 }
-void read_options(const OptionMap& m, SGDOptions& o) {
-  o.lr = number(m, "lr");
-  o.momentum = number(m, "momentum");
-  o.dampening = number(m, "dampening");
-  o.weight_decay = number(m, "weight_decay");
-  o.nesterov = flag(m, "nesterov");
+template <class O>
+void read_options(const OptionMap& m, O& o) {
+  for (const auto& f : detail::option_fields<O>()) {
+    if (f.number)
+      o.*f.number = number(m, f.key);
+    else
+      o.*f.flag = flag(m, f.key);
+  }
 }
+// Adam's two betas are one entry in PyTorch's layout: "betas": [beta1, beta2].
+OptionMap options_of(const AdamOptions& o) {
+  OptionMap m = options_of<AdamOptions>(o);
+  m.erase("beta1");
+  m.erase("beta2");
+  m["betas"] = std::vector<double>{o.beta1, o.beta2};
+  return m;
+}
+void read_options(const OptionMap& m, AdamOptions& o) {
+  OptionMap split = m;
+  const auto [beta1, beta2] = number_pair(m, "betas");
+  split.erase("betas");
+  split["beta1"] = beta1;
+  split["beta2"] = beta2;
+  read_options<AdamOptions>(split, o);
+}
+
 std::vector<BufferSlot> buffer_slots(const SGDOptions& o) {
   if (o.momentum == 0) return {};
   return {{"momentum_buffer", true}};
@@ -69,20 +90,6 @@ std::vector<BufferSlot> buffer_slots(const SGDOptions& o) {
 // PyTorch's SGD keeps no step count: the momentum buffer's existence says the first step is done.
 bool keeps_step(const SGDOptions&) { return false; }
 
-OptionMap options_of(const AdamOptions& o) {
-  return {{"lr", o.lr},
-          {"betas", std::vector<double>{o.beta1, o.beta2}},
-          {"eps", o.eps},
-          {"weight_decay", o.weight_decay},
-          {"amsgrad", o.amsgrad}};
-}
-void read_options(const OptionMap& m, AdamOptions& o) {
-  o.lr = number(m, "lr");
-  std::tie(o.beta1, o.beta2) = number_pair(m, "betas");
-  o.eps = number(m, "eps");
-  o.weight_decay = number(m, "weight_decay");
-  o.amsgrad = flag(m, "amsgrad");
-}
 std::vector<BufferSlot> buffer_slots(const AdamOptions& o) {
   std::vector<BufferSlot> slots{{"exp_avg", true}, {"exp_avg_sq", true}};
   if (o.amsgrad) slots.push_back({"max_exp_avg_sq", true});
@@ -90,41 +97,11 @@ std::vector<BufferSlot> buffer_slots(const AdamOptions& o) {
 }
 bool keeps_step(const AdamOptions&) { return true; }
 
-OptionMap options_of(const RMSpropOptions& o) {
-  return {{"lr", o.lr},
-          {"alpha", o.alpha},
-          {"eps", o.eps},
-          {"weight_decay", o.weight_decay},
-          {"momentum", o.momentum},
-          {"centered", o.centered}};
-}
-void read_options(const OptionMap& m, RMSpropOptions& o) {
-  o.lr = number(m, "lr");
-  o.alpha = number(m, "alpha");
-  o.eps = number(m, "eps");
-  o.weight_decay = number(m, "weight_decay");
-  o.momentum = number(m, "momentum");
-  o.centered = flag(m, "centered");
-}
 std::vector<BufferSlot> buffer_slots(const RMSpropOptions& o) {
   return {{"square_avg", true}, {"momentum_buffer", o.momentum > 0}, {"grad_avg", o.centered}};
 }
 bool keeps_step(const RMSpropOptions&) { return true; }
 
-OptionMap options_of(const AdagradOptions& o) {
-  return {{"lr", o.lr},
-          {"lr_decay", o.lr_decay},
-          {"weight_decay", o.weight_decay},
-          {"initial_accumulator_value", o.initial_accumulator_value},
-          {"eps", o.eps}};
-}
-void read_options(const OptionMap& m, AdagradOptions& o) {
-  o.lr = number(m, "lr");
-  o.lr_decay = number(m, "lr_decay");
-  o.weight_decay = number(m, "weight_decay");
-  o.initial_accumulator_value = number(m, "initial_accumulator_value");
-  o.eps = number(m, "eps");
-}
 std::vector<BufferSlot> buffer_slots(const AdagradOptions&) { return {{"sum", true}}; }
 bool keeps_step(const AdagradOptions&) { return true; }
 
