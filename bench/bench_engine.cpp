@@ -20,6 +20,8 @@
 #include <fmt/format.h>
 #include <xgrad/xgrad.hpp>
 
+#include "bench_common.hpp"
+
 // Counts every operator new in the process, to show a warmed-up step allocates nothing.
 namespace {
 std::atomic<std::size_t> g_news{0};
@@ -37,10 +39,7 @@ namespace {
 using xg::Tensor;
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::median;
 
 // Median over `repeats` runs of f(), in ns per `per` units of work.
 template <class F>

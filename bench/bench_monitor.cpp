@@ -18,15 +18,14 @@
 #include <fmt/format.h>
 #include <xgrad/xgrad.hpp>
 
+#include "bench_common.hpp"
+
 namespace {
 
 using xg::Tensor;
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::median;
 
 // The tiny MLP with its optimizer and data, and an optional monitor recording every k steps.
 struct Setup {
