@@ -13,23 +13,18 @@
 #   WORKLOADS  workloads of xgrad_bench                (default: "mnist spiral deep eltwise_relu")
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(dirname "$HERE")"
+NAME=busy.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, HERE, die, log, build_bench
 RESULTS="${1:-/tmp/xgrad-busy.jsonl}"
 REPEATS="${REPEATS:-3}"
 WORKLOADS="${WORKLOADS:-mnist spiral deep eltwise_relu}"
 CORES="$(nproc)"
 
-die() { echo "busy.sh: error: $*" >&2; exit 1; }
-log() { echo "busy.sh: $*" >&2; }
 command -v python3 >/dev/null || die "python3 is needed for the table: apt-get install -y python3"
 [[ -x /usr/bin/time ]] || die "GNU time is needed: apt-get install -y time"
 
-log "building the benchmarks in $ROOT/build-bench"
-cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON \
-  -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$ROOT/build-bench" -j"$CORES" --target xgrad_bench >/dev/null
-XG="$ROOT/build-bench/bench/xgrad_bench"
+build_bench xgrad_bench
+XG="$BENCH_DIR/xgrad_bench"
 
 loops=()
 stop_load() {

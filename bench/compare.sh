@@ -19,8 +19,8 @@
 #   WORKLOADS    subset, e.g. "tiny spiral"             (default: all)
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(dirname "$HERE")"
+NAME=compare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, HERE, die, log, build_bench
 RESULTS="${1:-/tmp/xgrad-compare.jsonl}"
 THREADS="${THREADS:-1 2}"
 REPEATS="${REPEATS:-3}"
@@ -30,18 +30,12 @@ STEPS_SCALE="${STEPS_SCALE:-1}"
 ALL=("tiny 5000 200" "spiral 3000 200" "mnist 500 30" "wide 60 5" "deep 2000 100"
      "eltwise 200 20")
 
-die() { echo "compare.sh: error: $*" >&2; exit 1; }
-log() { echo "compare.sh: $*" >&2; }
-
 command -v python3 >/dev/null || die "python3 is needed for the table: apt-get install -y python3"
 
-log "building the benchmarks in $ROOT/build-bench"
-cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON \
-  -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$ROOT/build-bench" -j"$(nproc)" >/dev/null
-XG="$ROOT/build-bench/bench/xgrad_bench"
-LT="$ROOT/build-bench/bench/libtorch_bench"
-[[ -x "$LT" ]] || die "libtorch_bench was not built (libtorch not found): apt-get install -y libtorch-dev"
+build_bench
+XG="$BENCH_DIR/xgrad_bench"
+LT="$BENCH_DIR/libtorch_bench"
+require_libtorch_bench
 scaled() { awk -v n="$1" -v f="$STEPS_SCALE" 'BEGIN { v = int(n * f); print (v < 1 ? 1 : v) }'; }
 
 # measure THREADS POLICY CMD...: one process, every pool sized to THREADS, JSON appended.
@@ -80,7 +74,7 @@ done
 # GEMM rates on the mnist and wide layer shapes: xgrad (the CPU's best instruction set, and its
 # AVX2 copy) beside OpenBLAS with the kernel the environment selects and with its own choice
 # (OPENBLAS_CORETYPE unset in that command only: on AVX-512 CPUs it knows, its AVX-512 kernel).
-GEMM="$ROOT/build-bench/bench/xgrad_bench_gemm"
+GEMM="$BENCH_DIR/xgrad_bench_gemm"
 for threads in $THREADS; do
   for name in mnist wide; do
     [[ -z "${WORKLOADS:-}" || " $WORKLOADS " == *" $name "* ]] || continue
@@ -94,6 +88,6 @@ for threads in $THREADS; do
   done
 done
 log "engine overhead (xgrad_bench_engine)"
-measure 1 default "$ROOT/build-bench/bench/xgrad_bench_engine"
+measure 1 default "$BENCH_DIR/xgrad_bench_engine"
 log "done in $((SECONDS - start)) s; results in $RESULTS"
 python3 "$HERE/compare_table.py" "$RESULTS"

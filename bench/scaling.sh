@@ -16,8 +16,8 @@
 #   PLOT      where the PNG goes             (default: docs/scaling.png)
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(dirname "$HERE")"
+NAME=scaling.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, HERE, die, log, build_bench
 RESULTS="${1:-/tmp/xgrad-scaling.jsonl}"
 THREADS="${THREADS:-1}"
 REPEATS="${REPEATS:-3}"
@@ -28,19 +28,13 @@ DEPTHS=(2 4 8 16 32)
 SWEEP_DEPTH=4   # depth of the width sweep
 SWEEP_WIDTH=128 # width of the depth sweep
 
-die() { echo "scaling.sh: error: $*" >&2; exit 1; }
-log() { echo "scaling.sh: $*" >&2; }
-
 command -v python3 >/dev/null || die "python3 is needed: apt-get install -y python3"
 command -v gnuplot >/dev/null || die "gnuplot is needed for the plot: apt-get install -y gnuplot-nox"
 
-log "building the benchmarks in $ROOT/build-bench"
-cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON \
-  -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$ROOT/build-bench" -j"$(nproc)" >/dev/null
-XG="$ROOT/build-bench/bench/xgrad_bench"
-LT="$ROOT/build-bench/bench/libtorch_bench"
-[[ -x "$LT" ]] || die "libtorch_bench was not built (libtorch not found): apt-get install -y libtorch-dev"
+build_bench
+XG="$BENCH_DIR/xgrad_bench"
+LT="$BENCH_DIR/libtorch_bench"
+require_libtorch_bench
 
 # Steps for about 0.3 s of xgrad per measurement: the step's GEMM FLOPs at ~100 GFLOP/s plus
 # ~2 µs of fixed cost per layer, between 20 and 5000 steps (times STEPS_SCALE, at least 5).

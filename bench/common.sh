@@ -1,0 +1,24 @@
+# Shared by compare.sh, scaling.sh and busy.sh (sourced after they set NAME): paths, messages,
+# and the Release build of the benchmarks in build-bench/.
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+BENCH_DIR="$ROOT/build-bench/bench"
+
+die() { echo "$NAME: error: $*" >&2; exit 1; }
+log() { echo "$NAME: $*" >&2; }
+
+# build_bench [TARGET...]: configures build-bench/ and builds the targets (all by default).
+build_bench() {
+  local args=() t
+  for t in "$@"; do args+=(--target "$t"); done
+  log "building the benchmarks in $ROOT/build-bench"
+  cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DXGRAD_BUILD_BENCH=ON \
+    -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF >/dev/null
+  cmake --build "$ROOT/build-bench" -j"$(nproc)" "${args[@]}" >/dev/null
+}
+
+# require_libtorch_bench: libtorch_bench is built only when Debian's libtorch is installed.
+require_libtorch_bench() {
+  [[ -x "$BENCH_DIR/libtorch_bench" ]] ||
+    die "libtorch_bench was not built (libtorch not found): apt-get install -y libtorch-dev"
+}
