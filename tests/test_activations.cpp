@@ -361,7 +361,7 @@ TEST_CASE("large tensors split across threads give the single-thread results",
     xg::set_num_threads(1);
     REQUIRE(y1 == y2);
     REQUIRE(g1 == g2);
-    REQUIRE(s2 == Approx(s1).epsilon(1e-5));  // the sum's chunks add in a different order
+    REQUIRE(s2 == s1);  // the sum's chunks do not depend on the thread count
   }
 }
 
@@ -507,6 +507,46 @@ TEST_CASE("float32 logsigmoid and softplus at large and mixed inputs are within 
     require_close(sp.at(i), softplus_ref(v));
     require_close(x.grad().at(i), sig(v));
   }
+}
+
+TEST_CASE("float32 tanh is within 2 ulps of the exact value, saturating to exactly +-1",
+          "[activations]") {
+  // A dense sweep (2^20 + 1 evenly spaced points over [-12, 12], so every lane and the tail
+  // see both formulas and the switch between them at |x| = 0.625) and a geometric one towards
+  // zero (2^-126 ... 1), against tanh in long double. tanh|x| rounds to 1 in float32 from
+  // |x| = 9.01 on (1 - tanh|x| < 2^-25).
+  constexpr std::size_t kPoints = (1u << 20) + 1;
+  std::vector<float> xs(kPoints);
+  for (std::size_t i = 0; i < kPoints; ++i) xs[i] = float(-12.0 + 24.0 * double(i) / (kPoints - 1));
+  for (float v = 1.f; v > std::numeric_limits<float>::min(); v *= 0.9f) {
+    xs.push_back(v);
+    xs.push_back(-v);
+  }
+  const std::vector<float> ys =
+      xg::tanh(Tensor::from(std::vector<float>(xs), {xs.size()})).to_vector();
+  std::int64_t worst = 0;
+  float worst_x = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const float x = xs[i], y = ys[i];
+    if (std::fabs(x) >= 9.01f) {
+      if (y != std::copysign(1.f, x)) FAIL("tanh(" << x << ") = " << y << ", exact rounds to +-1");
+    } else if (ulps_apart(y, float(std::tanh(L(x)))) > worst) {
+      worst = ulps_apart(y, float(std::tanh(L(x))));
+      worst_x = x;
+    }
+  }
+  INFO("worst at x = " << worst_x);
+  REQUIRE(worst <= 2);
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> special{inf, -inf, std::nanf(""), 0.f, -0.f, 1e-30f, -1e-30f};
+  const auto t = xg::tanh(Tensor::from(std::vector<float>(special), {special.size()})).to_vector();
+  REQUIRE(t[0] == 1.f);
+  REQUIRE(t[1] == -1.f);
+  REQUIRE(std::isnan(t[2]));
+  REQUIRE((t[3] == 0.f && !std::signbit(t[3])));
+  REQUIRE((t[4] == 0.f && std::signbit(t[4])));  // tanh(-0) = -0, as std::tanh and PyTorch
+  REQUIRE(t[5] == 1e-30f);
+  REQUIRE(t[6] == -1e-30f);
 }
 
 TEST_CASE(

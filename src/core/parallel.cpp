@@ -4,18 +4,28 @@
 #include "core/parallel.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+
+#include "core/gauge.hpp"
 #include "xgrad/core/threads.hpp"
 
 namespace xg::detail {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 inline void relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -29,19 +39,81 @@ constexpr int kPolls = 2000;
 
 using Task = void (*)(void*, std::size_t);
 
+// The tasks of a job are cut into one contiguous part per thread. Each thread works through its
+// own part first, then helps with the others': a thread that starts late or runs slow ends up
+// with fewer tasks, and otherwise each thread gets the same tasks, so the same data, on every
+// call of a training loop: it stays in that core's caches (on a machine whose cores do not
+// share one, a task that changes threads would fetch its data from the other core's).
+struct alignas(64) Part {
+  std::atomic<std::size_t> next{0};
+  std::size_t end = 0;
+};
+
 struct Job {
   Task task;
   void* context;
+  Part* parts;
   std::size_t count;
-  std::atomic<std::size_t> next{0}, by_workers{0};
+  std::atomic<std::size_t> by_workers{0};
 
-  // Returns the number of tasks this thread ran.
-  std::size_t claim_all() {
+  Job(Task t, void* c, std::size_t tasks, Part* p, std::size_t threads)
+      : task(t), context(c), parts(p), count(threads) {
+    for (std::size_t k = 0; k < count; ++k) {
+      parts[k].next.store(tasks * k / count, std::memory_order_relaxed);
+      parts[k].end = tasks * (k + 1) / count;
+    }
+  }
+
+  // Runs tasks until none is left, starting with part `home`; returns how many it ran.
+  std::size_t claim_all(std::size_t home) {
     std::size_t ran = 0;
-    for (std::size_t i; (i = next.fetch_add(1)) < count; ++ran) task(context, i);
+    for (std::size_t k = 0; k < count; ++k) {
+      Part& part = parts[(home + k) % count];
+      for (std::size_t i; (i = part.next.fetch_add(1)) < part.end; ++ran) task(context, i);
+    }
     return ran;
   }
 };
+
+// Linux wakes a sleeping thread on its waker's CPU whenever it deems the other CPUs unavailable
+// (in a virtual machine, a CPU the host has not scheduled counts as such), and a worker woken
+// there shares that CPU with the caller from then on: two threads on one core, slower than one.
+// So each worker is pinned to a CPU of its own other than the caller's, when the process may use
+// enough CPUs; the caller itself is left free.
+
+// The CPUs this process may use, the calling thread's first (none if unknown).
+std::vector<int> usable_cpus() {
+  std::vector<int> cpus;
+#if defined(__linux__)
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const int here = sched_getcpu();
+  if (here < 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return cpus;
+  cpus.push_back(here);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (cpu != here && CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+#endif
+  return cpus;
+}
+
+int current_cpu() {
+#if defined(__linux__)
+  return sched_getcpu();
+#else
+  return -1;
+#endif
+}
+
+void pin(std::thread& t, int cpu) {
+#if defined(__linux__)
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  pthread_setaffinity_np(t.native_handle(), sizeof one, &one);  // a refusal only costs speed
+#else
+  (void)t, (void)cpu;
+#endif
+}
 
 class Pool {
  public:
@@ -54,27 +126,39 @@ class Pool {
     for (auto& w : workers_) w.join();
   }
 
-  void run(std::size_t threads, std::size_t count, Task task, void* context) {
+  void run(std::size_t threads, std::size_t count, Task task, void* context, std::size_t key) {
     const auto start = Clock::now();
     if (start < serial_until_) {  // backing off: the cores are busy with other work
       for (std::size_t i = 0; i < count; ++i) task(context, i);
       return;
     }
-    while (workers_.size() + 1 < threads)
-      workers_.emplace_back([this, index = workers_.size()] { work(index); });
+    if (gauge_.serial_next(key)) {
+      for (std::size_t i = 0; i < count; ++i) task(context, i);
+      gauge_.record(key, true, Clock::now() - start);
+      return;
+    }
+    if (workers_.size() + 1 < threads) add_workers(threads - 1);
+    keep_off_caller_cpu();
     helpers_.store(threads - 1);
-    Job job{task, context, count};
+    if (parts_size_ < threads) {
+      parts_ = std::make_unique<Part[]>(threads);
+      parts_size_ = threads;
+    }
+    Job job(task, context, count, parts_.get(), threads);
     job_.store(&job);
     generation_.fetch_add(1);
-    if (sleepers_.load() > 0) {
+    const bool all_polling = sleepers_.load() == 0;
+    if (!all_polling) {
       { std::lock_guard<std::mutex> lock(m_); }  // a worker between its check and its wait
       wake_.notify_all();
     }
-    job.claim_all();
+    job.claim_all(0);
     job_.store(nullptr);
     const auto claimed = Clock::now();
     wait_detached();
-    judge(claimed - start, Clock::now() - claimed, job.by_workers.load() > 0);
+    const auto done = Clock::now();
+    judge(claimed - start, done - claimed, job.by_workers.load() > 0, all_polling);
+    gauge_.record(key, false, done - start);
   }
 
   std::mutex busy;  // one job at a time
@@ -87,12 +171,33 @@ class Pool {
       seen = generation_.load();
       if (index >= helpers_.load()) continue;  // fewer threads configured than workers exist
       attached_.fetch_add(1);
-      if (Job* job = job_.load()) job->by_workers.fetch_add(job->claim_all());
+      if (Job* job = job_.load()) job->by_workers.fetch_add(job->claim_all(index + 1));
       if (attached_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
         std::lock_guard<std::mutex> lock(m_);
         detached_.notify_one();
       }
     }
+  }
+
+  void add_workers(std::size_t count) {
+    const std::vector<int> cpus = usable_cpus();
+    const bool pinned = cpus.size() > count;
+    if (pinned) caller_cpu_ = cpus[0];
+    while (workers_.size() < count) {
+      workers_.emplace_back([this, index = workers_.size()] { work(index); });
+      worker_cpus_.push_back(pinned ? cpus[workers_.size()] : -1);
+      if (pinned) pin(workers_.back(), worker_cpus_.back());
+    }
+  }
+
+  // When the caller has moved to a worker's CPU, that worker moves to the one the caller left.
+  void keep_off_caller_cpu() {
+    if (caller_cpu_ < 0) return;
+    const int here = current_cpu();
+    if (here == caller_cpu_ || here < 0) return;
+    for (std::size_t k = 0; k < workers_.size(); ++k)
+      if (worker_cpus_[k] == here) pin(workers_[k], worker_cpus_[k] = caller_cpu_);
+    caller_cpu_ = here;
   }
 
   // Returns false when the pool stops.
@@ -120,22 +225,22 @@ class Pool {
     caller_sleeping_.store(false);
   }
 
-  using Clock = std::chrono::steady_clock;
-
   // Oversubscription guard. After its own share the caller waits only for tasks that workers
-  // have started; on idle cores that is at most about one task, and a worker woken for a job
-  // joins it within tens of microseconds. When instead the caller waits much longer than it
-  // worked (a worker lost its core mid-task to another program: each such wait costs a
-  // scheduler time slice, milliseconds), or works alone through a long job (no worker got a
-  // core at all, and the ones polling for it only took time from the caller), the cores are
-  // taken. Two such jobs in a row switch the pool off for a while (10 ms, doubling up to 1 s
-  // while it keeps happening, halving again once jobs run well): xgrad then runs like one
-  // thread, its workers asleep, instead of slower than one thread.
-  void judge(Clock::duration working, Clock::duration waiting, bool helped) {
+  // have started; on idle cores that is at most about one task, and a polling worker joins a
+  // job within a microsecond. When instead the caller waits much longer than it worked (a
+  // worker lost its core mid-task to another program: each such wait costs a scheduler time
+  // slice, milliseconds), or works alone through a long job although every worker was polling
+  // for it (none of them had a core, and their polling only took time from the caller), the
+  // cores are taken. A job whose workers were asleep says nothing: waking an idle virtual CPU
+  // can take longer than the job, on a quiet machine too. Two such jobs in a row switch the
+  // pool off for a while (10 ms, doubling up to 1 s while it keeps happening, halving again
+  // once jobs run well): xgrad then runs like one thread, its workers asleep, instead of slower
+  // than one thread.
+  void judge(Clock::duration working, Clock::duration waiting, bool helped, bool all_polling) {
     using std::chrono::microseconds;
     using std::chrono::milliseconds;
     const bool stalled = waiting > working + microseconds(200);
-    const bool alone = !helped && working > microseconds(100);
+    const bool alone = !helped && all_polling && working > microseconds(100);
     if (!stalled && !alone) {
       if (helped) {  // a short job nobody joined says nothing either way
         strikes_ = 0;
@@ -149,10 +254,15 @@ class Pool {
     backoff_ = std::min(milliseconds(1000), backoff_ * 2);
   }
 
+  Gauge gauge_;
   Clock::time_point serial_until_{};
   std::chrono::milliseconds backoff_{10};
   int strikes_ = 0;
   std::vector<std::thread> workers_;
+  std::vector<int> worker_cpus_;   // -1: not pinned
+  int caller_cpu_ = -1;            // where the caller was last seen, -1 when nothing is pinned
+  std::unique_ptr<Part[]> parts_;  // the parts of the running job, one per thread
+  std::size_t parts_size_ = 0;
   std::atomic<Job*> job_{nullptr};
   std::atomic<std::size_t> helpers_{0};  // workers allowed to join (threads - 1)
   std::atomic<std::uint64_t> generation_{0};
@@ -168,11 +278,8 @@ Pool& pool() {
   return p;
 }
 
-std::size_t chunk_size(std::size_t n, std::size_t chunks) { return (n / chunks + 63) / 64 * 64; }
-
-}  // namespace
-
-void parallel_tasks(std::size_t count, Task task, void* context) {
+// `key` names the kind of job for the gauge.
+void run_tasks(std::size_t count, Task task, void* context, std::size_t key) {
   const std::size_t threads = std::size_t(num_threads());
   Pool& p = pool();
   std::unique_lock<std::mutex> busy(p.busy, std::defer_lock);
@@ -180,31 +287,35 @@ void parallel_tasks(std::size_t count, Task task, void* context) {
     for (std::size_t i = 0; i < count; ++i) task(context, i);
     return;
   }
-  p.run(threads, count, task, context);
+  p.run(threads, count, task, context, key);
 }
 
-// One chunk per thread (sums over chunks add in chunk order, so this also fixes their rounding).
-std::size_t parallel_chunks(std::size_t n) {
-  if (n < kParallelGrain) return 1;
-  return std::size_t(std::max(1, std::min(num_threads(), int(n / (kParallelGrain / 2)))));
+std::size_t job_key(std::size_t kind, std::size_t count) {
+  return kind ^ (count * 0x9E3779B97F4A7C15ull);
 }
 
-void parallel_for_chunks(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn) {
-  const std::size_t chunks = parallel_chunks(n);
-  if (chunks == 1) return fn(0, n);
+}  // namespace
+
+void parallel_tasks(std::size_t count, Task task, void* context) {
+  run_tasks(count, task, context, job_key(reinterpret_cast<std::uintptr_t>(task), count));
+}
+
+void parallel_for_chunks(std::size_t n,
+                         const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) {
+  const Chunks chunks(n);
+  if (chunks.count() == 1) return fn(0, 0, n);
   struct Context {
-    const std::function<void(std::size_t, std::size_t)>* fn;
-    std::size_t n, chunks, size;
-  } ctx{&fn, n, chunks, chunk_size(n, chunks)};
-  parallel_tasks(
-      chunks,
+    const std::function<void(std::size_t, std::size_t, std::size_t)>* fn;
+    Chunks chunks;
+  } ctx{&fn, chunks};
+  // The kind of job is the function's type: the lambda of one op's loop.
+  run_tasks(
+      chunks.count(),
       [](void* c, std::size_t i) {
         const auto& x = *static_cast<Context*>(c);
-        const std::size_t begin = std::min(x.n, i * x.size);
-        const std::size_t end = i + 1 == x.chunks ? x.n : std::min(x.n, begin + x.size);
-        if (begin < end) (*x.fn)(begin, end);
+        (*x.fn)(i, x.chunks.begin(i), x.chunks.end(i));
       },
-      &ctx);
+      &ctx, job_key(fn.target_type().hash_code(), chunks.count()));
 }
 
 }  // namespace xg::detail

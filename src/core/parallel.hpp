@@ -17,25 +17,51 @@ namespace xg::detail {
 // Elements below which the hand-off to another thread costs more than it saves.
 constexpr std::size_t kParallelGrain = std::size_t(1) << 18;
 
+// How parallel_for cuts [0, n): large work goes in many chunks that the threads claim one at a
+// time, so a thread that starts late (a sleeping worker, a virtual CPU the host is slow to run)
+// or runs slow (a core shared with another program) simply claims fewer of them. Chunks of
+// kParallelChunk elements, the last 2 * kParallelChunk in quarters: the threads then finish
+// within a small chunk of each other. Work below kParallelGrain is one chunk. The cut depends on
+// n only, not on the thread count, so neither does the rounding of sums added chunk by chunk:
+// results are the same on any number of threads. Every chunk starts at a multiple of 64, a word
+// of a bit mask.
+constexpr std::size_t kParallelChunk = std::size_t(1) << 16;
+
+class Chunks {
+ public:
+  explicit Chunks(std::size_t n) : n_(n), whole_(n < kParallelGrain ? 0 : n / kParallelChunk - 2) {}
+  std::size_t count() const {
+    if (n_ < kParallelGrain) return 1;
+    return whole_ + (n_ - tail_begin() + kTail - 1) / kTail;
+  }
+  std::size_t begin(std::size_t c) const {
+    if (n_ < kParallelGrain) return 0;
+    return c < whole_ ? c * kParallelChunk : tail_begin() + (c - whole_) * kTail;
+  }
+  std::size_t end(std::size_t c) const { return c + 1 == count() ? n_ : begin(c + 1); }
+
+ private:
+  static constexpr std::size_t kTail = kParallelChunk / 4;
+  std::size_t tail_begin() const { return whole_ * kParallelChunk; }
+  std::size_t n_, whole_;
+};
+
 // Runs task(context, i) for every i in [0, count) on the caller and the pool, and returns when
 // all are done. Runs them all on the calling thread when one thread is configured, when another
 // parallel call is already running (no nesting), or while the pool backs off from a machine
 // whose cores are taken. Tasks must not throw (they are kernels).
 void parallel_tasks(std::size_t count, void (*task)(void*, std::size_t), void* context);
 
-// The number of chunks parallel_for(n, ...) splits [0, n) into (1 when it runs serially).
-std::size_t parallel_chunks(std::size_t n);
+// Calls fn(c, begin, end) for every chunk c of Chunks(n), in any order and on any threads.
+void parallel_for_chunks(std::size_t n,
+                         const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);
 
-// Calls fn(begin, end) on parallel_chunks(n) disjoint chunks covering [0, n), in any order and
-// on any threads; chunk c starts at c * size, size = floor(n / chunks) rounded up to a multiple
-// of 64 elements, and the last chunk ends at n.
-void parallel_for_chunks(std::size_t n, const std::function<void(std::size_t, std::size_t)>& fn);
-
-// Small work is called directly, without building a std::function (which would allocate).
+// Calls fn(begin, end) for every chunk. Small work is called directly, without building a
+// std::function (which may allocate).
 template <class Fn>
 void parallel_for(std::size_t n, Fn&& fn) {
   if (n < kParallelGrain) return fn(std::size_t(0), n);
-  parallel_for_chunks(n, fn);
+  parallel_for_chunks(n, [&](std::size_t, std::size_t b, std::size_t e) { fn(b, e); });
 }
 
 }  // namespace xg::detail

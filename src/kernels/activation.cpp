@@ -71,6 +71,36 @@ B<T> sigmoid(B<T> x) {  // exp(-x) = inf for x << 0 gives 1/inf = 0: no NaN
   }
 }
 
+// tanh in float on the same exp, in about half the time of xsimd::tanh. For |x| >= 0.625,
+// tanh|x| = (1 - e^-2|x|) / (1 + e^-2|x|): e^-2|x| <= 0.29, so no cancellation, and it rounds to
+// exactly 1 from |x| = 9.01 on (and for infinite x: exp_neg clamps). Below 0.625,
+// tanh x = x (1 + z Q(z)), z = x^2, with Q of degree 4 fitted for minimax relative error
+// (4e-9) on that interval; the product keeps the sign of zero. NaN stays NaN. Within 2 ulps.
+B<float> tanh_float(B<float> x) {
+  using F = B<float>;
+  const F a = xsimd::abs(x);
+  const F e = exp_neg(a + a);
+  const F large = xsimd::copysign((F(1.f) - e) / (F(1.f) + e), x);
+  const F z = x * x;
+  F q(-0.005717052232076727f);
+  q = xsimd::fma(q, z, F(0.02065059424351582f));
+  q = xsimd::fma(q, z, F(-0.05374350041165483f));
+  q = xsimd::fma(q, z, F(0.13331491318069896f));
+  q = xsimd::fma(q, z, F(-0.3333328392659245f));
+  const F small = x * xsimd::fma(q, z, F(1.f));
+  return xsimd::select(a < F(0.625f), small, large);
+}
+
+// Named apart from xsimd::tanh, which argument-dependent lookup would also find.
+template <class T>
+B<T> hyperbolic_tangent(B<T> x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return tanh_float(x);
+  } else {
+    return xsimd::tanh(x);
+  }
+}
+
 template <class T>
 B<T> softplus(B<T> x) {  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
   return xsimd::max(x, k<T>(0)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
@@ -106,7 +136,7 @@ struct Sigmoid {
 template <class T>
 struct Tanh {
   static constexpr bool uses_x = false, uses_y = true;
-  B<T> f(B<T> x) const { return xsimd::tanh(x); }
+  B<T> f(B<T> x) const { return hyperbolic_tangent(x); }
   B<T> df(B<T>, B<T> y) const { return k<T>(1) - y * y; }
 };
 template <class T>
@@ -142,9 +172,9 @@ struct Silu {  // f' = s + x s (1 - s) = s + y (1 - s), with s = y / x recovered
 template <class T>
 struct Mish {  // x tanh(softplus(x)); f' = t + x sigmoid(x) (1 - t^2)
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> f(B<T> x) const { return x * xsimd::tanh(softplus<T>(x)); }
+  B<T> f(B<T> x) const { return x * hyperbolic_tangent(softplus<T>(x)); }
   B<T> df(B<T> x, B<T>) const {
-    const B<T> t = xsimd::tanh(softplus<T>(x));
+    const B<T> t = hyperbolic_tangent(softplus<T>(x));
     return t + x * sigmoid<T>(x) * (k<T>(1) - t * t);
   }
 };

@@ -30,12 +30,11 @@ struct AxisView {
 // Large sums are split across threads; the chunks' sums are added in chunk order.
 template <class T>
 T sum_contiguous(const T* x, std::size_t n) {
-  const std::size_t chunks = detail::parallel_chunks(n);
+  const std::size_t chunks = detail::Chunks(n).count();
   if (chunks == 1) return kernels::sum(x, n);
   std::vector<T> partial(chunks, T(0));
-  const std::size_t chunk_size = (n / chunks + 63) / 64 * 64;
-  detail::parallel_for(n, [&](std::size_t b, std::size_t e) {
-    partial[std::min(chunks - 1, b / chunk_size)] = kernels::sum(x + b, e - b);
+  detail::parallel_for_chunks(n, [&](std::size_t c, std::size_t b, std::size_t e) {
+    partial[c] = kernels::sum(x + b, e - b);
   });
   T s = 0;
   for (T v : partial) s += v;
