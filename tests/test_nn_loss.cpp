@@ -53,6 +53,15 @@ TEST_CASE("binary cross-entropy on probabilities and on logits", "[loss]") {
   const TensorD big = TensorD::from({100., -100., 100.}), t = TensorD::from({1., 0., 0.});
   require_values(nn::binary_cross_entropy_with_logits(big, t, Reduction::None),
                  {std::log1p(std::exp(-100.)), std::log1p(std::exp(-100.)), 100}, 1e-12);
+  // Reduction::None keeps the input's shape: [2, 2] logits against the softplus form.
+  const TensorD grid = TensorD::from({0.5, -3., 30., -0.25}, {2, 2});
+  const TensorD per = nn::binary_cross_entropy_with_logits(
+      grid, TensorD::from({1., 0., 0., 1.}, {2, 2}), Reduction::None);
+  REQUIRE(per.shape() == xg::Shape{2, 2});
+  require_values(per,
+                 {std::log1p(std::exp(-0.5)), std::log1p(std::exp(-3.)),
+                  30 + std::log1p(std::exp(-30.)), 0.25 + std::log1p(std::exp(-0.25))},
+                 1e-14);
   Tensor bigf = Tensor::from({1e4f, -1e4f}).requires_grad_();
   Tensor lf = nn::binary_cross_entropy_with_logits(bigf, Tensor::from({0.f, 0.f}));
   lf.backward();
