@@ -278,6 +278,8 @@ Pool& pool() {
   return p;
 }
 
+thread_local std::size_t t_job_kind = 0;  // see JobKind
+
 // `key` names the kind of job for the gauge.
 void run_tasks(std::size_t count, Task task, void* context, std::size_t key) {
   const std::size_t threads = std::size_t(num_threads());
@@ -291,10 +293,13 @@ void run_tasks(std::size_t count, Task task, void* context, std::size_t key) {
 }
 
 std::size_t job_key(std::size_t kind, std::size_t count) {
-  return kind ^ (count * 0x9E3779B97F4A7C15ull);
+  return kind ^ (count * 0x9E3779B97F4A7C15ull) ^ (t_job_kind * 0xC2B2AE3D27D4EB4Full);
 }
 
 }  // namespace
+
+JobKind::JobKind(std::size_t kind) : saved_(t_job_kind) { t_job_kind = kind; }
+JobKind::~JobKind() { t_job_kind = saved_; }
 
 void parallel_tasks(std::size_t count, Task task, void* context) {
   run_tasks(count, task, context, job_key(reinterpret_cast<std::uintptr_t>(task), count));

@@ -52,6 +52,20 @@ class Chunks {
 // whose cores are taken. Tasks must not throw (they are kernels).
 void parallel_tasks(std::size_t count, void (*task)(void*, std::size_t), void* context);
 
+// While it lives, the parallel jobs this thread starts are of kind `kind` (for example a matrix
+// product's shape) on top of their task function and count, so that the pool's gauge
+// (gauge.hpp) measures products of different shapes apart.
+class JobKind {
+ public:
+  explicit JobKind(std::size_t kind);
+  ~JobKind();
+  JobKind(const JobKind&) = delete;
+  JobKind& operator=(const JobKind&) = delete;
+
+ private:
+  std::size_t saved_;
+};
+
 // Calls fn(c, begin, end) for every chunk c of Chunks(n), in any order and on any threads.
 void parallel_for_chunks(std::size_t n,
                          const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);

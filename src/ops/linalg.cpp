@@ -60,6 +60,7 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
   g.c = c;
   g.ldc = n;
   g.bias = bias;
+  const detail::JobKind shape((((m * 31 + n) * 31 + k) << 2) | (ta << 1) | tb);
   kernels::sgemm(g, gemm_workspace(kernels::sgemm_workspace(g)), &detail::parallel_tasks);
 }
 // The double path (gradient checks) on OpenBLAS. With k = 0 the product is a sum over nothing:
