@@ -1,12 +1,14 @@
 // xgrad's own thread pool (internal header): splits large elementwise work and matrix products
 // across xg::set_num_threads threads.
 //
-// Work is a list of tasks that threads claim one at a time from a shared counter, the calling
-// thread included. So the caller never waits for a worker that has not started: on a machine
-// whose cores are busy with other programs, a worker the OS has not scheduled yet simply finds
-// nothing left to do, and the call takes about as long as on one thread instead of waiting a
-// scheduler time slice for it. Idle workers poll briefly, then sleep (no spinning against other
-// programs or each other).
+// Work is a list of tasks that threads claim one at a time, the calling thread included, each
+// from its own part of the list first. So the caller never waits for a worker that has not
+// started: on a machine whose cores are busy with other programs, a worker the OS has not
+// scheduled yet simply finds nothing left to do, and the call takes about as long as on one
+// thread instead of waiting a scheduler time slice for it. Idle workers poll briefly, then sleep
+// (no spinning against other programs or each other); each is pinned to a CPU other than the
+// caller's; and a kind of job that does not gain from being split runs on the caller alone
+// (gauge.hpp).
 #pragma once
 
 #include <cstddef>
