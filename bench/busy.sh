@@ -59,9 +59,9 @@ run() {
     >>"$RESULTS"
 }
 
-printf '{"impl":"meta","cpu":"%s","nproc":%d,"date":"%s"}\n' \
+printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s"}\n' \
   "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$CORES" \
-  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RESULTS"
+  "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RESULTS"
 for load in none busy; do
   [[ "$load" == none ]] || { log "starting $CORES busy loops"; start_load; }
   for workload in $WORKLOADS; do
@@ -84,7 +84,9 @@ for line in open(sys.argv[1]):
         meta = r
     else:
         runs[(r["workload"], r["load"], r["setting"])].append(r)
-print(f"{meta['date']} · {meta['cpu']} · {meta['nproc']} cores · medians over processes\n")
+kernel = meta.get("openblas_coretype_env") or "OpenBLAS's own choice"
+print(f"{meta['date']} · {meta['cpu']} · {meta['nproc']} cores · OpenBLAS kernel {kernel} "
+      "(xgrad's float products use its own kernels) · medians over processes\n")
 print("| workload | background load | threads | median µs/step (min–max) | wall s | user s | sys s |")
 print("|---|---|---|---|---|---|---|")
 for (w, load, setting), rs in runs.items():
