@@ -19,33 +19,25 @@ namespace xg::detail {
 // Elements below which the hand-off to another thread costs more than it saves.
 constexpr std::size_t kParallelGrain = std::size_t(1) << 18;
 
-// How parallel_for cuts [0, n): large work goes in many chunks that the threads claim one at a
-// time, so a thread that starts late (a sleeping worker, a virtual CPU the host is slow to run)
-// or runs slow (a core shared with another program) simply claims fewer of them. Chunks of
-// kParallelChunk elements, the last 2 * kParallelChunk in quarters: the threads then finish
-// within a small chunk of each other. Work below kParallelGrain is one chunk. The cut depends on
-// n only, not on the thread count, so neither does the rounding of sums added chunk by chunk:
-// results are the same on any number of threads. Every chunk starts at a multiple of 64, a word
-// of a bit mask.
+// How parallel_for cuts [0, n): large work goes in chunks of kParallelChunk elements that the
+// threads claim one at a time, so a thread that starts late (a sleeping worker, a virtual CPU the
+// host is slow to run) or runs slow (a core shared with another program) simply claims fewer of
+// them. Work below kParallelGrain is one chunk. The cut depends on n only, not on the thread
+// count, so neither does the rounding of sums added chunk by chunk: results are the same on any
+// number of threads. Every chunk starts at a multiple of 64, a word of a bit mask.
 constexpr std::size_t kParallelChunk = std::size_t(1) << 16;
 
 class Chunks {
  public:
-  explicit Chunks(std::size_t n) : n_(n), whole_(n < kParallelGrain ? 0 : n / kParallelChunk - 2) {}
+  explicit Chunks(std::size_t n) : n_(n) {}
   std::size_t count() const {
-    if (n_ < kParallelGrain) return 1;
-    return whole_ + (n_ - tail_begin() + kTail - 1) / kTail;
+    return n_ < kParallelGrain ? 1 : (n_ + kParallelChunk - 1) / kParallelChunk;
   }
-  std::size_t begin(std::size_t c) const {
-    if (n_ < kParallelGrain) return 0;
-    return c < whole_ ? c * kParallelChunk : tail_begin() + (c - whole_) * kTail;
-  }
+  std::size_t begin(std::size_t c) const { return n_ < kParallelGrain ? 0 : c * kParallelChunk; }
   std::size_t end(std::size_t c) const { return c + 1 == count() ? n_ : begin(c + 1); }
 
  private:
-  static constexpr std::size_t kTail = kParallelChunk / 4;
-  std::size_t tail_begin() const { return whole_ * kParallelChunk; }
-  std::size_t n_, whole_;
+  std::size_t n_;
 };
 
 // Runs task(context, i) for every i in [0, count) on the caller and the pool, and returns when
