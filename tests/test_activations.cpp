@@ -509,6 +509,71 @@ TEST_CASE("float32 logsigmoid and softplus at large and mixed inputs are within 
   }
 }
 
+TEST_CASE("float32 activations built on exp are within a few ulps over a dense sweep",
+          "[activations]") {
+  // ELU, CELU, SELU, gaussian, softplus and logsigmoid take e^z from a vectorised float exp.
+  // 2^16 + 1 points over [-87, 20], values and derivatives against long double; where the exact
+  // value is below the smallest normal float only the absolute error is bounded; elsewhere
+  // `ulps`, which leaves room for e^z - 1 losing digits near z = -0.25 (where it switches from
+  // its series). Below z = -87.3 the exp flushes its subnormal results to 0 (not tested).
+  struct Case {
+    const char* name;
+    std::function<Tensor(const Tensor&)> op;
+    std::function<L(L)> f, df;
+    std::int64_t ulps;
+    float max_abs = 1e30f;  // points with |x| above are skipped
+  };
+  const L selu_a = 1.6732632423543772848170429916717L, selu_s = 1.0507009873554804934193349852946L;
+  const std::vector<Case> cases{
+      {"elu", [](const Tensor& x) { return xg::elu(x); },
+       [](L x) { return x > 0 ? x : std::expm1(x); }, [](L x) { return x > 0 ? 1 : std::exp(x); },
+       4},
+      {"celu(2)", [](const Tensor& x) { return xg::celu(x, 2); },
+       [](L x) { return x > 0 ? x : 2 * std::expm1(x / 2); },
+       [](L x) { return x > 0 ? 1 : std::exp(x / 2); }, 4},
+      {"selu", [](const Tensor& x) { return xg::selu(x); },
+       [=](L x) { return selu_s * (x > 0 ? x : selu_a * std::expm1(x)); },
+       [=](L x) { return selu_s * (x > 0 ? 1 : selu_a * std::exp(x)); }, 4},
+      // e^(-x^2) of the float square the kernel computes (as PyTorch would in float32): the
+      // square's rounding alone moves e^(-x^2) by up to x^2 / 2 ulps. From |x| = 9.34
+      // (-x^2 < -87.3) the exp flushes y to 0, and the derivative -2 x y with it.
+      {"gaussian", [](const Tensor& x) { return xg::gaussian(x); },
+       [](L x) { return std::exp(-L(float(x * x))); },
+       [](L x) { return -2 * x * std::exp(-L(float(x * x))); }, 2, 9.34f},
+      {"softplus", [](const Tensor& x) { return xg::softplus(x); }, softplus_ref, sig, 2},
+      {"logsigmoid", [](const Tensor& x) { return xg::logsigmoid(x); },
+       [](L x) { return -softplus_ref(-x); }, [](L x) { return sig(-x); }, 2}};
+  constexpr std::size_t kPoints = (1u << 16) + 1;
+  std::vector<float> xs(kPoints);
+  for (std::size_t i = 0; i < kPoints; ++i)
+    xs[i] = float(-87.0 + 107.0 * double(i) / (kPoints - 1));
+  for (const Case& c : cases) {
+    INFO(c.name);
+    Tensor x = Tensor::from(std::vector<float>(xs), {kPoints}).requires_grad_();
+    const Tensor y = c.op(x);
+    y.sum().backward();
+    const std::vector<float> ys = y.to_vector(), ds = x.grad().to_vector();
+    std::int64_t worst = 0;
+    float worst_x = 0;
+    const auto check = [&](float got, L exact, float at) {
+      if (std::fabs(exact) < std::numeric_limits<float>::min()) {
+        if (!(std::fabs(L(got) - exact) < std::numeric_limits<float>::min()))
+          FAIL(c.name << " at " << at << ": " << got << ", exact " << double(exact));
+      } else if (ulps_apart(got, float(exact)) > worst) {
+        worst = ulps_apart(got, float(exact));
+        worst_x = at;
+      }
+    };
+    for (std::size_t i = 0; i < kPoints; ++i) {
+      if (std::fabs(xs[i]) > c.max_abs) continue;
+      check(ys[i], c.f(xs[i]), xs[i]);
+      check(ds[i], c.df(xs[i]), xs[i]);
+    }
+    INFO("worst " << worst << " ulps at x = " << worst_x);
+    REQUIRE(worst <= c.ulps);
+  }
+}
+
 TEST_CASE("float32 tanh is within 2 ulps of the exact value, saturating to exactly +-1",
           "[activations]") {
   // A dense sweep (2^20 + 1 evenly spaced points over [-12, 12], so every lane and the tail
