@@ -84,14 +84,14 @@ TEST_CASE("parallel_for_chunks hands each chunk its index and range once", "[par
 
 namespace {
 
-// Runs `jobs` jobs of one kind through the gauge, each taking `split` or `serial` µs as the
+// Runs `jobs` jobs of kind `key` through the gauge, each taking `split` or `serial` µs as the
 // gauge decides; returns how many it ran on the caller alone.
-int run_jobs(xg::detail::Gauge& gauge, int jobs, int split, int serial) {
+int run_jobs(xg::detail::Gauge& gauge, int jobs, int split, int serial, std::size_t key = 42) {
   int serial_jobs = 0;
   for (int j = 0; j < jobs; ++j) {
-    const bool alone = gauge.serial_next(42);
+    const bool alone = gauge.serial_next(key);
     serial_jobs += alone;
-    gauge.record(42, alone, std::chrono::microseconds(alone ? serial : split));
+    gauge.record(key, alone, std::chrono::microseconds(alone ? serial : split));
   }
   return serial_jobs;
 }
@@ -129,4 +129,18 @@ TEST_CASE("the gauge follows a machine whose cores come and go", "[parallel]") {
   REQUIRE(gauge.serial_next(42));  // the probe, alone
   gauge.record(42, true, std::chrono::microseconds(100));
   REQUIRE_FALSE(gauge.serial_next(42));
+}
+
+TEST_CASE("the gauge keeps kinds apart when they share a slot of its table", "[parallel]") {
+  // Keys 42 + 256 i start their search at the same slot. Eight kinds interleaved job by job, half
+  // faster split and half faster alone, each get their own verdict (as in the tests above).
+  xg::detail::Gauge gauge;
+  std::vector<int> alone(8, 0);
+  for (int j = 0; j < 1024; ++j)
+    for (std::size_t i = 0; i < 8; ++i)
+      alone[i] += run_jobs(gauge, 1, i % 2 ? 99 : 50, 100, 42 + 256 * i);
+  for (std::size_t i = 0; i < 8; ++i) {
+    INFO("kind " << i);
+    REQUIRE(alone[i] == (i % 2 ? 1024 - 18 : 11));
+  }
 }

@@ -51,13 +51,22 @@ class Gauge {
     bool serial = false, probing = false;
   };
 
+  // The kind's entry: found among kProbe slots from the key's own, or made in an empty one, or
+  // else in place of the one of them with the fewest jobs (a kind not seen lately starts afresh).
   Kind& kind(std::size_t key) {
-    Kind& k = kinds_[key % kinds_.size()];
-    if (k.key != key) k = Kind{key};  // a kind not seen lately starts afresh
-    return k;
+    const std::size_t home = (key ^ (key >> 29)) % kinds_.size();
+    Kind* spare = nullptr;
+    for (std::size_t i = 0; i < kProbe; ++i) {
+      Kind& k = kinds_[(home + i) % kinds_.size()];
+      if (k.key == key && k.jobs > 0) return k;
+      if (!spare || (spare->jobs > 0 && k.jobs < spare->jobs)) spare = &k;
+    }
+    *spare = Kind{key};
+    return *spare;
   }
 
-  std::array<Kind, 64> kinds_{};
+  static constexpr std::size_t kProbe = 8;
+  std::array<Kind, 256> kinds_{};
 };
 
 }  // namespace xg::detail

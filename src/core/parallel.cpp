@@ -133,6 +133,9 @@ class Pool {
       return;
     }
     if (gauge_.serial_next(key)) {
+      // Polling workers would share the core with the caller where cores are not really
+      // separate, and make the time alone look as bad as the time split: they sleep now.
+      nap_.store(true, std::memory_order_relaxed);
       for (std::size_t i = 0; i < count; ++i) task(context, i);
       gauge_.record(key, true, Clock::now() - start);
       return;
@@ -146,6 +149,7 @@ class Pool {
     }
     Job job(task, context, count, parts_.get(), threads);
     job_.store(&job);
+    nap_.store(false, std::memory_order_relaxed);
     generation_.fetch_add(1);
     const bool all_polling = sleepers_.load() == 0;
     if (!all_polling) {
@@ -202,7 +206,7 @@ class Pool {
 
   // Returns false when the pool stops.
   bool wait_for_job(std::uint64_t seen) {
-    for (int i = 0; i < kPolls; ++i) {
+    for (int i = 0; i < kPolls && !nap_.load(std::memory_order_relaxed); ++i) {
       if (generation_.load(std::memory_order_relaxed) != seen) return true;
       relax();
     }
@@ -268,6 +272,7 @@ class Pool {
   std::atomic<std::uint64_t> generation_{0};
   std::atomic<unsigned> attached_{0}, sleepers_{0};
   std::atomic<bool> caller_sleeping_{false};
+  std::atomic<bool> nap_{false};  // workers sleep instead of polling (a job runs on the caller)
   std::mutex m_;
   std::condition_variable wake_, detached_;
   bool stop_ = false;
