@@ -3,10 +3,12 @@
 #
 # Runs xgrad_bench at 1 thread and at the default thread count (every core) on quiet cores,
 # then again while one busy loop per core runs in the background (started and stopped by this
-# script), alternating the two settings, one process per measurement, REPEATS times each.
-# Prints, per workload and setting: the median step time and the whole process's wall, user
-# and system time (medians). The point: with other programs on every core, the default setting
-# must not be slower than one thread (xgrad's pool notices and stops handing out work).
+# script), then with the whole process held on one CPU (`taskset -c 0`: its threads share one
+# core, as two virtual CPUs do when the host runs them on one), alternating the two settings,
+# one process per measurement, REPEATS times each. Prints, per workload and setting: the median
+# step time and the whole process's wall, user and system time (medians). The point: with other
+# programs on every core, or cores that do not run in parallel, the default setting must not be
+# slower than one thread (xgrad's pool notices and stops handing out work).
 #
 # Environment (all optional):
 #   REPEATS    processes per (workload, setting, load) (default: 3)
@@ -48,10 +50,11 @@ steps_of() {
 
 # run LOAD THREADS WORKLOAD: one process; its JSON record gains the load and the process times.
 run() {
-  local load="$1" threads="$2" workload="$3" steps times record
+  local load="$1" threads="$2" workload="$3" steps times record prefix=()
+  [[ "$load" == one_cpu ]] && prefix=(taskset -c 0)
   steps="$(steps_of "$workload")"
   times="$(mktemp)"
-  record="$(/usr/bin/time -f '%e %U %S' -o "$times" "$XG" --workload "$workload" \
+  record="$(/usr/bin/time -f '%e %U %S' -o "$times" "${prefix[@]}" "$XG" --workload "$workload" \
             --threads "$threads" --steps "$steps" --warmup $((steps / 10)))"
   read -r wall user sys <"$times"
   rm -f "$times"
@@ -62,8 +65,8 @@ run() {
 printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s"}\n' \
   "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$CORES" \
   "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RESULTS"
-for load in none busy; do
-  [[ "$load" == none ]] || { log "starting $CORES busy loops"; start_load; }
+for load in none busy one_cpu; do
+  [[ "$load" == busy ]] && { log "starting $CORES busy loops"; start_load; }
   for workload in $WORKLOADS; do
     log "load=$load: $workload x$REPEATS"
     for ((r = 0; r < REPEATS; ++r)); do
@@ -92,7 +95,8 @@ print("|---|---|---|---|---|---|---|")
 for (w, load, setting), rs in runs.items():
     med = lambda k: statistics.median(x[k] for x in rs)
     steps = [x["median_step_us"] for x in rs]
-    label = "none" if load == "none" else f"{meta['nproc']} busy loops"
+    label = {"none": "none", "busy": f"{meta['nproc']} busy loops",
+             "one_cpu": "all threads on one CPU"}[load]
     print(f"| {w} | {label} | {setting} | {med('median_step_us'):.1f} ({min(steps):.1f}–{max(steps):.1f}) "
           f"| {med('wall_s'):.2f} | {med('user_s'):.2f} | {med('sys_s'):.2f} |")
 EOF
