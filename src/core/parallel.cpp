@@ -39,6 +39,11 @@ constexpr int kPolls = 2000;
 
 using Task = void (*)(void*, std::size_t);
 
+// Every task of a job on the calling thread, in order.
+void run_here(std::size_t count, Task task, void* context) {
+  for (std::size_t i = 0; i < count; ++i) task(context, i);
+}
+
 // The tasks of a job are cut into one contiguous part per thread. Each thread works through its
 // own part first, then helps with the others': a thread that starts late or runs slow ends up
 // with fewer tasks, and otherwise each thread gets the same tasks, so the same data, on every
@@ -128,15 +133,12 @@ class Pool {
 
   void run(std::size_t threads, std::size_t count, Task task, void* context, std::size_t key) {
     const auto start = Clock::now();
-    if (start < serial_until_) {  // backing off: the cores are busy with other work
-      for (std::size_t i = 0; i < count; ++i) task(context, i);
-      return;
-    }
+    if (start < serial_until_) return run_here(count, task, context);  // cores busy elsewhere
     if (gauge_.serial_next(key)) {
       // Polling workers would share the core with the caller where cores are not really
       // separate, and make the time alone look as bad as the time split: they sleep now.
       nap_.store(true, std::memory_order_relaxed);
-      for (std::size_t i = 0; i < count; ++i) task(context, i);
+      run_here(count, task, context);
       gauge_.record(key, true, Clock::now() - start);
       return;
     }
@@ -290,10 +292,7 @@ void run_tasks(std::size_t count, Task task, void* context, std::size_t key) {
   const std::size_t threads = std::size_t(num_threads());
   Pool& p = pool();
   std::unique_lock<std::mutex> busy(p.busy, std::defer_lock);
-  if (threads == 1 || count <= 1 || !busy.try_lock()) {
-    for (std::size_t i = 0; i < count; ++i) task(context, i);
-    return;
-  }
+  if (threads == 1 || count <= 1 || !busy.try_lock()) return run_here(count, task, context);
   p.run(threads, count, task, context, key);
 }
 

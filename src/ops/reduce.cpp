@@ -8,6 +8,7 @@
 
 #include "core/parallel.hpp"
 #include "kernels/reduce.hpp"
+#include "xgrad/core/allocator.hpp"
 #include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
 #include "xgrad/ops/pointwise.hpp"
@@ -32,7 +33,7 @@ template <class T>
 T sum_contiguous(const T* x, std::size_t n) {
   const std::size_t chunks = detail::Chunks(n).count();
   if (chunks == 1) return kernels::sum(x, n);
-  std::vector<T> partial(chunks, T(0));
+  CachedVector<T> partial(chunks, T(0));  // no heap allocation per call
   detail::parallel_for_chunks(n, [&](std::size_t c, std::size_t b, std::size_t e) {
     partial[c] = kernels::sum(x + b, e - b);
   });
