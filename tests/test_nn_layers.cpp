@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include <xgrad/nn/activation.hpp>
+#include <xgrad/nn/activation_registry.hpp>
 #include <xgrad/nn/batchnorm.hpp>
 #include <xgrad/nn/dropout.hpp>
 #include <xgrad/nn/layernorm.hpp>
@@ -391,4 +392,146 @@ TEST_CASE("load_state_dict refuses duplicate and undefined entries, leaving the 
   undefined[1].second = Tensor();
   REQUIRE_THROWS_WITH(layer.load_state_dict(undefined),
                       Catch::Contains("entry 'bias' is an undefined tensor"));
+}
+
+// ---- Sequential's fused Linear + activation ----------------------------------------------------
+
+namespace {
+
+// The gradients of every tensor in `ts`, flattened (an undefined gradient as an empty one).
+std::vector<std::vector<float>> grads_of(const std::vector<Tensor>& ts) {
+  std::vector<std::vector<float>> out;
+  for (const auto& t : ts)
+    out.push_back(t.grad().defined() ? t.grad().to_vector() : std::vector<float>{});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Sequential fuses Linear + every list activation: the same bits as the layers one by one",
+          "[nn]") {
+  // Pre-activations over about [-6, 6] reach both sides of every kink and the saturated tails.
+  const Tensor x0 = Tensor::rand({6, 5}, 11, -3.f, 3.f);
+  const Tensor r = Tensor::rand({6, 3}, 12, -1.f, 1.f);
+  std::size_t fused_rows = 0;
+  for (const auto& info : nn::activation_catalogue()) {
+    if (!info.fused) continue;
+    ++fused_rows;
+    INFO(info.name);
+    auto act = nn::make_activation<float>(info.name);
+    auto* layer = dynamic_cast<nn::BasicActivation<float>*>(act.get());
+    REQUIRE(layer != nullptr);
+    REQUIRE(layer->kernel().has_value());
+    auto l1 = std::make_shared<nn::Linear>(5, 7, true, 1);
+    auto l2 = std::make_shared<nn::Linear>(7, 3, true, 2);
+    for (float& w : l1->weight.data()) w *= 4;  // |x W1ᵀ + b| up to about 6
+    nn::Sequential net(l1, act, l2), head(l1, act);
+    const std::vector<Tensor> params = net.parameters();
+
+    // An incoming gradient that differs per element (backward), then a sum's (backward_uniform).
+    Tensor x = x0.detach().requires_grad_();
+    const Tensor fused = net(x);
+    REQUIRE(fused.grad_fn_name() == "LinearBackward");
+    (fused * r).sum().backward();
+    auto with = grads_of(params);
+    with.push_back(x.grad().to_vector());
+    net.zero_grad();
+    Tensor x2 = x0.detach().requires_grad_();
+    const Tensor apart = (*l2)((*act)((*l1)(x2)));
+    (apart * r).sum().backward();
+    auto without = grads_of(params);
+    without.push_back(x2.grad().to_vector());
+    REQUIRE(fused.to_vector() == apart.to_vector());
+    REQUIRE(with == without);
+
+    net.zero_grad();
+    const Tensor h = head(x0);
+    REQUIRE(h.grad_fn_name().rfind("Linear", 0) == 0);
+    REQUIRE(h.grad_fn_name() != "LinearBackward");  // one fused node
+    h.sum().backward();
+    const auto uniform_with = grads_of(params);
+    net.zero_grad();
+    const Tensor h2 = (*act)((*l1)(x0));
+    h2.sum().backward();
+    REQUIRE(h.to_vector() == h2.to_vector());
+    REQUIRE(uniform_with == grads_of(params));
+  }
+  REQUIRE(fused_rows >= 20);
+}
+
+TEST_CASE("fused Linear + activation: double gradcheck, no bias, leading dimensions, kinks",
+          "[nn]") {
+  for (const char* name : {"relu", "leaky_relu", "elu", "tanh", "sigmoid", "gelu", "hardtanh"}) {
+    INFO(name);
+    nn::SequentialD net(nn::LinearD(4, 5, false, 3), nn::make_activation<double>(name),
+                        nn::LinearD(5, 2, true, 4), nn::make_activation<double>(name));
+    REQUIRE(net(randd({3, 4}, 5)).grad_fn_name().rfind("Linear", 0) == 0);
+    const TensorD x = randd({2, 3, 4}, 6);
+    require_gradcheck([&] { return net(x); }, net.parameters());
+    require_gradcheck([&](const std::vector<TensorD>& in) { return net(in[0]); }, {x});
+  }
+  // ReLU's kink: the pre-activation exactly 0 (W = 0, b = 0) gives f'(0) = 0, as PyTorch.
+  nn::Sequential net(nn::Linear(2, 3), nn::ReLU());
+  auto& l = net.at<nn::Linear>(0);
+  for (float& w : l.weight.data()) w = 0;
+  for (float& b : l.bias.data()) b = 0;
+  net(Tensor::ones({4, 2})).sum().backward();
+  for (float g : l.bias.grad().to_vector()) REQUIRE(g == 0.f);
+  for (float g : l.weight.grad().to_vector()) REQUIRE(g == 0.f);
+}
+
+TEST_CASE("fused Linear + activation: hooks, subclasses, no_grad and errors keep their meaning",
+          "[nn]") {
+  const Tensor x = Tensor::rand({3, 2}, 7, -1.f, 1.f);
+  SECTION("a forward hook on either module sees the unfused values") {
+    nn::Sequential net(nn::Linear(2, 4, true, 1), nn::Tanh());
+    Tensor seen;
+    auto handle = net[0].register_forward_hook(
+        [&](nn::Module&, const Tensor&, const Tensor& y) { seen = y; });
+    const Tensor y = net(x);
+    REQUIRE(y.grad_fn_name() == "TanhBackward");
+    REQUIRE(seen.grad_fn_name() == "LinearBackward");
+    REQUIRE(y.to_vector() == xg::tanh(seen).to_vector());
+    handle.remove();
+    REQUIRE(net(x).grad_fn_name() == "LinearTanhBackward");
+    REQUIRE(net(x).to_vector() == y.to_vector());
+  }
+  SECTION("a subclass of Linear runs its own forward") {
+    struct Doubled : nn::Linear {
+      using nn::Linear::Linear;
+      Tensor forward(const Tensor& in) override { return nn::Linear::forward(in) * 2.f; }
+    };
+    nn::Sequential net(Doubled(2, 4, true, 1), nn::ReLU());
+    auto& l = net.at<Doubled>(0);
+    REQUIRE(net(x).to_vector() == xg::relu(xg::linear(x, l.weight, l.bias) * 2.f).to_vector());
+  }
+  SECTION("an activation built from another function is not fused") {
+    nn::Sequential net(
+        nn::Linear(2, 4, true, 1),
+        nn::BasicActivation<float>("double", "Double()", [](const Tensor& t) { return t * 2.f; }));
+    REQUIRE(net(x).grad_fn_name() == "MulBackward");
+  }
+  SECTION("under no_grad: the same values, no graph") {
+    nn::Sequential net(nn::Linear(2, 4, true, 1), nn::ELU(), nn::Linear(4, 3, true, 2), nn::ReLU());
+    const Tensor with_grad = net(x);
+    xg::NoGradGuard guard;
+    const Tensor y = net(x);
+    REQUIRE_FALSE(y.requires_grad());
+    REQUIRE(y.to_vector() == with_grad.to_vector());
+  }
+  SECTION("a wrong input names the Linear and both shapes") {
+    nn::Sequential net(nn::Linear(3, 4), nn::ReLU());
+    REQUIRE_THROWS_WITH(net(x), Catch::Contains("Linear: input shape [3,2]") &&
+                                    Catch::Contains("weight shape [4,3]"));
+  }
+  SECTION("retain_graph: a second backward adds the same gradients") {
+    nn::Sequential net(nn::Linear(2, 4, true, 1), nn::GELU());
+    const Tensor loss = net(x).sum();
+    loss.backward(Tensor(), true);
+    const auto once = net.at<nn::Linear>(0).weight.grad().to_vector();
+    loss.backward();
+    const auto twice = net.at<nn::Linear>(0).weight.grad().to_vector();
+    for (std::size_t i = 0; i < once.size(); ++i) REQUIRE(twice[i] == 2 * once[i]);
+    REQUIRE_THROWS_WITH(loss.backward(), Catch::Contains("second time"));
+  }
 }

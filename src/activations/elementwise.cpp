@@ -7,13 +7,13 @@
 #include <stdexcept>
 #include <utility>
 
+#include "activations/mask_bits.hpp"
 #include "core/parallel.hpp"
 #include "kernels/activation.hpp"
 #include "ops/mask.hpp"
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
 #include "xgrad/activations/softmax.hpp"
-#include "xgrad/core/allocator.hpp"
 #include "xgrad/extend.hpp"
 
 namespace xg {
@@ -22,37 +22,13 @@ namespace {
 using kernels::Act;
 using kernels::ActParams;
 
-// One bit per element (kernels::activation_has_mask), in cached memory that forward writes in
-// full: never zero-filled first.
-class MaskBits {
- public:
-  MaskBits() = default;
-  explicit MaskBits(std::size_t elements) : words_((elements + 63) / 64) {
-    if (words_) bits_ = static_cast<std::uint64_t*>(detail::cached_allocate(words_, sizeof *bits_));
-  }
-  MaskBits(MaskBits&& o) noexcept
-      : words_(std::exchange(o.words_, 0)), bits_(std::exchange(o.bits_, nullptr)) {}
-  MaskBits& operator=(MaskBits&& o) noexcept {
-    std::swap(words_, o.words_);
-    std::swap(bits_, o.bits_);
-    return *this;
-  }
-  ~MaskBits() { detail::cached_deallocate(bits_, words_ * sizeof *bits_); }
-  // The word of element i (a multiple of 64).
-  std::uint64_t* at(std::size_t i) const { return bits_ + i / 64; }
-
- private:
-  std::size_t words_ = 0;
-  std::uint64_t* bits_ = nullptr;
-};
-
 // Backward reads x (the input) and y (the output it is given) through the graph's own
 // references, or, for an activation whose derivative takes two values, only the bits forward
 // saved in `mask`. The parallel chunks start at multiples of 64 elements (parallel.hpp), so each
 // chunk's bits start at a word.
 template <class T>
 struct ActivationNode final : Node<T> {
-  ActivationNode(Act a, ActParams p, const char* n, MaskBits m)
+  ActivationNode(Act a, ActParams p, const char* n, detail::MaskBits m)
       : act(a), params(p), label(n), mask(std::move(m)) {}
   const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>& y) override {
@@ -78,11 +54,11 @@ struct ActivationNode final : Node<T> {
         kernels::activation_backward_uniform(act, params, x + b, yd + b, g, dx + b, e - b, !fresh);
     });
   }
-  void release_saved() override { mask = MaskBits(); }
+  void release_saved() override { mask = detail::MaskBits(); }
   Act act;
   ActParams params;
   const char* label;
-  MaskBits mask;
+  detail::MaskBits mask;
   bool masked = kernels::activation_has_mask(act);
 };
 
@@ -94,7 +70,7 @@ BasicTensor<T> apply(const BasicTensor<T>& x, Act act, const char* name, ActPara
   const std::size_t n = x.numel();
   // The mask only when a node is recorded: otherwise no backward will read it.
   const bool masked = kernels::activation_has_mask(act) && needs_graph<T>({x});
-  MaskBits mask(masked ? n : 0);
+  detail::MaskBits mask(masked ? n : 0);
   detail::parallel_for(n, [&](std::size_t b, std::size_t e) {
     if (masked)
       kernels::activation_forward_mask(act, p, xd + b, yd + b, mask.at(b), e - b);

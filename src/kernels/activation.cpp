@@ -638,6 +638,13 @@ bool activation_has_mask(Act act) {
   return two_valued;
 }
 
+bool activation_reads_input(Act act) {
+  bool reads = false;
+  with_activation<float>(act, ActParams{},
+                         [&](const auto& op) { reads = std::decay_t<decltype(op)>::uses_x; });
+  return reads;
+}
+
 template <class T>
 void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,
                              std::size_t n) {

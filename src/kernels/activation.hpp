@@ -41,6 +41,9 @@ void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T
 // backward then reads the bits instead of x (1/32 of the bytes in float). A call may cover a
 // part of a tensor that starts at a multiple of 64 elements, with mask pointing at its first word.
 bool activation_has_mask(Act act);
+// Whether activation_backward reads x (otherwise y alone, or nothing, gives the derivative). A
+// fused Linear + activation keeps its pre-activation only for these.
+bool activation_reads_input(Act act);
 
 // y[i] = f(x[i]) and the mask of x; only for an act with activation_has_mask(act).
 template <class T>

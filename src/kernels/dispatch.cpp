@@ -120,6 +120,7 @@ void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T
 }
 
 bool activation_has_mask(Act act) { XGRAD_DISPATCH(activation_has_mask(act)); }
+bool activation_reads_input(Act act) { XGRAD_DISPATCH(activation_reads_input(act)); }
 
 template <class T>
 void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,

@@ -21,6 +21,7 @@
   void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,       \
                                    std::size_t n, bool accumulate);                                \
   bool activation_has_mask(Act act);                                                               \
+  bool activation_reads_input(Act act);                                                            \
   template <class T>                                                                               \
   void activation_forward_mask(Act act, ActParams p, const T* x, T* y, std::uint64_t* mask,        \
                                std::size_t n);                                                     \

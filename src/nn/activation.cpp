@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/activation.hpp"
 #include "seed.hpp"
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/init.hpp"
@@ -33,10 +34,12 @@ std::string describe_layer(const char* layer,
 }
 }  // namespace
 
-// The fused rows' layers: the function of the row, called with the layer's hyper-parameters.
+// The fused rows' layers: the function of the row, called with the layer's hyper-parameters,
+// and the row's kernel with the same values.
 #define XG_LAYER_PARAM(name, default_value) T name
 #define XG_LAYER_DESCRIBE(name, default_value) std::pair<const char*, T>(#name, name)
 #define XG_LAYER_ARG(name, default_value) , name
+#define XG_LAYER_VALUE(name, default_value) , double(name)
 #define XG_LAYER(name, Layer, Functor, hyper, ...)                                                \
   template <class T>                                                                              \
   Basic##Layer<T>::Basic##Layer(XG_PP_SEQ_ENUM(XG_LAYER_PARAM, hyper))                            \
@@ -44,11 +47,14 @@ std::string describe_layer(const char* layer,
                            describe_layer<T>(#Layer, {XG_PP_SEQ_ENUM(XG_LAYER_DESCRIBE, hyper)}), \
                            [=](const BasicTensor<T>& x) {                                         \
                              return xg::name(x XG_PP_SEQ_FOR_EACH(XG_LAYER_ARG, hyper));          \
-                           }) {}
+                           }) {                                                                   \
+    this->set_kernel({int(kernels::Act::Functor) XG_PP_SEQ_FOR_EACH(XG_LAYER_VALUE, hyper)});     \
+  }
 XG_ACTIVATION_LIST(XG_LAYER, XG_ACTIVATION_SKIP, XG_ACTIVATION_SKIP)
 #undef XG_LAYER_PARAM
 #undef XG_LAYER_DESCRIBE
 #undef XG_LAYER_ARG
+#undef XG_LAYER_VALUE
 #undef XG_LAYER
 
 template <class T>
@@ -56,7 +62,9 @@ BasicGELU<T>::BasicGELU(Approximate ap)
     : BasicActivation<T>(
           ap == Approximate::Tanh ? "gelu_tanh" : "gelu",
           ap == Approximate::Tanh ? "GELU(approximate='tanh')" : "GELU(approximate='none')",
-          [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {}
+          [ap](const BasicTensor<T>& x) { return xg::gelu(x, ap); }) {
+  this->set_kernel({int(ap == Approximate::Tanh ? kernels::Act::GeluTanh : kernels::Act::GeluErf)});
+}
 template <class T>
 BasicSoftmax<T>::BasicSoftmax(int dim)
     : BasicActivation<T>(

@@ -26,12 +26,17 @@ BasicLinear<T>::BasicLinear(std::size_t in, std::size_t out, bool with_bias,
 }
 
 template <class T>
-BasicTensor<T> BasicLinear<T>::forward(const BasicTensor<T>& x) {
+void BasicLinear<T>::check_input(const BasicTensor<T>& x) const {
   if (x.dim() == 0 || x.shape().back() != in_features)
     throw std::invalid_argument(fmt::format(
         "Linear: input shape {} does not match weight shape {} (the input's last dimension must be "
         "in_features = {})",
         shape_str(x.shape()), shape_str(weight.shape()), in_features));
+}
+
+template <class T>
+BasicTensor<T> BasicLinear<T>::forward(const BasicTensor<T>& x) {
+  check_input(x);
   return xg::linear(x, weight, bias);
 }
 

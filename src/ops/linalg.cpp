@@ -19,6 +19,7 @@
 
 #include "core/parallel.hpp"
 #include "kernels/gemm.hpp"
+#include "ops/linear_parts.hpp"
 
 namespace xg {
 namespace {
@@ -156,26 +157,10 @@ struct MatmulNode final : Node<T> {
 };
 
 template <class T>
-struct LinearNode final : Node<T> {  // inputs: x [rows, in], W [out, in], optional b [out]
-  LinearNode(std::size_t r, std::size_t i, std::size_t o) : rows(r), in(i), out(o) {}
+struct LinearNode final : detail::LinearNodeBase<T> {  // x [rows, in], W [out, in], b [out]
+  explicit LinearNode(detail::LinearDims dims) : detail::LinearNodeBase<T>(std::move(dims)) {}
   const char* name() const override { return "LinearBackward"; }
-  void backward(const Array<T>& g, const Array<T>&) override {
-    const T *x = this->input(0).data(), *w = this->input(1).data(), *gd = g.data();
-    bool fresh = false;
-    if (this->needs_grad(0)) {  // dX = G W
-      T* dx = this->grad_buffer(0, fresh).data();
-      gemm(false, false, rows, in, out, gd, w, fresh ? T(0) : T(1), dx);
-    }
-    if (this->needs_grad(1)) {  // dW = Gᵀ X
-      T* dw = this->grad_buffer(1, fresh).data();
-      gemm(true, false, out, in, rows, gd, x, fresh ? T(0) : T(1), dw);
-    }
-    if (this->inputs.size() > 2 && this->needs_grad(2)) {  // db = column sums of G
-      T* db = this->grad_buffer(2, fresh).data();
-      column_sums(gd, rows, out, db, !fresh);
-    }
-  }
-  std::size_t rows, in, out;
+  void backward(const Array<T>& g, const Array<T>&) override { this->linear_backward(g.data()); }
 };
 
 }  // namespace
@@ -192,37 +177,78 @@ BasicTensor<T> matmul(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   return record<MatmulNode<T>>(std::move(y), {a, b}, d);
 }
 
+namespace detail {
+
 template <class T>
-BasicTensor<T> linear(const BasicTensor<T>& x, const BasicTensor<T>& weight,
-                      const BasicTensor<T>& bias) {
+LinearDims linear_dims(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                       const BasicTensor<T>& bias) {
   if (weight.dim() != 2 || x.dim() < 1 || x.shape().back() != weight.shape()[1])
     throw std::invalid_argument(
         fmt::format("linear: input shape {} and weight shape {} are not aligned (the "
                     "input's last dimension must equal the weight's in_features)",
                     shape_str(x.shape()), shape_str(weight.shape())));
-  const std::size_t in = weight.shape()[1], out_f = weight.shape()[0];
-  std::size_t rows = 1;  // not x.size() / in, which loses the rows when in = 0
-  for (std::size_t i = 0; i + 1 < x.dim(); ++i) rows *= x.shape()[i];
-  if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != out_f))
+  LinearDims d;
+  d.in = weight.shape()[1];
+  d.out = weight.shape()[0];
+  for (std::size_t i = 0; i + 1 < x.dim(); ++i) d.rows *= x.shape()[i];  // not size / in: in = 0
+  if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != d.out))
     throw std::invalid_argument(
         fmt::format("linear: bias shape {} does not match weight shape {} (expected [{}])",
-                    shape_str(bias.shape()), shape_str(weight.shape()), out_f));
-  check_blas_dims("linear", x.shape(), weight.shape(), {rows, in, out_f});
-  Shape out_shape = x.shape();
-  out_shape.back() = out_f;
-  shape_numel(out_shape, "linear");
-  Array<T> y = Array<T>::from_shape(out_shape);
-  gemm(false, true, rows, out_f, in, x.data().data(), weight.data().data(), T(0), y.data(),
-       bias.defined() ? bias.data().data() : nullptr);
-  if (bias.defined())
-    return record<LinearNode<T>>(std::move(y), {x, weight, bias}, rows, in, out_f);
-  return record<LinearNode<T>>(std::move(y), {x, weight}, rows, in, out_f);
+                    shape_str(bias.shape()), shape_str(weight.shape()), d.out));
+  check_blas_dims("linear", x.shape(), weight.shape(), {d.rows, d.in, d.out});
+  d.out_shape = x.shape();
+  d.out_shape.back() = d.out;
+  shape_numel(d.out_shape, "linear");
+  return d;
 }
 
-#define XG_INSTANTIATE(T)                                                       \
-  template BasicTensor<T> matmul(const BasicTensor<T>&, const BasicTensor<T>&); \
-  template BasicTensor<T> linear(const BasicTensor<T>&, const BasicTensor<T>&,  \
-                                 const BasicTensor<T>&);
+template <class T>
+void linear_forward(const LinearDims& d, const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                    const BasicTensor<T>& bias, T* y) {
+  gemm(false, true, d.rows, d.out, d.in, x.data().data(), weight.data().data(), T(0), y,
+       bias.defined() ? bias.data().data() : nullptr);
+}
+
+template <class T>
+void LinearNodeBase<T>::linear_backward(const T* g) {
+  const LinearDims& d = dims_;
+  const T *x = this->input(0).data(), *w = this->input(1).data();
+  bool fresh = false;
+  if (this->needs_grad(0)) {  // dX = G W
+    T* dx = this->grad_buffer(0, fresh).data();
+    gemm(false, false, d.rows, d.in, d.out, g, w, fresh ? T(0) : T(1), dx);
+  }
+  if (this->needs_grad(1)) {  // dW = Gᵀ X
+    T* dw = this->grad_buffer(1, fresh).data();
+    gemm(true, false, d.out, d.in, d.rows, g, x, fresh ? T(0) : T(1), dw);
+  }
+  if (this->inputs.size() > 2 && this->needs_grad(2)) {  // db = column sums of G
+    T* db = this->grad_buffer(2, fresh).data();
+    column_sums(g, d.rows, d.out, db, !fresh);
+  }
+}
+
+}  // namespace detail
+
+template <class T>
+BasicTensor<T> linear(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                      const BasicTensor<T>& bias) {
+  detail::LinearDims d = detail::linear_dims(x, weight, bias);
+  Array<T> y = Array<T>::from_shape(d.out_shape);
+  detail::linear_forward(d, x, weight, bias, y.data());
+  if (bias.defined()) return record<LinearNode<T>>(std::move(y), {x, weight, bias}, std::move(d));
+  return record<LinearNode<T>>(std::move(y), {x, weight}, std::move(d));
+}
+
+#define XG_INSTANTIATE(T)                                                                       \
+  template BasicTensor<T> matmul(const BasicTensor<T>&, const BasicTensor<T>&);                 \
+  template BasicTensor<T> linear(const BasicTensor<T>&, const BasicTensor<T>&,                  \
+                                 const BasicTensor<T>&);                                        \
+  template detail::LinearDims detail::linear_dims(const BasicTensor<T>&, const BasicTensor<T>&, \
+                                                  const BasicTensor<T>&);                       \
+  template void detail::linear_forward(const detail::LinearDims&, const BasicTensor<T>&,        \
+                                       const BasicTensor<T>&, const BasicTensor<T>&, T*);       \
+  template class detail::LinearNodeBase<T>;
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 

@@ -22,6 +22,14 @@
 
 namespace xg::nn {
 
+// Which elementwise kernel of the activation list a layer runs, with its hyper-parameters: what
+// lets nn::Sequential fuse the layer into the nn::Linear before it (one node, the activation
+// applied to the product while it is still in cache).
+struct ActivationKernel {
+  int id = 0;           // the row's kernel (kernels::Act)
+  double a = 0, b = 0;  // the row's hyper-parameters, in order
+};
+
 // A parameter-free activation: a function and its description. Hyper-parameters are checked
 // when the layer is built (by one call on a 1-element tensor, unless `check` is false).
 template <class T>
@@ -29,13 +37,21 @@ class BasicActivation : public BasicModule<T> {
  public:
   using Function = std::function<BasicTensor<T>(const BasicTensor<T>&)>;
   BasicActivation(std::string name, std::string description, Function f, bool check = true);
-  BasicTensor<T> forward(const BasicTensor<T>& x) override { return f_(x); }
+  // final: Sequential may run kernel() instead of forward().
+  BasicTensor<T> forward(const BasicTensor<T>& x) final { return f_(x); }
   std::string describe() const override { return description_; }
   std::string activation_name() const override { return name_; }
+  // The list kernel that computes f, for the layers of the activation list; empty for a layer
+  // built from any other function.
+  const std::optional<ActivationKernel>& kernel() const { return kernel_; }
+
+ protected:
+  void set_kernel(ActivationKernel k) { kernel_ = k; }
 
  private:
   std::string name_, description_;
   Function f_;
+  std::optional<ActivationKernel> kernel_;
 };
 
 // One layer per fused row of the activation list (activations/list.hpp): nn::Basic<Layer><T>

@@ -17,6 +17,8 @@ class BasicLinear : public BasicModule<T> {
               std::optional<std::uint64_t> seed = std::nullopt);
   BasicTensor<T> forward(const BasicTensor<T>& x) override;
   std::string describe() const override;
+  // Throws std::invalid_argument naming both shapes unless x's last dimension is in_features.
+  void check_input(const BasicTensor<T>& x) const;
 
   std::size_t in_features, out_features;
   BasicTensor<T> weight;  // [out, in]

@@ -47,9 +47,10 @@ class BasicModule {
   // Calls forward(x) and the hooks registered on this module (containers call their children
   // through operator(), so the children's hooks run too).
   BasicTensor<T> operator()(const BasicTensor<T>& x) {
-    if (!hooks_ || hooks_->empty()) return forward(x);  // the common case costs one branch
+    if (!has_hooks()) return forward(x);  // the common case costs one branch
     return call_with_hooks(x);
   }
+  bool has_hooks() const { return hooks_ && !hooks_->empty(); }
 
   // ---- hooks (PyTorch's order: forward pre-hooks, forward, forward hooks; backward hooks when
   // the gradient with respect to the module's input is known). Each returns a handle whose

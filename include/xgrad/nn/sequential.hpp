@@ -16,6 +16,13 @@
 namespace xg::nn {
 
 template <class T>
+class BasicLinear;
+template <class T>
+class BasicActivation;
+
+// A Linear followed by one of the activation list's layers (nn::ReLU, nn::Tanh, nn::ELU, ...),
+// neither with hooks, runs as one fused op: the same values and gradients, one graph node.
+template <class T>
 class BasicSequential : public BasicModule<T> {
  public:
   BasicSequential() = default;
@@ -71,7 +78,13 @@ class BasicSequential : public BasicModule<T> {
   std::string describe() const override;
 
  private:
+  // Module i and i + 1 when they can run fused (a plain nn::Linear, then a list activation).
+  struct Fusable {
+    BasicLinear<T>* linear = nullptr;
+    BasicActivation<T>* activation = nullptr;
+  };
   std::vector<std::shared_ptr<BasicModule<T>>> layers_;
+  std::vector<Fusable> fusable_;  // one per module
 };
 
 using Sequential = BasicSequential<float>;

@@ -1,0 +1,120 @@
+#include "activations/linear_activation.hpp"
+
+#include <utility>
+
+#include "activations/mask_bits.hpp"
+#include "core/parallel.hpp"
+#include "kernels/activation.hpp"
+#include "ops/linear_parts.hpp"
+#include "xgrad/extend.hpp"
+
+namespace xg::detail {
+namespace {
+
+using kernels::Act;
+using kernels::ActParams;
+
+// "LinearReluBackward": the name of the fused node of each list activation.
+const char* fused_name(Act act) {
+#define XG_FUSED_NAME(name, Layer, Functor, ...) \
+  case Act::Functor:                             \
+    return "Linear" #Functor "Backward";
+  switch (act) { XG_ACTIVATION_LIST(XG_FUSED_NAME, XG_FUSED_NAME, XG_ACTIVATION_SKIP) }
+#undef XG_FUSED_NAME
+  return "LinearActivationBackward";
+}
+
+// Inputs x, W and, with a bias, b; `pre` (x Wᵀ + b) when the derivative reads it, else empty.
+template <class T>
+struct LinearActivationNode final : LinearNodeBase<T> {
+  LinearActivationNode(LinearDims dims, Act a, ActParams p, Array<T> z, MaskBits m)
+      : LinearNodeBase<T>(std::move(dims)),
+        act(a),
+        params(p),
+        pre(std::move(z)),
+        mask(std::move(m)) {}
+  const char* name() const override { return fused_name(act); }
+  void backward(const Array<T>& g, const Array<T>& y) override {
+    through_activation(y, [&](std::size_t b, std::size_t e, T* gz) {
+      if (masked)
+        kernels::activation_backward_mask(act, params, mask.at(b), g.data() + b, gz + b, e - b,
+                                          false);
+      else
+        kernels::activation_backward(act, params, input(y) + b, y.data() + b, g.data() + b, gz + b,
+                                     e - b, false);
+    });
+  }
+  void backward_uniform(T g, const Array<T>& y) override {
+    through_activation(y, [&](std::size_t b, std::size_t e, T* gz) {
+      if (masked)
+        kernels::activation_backward_mask_uniform(act, params, mask.at(b), g, gz + b, e - b, false);
+      else
+        kernels::activation_backward_uniform(act, params, input(y) + b, y.data() + b, g, gz + b,
+                                             e - b, false);
+    });
+  }
+  void release_saved() override {
+    pre = Array<T>();
+    mask = MaskBits();
+  }
+
+  // The activation's input for its derivative: without `pre` the derivative does not read it,
+  // and y stands in (the kernels' tails copy it all the same).
+  const T* input(const Array<T>& y) const { return pre.size() ? pre.data() : y.data(); }
+
+  // dL/d(pre) from `derivative` (chunk begin, end, output), then the Linear's backward with it.
+  template <class F>
+  void through_activation(const Array<T>& y, F&& derivative) {
+    Array<T> gz = Array<T>::from_shape(y.shape());
+    detail::parallel_for(y.size(),
+                         [&](std::size_t b, std::size_t e) { derivative(b, e, gz.data()); });
+    this->linear_backward(gz.data());
+  }
+
+  Act act;
+  ActParams params;
+  Array<T> pre;
+  MaskBits mask;
+  bool masked = kernels::activation_has_mask(act);
+};
+
+}  // namespace
+
+template <class T>
+BasicTensor<T> linear_activation(const BasicTensor<T>& x, const BasicTensor<T>& weight,
+                                 const BasicTensor<T>& bias, const nn::ActivationKernel& kernel) {
+  const Act act = Act(kernel.id);
+  const ActParams params{kernel.a, kernel.b};
+  LinearDims d = linear_dims(x, weight, bias);
+  const bool graph =
+      bias.defined() ? needs_graph<T>({x, weight, bias}) : needs_graph<T>({x, weight});
+  const bool masked = graph && kernels::activation_has_mask(act);
+  const bool keep_pre = graph && !masked && kernels::activation_reads_input(act);
+  // Without a kept pre-activation the activation runs in place on the product.
+  Array<T> y = Array<T>::from_shape(d.out_shape);
+  Array<T> pre = keep_pre ? Array<T>::from_shape(d.out_shape) : Array<T>();
+  T* z = keep_pre ? pre.data() : y.data();
+  linear_forward(d, x, weight, bias, z);
+  MaskBits mask(masked ? y.size() : 0);
+  detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
+    if (masked)
+      kernels::activation_forward_mask(act, params, z + b, y.data() + b, mask.at(b), e - b);
+    else
+      kernels::activation_forward(act, params, z + b, y.data() + b, e - b);
+  });
+  if (bias.defined())
+    return record<LinearActivationNode<T>>(std::move(y), {x, weight, bias}, std::move(d), act,
+                                           params, std::move(pre), std::move(mask));
+  return record<LinearActivationNode<T>>(std::move(y), {x, weight}, std::move(d), act, params,
+                                         std::move(pre), std::move(mask));
+}
+
+template BasicTensor<float> linear_activation(const BasicTensor<float>&, const BasicTensor<float>&,
+                                              const BasicTensor<float>&,
+                                              const nn::ActivationKernel&);
+template BasicTensor<double> linear_activation(const BasicTensor<double>&,
+                                               const BasicTensor<double>&,
+                                               const BasicTensor<double>&,
+                                               const nn::ActivationKernel&);
+
+}  // namespace xg::detail
