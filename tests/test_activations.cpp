@@ -512,10 +512,11 @@ TEST_CASE("float32 logsigmoid and softplus at large and mixed inputs are within 
 TEST_CASE("float32 activations built on exp are within a few ulps over a dense sweep",
           "[activations]") {
   // ELU, CELU, SELU, gaussian, softplus and logsigmoid take e^z from a vectorised float exp.
-  // 2^16 + 1 points over [-87, 20], values and derivatives against long double; where the exact
-  // value is below the smallest normal float only the absolute error is bounded; elsewhere
-  // `ulps`, which leaves room for e^z - 1 losing digits near z = -0.25 (where it switches from
-  // its series). Below z = -87.3 the exp flushes its subnormal results to 0 (not tested).
+  // 2^16 + 1 points over [-104, 20], values and derivatives against long double; where the exact
+  // value is below the smallest normal float only the absolute error is bounded (the exp of
+  // gaussian, softplus and logsigmoid flushes subnormal results to 0; ELU's is exact there, see
+  // the next test); elsewhere `ulps`, which leaves room for e^z - 1 losing digits near z = -0.25
+  // (where it switches from its series).
   struct Case {
     const char* name;
     std::function<Tensor(const Tensor&)> op;
@@ -546,7 +547,7 @@ TEST_CASE("float32 activations built on exp are within a few ulps over a dense s
   constexpr std::size_t kPoints = (1u << 16) + 1;
   std::vector<float> xs(kPoints);
   for (std::size_t i = 0; i < kPoints; ++i)
-    xs[i] = float(-87.0 + 107.0 * double(i) / (kPoints - 1));
+    xs[i] = float(-104.0 + 124.0 * double(i) / (kPoints - 1));
   for (const Case& c : cases) {
     INFO(c.name);
     Tensor x = Tensor::from(std::vector<float>(xs), {kPoints}).requires_grad_();
@@ -571,6 +572,28 @@ TEST_CASE("float32 activations built on exp are within a few ulps over a dense s
     }
     INFO("worst " << worst << " ulps at x = " << worst_x);
     REQUIRE(worst <= c.ulps);
+  }
+}
+
+TEST_CASE("float32 ELU and SELU derivatives keep their subnormal values", "[activations]") {
+  // f'(x) = alpha e^x (ELU) and scale alpha e^x (SELU) for x <= 0 fall below 2^-126 from
+  // x = -87.34 and round to 0 below -103.98; PyTorch's exp keeps the subnormal digits. The
+  // derivative is within two subnormal steps (2^-148: e^x rounds to a step, then its product with
+  // SELU's constant rounds again) of the exact value, and not 0 where that is at least 2^-149.
+  const long double selu = 1.6732632423543772848170429916717L * 1.0507009873554804934193349852946L;
+  const std::vector<float> xs{-87.f,  -87.5f,  -90.f,  -95.5f, -100.f,
+                              -103.f, -103.9f, -104.f, -120.f};
+  for (const bool is_selu : {false, true}) {
+    Tensor x = Tensor::from(std::vector<float>(xs), {xs.size()}).requires_grad_();
+    (is_selu ? xg::selu(x) : xg::elu(x)).sum().backward();
+    const std::vector<float> d = x.grad().to_vector();
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const long double exact = (is_selu ? selu : 1.0L) * std::exp((long double)xs[i]);
+      INFO((is_selu ? "selu" : "elu")
+           << "'(" << xs[i] << ") = " << d[i] << ", exact " << double(exact));
+      REQUIRE(std::fabs((long double)d[i] - exact) <= 0x1p-148L);
+      if (exact >= 0x1p-149L) REQUIRE(d[i] > 0.f);
+    }
   }
 }
 
