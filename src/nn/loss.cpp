@@ -297,10 +297,14 @@ Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction) {
     std::copy(rows.begin(), rows.end(), out.data());
     return out;
   }
-  double s = 0;
-  for (T v : rows) s += double(v);
+  // Four running sums in double: one would make every add wait for the previous one.
+  double s[4] = {0, 0, 0, 0};
+  const std::size_t n = rows.size(), quads = n / 4 * 4;
+  for (std::size_t i = 0; i < quads; i += 4)
+    for (std::size_t j = 0; j < 4; ++j) s[j] += double(rows[i + j]);
+  for (std::size_t i = quads; i < n; ++i) s[0] += double(rows[i]);
   Array<T> out = Array<T>::from_shape(Shape{});
-  out() = T(s) * reduction_scale<T>(reduction, rows.size());
+  out() = T((s[0] + s[1]) + (s[2] + s[3])) * reduction_scale<T>(reduction, n);
   return out;
 }
 
