@@ -55,6 +55,17 @@ TEST_CASE("anomaly mode lets finite passes through unchanged", "[anomaly]") {
   REQUIRE(xg::anomaly_enabled());
 }
 
+TEST_CASE("anomaly mode sees the Linear's output in a Sequential that would fuse it", "[anomaly]") {
+  // tanh(inf) = 1 is finite: only the Linear's own output shows the inf, so anomaly mode runs
+  // the Linear and the activation apart.
+  nn::Sequential net(nn::Linear(1, 1, true, 1), nn::Tanh());
+  net.at<nn::Linear>(0).bias.data()(0) = std::numeric_limits<float>::infinity();
+  const Tensor x = Tensor::from({1.f}, {1, 1});
+  REQUIRE_NOTHROW(net(x));
+  diag::DetectAnomaly guard;
+  REQUIRE_THROWS_WITH(net(x), Catch::Contains("LinearBackward produced inf"));
+}
+
 // ---- a 2-layer net with weights chosen by hand -------------------------------------------------
 //
 // h = x W1ᵀ + b1 with W1 = [[1, -1], [2, 0]], b1 = [0, -1]; a = relu(h); out = a W2ᵀ + b2 with

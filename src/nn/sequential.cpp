@@ -6,6 +6,7 @@
 #include <typeinfo>
 
 #include "activations/linear_activation.hpp"
+#include "xgrad/core/autograd.hpp"
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/linear.hpp"
 #include "xgrad/nn/sequential.hpp"
@@ -29,9 +30,11 @@ BasicSequential<T>& BasicSequential<T>::push_back(std::shared_ptr<BasicModule<T>
 template <class T>
 BasicTensor<T> BasicSequential<T>::forward(const BasicTensor<T>& x) {
   BasicTensor<T> h = x;
+  // Anomaly mode checks every op's output: the Linear's too, which fusion would not show it.
+  const bool fuse = !anomaly_enabled();
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const Fusable& f = fusable_[i];
-    if (f.linear && !f.linear->has_hooks() && !f.activation->has_hooks()) {
+    if (fuse && f.linear && !f.linear->has_hooks() && !f.activation->has_hooks()) {
       f.linear->check_input(h);
       h = detail::linear_activation(h, f.linear->weight, f.linear->bias, *f.activation->kernel());
       ++i;
