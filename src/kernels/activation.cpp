@@ -400,7 +400,8 @@ struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, wi
   B<T> f(B<T> x) const {
     return scale * xsimd::select(x > k<T>(0), x, alpha * expm1_nonpositive<T>(x * inv_width));
   }
-  [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {  // f'(0): the left derivative
+  // f'(0) = scale alpha / width, the left derivative. Forced inline, as derivative() below.
+  [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
     return scale * xsimd::select(x > k<T>(0), k<T>(1),
                                  alpha * inv_width * exp_nonpositive_any<T>(x * inv_width));
   }
@@ -492,6 +493,8 @@ struct UniformGrad {
   UniformGrad padded(const T*) const { return *this; }
 };
 
+// Forced inline: in the big dispatch functions GCC's growth limits otherwise leave it out of
+// line in some loops, a call per vector.
 template <class T, class F>
 [[gnu::always_inline]] inline B<T> derivative(const F& op, const T* x, const T* y) {
   const B<T> xv = F::uses_x ? B<T>::load_unaligned(x) : k<T>(0);
