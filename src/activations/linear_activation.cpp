@@ -1,5 +1,6 @@
 #include "activations/linear_activation.hpp"
 
+#include <optional>
 #include <utility>
 
 #include "activations/mask_bits.hpp"
@@ -24,10 +25,10 @@ const char* fused_name(Act act) {
   return "LinearActivationBackward";
 }
 
-// Inputs x, W and, with a bias, b; `pre` (x Wᵀ + b) when the derivative reads it, else empty.
+// Inputs x, W and, with a bias, b; `pre` (x Wᵀ + b) when the derivative reads it.
 template <class T>
 struct LinearActivationNode final : LinearNodeBase<T> {
-  LinearActivationNode(LinearDims dims, Act a, ActParams p, Array<T> z, MaskBits m)
+  LinearActivationNode(LinearDims dims, Act a, ActParams p, std::optional<Array<T>> z, MaskBits m)
       : LinearNodeBase<T>(std::move(dims)),
         act(a),
         params(p),
@@ -54,13 +55,13 @@ struct LinearActivationNode final : LinearNodeBase<T> {
     });
   }
   void release_saved() override {
-    pre = Array<T>();
+    pre.reset();
     mask = MaskBits();
   }
 
   // The activation's input for its derivative: without `pre` the derivative does not read it,
   // and y stands in (the kernels' tails copy it all the same).
-  const T* input(const Array<T>& y) const { return pre.size() ? pre.data() : y.data(); }
+  const T* input(const Array<T>& y) const { return pre ? pre->data() : y.data(); }
 
   // dL/d(pre) from `derivative` (chunk begin, end, output), then the Linear's backward with it.
   template <class F>
@@ -73,7 +74,7 @@ struct LinearActivationNode final : LinearNodeBase<T> {
 
   Act act;
   ActParams params;
-  Array<T> pre;
+  std::optional<Array<T>> pre;  // not an empty Array: a default xarray holds one element
   MaskBits mask;
   bool masked = kernels::activation_has_mask(act);
 };
@@ -92,8 +93,9 @@ BasicTensor<T> linear_activation(const BasicTensor<T>& x, const BasicTensor<T>& 
   const bool keep_pre = graph && !masked && kernels::activation_reads_input(act);
   // Without a kept pre-activation the activation runs in place on the product.
   Array<T> y = Array<T>::from_shape(d.out_shape);
-  Array<T> pre = keep_pre ? Array<T>::from_shape(d.out_shape) : Array<T>();
-  T* z = keep_pre ? pre.data() : y.data();
+  std::optional<Array<T>> pre;
+  if (keep_pre) pre = Array<T>::from_shape(d.out_shape);
+  T* z = pre ? pre->data() : y.data();
   linear_forward(d, x, weight, bias, z);
   MaskBits mask(masked ? y.size() : 0);
   detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
