@@ -510,6 +510,14 @@ TEST_CASE("fused Linear + activation: hooks, subclasses, no_grad and errors keep
         nn::Linear(2, 4, true, 1),
         nn::BasicActivation<float>("double", "Double()", [](const Tensor& t) { return t * 2.f; }));
     REQUIRE(net(x).grad_fn_name() == "MulBackward");
+    struct Bogus : nn::BasicActivation<float> {  // a kernel id outside the activation list
+      Bogus()
+          : nn::BasicActivation<float>("bogus", "Bogus()",
+                                       [](const Tensor& t) { return t * 3.f; }) {
+        set_kernel({9999});
+      }
+    };
+    REQUIRE(nn::Sequential(nn::Linear(2, 4, true, 1), Bogus())(x).grad_fn_name() == "MulBackward");
   }
   SECTION("under no_grad: the same values, no graph") {
     nn::Sequential net(nn::Linear(2, 4, true, 1), nn::ELU(), nn::Linear(4, 3, true, 2), nn::ReLU());

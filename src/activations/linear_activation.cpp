@@ -81,6 +81,13 @@ struct LinearActivationNode final : LinearNodeBase<T> {
 
 }  // namespace
 
+bool is_list_kernel(const nn::ActivationKernel& act) {
+#define XG_COUNT_ROW(...) +1
+  constexpr int kRows = 0 XG_ACTIVATION_LIST(XG_COUNT_ROW, XG_COUNT_ROW, XG_ACTIVATION_SKIP);
+#undef XG_COUNT_ROW
+  return act.id >= 0 && act.id < kRows;
+}
+
 template <class T>
 BasicTensor<T> linear_activation(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                                  const BasicTensor<T>& bias, const nn::ActivationKernel& kernel) {

@@ -13,6 +13,9 @@ namespace xg::detail {
 // walks one node and one tensor fewer per layer. The pre-activation is kept only when the
 // activation's derivative needs it (ELU, GELU, ...); ReLU-like ones keep their bits, sigmoid- and
 // tanh-like ones their output.
+// Whether `act` names a kernel of the activation list (a layer could be built with any id).
+bool is_list_kernel(const nn::ActivationKernel& act);
+
 template <class T>
 BasicTensor<T> linear_activation(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                                  const BasicTensor<T>& bias, const nn::ActivationKernel& act);

@@ -20,6 +20,7 @@ BasicSequential<T>& BasicSequential<T>::push_back(std::shared_ptr<BasicModule<T>
   // Only nn::Linear itself: a subclass may override forward().
   auto* activation = dynamic_cast<BasicActivation<T>*>(module.get());
   if (!layers_.empty() && activation && activation->kernel() &&
+      detail::is_list_kernel(*activation->kernel()) &&
       typeid(*layers_.back()) == typeid(BasicLinear<T>))
     fusable_.back() = {static_cast<BasicLinear<T>*>(layers_.back().get()), activation};
   layers_.push_back(std::move(module));
