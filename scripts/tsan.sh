@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # CI step: the tests that run xgrad's thread pool (tests tagged [threads]: the pool itself,
-# chunked elementwise work, split matrix products) under ThreadSanitizer, in their own build
-# directory (build-tsan/, or $TSAN_BUILD_DIR). Any data race it reports fails the step.
+# chunked elementwise work, split matrix products, a fused Linear + activation split across
+# threads) under ThreadSanitizer, in their own build directory (build-tsan/, or $TSAN_BUILD_DIR).
+# Any data race it reports fails the step.
 set -euo pipefail
 BUILD_DIR="${TSAN_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-tsan}"
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, step, build_targets (log in $BUILD_DIR/logs)
-TESTS=(test_core_parallel test_activations test_kernels_gemm)
+TESTS=(test_core_parallel test_activations test_kernels_gemm test_nn_layers)
 
 bash "$ROOT/scripts/install-deps.sh"
 launcher=()

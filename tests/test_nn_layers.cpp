@@ -543,3 +543,33 @@ TEST_CASE("fused Linear + activation: hooks, subclasses, no_grad and errors keep
     REQUIRE_THROWS_WITH(loss.backward(), Catch::Contains("second time"));
   }
 }
+
+TEST_CASE("fused Linear + activation on a layer split across threads: the unfused bits",
+          "[nn][threads]") {
+  // 64 rows x 4100 outputs = 262400 elements: above the parallel grain, 5 chunks with an odd
+  // tail; relu reads its saved bits chunk by chunk, elu its kept pre-activation, tanh its output.
+  const Tensor x0 = Tensor::rand({64, 8}, 21, -2.f, 2.f);
+  const Tensor r = Tensor::rand({64, 4100}, 22, -1.f, 1.f);
+  for (const char* name : {"relu", "elu", "tanh"}) {
+    INFO(name);
+    auto act = nn::make_activation<float>(name);
+    auto lin = std::make_shared<nn::Linear>(8, 4100, true, 23);
+    nn::Sequential net(lin, act);
+    auto run = [&](int threads, bool fused) {
+      xg::set_num_threads(threads);
+      net.zero_grad();
+      Tensor x = x0.detach().requires_grad_();
+      const Tensor y = fused ? net(x) : (*act)((*lin)(x));
+      (y.sum() + (y * r).sum()).backward();
+      return std::vector<std::vector<float>>{y.to_vector(), x.grad().to_vector(),
+                                             lin->weight.grad().to_vector(),
+                                             lin->bias.grad().to_vector()};
+    };
+    const auto apart = run(1, false);
+    const auto fused_two = run(2, true);
+    const auto fused_one = run(1, true);
+    xg::set_num_threads(1);
+    REQUIRE(fused_two == apart);
+    REQUIRE(fused_one == apart);
+  }
+}
