@@ -7,8 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "activations/mask_bits.hpp"
-#include "core/parallel.hpp"
+#include "activations/activation_pass.hpp"
 #include "kernels/activation.hpp"
 #include "ops/mask.hpp"
 #include "xgrad/activations/elementwise.hpp"
@@ -23,61 +22,38 @@ using kernels::Act;
 using kernels::ActParams;
 
 // Backward reads x (the input) and y (the output it is given) through the graph's own
-// references, or, for an activation whose derivative takes two values, only the bits forward
-// saved in `mask`. The parallel chunks start at multiples of 64 elements (parallel.hpp), so each
-// chunk's bits start at a word.
+// references, or only the bits forward saved (detail::ActivationPass).
 template <class T>
 struct ActivationNode final : Node<T> {
-  ActivationNode(Act a, ActParams p, const char* n, detail::MaskBits m)
-      : act(a), params(p), label(n), mask(std::move(m)) {}
+  ActivationNode(detail::ActivationPass p, const char* n, detail::MaskBits m)
+      : pass(p), label(n), mask(std::move(m)) {}
   const char* name() const override { return label; }
   void backward(const Array<T>& g, const Array<T>& y) override {
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
-    const T *x = this->input(0).data(), *yd = y.data(), *gd = g.data();
-    detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
-      if (masked)
-        kernels::activation_backward_mask(act, params, mask.at(b), gd + b, dx + b, e - b, !fresh);
-      else
-        kernels::activation_backward(act, params, x + b, yd + b, gd + b, dx + b, e - b, !fresh);
-    });
+    pass.backward(mask, this->input(0).data(), y.data(), g.data(), dx, y.size(), !fresh);
   }
   void backward_uniform(T g, const Array<T>& y) override {
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
-    const T *x = this->input(0).data(), *yd = y.data();
-    detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
-      if (masked)
-        kernels::activation_backward_mask_uniform(act, params, mask.at(b), g, dx + b, e - b,
-                                                  !fresh);
-      else
-        kernels::activation_backward_uniform(act, params, x + b, yd + b, g, dx + b, e - b, !fresh);
-    });
+    pass.backward_uniform(mask, this->input(0).data(), y.data(), g, dx, y.size(), !fresh);
   }
   void release_saved() override { mask = detail::MaskBits(); }
-  Act act;
-  ActParams params;
+  detail::ActivationPass pass;
   const char* label;
   detail::MaskBits mask;
-  bool masked = kernels::activation_has_mask(act);
 };
 
 template <class T>
 BasicTensor<T> apply(const BasicTensor<T>& x, Act act, const char* name, ActParams p = {}) {
   Array<T> y = Array<T>::from_shape(x.shape());
-  const T* xd = x.data().data();
-  T* yd = y.data();
   const std::size_t n = x.numel();
   // The mask only when a node is recorded: otherwise no backward will read it.
   const bool masked = kernels::activation_has_mask(act) && needs_graph<T>({x});
   detail::MaskBits mask(masked ? n : 0);
-  detail::parallel_for(n, [&](std::size_t b, std::size_t e) {
-    if (masked)
-      kernels::activation_forward_mask(act, p, xd + b, yd + b, mask.at(b), e - b);
-    else
-      kernels::activation_forward(act, p, xd + b, yd + b, e - b);
-  });
-  return record<ActivationNode<T>>(std::move(y), {x}, act, p, name, std::move(mask));
+  const detail::ActivationPass pass{act, p};
+  pass.forward(x.data().data(), y.data(), mask, n);
+  return record<ActivationNode<T>>(std::move(y), {x}, pass, name, std::move(mask));
 }
 
 [[noreturn]] void bad_parameter(const char* op, const char* param, const char* range, double v) {

@@ -3,8 +3,7 @@
 #include <optional>
 #include <utility>
 
-#include "activations/mask_bits.hpp"
-#include "core/parallel.hpp"
+#include "activations/activation_pass.hpp"
 #include "kernels/activation.hpp"
 #include "ops/linear_parts.hpp"
 #include "xgrad/extend.hpp"
@@ -28,31 +27,18 @@ const char* fused_name(Act act) {
 // Inputs x, W and, with a bias, b; `pre` (x Wᵀ + b) when the derivative reads it.
 template <class T>
 struct LinearActivationNode final : LinearNodeBase<T> {
-  LinearActivationNode(LinearDims dims, Act a, ActParams p, std::optional<Array<T>> z, MaskBits m)
-      : LinearNodeBase<T>(std::move(dims)),
-        act(a),
-        params(p),
-        pre(std::move(z)),
-        mask(std::move(m)) {}
-  const char* name() const override { return fused_name(act); }
+  LinearActivationNode(LinearDims dims, ActivationPass p, std::optional<Array<T>> z, MaskBits m)
+      : LinearNodeBase<T>(std::move(dims)), pass(p), pre(std::move(z)), mask(std::move(m)) {}
+  const char* name() const override { return fused_name(pass.act); }
   void backward(const Array<T>& g, const Array<T>& y) override {
-    through_activation(y, [&](std::size_t b, std::size_t e, T* gz) {
-      if (masked)
-        kernels::activation_backward_mask(act, params, mask.at(b), g.data() + b, gz + b, e - b,
-                                          false);
-      else
-        kernels::activation_backward(act, params, input(y) + b, y.data() + b, g.data() + b, gz + b,
-                                     e - b, false);
-    });
+    Array<T> gz = Array<T>::from_shape(y.shape());
+    pass.backward(mask, input(y), y.data(), g.data(), gz.data(), y.size(), false);
+    this->linear_backward(gz.data());
   }
   void backward_uniform(T g, const Array<T>& y) override {
-    through_activation(y, [&](std::size_t b, std::size_t e, T* gz) {
-      if (masked)
-        kernels::activation_backward_mask_uniform(act, params, mask.at(b), g, gz + b, e - b, false);
-      else
-        kernels::activation_backward_uniform(act, params, input(y) + b, y.data() + b, g, gz + b,
-                                             e - b, false);
-    });
+    Array<T> gz = Array<T>::from_shape(y.shape());
+    pass.backward_uniform(mask, input(y), y.data(), g, gz.data(), y.size(), false);
+    this->linear_backward(gz.data());
   }
   void release_saved() override {
     pre.reset();
@@ -63,20 +49,9 @@ struct LinearActivationNode final : LinearNodeBase<T> {
   // and y stands in (the kernels' tails copy it all the same).
   const T* input(const Array<T>& y) const { return pre ? pre->data() : y.data(); }
 
-  // dL/d(pre) from `derivative` (chunk begin, end, output), then the Linear's backward with it.
-  template <class F>
-  void through_activation(const Array<T>& y, F&& derivative) {
-    Array<T> gz = Array<T>::from_shape(y.shape());
-    detail::parallel_for(y.size(),
-                         [&](std::size_t b, std::size_t e) { derivative(b, e, gz.data()); });
-    this->linear_backward(gz.data());
-  }
-
-  Act act;
-  ActParams params;
+  ActivationPass pass;
   std::optional<Array<T>> pre;  // not an empty Array: a default xarray holds one element
   MaskBits mask;
-  bool masked = kernels::activation_has_mask(act);
 };
 
 }  // namespace
@@ -91,13 +66,12 @@ bool is_list_kernel(const nn::ActivationKernel& act) {
 template <class T>
 BasicTensor<T> linear_activation(const BasicTensor<T>& x, const BasicTensor<T>& weight,
                                  const BasicTensor<T>& bias, const nn::ActivationKernel& kernel) {
-  const Act act = Act(kernel.id);
-  const ActParams params{kernel.a, kernel.b};
+  const ActivationPass pass{Act(kernel.id), ActParams{kernel.a, kernel.b}};
   LinearDims d = linear_dims(x, weight, bias);
   const bool graph =
       bias.defined() ? needs_graph<T>({x, weight, bias}) : needs_graph<T>({x, weight});
-  const bool masked = graph && kernels::activation_has_mask(act);
-  const bool keep_pre = graph && !masked && kernels::activation_reads_input(act);
+  const bool masked = graph && kernels::activation_has_mask(pass.act);
+  const bool keep_pre = graph && !masked && kernels::activation_reads_input(pass.act);
   // Without a kept pre-activation the activation runs in place on the product.
   Array<T> y = Array<T>::from_shape(d.out_shape);
   std::optional<Array<T>> pre;
@@ -105,16 +79,11 @@ BasicTensor<T> linear_activation(const BasicTensor<T>& x, const BasicTensor<T>& 
   T* z = pre ? pre->data() : y.data();
   linear_forward(d, x, weight, bias, z);
   MaskBits mask(masked ? y.size() : 0);
-  detail::parallel_for(y.size(), [&](std::size_t b, std::size_t e) {
-    if (masked)
-      kernels::activation_forward_mask(act, params, z + b, y.data() + b, mask.at(b), e - b);
-    else
-      kernels::activation_forward(act, params, z + b, y.data() + b, e - b);
-  });
+  pass.forward(z, y.data(), mask, y.size());
   if (bias.defined())
-    return record<LinearActivationNode<T>>(std::move(y), {x, weight, bias}, std::move(d), act,
-                                           params, std::move(pre), std::move(mask));
-  return record<LinearActivationNode<T>>(std::move(y), {x, weight}, std::move(d), act, params,
+    return record<LinearActivationNode<T>>(std::move(y), {x, weight, bias}, std::move(d), pass,
+                                           std::move(pre), std::move(mask));
+  return record<LinearActivationNode<T>>(std::move(y), {x, weight}, std::move(d), pass,
                                          std::move(pre), std::move(mask));
 }
 

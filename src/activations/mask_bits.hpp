@@ -26,6 +26,7 @@ class MaskBits {
     return *this;
   }
   ~MaskBits() { detail::cached_deallocate(bits_, words_ * sizeof *bits_); }
+  bool empty() const { return words_ == 0; }
   // The word of element i (a multiple of 64).
   std::uint64_t* at(std::size_t i) const { return bits_ + i / 64; }
 
