@@ -144,3 +144,78 @@ TEST_CASE("the gauge keeps kinds apart when they share a slot of its table", "[p
     REQUIRE(alone[i] == (i % 2 ? 1024 - 18 : 11));
   }
 }
+
+TEST_CASE("a gauge with longer probes runs them as jobs in a row", "[parallel]") {
+  // Probes of 2 jobs with intervals up to 256: jobs 8-9, then (each probe confirming the
+  // verdict, so the interval doubles from 16) 32-33, 64-65, 128-129, 256-257, 512-513, 768-769
+  // and 1024: 15 of 1024 jobs alone.
+  xg::detail::Gauge split_pays(xg::detail::GaugeProbes{2, 256});
+  REQUIRE(run_jobs(split_pays, 1024, 50, 100) == 15);
+  // Alone faster: jobs 1-7 split, the probe of jobs 8-9 alone turns the verdict (the interval
+  // drops to 16), then split probes at 16-17, 32-33, 64-65, 128-129, 256-257, 512-513, 768-769
+  // and 1024: 7 + 15 = 22 split.
+  xg::detail::Gauge alone_pays(xg::detail::GaugeProbes{2, 256});
+  REQUIRE(run_jobs(alone_pays, 1024, 99, 100) == 1024 - 22);
+}
+
+namespace {
+
+using CycleClock = xg::detail::CycleGauge::Clock;
+
+// Runs `cycles` cycles of a loop of `kinds` kinds of job (keys first, first + 1, ...) through the
+// cycle gauge, at a simulated clock: a cycle takes `split` or `alone` µs as the gauge decides at
+// its first job. Returns how many cycles ran alone.
+int run_cycles(xg::detail::CycleGauge& gauge, CycleClock::time_point& now, int cycles, int split,
+               int alone, std::size_t first = 1, std::size_t kinds = 3) {
+  int alone_cycles = 0;
+  for (int c = 0; c < cycles; ++c) {
+    const bool serial = gauge.serial(first, now);
+    for (std::size_t k = 1; k < kinds; ++k) REQUIRE(gauge.serial(first + k, now) == serial);
+    alone_cycles += serial;
+    now += std::chrono::microseconds(serial ? alone : split);
+  }
+  return alone_cycles;
+}
+
+}  // namespace
+
+TEST_CASE("the cycle gauge runs a loop alone when its cycles are faster so", "[parallel]") {
+  // Each product faster split, but the loop slower (the work between them reads what the other
+  // core wrote): 100 µs per cycle split, 85 alone. Cycle 1 starts the timing, so the gauge's
+  // jobs are the cycles from the second on: the probe of its jobs 8-9 (cycles 9-10) runs alone
+  // and turns the verdict; from then on only probes run split, two cycles each: at jobs 16-17,
+  // 32-33, 64-65, 128-129, 256-257 (cycles 17-18, ...).
+  xg::detail::CycleGauge gauge;
+  CycleClock::time_point now{};
+  REQUIRE(run_cycles(gauge, now, 258, 100, 85) == 258 - 8 - 10);
+  REQUIRE(gauge.serial(1, now));
+}
+
+TEST_CASE("the cycle gauge keeps a loop split while that is faster, probing rarely", "[parallel]") {
+  xg::detail::CycleGauge gauge;
+  CycleClock::time_point now{};
+  // Probes (alone) at the gauge's jobs 8-9, 32-33, 64-65, 128-129, 256-257: cycles 9-10, 33-34,
+  // 65-66, 129-130, 257-258.
+  REQUIRE(run_cycles(gauge, now, 258, 50, 100) == 10);
+  REQUIRE_FALSE(gauge.serial(1, now));
+}
+
+TEST_CASE("the cycle gauge takes a new anchor when the old one stops coming", "[parallel]") {
+  xg::detail::CycleGauge gauge;
+  CycleClock::time_point now{};
+  run_cycles(gauge, now, 100, 50, 100, 1);  // a loop of kinds 1, 2, 3: split
+  now += std::chrono::seconds(2);           // something else, then another loop
+  // Kinds 11, 12, 13, faster alone: the first job after the pause (kind 11) becomes the anchor,
+  // and the loop runs alone from its 10th cycle on (as in the first test above). Kept on kind 1,
+  // the gauge would never time a cycle again and split every job.
+  REQUIRE(run_cycles(gauge, now, 258, 100, 85, 11) == 258 - 8 - 10);
+}
+
+TEST_CASE("the cycle gauge splits a program that does not loop", "[parallel]") {
+  xg::detail::CycleGauge gauge;
+  CycleClock::time_point now{};
+  for (std::size_t key = 1; key <= 1000; ++key) {
+    REQUIRE_FALSE(gauge.serial(key, now));
+    now += std::chrono::milliseconds(3);
+  }
+}

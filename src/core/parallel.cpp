@@ -133,13 +133,17 @@ class Pool {
 
   void run(std::size_t threads, std::size_t count, Task task, void* context, std::size_t key) {
     const auto start = Clock::now();
-    if (start < serial_until_) return run_here(count, task, context);  // cores busy elsewhere
-    if (gauge_.serial_next(key)) {
+    if (start < serial_until_) {  // cores busy elsewhere
+      cycles_.interrupt();
+      return run_here(count, task, context);
+    }
+    const bool cycle_alone = cycles_.serial(key, start);
+    if (cycle_alone || gauge_.serial_next(key)) {
       // Polling workers would share the core with the caller where cores are not really
       // separate, and make the time alone look as bad as the time split: they sleep now.
       nap_.store(true, std::memory_order_relaxed);
       run_here(count, task, context);
-      gauge_.record(key, true, Clock::now() - start);
+      if (!cycle_alone) gauge_.record(key, true, Clock::now() - start);
       return;
     }
     if (workers_.size() + 1 < threads) add_workers(threads - 1);
@@ -261,6 +265,7 @@ class Pool {
   }
 
   Gauge gauge_;
+  CycleGauge cycles_;
   Clock::time_point serial_until_{};
   std::chrono::milliseconds backoff_{10};
   int strikes_ = 0;
