@@ -25,7 +25,7 @@ CORES="$(nproc)"
 command -v python3 >/dev/null || die "python3 is needed for the table: apt-get install -y python3"
 [[ -x /usr/bin/time ]] || die "GNU time is needed: apt-get install -y time"
 
-build_bench xgrad_bench
+build_bench xgrad_bench xgrad_bench_latency
 XG="$BENCH_DIR/xgrad_bench"
 
 loops=()
@@ -62,9 +62,7 @@ run() {
     >>"$RESULTS"
 }
 
-printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s"}\n' \
-  "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$CORES" \
-  "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RESULTS"
+print_meta "$CORES" >"$RESULTS"
 for load in none busy one_cpu; do
   [[ "$load" == busy ]] && { log "starting $CORES busy loops"; start_load; }
   for workload in $WORKLOADS; do
@@ -88,7 +86,9 @@ for line in open(sys.argv[1]):
     else:
         runs[(r["workload"], r["load"], r["setting"])].append(r)
 kernel = meta.get("openblas_coretype_env") or "OpenBLAS's own choice"
-print(f"{meta['date']} · {meta['cpu']} · {meta['nproc']} cores · OpenBLAS kernel {kernel} "
+latency = meta.get("cpu_latency_ns")
+apart = f" · CPUs {latency} ns apart" if latency is not None else ""
+print(f"{meta['date']} · {meta['cpu']} · {meta['nproc']} cores{apart} · OpenBLAS kernel {kernel} "
       "(xgrad's float products use its own kernels) · medians over processes\n")
 print("| workload | background load | threads | median µs/step (min–max) | wall s | user s | sys s |")
 print("|---|---|---|---|---|---|---|")

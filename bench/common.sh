@@ -22,3 +22,15 @@ require_libtorch_bench() {
   [[ -x "$BENCH_DIR/libtorch_bench" ]] ||
     die "libtorch_bench was not built (libtorch not found): apt-get install -y libtorch-dev"
 }
+
+# print_meta CORES: the JSON line that heads a results file: CPU model, cores, the OpenBLAS kernel
+# asked for, the date, and how far apart (ns) the first two CPUs are (xgrad_bench_latency: on a
+# virtual machine the host may place the virtual CPUs on cores that share no cache, and
+# splitting work across threads then pays less).
+print_meta() {
+  local latency=null
+  [[ -x "$BENCH_DIR/xgrad_bench_latency" ]] && latency="$("$BENCH_DIR/xgrad_bench_latency")"
+  printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s","cpu_latency_ns":%s}\n' \
+    "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$1" \
+    "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$latency"
+}

@@ -48,9 +48,7 @@ measure() {
   env "${env_args[@]}" "$@" >>"$RESULTS" || die "measurement failed: $*"
 }
 
-printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s"}\n' \
-  "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$(nproc)" \
-  "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RESULTS"
+print_meta "$(nproc)" >"$RESULTS"
 
 start=$SECONDS
 for threads in $THREADS; do

@@ -49,7 +49,9 @@ def main(path):
                        key=lambda w: (ORDER.index(w) if w in ORDER else len(ORDER), w))
     threads_list = sorted({k[1] for k in runs})
     blas = sorted({r.get("blas") for recs in runs.values() for r in recs if r.get("blas")})
-    print(f"{meta.get('date', '?')} · {meta.get('cpu', '?')} · {meta.get('nproc', '?')} cores · "
+    latency = meta.get("cpu_latency_ns")
+    apart = f" · CPUs {latency} ns apart" if latency is not None else ""
+    print(f"{meta.get('date', '?')} · {meta.get('cpu', '?')} · {meta.get('nproc', '?')} cores{apart} · "
           f"OpenBLAS kernel {', '.join(blas) or '?'} (OPENBLAS_CORETYPE="
           f"{meta.get('openblas_coretype_env') or 'unset'}) · median µs/step\n")
     print("| workload | threads | xgrad µs | libtorch µs | libtorch/xgrad | xgrad GFLOP/s "

@@ -51,9 +51,7 @@ measure() {
     "$@" >>"$RESULTS" || die "measurement failed: $*"
 }
 
-printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s"}\n' \
-  "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$(nproc)" \
-  "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$RESULTS"
+print_meta "$(nproc)" >"$RESULTS"
 
 points=()
 for w in "${WIDTHS[@]}"; do points+=("$w $SWEEP_DEPTH"); done

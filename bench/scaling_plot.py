@@ -36,7 +36,10 @@ def main(results, png, sweep_depth, sweep_width):
 
     by_width, by_depth = sweep(fixed_depth=sweep_depth), sweep(fixed_width=sweep_width)
     blas = meta.get("openblas_coretype_env") or "unset"
-    title = f"{meta.get('cpu', '?')}, {meta.get('date', '?')[:10]}, 1 process per point, OPENBLAS_CORETYPE={blas}"
+    latency = meta.get("cpu_latency_ns")
+    apart = f", CPUs {latency} ns apart" if latency is not None else ""
+    title = (f"{meta.get('cpu', '?')}, {meta.get('date', '?')[:10]}, 1 process per point, "
+             f"OPENBLAS_CORETYPE={blas}{apart}")
     print(f"{title}\n")
     print("| width | depth | xgrad µs (min–max) | libtorch µs (min–max) | libtorch/xgrad |")
     print("|---|---|---|---|---|")
