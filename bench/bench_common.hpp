@@ -7,7 +7,8 @@
 //
 // Timing: each step on its own with steady_clock; the first W steps are run but not recorded;
 // median, p10 and p90 of the S recorded ones (linear interpolation between closest ranks, numpy's
-// default). One process per measurement, so the peak RSS belongs to that workload.
+// default), and their mean (what a long run's total time follows, slow steps included). One process
+// per measurement, so the peak RSS belongs to that workload.
 #pragma once
 
 #include <sys/resource.h>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -155,7 +157,9 @@ inline void print_record(const std::string& impl, const std::string& workload, c
       .field("warmup", o.warmup)
       .field("median_step_us", percentile(step_us, 0.5))
       .field("p10_step_us", percentile(step_us, 0.1))
-      .field("p90_step_us", percentile(step_us, 0.9));
+      .field("p90_step_us", percentile(step_us, 0.9))
+      .field("mean_step_us",
+             std::accumulate(step_us.begin(), step_us.end(), 0.0) / double(step_us.size()));
   std::printf("{\"impl\":\"%s\",\"workload\":\"%s\"%s%s,\"peak_rss_mb\":%.7g%s}\n", impl.c_str(),
               workload.c_str(), head.str().c_str(), extra.str().c_str(), peak_rss_mb(),
               tail.str().c_str());
