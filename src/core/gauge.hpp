@@ -9,11 +9,10 @@
 
 namespace xg::detail {
 
-// How a Gauge probes and decides (see Gauge).
-struct GaugeRules {
-  unsigned probe_length = 1;    // jobs in a row per probe, at most 8
+// How often a Gauge runs jobs the other way, and how many in a row (see Gauge).
+struct GaugeProbes {
+  unsigned length = 1;          // jobs in a row per probe, at most 8
   unsigned max_interval = 128;  // a power of two, at least 16
-  double split_factor = 0.97;   // split while the time split is at most this times the time alone
 };
 
 // Whether splitting a kind of job pays, measured. Sharing a job costs a hand-off and, when the
@@ -21,21 +20,21 @@ struct GaugeRules {
 // hyper-threads, a memory bus one thread already saturates), buys nothing: the job then takes
 // longer than on the caller alone. So the gauge times the jobs of each kind (the same task
 // function and task count: a training loop repeats the same ones) and now and then runs a few
-// the other way (a probe of `GaugeRules::probe_length` jobs in a row): from the 8th job, then
-// from multiples of an interval that starts at 16, doubles after each probe that confirms the
-// verdict, up to `GaugeRules::max_interval`, and drops back to 16 when the verdict changes. After
-// each probe a kind runs split if that took at most `split_factor` (97%) of the time alone. The
-// first three jobs of a kind are not timed (they touch fresh memory), and a time over twice the
-// mean counts as twice the mean (one preempted job should not decide).
+// the other way (a probe of `GaugeProbes::length` jobs in a row): from the 8th job, then from
+// multiples of an interval that starts at 16, doubles after each probe that confirms the
+// verdict, up to `GaugeProbes::max_interval`, and drops back to 16 when the verdict changes. After
+// each probe a kind runs split if that took at most 97% of the time alone. The first three jobs
+// of a kind are not timed (they touch fresh memory), and a time over twice the mean counts as
+// twice the mean (one preempted job should not decide).
 class Gauge {
  public:
-  explicit Gauge(GaugeRules rules = {}) : rules_(rules) {}
+  explicit Gauge(GaugeProbes probes = {}) : probes_(probes) {}
 
   // Whether the next job of this kind should run on the caller alone.
   bool serial_next(std::size_t key) {
     Kind& k = kind(key);
     ++k.jobs;
-    const unsigned length = rules_.probe_length, since = k.jobs % k.interval;
+    const unsigned length = probes_.length, since = k.jobs % k.interval;
     const bool first = k.jobs >= 8 && k.jobs < 8 + length;
     k.probing = first || (k.jobs >= 16 && since < length);
     k.probe_ends = k.probing && (first ? k.jobs == 7 + length : since == length - 1);
@@ -51,8 +50,8 @@ class Gauge {
     const double weight = k.probing ? 0.25 : 0.125;  // probes are rare: each counts more
     mean = mean == 0 ? ns : mean + weight * (std::min(ns, 2 * mean) - mean);
     if (!k.probe_ends || k.serial_ns == 0 || k.split_ns == 0) return;
-    const bool verdict = k.split_ns > rules_.split_factor * k.serial_ns;
-    k.interval = verdict == k.serial ? std::min(rules_.max_interval, k.interval * 2) : 16u;
+    const bool verdict = k.split_ns > 0.97 * k.serial_ns;
+    k.interval = verdict == k.serial ? std::min(probes_.max_interval, k.interval * 2) : 16u;
     k.serial = verdict;
   }
 
@@ -79,7 +78,7 @@ class Gauge {
   }
 
   static constexpr std::size_t kProbe = 8;
-  GaugeRules rules_;
+  GaugeProbes probes_;
   std::array<Kind, 256> kinds_{};
 };
 
@@ -91,13 +90,11 @@ class Gauge {
 // training loop repeats the same jobs, so this gauge times the loop itself: a cycle runs from
 // one start of a job of the anchor kind (the first kind seen) to the next, and now and then two
 // cycles in a row run every job on the caller alone (probes scheduled as Gauge's, intervals up
-// to 256 cycles). While that is more than 5% faster, every job runs alone; otherwise each kind of
-// job is judged on its own (Gauge). The margin leans the other way from the jobs' because the
-// verdict covers every job at once and rests on probes of two cycles, while a split cycle varies
-// much more than one alone (a worker the host holds up): a noisy minute should not switch the
-// pool off, a cross-chiplet placement (mnist 12% faster alone) should. A cycle of over a second
-// means the program does not loop on the anchor (any more): the kind of the next job becomes
-// the anchor.
+// to 256 cycles). Unless split cycles are 3% faster, every job runs alone (the jobs' rule: a
+// wider margin, 5%, left mnist 9% slower at 2 threads than at 1 in such a period, where 3% kept
+// it within 2%); otherwise each kind of job is judged on its own (Gauge). A cycle of over a second
+// means the program does not loop on the anchor (any more): the kind of the next job becomes the
+// anchor.
 class CycleGauge {
  public:
   using Clock = std::chrono::steady_clock;
@@ -125,7 +122,7 @@ class CycleGauge {
   void interrupt() { timed_ = false; }
 
  private:
-  Gauge cycles_{GaugeRules{2, 256, 1.05}};
+  Gauge cycles_{GaugeProbes{2, 256}};
   std::size_t anchor_ = 0;
   bool anchored_ = false, timed_ = false, serial_ = false;
   Clock::time_point start_{};
