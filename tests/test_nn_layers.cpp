@@ -560,6 +560,10 @@ TEST_CASE("fused Linear + activation on a layer split across threads: the unfuse
       net.zero_grad();
       Tensor x = x0.detach().requires_grad_();
       const Tensor y = fused ? net(x) : (*act)((*lin)(x));
+      if (fused) {  // one fused node, not the two layers apart
+        REQUIRE(y.grad_fn_name().rfind("Linear", 0) == 0);
+        REQUIRE(y.grad_fn_name() != "LinearBackward");
+      }
       (y.sum() + (y * r).sum()).backward();
       return std::vector<std::vector<float>>{y.to_vector(), x.grad().to_vector(),
                                              lin->weight.grad().to_vector(),
