@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <thread>
 #include <vector>
 
 #include "core/gauge.hpp"
@@ -81,50 +80,6 @@ TEST_CASE("parallel_for_chunks hands each chunk its index and range once", "[par
   });
   REQUIRE(ranges_match.load());
   for (std::size_t c = 0; c < chunks.count(); ++c) REQUIRE(seen[c].load() == 1);
-}
-
-TEST_CASE("descending chunks run from the last to the first on one thread", "[parallel]") {
-  ThreadsGuard guard;
-  xg::set_num_threads(1);
-  const std::size_t n = 7 * kParallelChunk + 5;  // 8 chunks
-  std::vector<std::size_t> order;
-  xg::detail::parallel_for_chunks(
-      n, [&](std::size_t c, std::size_t, std::size_t) { order.push_back(c); },
-      xg::detail::TaskOrder::descending);
-  REQUIRE(order == std::vector<std::size_t>{7, 6, 5, 4, 3, 2, 1, 0});
-}
-
-TEST_CASE(
-    "descending chunks: each once on any number of threads, the caller's own part from its top",
-    "[parallel][threads]") {
-  // The caller owns part 0, chunks [0, count / threads); it claims them from the top while any
-  // helper takes that part's lowest ones, so the chunks of part 0 the caller runs are
-  // top, top - 1, ... without a gap.
-  ThreadsGuard guard;
-  const auto caller = std::this_thread::get_id();
-  for (int threads : {2, 3, 5}) {
-    xg::set_num_threads(threads);
-    for (std::size_t count : {4, 5, 16, 17, 64}) {
-      INFO(threads << " threads, " << count << " chunks");
-      const std::size_t n = count * kParallelChunk;
-      std::vector<std::atomic<int>> seen(count);
-      std::vector<std::size_t> callers_part0;  // only the caller appends
-      const std::size_t part0_end = count / std::size_t(threads);
-      xg::detail::parallel_for_chunks(
-          n,
-          [&](std::size_t c, std::size_t, std::size_t) {
-            seen[c]++;
-            if (std::this_thread::get_id() == caller && c < part0_end) callers_part0.push_back(c);
-          },
-          xg::detail::TaskOrder::descending);
-      for (std::size_t c = 0; c < count; ++c) REQUIRE(seen[c].load() == 1);
-      if (part0_end > 0 && !callers_part0.empty()) {
-        REQUIRE(callers_part0.front() == part0_end - 1);
-        for (std::size_t k = 1; k < callers_part0.size(); ++k)
-          REQUIRE(callers_part0[k] + 1 == callers_part0[k - 1]);
-      }
-    }
-  }
 }
 
 namespace {

@@ -40,9 +40,8 @@ constexpr int kPolls = 2000;
 using Task = void (*)(void*, std::size_t);
 
 // Every task of a job on the calling thread, in order.
-void run_here(std::size_t count, Task task, void* context, TaskOrder order) {
-  for (std::size_t i = 0; i < count; ++i)
-    task(context, order == TaskOrder::ascending ? i : count - 1 - i);
+void run_here(std::size_t count, Task task, void* context) {
+  for (std::size_t i = 0; i < count; ++i) task(context, i);
 }
 
 // The tasks of a job are cut into one contiguous part per thread. Each thread works through its
@@ -50,29 +49,9 @@ void run_here(std::size_t count, Task task, void* context, TaskOrder order) {
 // with fewer tasks, and otherwise each thread gets the same tasks, so the same data, on every
 // call of a training loop: it stays in that core's caches (on a machine whose cores do not
 // share one, a task that changes threads would fetch its data from the other core's).
-// The tasks [low, high) of a part not claimed yet, both in one word: its owner claims from either
-// end, helpers from the low end.
-class alignas(64) Part {
- public:
-  void reset(std::size_t low, std::size_t high) {
-    range_.store(std::uint64_t(low) << 32 | high, std::memory_order_relaxed);
-  }
-  // Claims the lowest (or highest) task left into `task`; false when none is left.
-  bool claim(bool from_top, std::size_t& task) {
-    std::uint64_t r = range_.load();
-    for (;;) {
-      const std::uint64_t low = r >> 32, high = r & 0xffffffffu;
-      if (low >= high) return false;
-      const std::uint64_t next = from_top ? (low << 32 | (high - 1)) : ((low + 1) << 32 | high);
-      if (range_.compare_exchange_weak(r, next)) {
-        task = std::size_t(from_top ? high - 1 : low);
-        return true;
-      }
-    }
-  }
-
- private:
-  std::atomic<std::uint64_t> range_{0};
+struct alignas(64) Part {
+  std::atomic<std::size_t> next{0};
+  std::size_t end = 0;
 };
 
 struct Job {
@@ -80,14 +59,14 @@ struct Job {
   void* context;
   Part* parts;
   std::size_t count;
-  TaskOrder order;
   std::atomic<std::size_t> by_workers{0};
 
-  // tasks < 2^32 (a job is at most a few thousand tiles or chunks).
-  Job(Task t, void* c, std::size_t tasks, Part* p, std::size_t threads, TaskOrder o)
-      : task(t), context(c), parts(p), count(threads), order(o) {
-    for (std::size_t k = 0; k < count; ++k)
-      parts[k].reset(tasks * k / count, tasks * (k + 1) / count);
+  Job(Task t, void* c, std::size_t tasks, Part* p, std::size_t threads)
+      : task(t), context(c), parts(p), count(threads) {
+    for (std::size_t k = 0; k < count; ++k) {
+      parts[k].next.store(tasks * k / count, std::memory_order_relaxed);
+      parts[k].end = tasks * (k + 1) / count;
+    }
   }
 
   // Runs tasks until none is left, starting with part `home`; returns how many it ran.
@@ -95,8 +74,7 @@ struct Job {
     std::size_t ran = 0;
     for (std::size_t k = 0; k < count; ++k) {
       Part& part = parts[(home + k) % count];
-      const bool from_top = k == 0 && order == TaskOrder::descending;
-      for (std::size_t i; part.claim(from_top, i); ++ran) task(context, i);
+      for (std::size_t i; (i = part.next.fetch_add(1)) < part.end; ++ran) task(context, i);
     }
     return ran;
   }
@@ -153,19 +131,18 @@ class Pool {
     for (auto& w : workers_) w.join();
   }
 
-  void run(std::size_t threads, std::size_t count, Task task, void* context, TaskOrder order,
-           std::size_t key) {
+  void run(std::size_t threads, std::size_t count, Task task, void* context, std::size_t key) {
     const auto start = Clock::now();
     if (start < serial_until_) {  // cores busy elsewhere
       cycles_.interrupt();
-      return run_here(count, task, context, order);
+      return run_here(count, task, context);
     }
     const bool cycle_alone = cycles_.serial(key, start);
     if (cycle_alone || gauge_.serial_next(key)) {
       // Polling workers would share the core with the caller where cores are not really
       // separate, and make the time alone look as bad as the time split: they sleep now.
       nap_.store(true, std::memory_order_relaxed);
-      run_here(count, task, context, order);
+      run_here(count, task, context);
       if (!cycle_alone) gauge_.record(key, true, Clock::now() - start);
       return;
     }
@@ -176,7 +153,7 @@ class Pool {
       parts_ = std::make_unique<Part[]>(threads);
       parts_size_ = threads;
     }
-    Job job(task, context, count, parts_.get(), threads, order);
+    Job job(task, context, count, parts_.get(), threads);
     job_.store(&job);
     nap_.store(false, std::memory_order_relaxed);
     generation_.fetch_add(1);
@@ -316,12 +293,12 @@ Pool& pool() {
 thread_local std::size_t t_job_kind = 0;  // see JobKind
 
 // `key` names the kind of job for the gauge.
-void run_tasks(std::size_t count, Task task, void* context, TaskOrder order, std::size_t key) {
+void run_tasks(std::size_t count, Task task, void* context, std::size_t key) {
   const std::size_t threads = std::size_t(num_threads());
   Pool& p = pool();
   std::unique_lock<std::mutex> busy(p.busy, std::defer_lock);
-  if (threads == 1 || count <= 1 || !busy.try_lock()) return run_here(count, task, context, order);
-  p.run(threads, count, task, context, order, key);
+  if (threads == 1 || count <= 1 || !busy.try_lock()) return run_here(count, task, context);
+  p.run(threads, count, task, context, key);
 }
 
 std::size_t job_key(std::size_t kind, std::size_t count) {
@@ -334,13 +311,11 @@ JobKind::JobKind(std::size_t kind) : saved_(t_job_kind) { t_job_kind = kind; }
 JobKind::~JobKind() { t_job_kind = saved_; }
 
 void parallel_tasks(std::size_t count, Task task, void* context) {
-  run_tasks(count, task, context, TaskOrder::ascending,
-            job_key(reinterpret_cast<std::uintptr_t>(task), count));
+  run_tasks(count, task, context, job_key(reinterpret_cast<std::uintptr_t>(task), count));
 }
 
 void parallel_for_chunks(std::size_t n,
-                         const std::function<void(std::size_t, std::size_t, std::size_t)>& fn,
-                         TaskOrder order) {
+                         const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) {
   const Chunks chunks(n);
   if (chunks.count() == 1) return fn(0, 0, n);
   struct Context {
@@ -354,7 +329,7 @@ void parallel_for_chunks(std::size_t n,
         const auto& x = *static_cast<Context*>(c);
         (*x.fn)(i, x.chunks.begin(i), x.chunks.end(i));
       },
-      &ctx, order, job_key(fn.target_type().hash_code(), chunks.count()));
+      &ctx, job_key(fn.target_type().hash_code(), chunks.count()));
 }
 
 }  // namespace xg::detail

@@ -60,16 +60,9 @@ class JobKind {
   std::size_t saved_;
 };
 
-// The order in which each thread runs the chunks of its own part. Descending reads first what an
-// ascending pass over the same data has just left in that thread's caches (the top of its part).
-// Either way a thread that helps with another's part takes that part's lowest chunks, the ones
-// it also took there in an ascending pass.
-enum class TaskOrder { ascending, descending };
-
-// Calls fn(c, begin, end) for every chunk c of Chunks(n), on any threads.
+// Calls fn(c, begin, end) for every chunk c of Chunks(n), in any order and on any threads.
 void parallel_for_chunks(std::size_t n,
-                         const std::function<void(std::size_t, std::size_t, std::size_t)>& fn,
-                         TaskOrder order = TaskOrder::ascending);
+                         const std::function<void(std::size_t, std::size_t, std::size_t)>& fn);
 
 // Calls fn(begin, end) for every chunk. Small work is called directly, without building a
 // std::function (which may allocate).

@@ -28,18 +28,15 @@ struct AxisView {
   }
 };
 
-// Large sums are split across threads; the chunks' sums are added in chunk order. Each thread
-// sums its chunks from the last to the first (as the kernel does within a chunk): an array just
-// written by an elementwise pass has the end of each thread's part in that core's caches.
+// Large sums are split across threads; the chunks' sums are added in chunk order.
 template <class T>
 T sum_contiguous(const T* x, std::size_t n) {
   const std::size_t chunks = detail::Chunks(n).count();
   if (chunks == 1) return kernels::sum(x, n);
   CachedVector<T> partial(chunks, T(0));  // no heap allocation per call
-  detail::parallel_for_chunks(
-      n,
-      [&](std::size_t c, std::size_t b, std::size_t e) { partial[c] = kernels::sum(x + b, e - b); },
-      detail::TaskOrder::descending);
+  detail::parallel_for_chunks(n, [&](std::size_t c, std::size_t b, std::size_t e) {
+    partial[c] = kernels::sum(x + b, e - b);
+  });
   T s = 0;
   for (T v : partial) s += v;
   return s;
