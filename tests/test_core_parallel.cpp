@@ -200,6 +200,18 @@ TEST_CASE("the cycle gauge keeps a loop split while that is faster, probing rare
   REQUIRE_FALSE(gauge.serial(1, now));
 }
 
+TEST_CASE("the cycle gauge splits a loop only while split cycles are at least 3% faster",
+          "[parallel]") {
+  // Split cycles of 100 µs against 104 alone: 100 <= 0.97 * 104 = 100.9, split stays (only the
+  // probes run alone, as in the test above). Against 102 alone: 100 > 0.97 * 102 = 98.9, so the
+  // first probe turns the verdict and the loop runs alone, as in the first test.
+  xg::detail::CycleGauge stays_split;
+  CycleClock::time_point now{};
+  REQUIRE(run_cycles(stays_split, now, 258, 100, 104) == 10);
+  xg::detail::CycleGauge goes_alone;
+  REQUIRE(run_cycles(goes_alone, now, 258, 100, 102) == 258 - 8 - 10);
+}
+
 TEST_CASE("the cycle gauge takes a new anchor when the old one stops coming", "[parallel]") {
   xg::detail::CycleGauge gauge;
   CycleClock::time_point now{};
