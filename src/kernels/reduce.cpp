@@ -13,10 +13,11 @@ namespace {
 // pointer arithmetic past the array).
 //
 // A sum of an array larger than L2 (4 MB: a 2^20-float activation's output) is bound by how fast
-// lines arrive from L3. With the hardware prefetchers alone it took 31-35 us on a quiet AMD EPYC
-// (Zen 5, KVM) in some processes and 40-44 in others of the same minutes; asking for the lines
-// ahead brought both to 31-33. The same prefetches in the elementwise passes (forward, gradient)
-// made those 5-10% slower there, so only the sums have them.
+// lines arrive from L3. With the hardware prefetchers alone a bare loop took 31-33 us on a quiet
+// AMD EPYC (Zen 5, KVM) in some processes and 40-44 in others of the same minutes; asking for the
+// lines ahead brought both to 31-32 (and relu's sum in xgrad from 41.7 to 34.5 us in the slow
+// processes). The same prefetches in the elementwise passes (forward, gradient) made those 5-10%
+// slower in the fast processes, so only the sums have them.
 [[gnu::always_inline]] inline void prefetch_below(const void* p) {
   constexpr std::uintptr_t kDistance = 512;
   __builtin_prefetch(
