@@ -161,6 +161,14 @@ TEST_CASE("binary_cross_entropy: PyTorch's clamps in value and gradient", "[loss
       {100, std::log(2.)}, 1e-12);
   REQUIRE(nn::binary_cross_entropy(TensorD::from({1., 0.5}), TensorD::from({0., 0.})).item() ==
           Approx((100 + std::log(2.)) / 2));
+
+  // The target's gradient is -logit(p) = log(1 - p) - log(p), with no clamp (PyTorch's
+  // binary_cross_entropy_target_backward): log 3 at p = 0.25, +inf at p = 0, -inf at p = 1.
+  TensorD q = TensorD::from({0.25, 0., 1.}), y = TensorD::from({1., 0., 1.}).requires_grad_();
+  nn::binary_cross_entropy(q, y, Reduction::Sum).backward();
+  REQUIRE(y.grad().data().data()[0] == Approx(std::log(3.)).epsilon(1e-15));
+  REQUIRE(y.grad().data().data()[1] == std::numeric_limits<double>::infinity());
+  REQUIRE(y.grad().data().data()[2] == -std::numeric_limits<double>::infinity());
 }
 
 TEST_CASE("binary_cross_entropy_with_logits: saturated gradients and pos_weight", "[loss]") {

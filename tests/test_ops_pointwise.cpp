@@ -123,6 +123,40 @@ TEST_CASE("gradients at the kinks follow PyTorch") {
   require_values(base.grad(), {0});
 }
 
+TEST_CASE("gradients at NaN, at a zero base and at extreme magnitudes follow PyTorch") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  SECTION("0^x: d/dx = 0^x log 0 is masked to 0 for x >= 0, like pow's exponent") {
+    TensorD x = TensorD::from({0, 1, 2, -1}).requires_grad_();
+    const TensorD y = xg::rpow_scalar(x, 0.0);
+    require_values(y, {1, 0, 0, inf});
+    y.sum().backward();
+    require_values(x.grad(), {0, 0, 0, -inf});  // at x < 0: inf * log 0 = -inf
+  }
+  SECTION("d(a/b)/db = -a/b^2 where b^2 alone would underflow") {
+    // b^2 = 1e-400 is 0 in double; the quotient is -1e-300 / 1e-400 = -1e100.
+    TensorD a = TensorD::from({1e-300}).requires_grad_(), b = TensorD::from({1e-200}).requires_grad_();
+    (a / b).sum().backward();
+    REQUIRE(b.grad().item() == Approx(-1e100).epsilon(1e-15));
+    TensorD c = TensorD::from({1e-200}).requires_grad_();
+    xg::rdiv_scalar(c, 1e-300).sum().backward();
+    REQUIRE(c.grad().item() == Approx(-1e100).epsilon(1e-15));
+  }
+  SECTION("maximum and minimum pass the whole gradient to both sides where either is NaN") {
+    // torch.maximum's backward masks self < other (other: self > other) and halves ties; a
+    // comparison with NaN is false, so neither side is masked.
+    for (bool is_max : {true, false}) {
+      TensorD a = TensorD::from({nan, 1, 2, 5}).requires_grad_();
+      TensorD b = TensorD::from({1, nan, nan, 3}).requires_grad_();
+      const TensorD y = is_max ? xg::maximum(a, b) : xg::minimum(a, b);
+      REQUIRE(std::isnan(y.data().data()[0]));
+      REQUIRE(std::isnan(y.data().data()[1]));
+      y.sum().backward();
+      require_values(a.grad(), {1, 1, 1, is_max ? 1.0 : 0.0});
+      require_values(b.grad(), {1, 1, 1, is_max ? 0.0 : 1.0});
+    }
+  }
+}
+
 TEST_CASE("comparisons, where, masked_fill, masked_select") {
   const Tensor a = Tensor::from({1, 5, 3}), b = Tensor::from({2, 5, 1});
   require_values(a > b, {0, 0, 1});

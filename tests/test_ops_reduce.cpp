@@ -40,6 +40,17 @@ TEST_CASE("max and min, values and which element receives the gradient") {
   x.max(1).sum().backward();  // along an axis: the first maximum (torch.max(x, dim))
   require_values(x.grad(), {0, 1, 0, 1, 0, 0});
   REQUIRE_THROWS_WITH(Tensor::zeros({0}).max(), Catch::Contains("cannot reduce an empty tensor"));
+
+  // A NaN is the extreme of max() and min(), and the gradient is split among the NaN elements
+  // (PyTorch's evenly_distribute_backward compares with isnan when the result is NaN).
+  const float nan = std::nanf("");
+  for (bool is_max : {true, false}) {
+    Tensor n = Tensor::from({1, nan, 3, 2, nan, -1}, {2, 3}).requires_grad_();
+    const Tensor extreme = is_max ? n.max() : n.min();
+    REQUIRE(std::isnan(extreme.item()));
+    extreme.backward();
+    require_values(n.grad(), {0, 0.5, 0, 0, 0.5, 0});
+  }
 }
 
 TEST_CASE("reduction gradients (double-precision gradcheck)") {

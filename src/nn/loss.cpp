@@ -60,7 +60,8 @@ struct Bce {  // PyTorch clamps the logs at -100 and the gradient's denominator 
   static T clamped_log(T v) { return std::max(std::log(v), T(-100)); }
   T f(T p, T t) const { return -(t * clamped_log(p) + (1 - t) * clamped_log(1 - p)); }
   T df(T p, T t) const { return (p - t) / std::max((1 - p) * p, T(1e-12)); }
-  T df_dt(T p, T) const { return clamped_log(1 - p) - clamped_log(p); }
+  // -logit(p), unclamped as in PyTorch: +inf at p = 0, -inf at p = 1.
+  T df_dt(T p, T) const { return std::log(1 - p) - std::log(p); }
 };
 // Float computed in double, rounded once: sigmoid(x) - y and similar differences cancel for
 // some inputs whatever the order, and a float sigmoid's rounding would then dominate.

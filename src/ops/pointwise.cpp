@@ -72,7 +72,7 @@ template <class T>
 struct RDivS {
   T s;
   T f(T x) const { return s / x; }
-  T df(T x, T) const { return -s / (x * x); }
+  T df(T x, T) const { return -(s / x) / x; }  // not s / x^2: x^2 under- or overflows first
 };
 template <class T>
 struct PowS {  // x^p; PyTorch gives 0 gradient when p == 0
@@ -81,10 +81,10 @@ struct PowS {  // x^p; PyTorch gives 0 gradient when p == 0
   T df(T x, T) const { return p == T(0) ? T(0) : p * std::pow(x, p - T(1)); }
 };
 template <class T>
-struct RPowS {  // base^x
+struct RPowS {  // base^x; PyTorch's mask as in PowOp: base == 0 && x >= 0 -> 0
   T base;
   T f(T x) const { return std::pow(base, x); }
-  T df(T, T y) const { return y * std::log(base); }
+  T df(T x, T y) const { return (base == T(0) && x >= T(0)) ? T(0) : y * std::log(base); }
 };
 template <class T>
 struct Neg {
@@ -207,7 +207,7 @@ template <class T>
 struct DivOp {
   T f(T a, T b) const { return a / b; }
   T df_da(T, T b, T) const { return T(1) / b; }
-  T df_db(T a, T b, T) const { return -a / (b * b); }
+  T df_db(T a, T b, T) const { return -(a / b) / b; }  // b^2 would under- or overflow first
 };
 template <class T>
 struct PowOp {  // PyTorch's masks: b == 0 -> da 0; a == 0 && b >= 0 -> db 0
@@ -216,16 +216,16 @@ struct PowOp {  // PyTorch's masks: b == 0 -> da 0; a == 0 && b >= 0 -> db 0
   T df_db(T a, T b, T y) const { return (a == T(0) && b >= T(0)) ? T(0) : y * std::log(a); }
 };
 template <class T>
-struct MaxOp {  // ties split the gradient equally (PyTorch)
+struct MaxOp {  // PyTorch's masks: ties split the gradient equally; a NaN passes it to both
   T f(T a, T b) const { return (a >= b || std::isnan(a)) ? a : b; }
-  T df_da(T a, T b, T) const { return a > b ? T(1) : (a == b ? T(0.5) : T(0)); }
-  T df_db(T a, T b, T) const { return b > a ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T df_da(T a, T b, T) const { return a < b ? T(0) : (a == b ? T(0.5) : T(1)); }
+  T df_db(T a, T b, T) const { return a > b ? T(0) : (a == b ? T(0.5) : T(1)); }
 };
 template <class T>
 struct MinOp {
   T f(T a, T b) const { return (a <= b || std::isnan(a)) ? a : b; }
-  T df_da(T a, T b, T) const { return a < b ? T(1) : (a == b ? T(0.5) : T(0)); }
-  T df_db(T a, T b, T) const { return b < a ? T(1) : (a == b ? T(0.5) : T(0)); }
+  T df_da(T a, T b, T) const { return a > b ? T(0) : (a == b ? T(0.5) : T(1)); }
+  T df_db(T a, T b, T) const { return a < b ? T(0) : (a == b ? T(0.5) : T(1)); }
 };
 
 // ---- selection -----------------------------------------------------------------------------

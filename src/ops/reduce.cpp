@@ -82,7 +82,8 @@ struct SumAxisNode final : Node<T> {
   const char* label;
 };
 
-// max/min over everything: the gradient is split equally among the tied extreme elements.
+// max/min over everything: the gradient is split equally among the tied extreme elements; when
+// the extreme is NaN, among the NaN elements (PyTorch).
 template <class T>
 struct ExtremeAllNode final : Node<T> {
   explicit ExtremeAllNode(const char* n) : label(n) {}
@@ -90,11 +91,14 @@ struct ExtremeAllNode final : Node<T> {
   void backward(const Array<T>& g, const Array<T>& y) override {
     const Array<T>& x = this->input(0);
     const T best = y.data()[0];
-    std::size_t ties = 0;
-    for (std::size_t j = 0; j < x.size(); ++j) ties += x.data()[j] == best;
-    const T share = ties ? g.data()[0] / T(ties) : T(0);
     const T* xd = x.data();
-    this->accumulate(0, [&](std::size_t j) { return xd[j] == best ? share : T(0); });
+    const auto is_extreme = [&](std::size_t j) {
+      return std::isnan(best) ? std::isnan(xd[j]) : xd[j] == best;
+    };
+    std::size_t ties = 0;
+    for (std::size_t j = 0; j < x.size(); ++j) ties += is_extreme(j);
+    const T share = ties ? g.data()[0] / T(ties) : T(0);
+    this->accumulate(0, [&](std::size_t j) { return is_extreme(j) ? share : T(0); });
   }
   const char* label;
 };

@@ -30,7 +30,8 @@ BasicTensor<T> huber_loss(const BasicTensor<T>& input, const BasicTensor<T>& tar
 template <class T>
 BasicTensor<T> smooth_l1_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
                               Reduction reduction = Reduction::Mean, T beta = 1);
-// -(y log p + (1 - y) log(1 - p)) on probabilities p in [0, 1]; logs clamped at -100 (PyTorch)
+// -(y log p + (1 - y) log(1 - p)) on probabilities p in [0, 1]; logs clamped at -100 (PyTorch).
+// The target's gradient is -logit(p), unclamped as in PyTorch (+inf at p = 0, -inf at p = 1).
 template <class T>
 BasicTensor<T> binary_cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
                                     Reduction reduction = Reduction::Mean);

@@ -19,10 +19,11 @@ template <class T>
 BasicTensor<T> mul(const BasicTensor<T>& a, const BasicTensor<T>& b);
 template <class T>
 BasicTensor<T> div(const BasicTensor<T>& a, const BasicTensor<T>& b);
-// a^b; d/db uses log(a), so b's gradient is NaN where a <= 0 (as in PyTorch).
+// a^b; d/db = a^b log(a): NaN where a < 0, and 0 where a == 0 and b >= 0 (PyTorch's mask).
 template <class T>
 BasicTensor<T> pow(const BasicTensor<T>& a, const BasicTensor<T>& b);
-// Elementwise max/min. At ties the gradient is split equally between a and b (PyTorch).
+// Elementwise max/min. At ties the gradient is split equally between a and b; where either is
+// NaN (so is the result) both get the whole gradient (PyTorch).
 template <class T>
 BasicTensor<T> maximum(const BasicTensor<T>& a, const BasicTensor<T>& b);
 template <class T>
@@ -42,7 +43,7 @@ BasicTensor<T> rdiv_scalar(const BasicTensor<T>& a, NoDeduce<T> s);  // s / a
 template <class T>
 BasicTensor<T> pow(const BasicTensor<T>& a, NoDeduce<T> exponent);  // a^p
 template <class T>
-BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, NoDeduce<T> base);  // base^a
+BasicTensor<T> rpow_scalar(const BasicTensor<T>& a, NoDeduce<T> base);  // base^a; as pow
 
 // ---- elementwise, one tensor ----
 template <class T>

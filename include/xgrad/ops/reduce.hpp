@@ -18,8 +18,9 @@ template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x);
 template <class T>
 BasicTensor<T> mean(const BasicTensor<T>& x, int dim, bool keepdim = false);
-// Over all elements the gradient is split equally among tied maxima (torch.max(x)); along `dim`
-// it goes to the first maximal element (torch.max(x, dim), whose indices argmax returns).
+// Over all elements the gradient is split equally among tied maxima (torch.max(x)), or among the
+// NaN elements when the result is NaN; along `dim` it goes to the first maximal element
+// (torch.max(x, dim), whose indices argmax returns; a NaN counts as maximal).
 template <class T>
 BasicTensor<T> max(const BasicTensor<T>& x);
 template <class T>
