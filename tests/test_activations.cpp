@@ -683,3 +683,95 @@ TEST_CASE(
   REQUIRE(s[5] == 0.5f);
   REQUIRE(s[6] == 0.5f);
 }
+
+// Points where the direct formula cancels, under- or overflows, or a branch test meets NaN or
+// infinity; each value and derivative from a 40-digit reference (mpmath, on the catalogue's
+// formulas) or the exact limit, within 4 ulps in double (GELU's tail: 2 z^2 ulps, the condition
+// number of erfc(z) at z = -x/sqrt 2, whose rounding no formula avoids). Zeros must be exact
+// (sign aside), NaN NaN and infinities equal.
+TEST_CASE("double precision where direct formulas cancel or overflow", "[activations]") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  const double sqrt2 = 1.4142135623730950488, lambda = 1.0507009873554804934193349852946;
+  struct Point {
+    const char* name;
+    std::function<TensorD(const TensorD&)> op;
+    double x, f, df;
+    double ulps = 4;
+  };
+  const std::vector<Point> points{
+      // GELU's left tail through erfc, and |x| where erfc's argument is huge.
+      {"gelu", XG_OP(xg::gelu(x)), -4.1, -8.4695778341441629061e-05, -3.4531528751369800658e-04,
+       17},
+      {"gelu", XG_OP(xg::gelu(x)), -10, -7.619853024160526066e-23, -7.6184000964648140857e-22, 100},
+      {"gelu", XG_OP(xg::gelu(x)), 3.5, 3.4991857982233756624, 1.0028217603536246352},
+      {"gelu", XG_OP(xg::gelu(x)), 1e300, 1e300, 1},
+      {"gelu", XG_OP(xg::gelu(x)), -1e300, 0, 0},
+      // bent_identity: sqrt(x^2 + 1) - 1 cancels near 0; x^2 overflows.
+      {"bent_identity", XG_OP(xg::bent_identity(x)), 1e-8, 1.0000000025e-8, 1.000000005},
+      {"bent_identity", XG_OP(xg::bent_identity(x)), 1e-4, 1.0000249999999375e-4, 1.00004999999975},
+      {"bent_identity", XG_OP(xg::bent_identity(x)), -0.3, -0.27798467455447249101,
+       0.8563260572168272911},
+      {"bent_identity", XG_OP(xg::bent_identity(x)), -1e300, -5e299, 0.5},
+      {"bent_identity", XG_OP(xg::bent_identity(x)), 1e300, 1.5e300, 1.5},
+      {"bent_identity", XG_OP(xg::bent_identity(x)), -inf, -inf, 0.5},
+      {"bent_identity", XG_OP(xg::bent_identity(x)), inf, inf, 1.5},
+      // isru / isrlu (a = 0.5): the limits +-1/sqrt(a) = +-sqrt 2 with a vanishing derivative.
+      {"isru", XG_OP(xg::isru(x, 0.5)), 1e300, sqrt2, 0},
+      {"isru", XG_OP(xg::isru(x, 0.5)), inf, sqrt2, 0},
+      {"isru", XG_OP(xg::isru(x, 0.5)), -inf, -sqrt2, 0},
+      {"isrlu", XG_OP(xg::isrlu(x, 0.5)), -inf, -sqrt2, 0},
+      // squareplus (b = 4): f(x) = b / (4|x|) far left, x far right.
+      {"squareplus", XG_OP(xg::squareplus(x, 4)), -1e300, 1e-300, 0},
+      {"squareplus", XG_OP(xg::squareplus(x, 4)), 1e300, 1e300, 1},
+      {"squareplus", XG_OP(xg::squareplus(x, 4)), inf, inf, 1},
+      {"squareplus", XG_OP(xg::squareplus(x, 4)), -inf, 0, 0},
+      // sinc: the derivative's series and direct form meet at |x| = 1.
+      {"sinc", XG_OP(xg::sinc(x)), 0.49999999999999994, 0.95885107720840600957,
+       -0.16253703063606655172},
+      {"sinc", XG_OP(xg::sinc(x)), 0.5825, 0.9444006500677485712, -0.1876578068872371833},
+      {"sinc", XG_OP(xg::sinc(x)), -0.9, 0.87036323291942598104, 0.27639251627640170646},
+      // silu'(x) = 1/2 at a subnormal x, whose f = x/2 rounds to 0 (PyTorch: 0.5).
+      {"silu", XG_OP(xg::silu(x)), 5e-324, 0, 0.5},
+      // ELU, SELU, CELU at NaN: PyTorch's backward tests x <= 0, so NaN gets the right piece's
+      // slope (libtorch 1.13: 1, lambda, 1).
+      {"elu", XG_OP(xg::elu(x, 2.0)), nan, nan, 1},
+      {"selu", XG_OP(xg::selu(x)), nan, nan, lambda},
+      {"celu", XG_OP(xg::celu(x, 1.0)), nan, nan, 1},
+  };
+  const auto close = [](double got, double expected, double ulps) {
+    if (std::isnan(expected)) return std::isnan(got);
+    if (expected == 0 || std::isinf(expected)) return got == expected;
+    return std::fabs(got - expected) <= ulps * 2.2204460492503131e-16 * std::fabs(expected);
+  };
+  for (const Point& p : points) {
+    TensorD x = TensorD::from({p.x}).requires_grad_();
+    const TensorD y = p.op(x);
+    y.backward();
+    INFO(p.name << "(" << p.x << ") = " << y.item() << " (expected " << p.f
+                << "), f' = " << x.grad().item() << " (expected " << p.df << ")");
+    CHECK(close(y.item(), p.f, p.ulps));
+    CHECK(close(x.grad().item(), p.df, p.ulps));
+  }
+}
+
+TEST_CASE("celu with a negative alpha, float and double", "[activations]") {
+  // alpha = -1: for x <= 0, f = alpha (e^(x/alpha) - 1) = 1 - e^-x and f' = e^(x/alpha) = e^-x
+  // (libtorch 1.13: f(-1) = -1.7183, f'(-1) = 2.7183, f'(0) = 1); x/alpha > 0 there, off the
+  // range of the float exp for z <= 0 that ELU uses.
+  const std::vector<double> xs{-1, -0.5, 0, 1, -20};
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const long double x = xs[i];
+    const long double f = x > 0 ? x : 1 - std::exp(-x), df = x > 0 ? 1 : std::exp(-x);
+    Tensor xf = Tensor::from({float(x)}).requires_grad_();
+    const Tensor yf = xg::celu(xf, -1.0f);
+    yf.backward();
+    INFO("x = " << xs[i]);
+    require_ulps(yf.item(), f, 4);
+    require_ulps(xf.grad().item(), df, 4);
+    TensorD xd = TensorD::from({xs[i]}).requires_grad_();
+    const TensorD yd = xg::celu(xd, -1.0);
+    yd.backward();
+    REQUIRE(yd.item() == Approx(double(f)).epsilon(1e-15));
+    REQUIRE(xd.grad().item() == Approx(double(df)).epsilon(1e-15));
+  }
+}

@@ -1,8 +1,10 @@
 // Activations with trainable parameters (PReLU, Swish-beta, SoftExponential, SReLU, APL),
 // Maxout, RReLU's train mode, and softmax/log_softmax: hand-computed values, the derivative at
 // kinks (left derivative), double gradchecks of input and parameter gradients, properties.
+#include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "test_helpers.hpp"
 
@@ -81,6 +83,14 @@ TEST_CASE("swish_beta: x sigmoid(beta x), beta 1 is silu, gradients for x and be
   y.sum().backward();
   require_values(y, {0, 1e4}, 0);
   REQUIRE(std::isfinite(beta.grad().item()));
+  // d/dbeta = x^2 s (1 - s) in the right tail, where 1 - s rounded to 0 in double from beta x
+  // = 37 on: 40-digit references (mpmath) at beta = 1, within 8 ulps.
+  for (const auto& [x0, expected] :
+       {std::pair{30., 8.4218606719545809725e-11}, std::pair{40., 6.7973668084665423348e-15}}) {
+    TensorD b = TensorD::from({1.}).requires_grad_();
+    xg::swish_beta(TensorD::from({x0}), b).backward();
+    REQUIRE(b.grad().item() == Approx(expected).epsilon(8 * 2.2e-16));
+  }
 }
 
 TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off the domain",
@@ -108,6 +118,25 @@ TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off 
   // Near 0 from both sides the gradient w.r.t. alpha tends to the same limit.
   REQUIRE(at(1e-5)[2] == Approx(1 + x0 * x0 / 2).epsilon(1e-4));
   REQUIRE(at(-1e-5)[2] == Approx(1 + x0 * x0 / 2).epsilon(1e-4));
+  // d/dalpha near alpha x = 0, where the closed forms cancel: 40-digit references (mpmath, the
+  // derivative of the formulas above), within 4 ulps. (x, alpha): (1, 1e-8), (3, -1e-8),
+  // (2, 1e-3), (-2, -1e-3).
+  const std::array<std::array<double, 3>, 4> near_zero{{{1, 1e-8, 1.5000000033333333458},
+                                                        {3, -1e-8, 5.499999760000008925},
+                                                        {2, 1e-3, 3.0026686677337779302},
+                                                        {-2, -1e-3, 3.0093588990987440599}}};
+  for (const auto& [xv, alpha, expected] : near_zero) {
+    TensorD a = TensorD::from({alpha}).requires_grad_();
+    xg::soft_exponential(TensorD::from({xv}), a).backward();
+    REQUIRE(a.grad().item() == Approx(expected).epsilon(4 * 2.2e-16));
+  }
+  Tensor af = Tensor::from({5e-5f}).requires_grad_();  // float: 1.5000166669791708334
+  xg::soft_exponential(Tensor::from({1.f}), af).backward();
+  require_ulps(af.grad().item(), 1.5000166669791708334L, 4);
+  // alpha = 0 (the default) is the identity for every x: x^2 overflows from 1.3e154.
+  const double inf = std::numeric_limits<double>::infinity();
+  require_values(xg::soft_exponential(TensorD::from({1e200, -inf, inf}), TensorD::from({0.})),
+                 {1e200, -inf, inf}, 0);
   // Outside the domain (alpha < 0, 1 - alpha (x + alpha) <= 0): NaN, documented.
   REQUIRE(std::isnan(xg::soft_exponential(TensorD::from({-3.}), TensorD::from({-1.})).item()));
   for (double alpha : {0.3, -0.3})
@@ -224,6 +253,19 @@ TEST_CASE("softmax and log_softmax along any axis", "[activations][softmax]") {
   require_values(xg::softmax(big), {1, 0, 0}, 0);
   require_values(xg::log_softmax(big), {0, -1e4, -2e4}, 0);
   REQUIRE_THROWS_WITH(xg::softmax(Tensor::zeros({2, 3}), 2), Catch::Contains("softmax"));
+  // A +inf entry makes its whole slice NaN, value and gradient, as in PyTorch (inf - inf); a
+  // slice of -inf only is NaN too (0 / 0). The other slice is unaffected.
+  const double inf = std::numeric_limits<double>::infinity();
+  for (bool log_form : {false, true}) {
+    TensorD x = TensorD::from({inf, 0., -inf, -inf, 0., 0.}, {3, 2}).requires_grad_();
+    const TensorD y = log_form ? xg::log_softmax(x, 1) : xg::softmax(x, 1);
+    y.backward(TensorD::from({1., 2., 1., 2., 1., 2.}, {3, 2}));
+    for (std::size_t i = 0; i < 4; ++i) {
+      REQUIRE(std::isnan(y.data()[i]));
+      REQUIRE(std::isnan(x.grad().data()[i]));
+    }
+    REQUIRE(y.data()[4] == Approx(log_form ? -std::log(2.) : 0.5));
+  }
 }
 
 TEST_CASE("SELU self-normalises: N(0,1) through a LeCun-normal layer keeps mean 0, var 1",

@@ -134,7 +134,8 @@ TEST_CASE("gradients at NaN, at a zero base and at extreme magnitudes follow PyT
   }
   SECTION("d(a/b)/db = -a/b^2 where b^2 alone would underflow") {
     // b^2 = 1e-400 is 0 in double; the quotient is -1e-300 / 1e-400 = -1e100.
-    TensorD a = TensorD::from({1e-300}).requires_grad_(), b = TensorD::from({1e-200}).requires_grad_();
+    TensorD a = TensorD::from({1e-300}).requires_grad_(),
+            b = TensorD::from({1e-200}).requires_grad_();
     (a / b).sum().backward();
     REQUIRE(b.grad().item() == Approx(-1e100).epsilon(1e-15));
     TensorD c = TensorD::from({1e-200}).requires_grad_();

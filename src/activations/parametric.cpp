@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -142,6 +143,33 @@ constexpr T soft_exponential_small() {
   return std::is_same_v<T, float> ? T(1e-4) : T(1e-8);
 }
 
+// The alpha gradient near alpha x = 0, where the closed forms add terms of size 1/alpha^2 to get
+// a result near 1 + x^2/2. alpha > 0: d/dalpha = 1 + x^2 S(z), z = alpha x,
+// S(z) = sum_{n>=2} (n-1)/n! z^(n-2); alpha < 0: d/dalpha = 1/(1-w) + v^2 R(w), v = x + alpha,
+// w = alpha v, R(w) = sum_{j>=0} (j+1)/(j+2) w^j (from -log(1-w)/alpha = sum_k w^k/(k alpha)).
+// Summed to below 1e-17 relative: S for |z| < 1 to n = 20, R for |w| < 1/4 to j = 29.
+template <class T>
+T soft_exponential_series_positive(T z) {
+  static const std::array<double, 19> c = [] {
+    std::array<double, 19> out{};
+    double factorial = 2;  // (m + 2)!
+    for (std::size_t m = 0; m < out.size(); ++m) {
+      out[m] = double(m + 1) / factorial;
+      factorial *= double(m + 3);
+    }
+    return out;
+  }();
+  T sum = T(c.back());
+  for (std::size_t m = c.size() - 1; m-- > 0;) sum = sum * z + T(c[m]);
+  return sum;
+}
+template <class T>
+T soft_exponential_series_negative(T w) {
+  T sum = T(30) / T(31);
+  for (int j = 28; j >= 0; --j) sum = sum * w + T(j + 1) / T(j + 2);
+  return sum;
+}
+
 template <class T>
 struct SoftExponentialOp {
   static bool near_zero(T x, T a) {
@@ -151,7 +179,8 @@ struct SoftExponentialOp {
   // alpha < 0: u = 1 - alpha (x + alpha) must be > 0.
   static T log_u(T x, T a) { return std::log1p(-a * (x + a)); }
   T f(T x, T a) const {
-    if (near_zero(x, a)) return x + a * (1 + x * x / 2);  // the limit x at a = 0
+    if (a == 0) return x;  // not through the expansion: x^2 overflows for large |x|
+    if (near_zero(x, a)) return x + a * (1 + x * x / 2);
     if (a > 0) return std::expm1(a * x) / a + a;
     const T u = 1 - a * (x + a);
     return u > 0 ? -log_u(x, a) / a : nan();
@@ -163,10 +192,18 @@ struct SoftExponentialOp {
     return u > 0 ? 1 / u : nan();
   }
   T df_dp(T x, T a) const {
-    if (near_zero(x, a)) return 1 + x * x / 2;  // both sides' limit at a = 0
-    if (a > 0) return x * std::exp(a * x) / a - std::expm1(a * x) / (a * a) + 1;
-    const T u = 1 - a * (x + a);
-    return u > 0 ? (x + 2 * a) / (a * u) + log_u(x, a) / (a * a) : nan();
+    if (a == 0) return 1 + x * x / 2;  // both sides' limit
+    if (a > 0) {
+      const T z = a * x;
+      if (std::abs(z) < 1) return 1 + x * x * soft_exponential_series_positive(z);
+      // (z e^z - (e^z - 1)) / a^2 + 1, with e^z = 0 (z = -inf) kept out of 0 * inf.
+      const T e = std::exp(z);
+      return (e == 0 ? T(1) : e * (z - 1) + 1) / (a * a) + 1;
+    }
+    const T v = x + a, w = a * v, u = 1 - w;
+    if (!(u > 0)) return nan();
+    if (std::abs(w) < T(0.25)) return 1 / u + v * v * soft_exponential_series_negative(w);
+    return (x + 2 * a) / (a * u) + log_u(x, a) / (a * a);
   }
 };
 

@@ -69,8 +69,13 @@ void slice_stats(const AxisLayout& l, const T* x, Wide<T>* e, Wide<T>* sum, Slic
     std::size_t at = l.n;
     for (std::size_t j = 0; j < l.n; ++j)
       if (x[off + j * stride] > m) m = x[off + j * stride], at = j;
-    // All -inf (or +inf present): let exp produce 0/NaN as PyTorch; no term is exactly 1.
-    if (std::isinf(m)) m = 0, at = l.n;
+    // No term is exactly 1 when the maximum is infinite. All -inf: exp gives 0 / 0 = NaN, as
+    // PyTorch's -inf - -inf does. A +inf: x - inf is NaN or -inf and the sum NaN, so the whole
+    // slice is NaN, as in PyTorch.
+    if (std::isinf(m)) {
+      at = l.n;
+      if (m < 0) m = 0;
+    }
     stats[slice].max = m;
     first_max[slice] = at;
     for (std::size_t j = 0; j < l.n; ++j) e[off + j * stride] = W(x[off + j * stride]) - W(m);

@@ -245,18 +245,33 @@ struct Softsign {
     return k<T>(1) / (d * d);
   }
 };
+// (h - 1)/2 + x with h = sqrt(x^2 + 1). Below |x| = 1 as x^2 / (2 (h + 1)) + x: h - 1 cancels
+// near 0 (f(1e-8) was 1e-8, 1.5e7 ulps off). From |x| = 1 on, h = |x| q with q = sqrt(1 + 1/x^2),
+// f = x (1 + sign(x) q / 2) - 1/2 and f' = 1 + sign(x) / (2 q): x^2 would overflow from 1.3e154
+// (double) or 1.8e19 (float), and x = -inf would give inf - inf.
 template <class T>
 struct BentIdentity {
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> f(B<T> x) const { return (xsimd::sqrt(x * x + k<T>(1)) - k<T>(1)) * k<T>(0.5) + x; }
-  B<T> df(B<T> x, B<T>) const { return x / (k<T>(2) * xsimd::sqrt(x * x + k<T>(1))) + k<T>(1); }
+  static B<T> q(B<T> x) { return xsimd::sqrt(k<T>(1) + k<T>(1) / (x * x)); }
+  B<T> f(B<T> x) const {
+    const B<T> small = x * x / (k<T>(2) * (xsimd::sqrt(x * x + k<T>(1)) + k<T>(1))) + x;
+    const B<T> large = x * (k<T>(1) + xsimd::copysign(k<T>(0.5) * q(x), x)) - k<T>(0.5);
+    return xsimd::select(xsimd::abs(x) < k<T>(1), small, large);
+  }
+  B<T> df(B<T> x, B<T>) const {
+    const B<T> small = x / (k<T>(2) * xsimd::sqrt(x * x + k<T>(1)));
+    const B<T> large = xsimd::copysign(k<T>(0.5) / q(x), x);
+    return k<T>(1) + xsimd::select(xsimd::abs(x) < k<T>(1), small, large);
+  }
 };
 template <class T>
 struct Silu {  // f' = s + x s (1 - s) = s + y (1 - s), with s = y / x recovered from the output
   static constexpr bool uses_x = true, uses_y = true;
   B<T> f(B<T> x) const { return x * sigmoid<T>(x); }
   B<T> df(B<T> x, B<T> y) const {
-    const B<T> s = xsimd::select(x == k<T>(0), k<T>(0.5), y / x);  // a division, not an exp
+    // A division, not an exp. Below 2^-60, s is 1/2 to the last bit and y = x/2 may have
+    // rounded to 0 (subnormal x), so s is set rather than recovered.
+    const B<T> s = xsimd::select(xsimd::abs(x) < k<T>(0x1p-60), k<T>(0.5), y / x);
     return s + y * (k<T>(1) - s);
   }
 };
@@ -282,7 +297,7 @@ struct Sinusoid {
   B<T> df(B<T> x, B<T>) const { return xsimd::cos(x); }
 };
 template <class T>
-struct Sinc {  // Taylor series for |x| < 0.5, where sin(x)/x and its derivative lose digits
+struct Sinc {  // Taylor series near 0, where sin(x)/x and its derivative lose digits
   static constexpr bool uses_x = true, uses_y = false;
   B<T> f(B<T> x) const {
     const B<T> z = x * x;
@@ -294,15 +309,25 @@ struct Sinc {  // Taylor series for |x| < 0.5, where sin(x)/x and its derivative
                                       z * (k<T>(-1.0 / 39916800) + z * k<T>(1.0 / 6227020800))))));
     return xsimd::select(xsimd::abs(x) < k<T>(0.5), series, xsimd::sin(x) / x);
   }
+  // The series sum_k (-1)^k 2k x^(2k-1) / (2k+1)! for |x| < 1, to k = 10 (the next term is
+  // below 2e-18 of the sum): cos(x)/x - sin(x)/x^2 cancels by a factor x^2/3 near 0 (15 ulps
+  // at x = 0.58, 3 at 1).
   B<T> df(B<T> x, B<T>) const {
+    static constexpr double c[] = {-1.0 / 3,
+                                   1.0 / 30,
+                                   -1.0 / 840,
+                                   1.0 / 45360,
+                                   -1.0 / 3991680,
+                                   1.0 / 518918400,
+                                   -1.0 / 93405312000,
+                                   1.0 / 22230464256000,
+                                   -1.0 / 6758061133824000,
+                                   1.0 / 2554547108585472000};
     const B<T> z = x * x;
-    const B<T> series =
-        x * (k<T>(-1.0 / 3) +
-             z * (k<T>(1.0 / 30) + z * (k<T>(-1.0 / 840) + z * (k<T>(1.0 / 45360) +
-                                                                z * (k<T>(-1.0 / 3991680) +
-                                                                     z * k<T>(1.0 / 518918400))))));
+    B<T> series = k<T>(c[9]);
+    for (int i = 8; i >= 0; --i) series = series * z + k<T>(c[i]);
     const B<T> direct = xsimd::cos(x) / x - xsimd::sin(x) / z;
-    return xsimd::select(xsimd::abs(x) < k<T>(0.5), series, direct);
+    return xsimd::select(xsimd::abs(x) < k<T>(1), x * series, direct);
   }
 };
 template <class T>
@@ -311,16 +336,26 @@ struct Gaussian {
   B<T> f(B<T> x) const { return xsimd::exp(-x * x); }
   B<T> df(B<T> x, B<T> y) const { return k<T>(-2) * x * y; }
 };
+// x / sqrt(1 + a x^2); f' = r^3 with r = 1 / sqrt(1 + a x^2). From |x| = 1 on, written with
+// 1/x: r = (1/|x|) / sqrt(1/x^2 + a), f = sign(x) / sqrt(1/x^2 + a), so that a x^2 cannot
+// overflow and f(+-inf) = +-1/sqrt(a).
 template <class T>
-struct Isru {  // x / sqrt(1 + a x^2); f' = (1 / sqrt(1 + a x^2))^3
+struct Isru {
   static constexpr bool uses_x = true, uses_y = false;
   B<T> a;
   explicit Isru(ActParams p) : a(k<T>(p.a)) {}
-  B<T> r(B<T> x) const { return k<T>(1) / xsimd::sqrt(k<T>(1) + a * x * x); }
-  B<T> f(B<T> x) const { return x * r(x); }
+  B<T> f(B<T> x) const {
+    const B<T> inv = k<T>(1) / x;
+    const B<T> small = x / xsimd::sqrt(k<T>(1) + a * x * x);
+    const B<T> large = xsimd::copysign(k<T>(1) / xsimd::sqrt(inv * inv + a), x);
+    return xsimd::select(xsimd::abs(x) < k<T>(1), small, large);
+  }
   B<T> df(B<T> x, B<T>) const {
-    const B<T> q = r(x);
-    return q * q * q;
+    const B<T> inv = xsimd::abs(k<T>(1) / x);
+    const B<T> r =
+        xsimd::select(xsimd::abs(x) < k<T>(1), k<T>(1) / xsimd::sqrt(k<T>(1) + a * x * x),
+                      inv / xsimd::sqrt(inv * inv + a));
+    return r * r * r;
   }
 };
 template <class T>
@@ -337,10 +372,24 @@ struct Softplus {  // PyTorch: x where beta x > threshold, else log1p(exp(beta x
     return xsimd::select(z > threshold, k<T>(1), sigmoid<T>(z));
   }
 };
+// erfc; in double lane by lane with the C library's: xsimd 8's double erfc is NaN from |z| about
+// 1e100 on and up to 6e-9 relative off in the tail (z = 26.5), 1e4 ulps in GELU at x = -4.1.
+// Its float erfc is within float's rounding.
+template <class T>
+B<T> erfc_accurate(B<T> z) {
+  if constexpr (std::is_same_v<T, float>) {
+    return xsimd::erfc(z);
+  } else {
+    alignas(64) T lanes[B<T>::size];
+    z.store_aligned(lanes);
+    for (T& v : lanes) v = std::erfc(v);
+    return B<T>::load_aligned(lanes);
+  }
+}
 template <class T>
 struct GeluErf {  // x Phi(x), Phi(x) = erfc(-x/sqrt 2) / 2 (erfc keeps the left tail's digits)
   static constexpr bool uses_x = true, uses_y = false;
-  static B<T> cdf(B<T> x) { return k<T>(0.5) * xsimd::erfc(x * k<T>(-0.70710678118654752440)); }
+  static B<T> cdf(B<T> x) { return k<T>(0.5) * erfc_accurate(x * k<T>(-0.70710678118654752440)); }
   B<T> f(B<T> x) const { return x * cdf(x); }
   B<T> df(B<T> x, B<T>) const {
     return cdf(x) + x * k<T>(0.39894228040143267794) * xsimd::exp(k<T>(-0.5) * x * x);
@@ -455,19 +504,28 @@ template <class T>
   }
 }
 
+// scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU, CELU. The
+// exponent x/width is <= 0 there unless width < 0 (CELU with a negative alpha), which takes
+// xsimd's exp and expm1 for any argument instead of the faster ones for z <= 0.
 template <class T>
-struct Elu {  // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU, CELU
+struct Elu {
   static constexpr bool uses_x = true, uses_y = false;
   B<T> alpha, scale, inv_width;
-  Elu(double a, double s, double w) : alpha(k<T>(a)), scale(k<T>(s)), inv_width(k<T>(1 / w)) {}
+  bool positive_width;
+  Elu(double a, double s, double w)
+      : alpha(k<T>(a)), scale(k<T>(s)), inv_width(k<T>(1 / w)), positive_width(w > 0) {}
   explicit Elu(ActParams p) : Elu(p.a, 1, 1) {}
   B<T> f(B<T> x) const {
-    return scale * xsimd::select(x > k<T>(0), x, alpha * expm1_nonpositive<T>(x * inv_width));
+    const B<T> z = x * inv_width;
+    const B<T> e = positive_width ? expm1_nonpositive<T>(z) : xsimd::expm1(z);
+    return scale * xsimd::select(x > k<T>(0), x, alpha * e);
   }
-  // f'(0) = scale alpha / width, the left derivative. Forced inline, as derivative() below.
+  // f'(0) = scale alpha / width, the left derivative; at NaN scale, as PyTorch's test x <= 0
+  // gives. Forced inline, as derivative() below.
   [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
-    return scale * xsimd::select(x > k<T>(0), k<T>(1),
-                                 alpha * inv_width * exp_nonpositive_any<T>(x * inv_width));
+    const B<T> z = x * inv_width;
+    const B<T> e = positive_width ? exp_nonpositive_any<T>(z) : xsimd::exp(z);
+    return scale * xsimd::select(x <= k<T>(0), alpha * inv_width * e, k<T>(1));
   }
 };
 template <class T>
@@ -502,18 +560,28 @@ struct Hardswish {  // x relu6(x + 3) / 6; PyTorch: 0 below -3, x/3 + 1/2 on [-3
 };
 
 // (x + s) / 2 with s = sqrt(x^2 + b); below 0 as b / (2 (s - x)), the same value without the
-// cancellation of x + s. f' = (1 + x/s) / 2 = y / s.
+// cancellation of x + s. f' = (1 + x/s) / 2, below 0 as y / s (again no cancellation). From
+// |x| = 1 on, s = |x| sqrt(1 + b/x^2) and x/s = sign(x) / sqrt(1 + b/x^2), so that x^2 cannot
+// overflow and f'(inf) = 1.
 template <class T>
 struct Squareplus {
   static constexpr bool uses_x = true, uses_y = true;
   B<T> b;
   explicit Squareplus(ActParams p) : b(k<T>(p.a)) {}
-  B<T> s(B<T> x) const { return xsimd::sqrt(x * x + b); }
-  B<T> f(B<T> x) const {
-    const B<T> r = s(x);
-    return xsimd::select(x > k<T>(0), (x + r) * k<T>(0.5), b / (k<T>(2) * (r - x)));
+  B<T> root(B<T> x) const { return xsimd::sqrt(k<T>(1) + b / x / x); }  // s / |x|
+  B<T> s(B<T> x) const {
+    return xsimd::select(xsimd::abs(x) < k<T>(1), xsimd::sqrt(x * x + b), xsimd::abs(x) * root(x));
   }
-  B<T> df(B<T> x, B<T> y) const { return y / s(x); }
+  B<T> f(B<T> x) const {  // b / (2 (s - x)) from x = -1 on as (b / 2|x|) / (s/|x| + 1): no overflow
+    const B<T> r = s(x);
+    const B<T> left = xsimd::select(x > k<T>(-1), b / (k<T>(2) * (r - x)),
+                                    b * k<T>(0.5) / xsimd::abs(x) / (root(x) + k<T>(1)));
+    return xsimd::select(x > k<T>(0), x * k<T>(0.5) + r * k<T>(0.5), left);
+  }
+  B<T> df(B<T> x, B<T> y) const {
+    const B<T> x_over_s = xsimd::select(x < k<T>(1), x / s(x), k<T>(1) / root(x));
+    return xsimd::select(x > k<T>(0), k<T>(0.5) + k<T>(0.5) * x_over_s, y / s(x));
+  }
 };
 
 // ---- the two loops; the tail is padded into a full batch so every lane runs the same code ----
@@ -841,17 +909,16 @@ struct Prelu {  // at 0 the left piece: df = p, df_dp = 0
   B<T> df(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), k<T>(1), p); }
   B<T> df_dp(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
 };
+// x sigmoid(p x). 1 - s is computed as sigmoid(-p x), which keeps the right tail's digits: 1 - s
+// itself is 0 from p x = 17 in float (37 in double).
 template <class T>
-struct SwishBeta {  // x sigmoid(p x)
+struct SwishBeta {
   B<T> f(B<T> x, B<T> p) const { return x * sigmoid<T>(p * x); }
   B<T> df(B<T> x, B<T> p) const {
-    const B<T> s = sigmoid<T>(p * x);
-    return s + p * x * s * (k<T>(1) - s);
+    const B<T> s = sigmoid<T>(p * x), one_minus_s = sigmoid<T>(-(p * x));
+    return s + p * x * s * one_minus_s;
   }
-  B<T> df_dp(B<T> x, B<T> p) const {
-    const B<T> s = sigmoid<T>(p * x);
-    return x * x * s * (k<T>(1) - s);
-  }
+  B<T> df_dp(B<T> x, B<T> p) const { return x * x * sigmoid<T>(p * x) * sigmoid<T>(-(p * x)); }
 };
 
 template <class T, class Fn>
