@@ -13,7 +13,7 @@ BUILD_DIR="${FUZZ_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bu
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, step, build_targets (log in $BUILD_DIR/logs)
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
 # The targets (tests/fuzz/fuzz_<name>.cpp).
-TARGETS=(safetensors csv cli)
+TARGETS=(safetensors model checkpoint csv cli)
 (($# > 0)) && TARGETS=("$@")
 
 CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)

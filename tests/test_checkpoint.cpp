@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "checkpoint_snapshot.hpp"
 #include "test_helpers.hpp"
 
 using namespace xgtest;
@@ -93,32 +94,9 @@ struct Setup {
   }
 };
 
-// Everything a load may change, to compare before and after.
-struct Snapshot {
-  std::map<std::string, std::vector<float>> model;
-  std::map<std::string, std::vector<float>> optimizer;
-  optim::OptionMap options;
-  int last_epoch;
-  std::vector<double> base_lrs;
-  xg::Generator::State default_generator, dropout_generator;
-
-  explicit Snapshot(const Setup& s) {
-    for (const auto& [name, t] : s.model.state_dict()) model[name] = t.to_vector();
-    const auto state = s.opt.state_dict();
-    for (const auto& [index, buffers] : state.state)
-      for (const auto& [name, t] : buffers)
-        optimizer[std::to_string(index) + "." + name] = t.to_vector();
-    options = state.param_groups.at(0).options;
-    last_epoch = s.sched.last_epoch();
-    base_lrs = s.sched.state_dict().base_lrs;
-    default_generator = xg::default_generator().get_state();
-    dropout_generator = s.model.named_generators().at(0).second->get_state();
-  }
-  bool operator==(const Snapshot& o) const {
-    return model == o.model && optimizer == o.optimizer && options == o.options &&
-           last_epoch == o.last_epoch && base_lrs == o.base_lrs &&
-           default_generator == o.default_generator && dropout_generator == o.dropout_generator;
-  }
+// Everything a load may change (tests/checkpoint_snapshot.hpp).
+struct Snapshot : xgtest::CheckpointSnapshot<float> {
+  explicit Snapshot(const Setup& s) : CheckpointSnapshot(s.model, s.opt, &s.sched) {}
 };
 
 }  // namespace
@@ -183,7 +161,7 @@ TEST_CASE("load_checkpoint restores every object in place and returns epoch and 
   REQUIRE(opt.lr(0) == s.opt.lr(0));
   REQUIRE(opt.param_groups()[0].options.beta1 == 0.9);
   REQUIRE(sched.state_dict().settings == s.sched.state_dict().settings);
-  REQUIRE(model.named_generators().at(0).second->get_state() == saved.dropout_generator);
+  REQUIRE(model.named_generators().at(0).second->get_state() == saved.generators.at(1));
 
   // Without a scheduler, and in double precision (F64 tensors).
   xg::manual_seed(4);
