@@ -174,7 +174,11 @@ RegressionScores regression_scores(const std::vector<double>& predicted,
         predicted.size(), truth.size()));
   const double n = double(truth.size());
   double mean = 0;
-  for (double t : truth) mean += t / n;
+  for (double t : truth) mean += t / n;  // not the sum / n: that can overflow
+  // A constant truth has SS_tot = 0 exactly; the rounded mean would leave a tiny SS_tot and a
+  // huge negative R².
+  const bool constant =
+      std::all_of(truth.begin(), truth.end(), [&](double t) { return t == truth[0]; });
   double ss_res = 0, ss_tot = 0, abs_sum = 0;
   for (std::size_t i = 0; i < truth.size(); ++i) {
     const double e = predicted[i] - truth[i];
@@ -185,7 +189,7 @@ RegressionScores regression_scores(const std::vector<double>& predicted,
   RegressionScores s;
   s.rmse = std::sqrt(ss_res / n);
   s.mae = abs_sum / n;
-  s.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1.0 : 0.0);
+  s.r2 = !constant && ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1.0 : 0.0);
   return s;
 }
 

@@ -107,6 +107,12 @@ TEST_CASE("regression scores: RMSE, MAE, R² (scikit-learn's definitions)", "[me
   REQUIRE(s.r2 == Approx(0.2));
   REQUIRE(metrics::regression_scores({5, 5}, {5, 5}).r2 == 1.0);  // constant truth, exact
   REQUIRE(metrics::regression_scores({4, 5}, {5, 5}).r2 == 0.0);
+  // A constant truth whose value is not exact in binary: the mean summed as t/n rounds off it,
+  // which left SS_tot about 1e-29 and R² about -1e26; scikit-learn's r2_score gives 0.
+  const std::vector<double> constant(89, 150.9999999279275);
+  std::vector<double> predicted(89, 160.25);
+  predicted[3] = 140.5;
+  REQUIRE(metrics::regression_scores(predicted, constant).r2 == 0.0);
   REQUIRE_THROWS_WITH(metrics::regression_scores({}, {}), Catch::Contains("at least 1"));
 }
 

@@ -77,6 +77,11 @@ TEST_CASE("read_csv: BOM, CRLF, blank lines, spaces, delimiters detected or give
     REQUIRE(t.find("a")->numbers == std::vector<float>{1});
     REQUIRE(cells(*t.find("c")) == std::vector<std::string>{"x"});
   }
+  SECTION("spaces inside quotes are kept: \" red\" and red are two categories") {
+    const Table t = parse_csv("\" c \",d\n\" red\",1\nred ,2\n", "quoted spaces");
+    REQUIRE(names(t) == std::vector<std::string>{" c ", "d"});
+    REQUIRE(t.find(" c ")->categories == std::vector<std::string>{" red", "red"});
+  }
   SECTION("tab detected; a quoted field keeps its tab") {
     const Table t = parse_csv("a\tb\n\"1\t2\"\t3\n", "tabs");
     REQUIRE(t.delimiter == '\t');
@@ -131,6 +136,15 @@ TEST_CASE("read_csv types columns: numbers, text, missing cells", "[table]") {
   REQUIRE(gap.numbers.size() == 4);
   for (float v : gap.numbers) REQUIRE(std::isnan(v));
 
+  SECTION("pandas' default missing-value markers") {
+    const Table u = parse_csv(
+        "v\n1\nNULL\nnull\nn/a\n<NA>\n#N/A\n#NA\n-nan\n-NaN\nNone\n1.#IND\n-1.#QNAN\n #N/A N/A \n",
+        "pandas");
+    const Column& v = *u.find("v");
+    REQUIRE_FALSE(v.categorical);
+    REQUIRE(v.numbers.size() == 13);
+    for (std::size_t i = 1; i < v.numbers.size(); ++i) REQUIRE(v.missing(i));
+  }
   SECTION("leading missing cells take the kind decided later") {
     const Table u = parse_csv("a,b\nNA,\n2,x\n", "late");
     REQUIRE(u.find("a")->numbers.size() == 2);
@@ -179,6 +193,11 @@ TEST_CASE("read_csv errors name the file, the line and the column", "[table]") {
                Contains("e.csv:3: expected 2 fields (as in the header) but found 1"));
   REQUIRE_THAT(error("a,a\n1,2\n"), Contains("e.csv:1: columns 1 and 2 are both named 'a'"));
   REQUIRE_THAT(error("a,,c\n1,2,3\n"), Contains("e.csv:1: column 2 has an empty name"));
+  REQUIRE_THAT(error(",a,b\n0,1,2\n"),  // pandas' df.to_csv(path) with its index
+               Contains("e.csv:1: column 1 has an empty name (pandas' to_csv writes its unnamed "
+                        "index there: write the table with index=False, or name the column)"));
+  REQUIRE_THAT(error("a,b,\n1,2,\n"),
+               Contains("column 3 has an empty name (a delimiter at the end of the header line?)"));
   REQUIRE_THAT(error("a,b\n1,x\"y\n"), Contains("e.csv:2: field 2: malformed quotes"));
   REQUIRE_THAT(error("a,b\n1,\"open\n2,3\n"), Contains("e.csv:2: a quoted field is not closed"));
   REQUIRE_THAT(error("a,b\n"), Contains("e.csv: no data rows after the header"));

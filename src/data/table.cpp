@@ -247,15 +247,25 @@ class Reader {
     table_.lines.push_back(record_line_);
   }
 
+  // The message for a header cell without a name, with the usual cause of each position.
+  std::string empty_name(std::size_t p) const {
+    const char* hint = p == 0 ? " (pandas' to_csv writes its unnamed index there: write the table "
+                                "with index=False, or name the column)"
+                       : p + 1 == width_ ? " (a delimiter at the end of the header line?)"
+                                         : "";
+    return fmt::format("{}:{}: column {} has an empty name{}", table_.source, record_line_, p + 1,
+                       hint);
+  }
+
   void start_columns() {
     have_columns_ = true;
     width_ = field_count_;
     std::vector<std::string> names(width_);
     std::unordered_map<std::string, std::size_t> seen;
     for (std::size_t p = 0; p < width_; ++p) {
-      names[p] = options_.header ? std::string(trim(fields_[p])) : fmt::format("c{}", p);
-      if (names[p].empty())
-        fail(fmt::format("{}:{}: column {} has an empty name", table_.source, record_line_, p + 1));
+      // libcsv has dropped the spaces around unquoted fields; spaces inside quotes are kept.
+      names[p] = options_.header ? fields_[p] : fmt::format("c{}", p);
+      if (names[p].empty()) fail(empty_name(p));
       const auto [it, fresh] = seen.emplace(names[p], p);
       if (!fresh)
         fail(fmt::format("{}:{}: columns {} and {} are both named '{}'", table_.source,
@@ -311,7 +321,7 @@ class Reader {
             "column holds numbers or text, not both (declare it categorical to read numbers as "
             "text)",
             where(c), shown(cell), shown(s.first_cell), s.first_line));
-      c.codes.push_back(code(s, c, trim(cell)));
+      c.codes.push_back(code(s, c, cell));
       return;
     }
     if (n == Number::NotNumber)
@@ -332,7 +342,7 @@ class Reader {
   void decide(ColumnState& s, Column& c, std::string_view cell, bool text) {
     s.kind = text ? ColumnKind::Categorical : ColumnKind::Numeric;
     s.first_line = record_line_;
-    s.first_cell = std::string(trim(cell));
+    s.first_cell = std::string(cell);
     c.categorical = text;
     if (text)
       c.codes.assign(s.leading_missing, Column::kMissing);
@@ -412,8 +422,12 @@ std::optional<float> cell_number(std::string_view cell) {
 }
 
 bool is_missing_cell(std::string_view cell) {
+  // pandas' default na_values, and "?" (the UCI repository's marker).
+  static constexpr std::string_view kMarkers[] = {
+      "",     "NA",   "N/A", "NaN",      "nan",    "-NaN",    "-nan",    "n/a",      "NULL", "null",
+      "<NA>", "#N/A", "#NA", "#N/A N/A", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN", "None", "?"};
   const std::string_view s = trim(cell);
-  return s.empty() || s == "NA" || s == "N/A" || s == "NaN" || s == "nan" || s == "?";
+  return std::find(std::begin(kMarkers), std::end(kMarkers), s) != std::end(kMarkers);
 }
 
 bool Column::missing(std::size_t row) const {

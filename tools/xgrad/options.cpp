@@ -136,7 +136,8 @@ void add_epoch_options(CLI::App* cmd, TrainOptions& t) {
 void add_step_options(CLI::App* cmd, TrainOptions& t) {
   help_heading(cmd, "Training");
   typed(cmd, "--batch", t.batch, integer(1, kMaxBatch),
-        "mini-batch size (default: 128, at most a quarter of the training rows)");
+        "mini-batch size (default: the smaller of 128 and a quarter of the training rows, rounded "
+        "up)");
   typed(cmd, "--seed", t.seed, integer(0, kMaxSeed),
         fmt::format("seed of the init and the batch order (default {})", t.seed));
   typed(cmd, "--max-loss", t.max_loss, real(0, std::numeric_limits<double>::infinity(), true),

@@ -8,10 +8,11 @@
 // - RFC 4180: fields in double quotes may hold the delimiter, quotes ("") and line breaks; a quote
 //   inside an unquoted field or text after a closing quote is an error. CRLF, LF or CR line ends;
 //   a UTF-8 byte order mark is skipped; blank lines are skipped; spaces around unquoted fields
-//   are dropped.
+//   are dropped, spaces inside quotes kept (" red" is not red).
 // - The delimiter is ',', ';', '\t' or '|'. Left at 0 it is detected from the first line: the
 //   most frequent of ',', ';' and '\t' outside quotes (',' when none occurs).
-// - A missing cell is empty or one of NA, N/A, NaN, nan, ? (after trimming spaces).
+// - A missing cell is empty, ? or one of pandas' default markers (NA, N/A, n/a, NaN, nan, NULL,
+//   null, None, <NA>, #N/A, ...: is_missing_cell), spaces around ignored.
 // - A column is numeric when every non-missing cell is a number (decimal or scientific notation
 //   with '.' as the decimal point, an optional sign; no hex, no inf), categorical when none is.
 //   A column mixing both is an error (declare it categorical to read numbers as text). Numbers
@@ -86,7 +87,9 @@ Table parse_csv(std::string_view text, const std::string& source, const CsvOptio
 
 // The number in a cell as read_csv reads it (trimmed; finite and within float's range), or none.
 std::optional<float> cell_number(std::string_view cell);
-// True for the spellings of a missing cell: "", NA, N/A, NaN, nan, ? (spaces around ignored).
+// True for the spellings of a missing cell, spaces around ignored: "", "?" (the UCI repository's
+// marker) and pandas' default na_values: NA, N/A, n/a, NaN, nan, -NaN, -nan, NULL, null, None,
+// <NA>, #N/A, #NA, #N/A N/A, 1.#IND, -1.#IND, 1.#QNAN, -1.#QNAN.
 bool is_missing_cell(std::string_view cell);
 
 }  // namespace xg::data
