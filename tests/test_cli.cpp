@@ -229,6 +229,16 @@ TEST_CASE("xgrad train --csv: regression with RMSE, MAE and R²; bad cells", "[c
   REQUIRE(e.code == 0);
   REQUIRE(number_after(e.out, "rmse") < 0.2);
   REQUIRE(number_after(e.out, "r2") > 0.98);
+  // A table whose target is one constant (not exact in binary): R² is 0 (scikit-learn's
+  // r2_score), not the -2e30 a rounded mean and a float32 round trip of the target gave.
+  std::string flat = "u,v,y\n";
+  for (int i = 0; i < 89; ++i)
+    flat += std::to_string(i % 5) + "," + std::to_string(i % 3) + ",151\n";
+  TempFile constant("t_cli_flat.csv", flat);
+  const Run c = run("eval --model t_cli_reg.safetensors --csv t_cli_flat.csv");
+  INFO(c.out << c.err);
+  REQUIRE(c.code == 0);
+  REQUIRE_THAT(c.out, Catch::Contains("r2 0.0000"));
   std::remove("t_cli_reg.safetensors");
 
   TempFile bad("t_cli_bad.csv", "u,v,y\n1,2,3\n4,x,6\n");

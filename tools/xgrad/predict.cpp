@@ -74,8 +74,9 @@ void report(const xg::Predictor& p, const data::Table& table, const xg::Predicti
   const double loss_value = loss(r.outputs, y, t.classification).item();
   fmt::print("data   {} ({} rows)\n", table.source, table.rows());
   if (!t.classification) {
-    std::vector<double> truth;
-    for (float v : y.to_vector()) truth.push_back(double(v) * t.scale + t.mean);
+    // The file's values, not y's standardised floats turned back (1e-7 relative off them).
+    const data::Column& column = *table.find(t.name);
+    const std::vector<double> truth(column.numbers.begin(), column.numbers.end());
     const auto s = xg::metrics::regression_scores(r.values, truth);
     fmt::print("       rmse {:.4g}  mae {:.4g}  r2 {:.4f}  loss {:.4f}\n", s.rmse, s.mae, s.r2,
                loss_value);
