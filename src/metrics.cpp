@@ -175,10 +175,11 @@ RegressionScores regression_scores(const std::vector<double>& predicted,
   const double n = double(truth.size());
   double mean = 0;
   for (double t : truth) mean += t / n;  // not the sum / n: that can overflow
-  // A constant truth has SS_tot = 0 exactly; the rounded mean would leave a tiny SS_tot and a
-  // huge negative R².
-  const bool constant =
-      std::all_of(truth.begin(), truth.end(), [&](double t) { return t == truth[0]; });
+  // One correction pass takes out the sum's rounding: a constant truth then has its value as the
+  // mean and SS_tot = 0 exactly (a mean a few ulps off left SS_tot ~1e-25 and R² ~ -1e26).
+  double correction = 0;
+  for (double t : truth) correction += (t - mean) / n;
+  mean += correction;
   double ss_res = 0, ss_tot = 0, abs_sum = 0;
   for (std::size_t i = 0; i < truth.size(); ++i) {
     const double e = predicted[i] - truth[i];
@@ -189,7 +190,7 @@ RegressionScores regression_scores(const std::vector<double>& predicted,
   RegressionScores s;
   s.rmse = std::sqrt(ss_res / n);
   s.mae = abs_sum / n;
-  s.r2 = !constant && ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1.0 : 0.0);
+  s.r2 = ss_tot > 0 ? 1 - ss_res / ss_tot : (ss_res == 0 ? 1.0 : 0.0);
   return s;
 }
 

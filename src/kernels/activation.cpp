@@ -568,19 +568,20 @@ struct Squareplus {
   static constexpr bool uses_x = true, uses_y = true;
   B<T> b;
   explicit Squareplus(ActParams p) : b(k<T>(p.a)) {}
-  B<T> root(B<T> x) const { return xsimd::sqrt(k<T>(1) + b / x / x); }  // s / |x|
-  B<T> s(B<T> x) const {
-    return xsimd::select(xsimd::abs(x) < k<T>(1), xsimd::sqrt(x * x + b), xsimd::abs(x) * root(x));
+  B<T> root(B<T> x) const { return xsimd::sqrt(k<T>(1) + b / x / x); }  // s / |x|, for |x| >= 1
+  B<T> s(B<T> x, B<T> root_x) const {
+    return xsimd::select(xsimd::abs(x) < k<T>(1), xsimd::sqrt(x * x + b), xsimd::abs(x) * root_x);
   }
   B<T> f(B<T> x) const {  // b / (2 (s - x)) from x = -1 on as (b / 2|x|) / (s/|x| + 1): no overflow
-    const B<T> r = s(x);
+    const B<T> q = root(x), r = s(x, q);
     const B<T> left = xsimd::select(x > k<T>(-1), b / (k<T>(2) * (r - x)),
-                                    b * k<T>(0.5) / xsimd::abs(x) / (root(x) + k<T>(1)));
+                                    b * k<T>(0.5) / xsimd::abs(x) / (q + k<T>(1)));
     return xsimd::select(x > k<T>(0), x * k<T>(0.5) + r * k<T>(0.5), left);
   }
   B<T> df(B<T> x, B<T> y) const {
-    const B<T> x_over_s = xsimd::select(x < k<T>(1), x / s(x), k<T>(1) / root(x));
-    return xsimd::select(x > k<T>(0), k<T>(0.5) + k<T>(0.5) * x_over_s, y / s(x));
+    const B<T> q = root(x), r = s(x, q);
+    const B<T> x_over_s = xsimd::select(x < k<T>(1), x / r, k<T>(1) / q);
+    return xsimd::select(x > k<T>(0), k<T>(0.5) + k<T>(0.5) * x_over_s, y / r);
   }
 };
 
