@@ -147,7 +147,10 @@ def write_safetensors(path, metadata, tensors):
 
 # ---- the input columns ------------------------------------------------------------------------
 
-MISSING = {"", "NA", "N/A", "NaN", "nan", "?"}
+# The spellings of a missing cell, as xgrad reads them (data::is_missing_cell): "?" and pandas'
+# default na_values.
+MISSING = {"", "?", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "null", "None",
+           "<NA>", "#N/A", "#NA", "#N/A N/A", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"}
 
 
 def read_csv(path, delimiter=None):
