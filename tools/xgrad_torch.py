@@ -24,9 +24,9 @@ mean 0 and scale 1), Rescale maps the network's output back to the target's unit
 both back if present.
 """
 
-import csv
 import json
 import math
+import re
 import struct
 
 import numpy as np
@@ -153,16 +153,62 @@ MISSING = {"", "?", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "NULL", "n
            "<NA>", "#N/A", "#NA", "#N/A N/A", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"}
 
 
+def detect_delimiter(text):
+    """The most frequent of ',', ';' and tab outside quotes on the first line; ',' on a tie."""
+    counts, quoted = {",": 0, ";": 0, "\t": 0}, False
+    for c in text:
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c in "\r\n":
+            break
+        elif not quoted and c in counts:
+            counts[c] += 1
+    return max(",;\t", key=lambda d: counts[d])
+
+
+def records(text, delimiter, source="text"):
+    """The records of RFC 4180 text as xgrad reads them: spaces and tabs around an unquoted cell
+    dropped, a quoted cell kept as written ("" in it is one quote), blank lines skipped."""
+    blank = " " if delimiter == "\t" else " \t"
+    cell = re.compile(f'[{blank}]*"((?:[^"]|"")*)"[{blank}]*|([^{re.escape(delimiter)}"\r\n]*)')
+    line_break = re.compile(r"\r\n|\r|\n")
+    rows, row, at = [], [], 0
+    while True:
+        m = cell.match(text, at)  # the second alternative matches the empty string
+        quoted, plain = m.group(1), m.group(2)
+        row.append(plain.strip(blank) if quoted is None else quoted.replace('""', '"'))
+        at = m.end()
+        if text.startswith(delimiter, at):
+            at += 1
+            continue
+        end = line_break.match(text, at)
+        if end is None and at < len(text):
+            line = text.count("\n", 0, at) + 1
+            raise ValueError(f"{source}:{line}: malformed quotes (a quote inside an unquoted cell, "
+                             "text after a closing quote, or a quote never closed)")
+        if row != [""] or quoted is not None:  # not a blank line
+            rows.append(row)
+        if end is None:
+            return rows
+        row, at = [], end.end()
+
+
 def read_csv(path, delimiter=None):
-    """{column name: list of cell strings} (RFC 4180 via Python's csv; delimiter sniffed)."""
+    """{column name: list of cell strings}, read as xgrad reads a CSV file (RFC 4180, a UTF-8
+    byte order mark skipped, the delimiter detected unless given)."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         text = f.read()
-    if delimiter is None:
-        first = text.split("\n", 1)[0]
-        delimiter = max(",;\t", key=lambda d: (first.count(d), d == ","))
-    rows = [r for r in csv.reader(text.splitlines(), delimiter=delimiter) if r]
-    names = [n.strip() for n in rows[0]]
-    return {n: [r[i].strip() for r in rows[1:]] for i, n in enumerate(names)}
+    rows = records(text, delimiter or detect_delimiter(text), path)
+    names = rows[0]
+    for number, r in enumerate(rows[1:], 2):
+        if len(r) != len(names):
+            raise ValueError(f"{path}: record {number} (the header is 1) has {len(r)} cells, "
+                             f"the header {len(names)}")
+    return {n: [r[i] for r in rows[1:]] for i, n in enumerate(names)}
+
+
+def is_missing(cell):
+    return cell.strip(" \t") in MISSING
 
 
 class Inputs:
@@ -189,7 +235,7 @@ class Inputs:
                 raise KeyError(f"no column named '{c['name']}'")
             cells = table[c["name"]]
             if c["type"] == "number":
-                values = [c.get("fill", math.nan) if v in MISSING else float(v) for v in cells]
+                values = [c.get("fill", math.nan) if is_missing(v) else float(v) for v in cells]
                 if any(math.isnan(v) for v in values):
                     raise ValueError(f"column '{c['name']}': missing value and no fill value")
                 blocks.append(np.array(values, dtype=np.float32)[:, None])
@@ -197,7 +243,7 @@ class Inputs:
             index = {v: i for i, v in enumerate(c["categories"])}
             block = np.zeros((len(cells), len(index)), dtype=np.float32)
             for row, v in enumerate(cells):
-                v = c.get("fill") if v in MISSING else v
+                v = c.get("fill") if is_missing(v) else v
                 if v in index:
                     block[row, index[v]] = 1
                 elif unknown == "error":

@@ -130,9 +130,43 @@ def test_regression(tmp):
     print("xgrad -> torch -> xgrad: regression in the target's units agrees")
 
 
+def test_cells_read_as_xgrad_reads_them(tmp):
+    # RFC 4180 as xgrad reads it: spaces around an unquoted cell are dropped, a quoted cell is
+    # kept as written, so "red" and " red" (quoted) are two categories; the missing markers
+    # (" NA " among them) are missing with spaces around them, and a quoted line break and a
+    # delimiter inside quotes belong to the cell.
+    data = os.path.join(tmp, "quoted.csv")
+    rng = np.random.default_rng(4)
+    colours = ["red", '" red"', "blue", '"blue;\ndark"']
+    with open(data, "w", newline="") as f:
+        f.write("size ; colour;class\r\n")
+        for i in range(160):
+            k = i % 4
+            size = " NA " if i % 9 == 0 else f" {k + rng.normal(0, 0.3):.3f} "
+            f.write(f"{size};{colours[k]} ;{'yes' if k % 2 else 'no'}\r\n")
+    table = xgrad_torch.read_csv(data)
+    assert list(table) == ["size", "colour", "class"]
+    assert sorted(set(table["colour"])) == [" red", "blue", "blue;\ndark", "red"]
+    model_file = os.path.join(tmp, "quoted.safetensors")
+    xgrad("train", "--csv", data, "--target", "class", "--impute", "mean", "--hidden", "8",
+          "--epochs", "60", "--save", model_file, "--quiet")
+    model, inputs = xgrad_torch.load(model_file)
+    assert inputs.feature_names() == ["size", "colour= red", "colour=blue", "colour=blue;\ndark",
+                                      "colour=red"], inputs.feature_names()
+    x = torch.from_numpy(inputs.encode(table))
+    with torch.no_grad():
+        torch_proba = torch.softmax(model(x), dim=1).numpy()
+    labels, proba = predicted(model_file, data)
+    assert np.abs(torch_proba - proba).max() < TOLERANCE, np.abs(torch_proba - proba).max()
+    with torch.no_grad():
+        assert inputs.labels(model(x)) == labels
+    print("CSV cells: quoted spaces, line breaks, delimiters and padded missing markers agree")
+
+
 if __name__ == "__main__":
     print(f"torch {torch.__version__}, numpy {np.__version__}, {sys.executable}")
     with tempfile.TemporaryDirectory() as directory:
         test_xgrad_to_torch_and_back(directory)
         test_torch_only_network(directory)
         test_regression(directory)
+        test_cells_read_as_xgrad_reads_them(directory)

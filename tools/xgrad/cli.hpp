@@ -101,8 +101,14 @@ const std::vector<DatasetInfo>& dataset_table();
 void check_dataset(const DataSpec& spec);
 
 // The data after loading, splitting and encoding (statistics of the training rows).
+// The rows of a prepared table: the split of `--test-fraction` and `--val-fraction`.
+enum class Part { Train, Validation, Test };
+
 struct Prepared {
   xg::Tensor x_train, y_train, x_val, y_val, x_test, y_test;
+  // Regression: the target column's values on each part's rows, as the file holds them (scores
+  // are computed against these: y's standardised float32 turned back is 1e-7 relative off).
+  std::vector<double> values_train, values_val, values_test;
   xg::data::Preprocessor inputs;
   xg::data::Target target;
   std::size_t features = 0, classes = 0;  // encoded inputs; classes 0: regression
@@ -269,7 +275,7 @@ class TrainingGuard {
 // any step; the final weights' loss included), or the loss exceeds the divergence limit.
 Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
         const RunState& run = {});
-Evaluation evaluate(Model& model, const xg::Tensor& x, const xg::Tensor& y, const Prepared& p);
+Evaluation evaluate(Model& model, const Prepared& p, Part part);
 // "accuracy  97.50%" or "rmse 0.123  mae 0.0987  r2 0.9876".
 std::string quality(const Evaluation& e, bool classification);
 

@@ -138,7 +138,7 @@ RunResult run_one(const CompareOptions& o, const Prepared& p, const std::string&
   run.after_epoch = [&](const EpochEnd& e) {
     r.epochs.push_back({e.seconds,
                         {e.loss, e.quality},
-                        score_of(evaluate(*model, p.x_test, p.y_test, p), classification)});
+                        score_of(evaluate(*model, p, Part::Test), classification)});
     if (o.target_loss && !r.epochs_to_target && e.loss <= *o.target_loss)
       r.epochs_to_target = e.epoch;
     progress.live(fmt::format("{}  epoch {}/{}  loss {:.4f}", label, e.epoch, t.epochs, e.loss));
@@ -152,7 +152,7 @@ RunResult run_one(const CompareOptions& o, const Prepared& p, const std::string&
     r.failure = e.what();
     return r;
   }
-  r.final_test = score_of(evaluate(*model, p.x_test, p.y_test, p), classification);
+  r.final_test = score_of(evaluate(*model, p, Part::Test), classification);
   r.dead_fraction = xg::diagnostics::dead_fraction(xg::diagnostics::dead_units(*model, p.x_train));
   r.flow_end = training_gradient_flow(*model, p);
   if (with_boundary) r.boundary = boundary(*model, plane);

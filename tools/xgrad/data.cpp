@@ -147,6 +147,17 @@ Prepared encode(const DataSpec& s, const data::Table& table, data::Preprocessor 
   p.y_train = target.transform(table, split.train);
   p.y_val = target.transform(table, split.validation);
   p.y_test = target.transform(table, split.test);
+  if (!target.classification) {
+    const std::vector<float>& column = table.find(target.name)->numbers;
+    const auto values = [&](const std::vector<std::size_t>& rows) {
+      std::vector<double> v;
+      for (std::size_t r : rows) v.push_back(column[r]);
+      return v;
+    };
+    p.values_train = values(split.train);
+    p.values_val = values(split.validation);
+    p.values_test = values(split.test);
+  }
   p.features = inputs.width();
   p.classes = target.classes();
   const std::size_t columns = table.columns.size() - 1;

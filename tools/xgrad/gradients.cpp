@@ -124,7 +124,7 @@ Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& 
   r.init = resolve_init(o.init, activation);
   const auto opt = make_optimizer(t.optim, *net);
   r.before = training_gradient_flow(*net, p);
-  r.loss_before = evaluate(*net, p.x_train, p.y_train, p).loss;
+  r.loss_before = evaluate(*net, p, Part::Train).loss;
   TrainingGuard guard(*net, t);
   std::size_t step = 0;
   try {
@@ -146,7 +146,7 @@ Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& 
       }
       guard.parameters(epoch);
     }
-    r.loss_after = evaluate(*net, p.x_train, p.y_train, p).loss;
+    r.loss_after = evaluate(*net, p, Part::Train).loss;
     guard.final_loss(r.loss_after);
   } catch (const TrainingFailed& e) {  // reported in the table; the others go on
     r.diverged_at = step;

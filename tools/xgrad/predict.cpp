@@ -105,11 +105,11 @@ int eval(const std::string& model_path, const std::string& csv, const TableOptio
   fmt::print("data   {}: {} train / {} test (the training split, rebuilt from the metadata)\n",
              d.description, d.x_train.size(0), d.x_test.size(0));
   Model& model = p.network();
-  const Evaluation tr = evaluate(model, d.x_train, d.y_train, d);
+  const Evaluation tr = evaluate(model, d, Part::Train);
   fmt::print("train  {}  loss {:.4f}\n", quality(tr, classification), tr.loss);
-  const Evaluation va = evaluate(model, d.x_val, d.y_val, d);
+  const Evaluation va = evaluate(model, d, Part::Validation);
   if (va.rows) fmt::print("val    {}  loss {:.4f}\n", quality(va, classification), va.loss);
-  const Evaluation te = evaluate(model, d.x_test, d.y_test, d);
+  const Evaluation te = evaluate(model, d, Part::Test);
   if (!te.rows) {
     fmt::print("test   none (trained with --test-fraction 0)\n");
     return 0;

@@ -120,7 +120,29 @@ void TrainingGuard::fail(const std::string& what) const {
   throw TrainingFailed(fmt::format("{}: lower --lr (now {})", what, o_.optim.lr));
 }
 
-Evaluation evaluate(Model& model, const Tensor& x, const Tensor& y, const Prepared& p) {
+namespace {
+
+struct Rows {
+  const Tensor &x, &y;
+  const std::vector<double>& values;
+};
+
+Rows rows_of(const Prepared& p, Part part) {
+  switch (part) {
+    case Part::Train:
+      return {p.x_train, p.y_train, p.values_train};
+    case Part::Validation:
+      return {p.x_val, p.y_val, p.values_val};
+    case Part::Test:
+      break;
+  }
+  return {p.x_test, p.y_test, p.values_test};
+}
+
+}  // namespace
+
+Evaluation evaluate(Model& model, const Prepared& p, Part part) {
+  const auto [x, y, values] = rows_of(p, part);
   Evaluation e;
   e.rows = x.defined() ? x.size(0) : 0;
   if (e.rows == 0) return e;
@@ -128,7 +150,7 @@ Evaluation evaluate(Model& model, const Tensor& x, const Tensor& y, const Prepar
   xg::NoGradGuard no_grad;
   model.eval();
   xg::metrics::RunningMean mean_loss;
-  std::vector<double> predicted, truth;  // regression, in the target's units
+  std::vector<double> predicted;  // regression, in the target's units
   for (auto [xb, yb] : xg::data::batches(x, y, 1024)) {
     const Tensor out = model(xb);
     mean_loss.add(loss(out, yb, classification), xb.size(0));
@@ -138,14 +160,13 @@ Evaluation evaluate(Model& model, const Tensor& x, const Tensor& y, const Prepar
       continue;
     }
     for (float v : out.to_vector()) predicted.push_back(v * p.target.scale + p.target.mean);
-    for (float v : yb.to_vector()) truth.push_back(v * p.target.scale + p.target.mean);
   }
   model.train();
   e.loss = mean_loss.mean();
   if (classification) {
     e.accuracy = xg::metrics::accuracy(e.predicted, xg::metrics::labels_of(y));
   } else {
-    const auto s = xg::metrics::regression_scores(predicted, truth);
+    const auto s = xg::metrics::regression_scores(predicted, values);
     e.rmse = s.rmse, e.mae = s.mae, e.r2 = s.r2;
   }
   return e;
@@ -316,7 +337,7 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
                                guard.limit()});
     std::string validation;
     if (validating) {
-      const Evaluation v = evaluate(model, p.x_val, p.y_val, p);
+      const Evaluation v = evaluate(model, p, Part::Validation);
       validation = fmt::format("  val loss {:.4f}", v.loss);
       if (o.patience && v.loss < best.loss) best.keep(model, v.loss, epoch);
     }
@@ -351,7 +372,7 @@ Fit fit(Model& model, Optimizer& opt, const Prepared& p, const TrainOptions& o,
                      : fmt::format("all {} epochs run", o.epochs),
                  best.epoch, best.loss);
   }
-  f.train = evaluate(model, p.x_train, p.y_train, p);
+  f.train = evaluate(model, p, Part::Train);
   guard.final_loss(f.train.loss);
   f.loss_limit = guard.limit();
   return f;
@@ -487,8 +508,8 @@ int train(TrainOptions& o) {
   const Fit f = train_session(o, s);
 
   const Evaluation& tr = f.train;
-  const Evaluation va = evaluate(*s.model, p.x_val, p.y_val, p);
-  const Evaluation te = evaluate(*s.model, p.x_test, p.y_test, p);
+  const Evaluation va = evaluate(*s.model, p, Part::Validation);
+  const Evaluation te = evaluate(*s.model, p, Part::Test);
   fmt::print("\nfinal  train {}  loss {:.4f}\n", quality(tr, classification), tr.loss);
   if (va.rows) fmt::print("       val   {}  loss {:.4f}\n", quality(va, classification), va.loss);
   if (te.rows)
