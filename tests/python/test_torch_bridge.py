@@ -37,6 +37,16 @@ def predicted(model_file, csv_file, proba=True):
     return [r[0] for r in body], np.array([[float(v) for v in r[1:]] for r in body])
 
 
+def agrees_with_xgrad(model, inputs, x, model_file, data):
+    """PyTorch's probabilities and labels for x against `xgrad predict --proba` on the file."""
+    with torch.no_grad():
+        torch_proba = torch.softmax(model(x), dim=1).numpy()
+        torch_labels = inputs.labels(model(x))
+    labels, proba = predicted(model_file, data)
+    assert np.abs(torch_proba - proba).max() < TOLERANCE, np.abs(torch_proba - proba).max()
+    assert torch_labels == labels
+
+
 def write_flowers(path):
     rng = np.random.default_rng(5)
     names = ["setosa", "versicolor", "virginica"]
@@ -60,12 +70,7 @@ def test_xgrad_to_torch_and_back(tmp):
     model, inputs = xgrad_torch.load(model_file)
     assert isinstance(model, torch.nn.Sequential)
     x = torch.from_numpy(inputs.encode(xgrad_torch.read_csv(data)))
-    with torch.no_grad():
-        torch_proba = torch.softmax(model(x), dim=1).numpy()
-    labels, proba = predicted(model_file, data)
-    assert np.abs(torch_proba - proba).max() < TOLERANCE, np.abs(torch_proba - proba).max()
-    with torch.no_grad():
-        assert inputs.labels(model(x)) == labels
+    agrees_with_xgrad(model, inputs, x, model_file, data)
 
     # Train further in PyTorch, write back, and xgrad predicts what PyTorch predicts.
     y = torch.tensor([inputs.classes.index(s) for s in xgrad_torch.read_csv(data)["species"]])
@@ -154,12 +159,7 @@ def test_cells_read_as_xgrad_reads_them(tmp):
     assert inputs.feature_names() == ["size", "colour= red", "colour=blue", "colour=blue;\ndark",
                                       "colour=red"], inputs.feature_names()
     x = torch.from_numpy(inputs.encode(table))
-    with torch.no_grad():
-        torch_proba = torch.softmax(model(x), dim=1).numpy()
-    labels, proba = predicted(model_file, data)
-    assert np.abs(torch_proba - proba).max() < TOLERANCE, np.abs(torch_proba - proba).max()
-    with torch.no_grad():
-        assert inputs.labels(model(x)) == labels
+    agrees_with_xgrad(model, inputs, x, model_file, data)
     print("CSV cells: quoted spaces, line breaks, delimiters and padded missing markers agree")
 
 
