@@ -100,10 +100,10 @@ const std::vector<DatasetInfo>& dataset_table();
 // UsageError naming the flag.
 void check_dataset(const DataSpec& spec);
 
-// The data after loading, splitting and encoding (statistics of the training rows).
 // The rows of a prepared table: the split of `--test-fraction` and `--val-fraction`.
 enum class Part { Train, Validation, Test };
 
+// The data after loading, splitting and encoding (statistics of the training rows).
 struct Prepared {
   xg::Tensor x_train, y_train, x_val, y_val, x_test, y_test;
   // Regression: the target column's values on each part's rows, as the file holds them (scores
