@@ -108,8 +108,9 @@ TEST_CASE("cross_entropy: fused log-softmax with class-index targets", "[loss]")
         return nn::nll_loss(in[0], TensorD::from({2., 0., 1.}));
       },
       {randd({3, 4}, 14)});
-  REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0., 3.})),
-                      "cross_entropy: target[1] = 3 is not a class index in [0, 3)");
+  REQUIRE_THROWS_WITH(
+      nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0., 3.})),
+      "cross_entropy: target[1] = 3 is not a class index in [0, 3) nor ignore_index (-100)");
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0.5, 1.})),
                       Catch::Contains("not a class index"));
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::zeros({3})),
@@ -248,8 +249,9 @@ TEST_CASE("cross_entropy: label smoothing, float extremes, errors; nll_loss valu
   const Tensor f = Tensor::from({100.f, -100.f, 100.f, -100.f}, {2, 2});
   require_values(nn::cross_entropy(f, Tensor::from({0.f, 1.f}), Reduction::None), {0, 200}, 0);
   REQUIRE(nn::cross_entropy(f, Tensor::from({0.f, 1.f})).item() == 100.f);
-  REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({-1., 0.})),
-                      "cross_entropy: target[0] = -1 is not a class index in [0, 3)");
+  REQUIRE_THROWS_WITH(
+      nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({-1., 0.})),
+      "cross_entropy: target[0] = -1 is not a class index in [0, 3) nor ignore_index (-100)");
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::zeros({2, 1})),
                       Catch::Contains("input [2,3] and target [2,1]"));
 
@@ -261,8 +263,129 @@ TEST_CASE("cross_entropy: label smoothing, float extremes, errors; nll_loss valu
   require_values(nn::nll_loss(lp, t, Reduction::None), {2, 0.5}, 0);
   nn::nll_loss(lp, t).backward();
   require_values(lp.grad(), {0, -0.5, -0.5, 0}, 0);  // -1/N at the target
-  REQUIRE_THROWS_WITH(nn::nll_loss(lp, TensorD::from({2., 0.})),
-                      "nll_loss: target[0] = 2 is not a class index in [0, 2)");
+  REQUIRE_THROWS_WITH(
+      nn::nll_loss(lp, TensorD::from({2., 0.})),
+      "nll_loss: target[0] = 2 is not a class index in [0, 2) nor ignore_index (-100)");
+}
+
+TEST_CASE("cross_entropy and nll_loss: class weights and ignore_index as PyTorch", "[loss]") {
+  // Hand-derived. Row 0: logits (0, ln 2, ln 5), p = (1, 2, 5) / 8, target 2. Row 1: target
+  // -100, PyTorch's default ignore_index: no loss, no gradient, not counted. Row 2: (0, 0, 0),
+  // p = 1/3 each, target 1. Weights w = (1, 2, 0.5): the rows weigh 0.5 and 2.
+  const TensorD logits = TensorD::from({0., std::log(2.), std::log(5.), 7., -3., 1., 0., 0., 0.},
+                                       {3, 3}),
+                y = TensorD::from({2., -100., 1.});
+  nn::CrossEntropyOptions o;
+  o.weight = {1, 2, 0.5};
+  o.reduction = Reduction::None;
+  const double r0 = 0.5 * std::log(8. / 5), r2 = 2 * std::log(3.);
+  require_values(nn::cross_entropy(logits, y, o), {r0, 0, r2}, 1e-15);
+  o.reduction = Reduction::Sum;
+  REQUIRE(nn::cross_entropy(logits, y, o).item() == Approx(r0 + r2).epsilon(1e-15));
+  o.reduction = Reduction::Mean;  // divided by the rows' weights, 0.5 + 2
+  TensorD x = logits.detach().requires_grad_();
+  TensorD l = nn::cross_entropy(x, y, o);
+  REQUIRE(l.item() == Approx((r0 + r2) / 2.5).epsilon(1e-15));
+  // Gradient w_t (p - onehot) / 2.5: row 0 0.5 (1/8, 2/8, -3/8), row 1 zero, row 2 2 (1/3, -2/3,
+  // 1/3).
+  l.backward();
+  require_values(x.grad(),
+                 {0.5 / 8 / 2.5, 0.5 * 2 / 8 / 2.5, -0.5 * 3 / 8 / 2.5, 0, 0, 0, 2. / 3 / 2.5,
+                  -4. / 3 / 2.5, 2. / 3 / 2.5},
+                 1e-15);
+  // Label smoothing eps = 0.2 with weights (PyTorch's formula): row i adds (eps / C) sum_j w_j
+  // (-log p_ij) to (1 - eps) w_t (-log p_it). Row 0: ln 8 + 2 ln 4 + 0.5 ln(8/5); row 2: 3.5 ln 3.
+  o.label_smoothing = 0.2;
+  o.reduction = Reduction::None;
+  const double s0 = std::log(8.) + 2 * std::log(4.) + 0.5 * std::log(8. / 5),
+               s2 = 3.5 * std::log(3.);
+  require_values(nn::cross_entropy(logits, y, o),
+                 {0.8 * r0 + 0.2 / 3 * s0, 0, 0.8 * r2 + 0.2 / 3 * s2}, 1e-15);
+  // libtorch 1.13 in float64 on another table (F::cross_entropy with weight (1, 2, 0.5), targets
+  // (2, -100, 1, 0)): means 0.94635834374793359 (eps 0) and 1.027284619241446 (eps 0.2), sums
+  // 3.3122542031177677 and 3.5954961673450616, and the sum's gradient at eps 0.2 below.
+  const TensorD table = TensorD::from({1., 2., 0.5, 0.3, -1., 2., 0., 0., 0., 3., 1., -2.}, {4, 3}),
+                t4 = TensorD::from({2., -100., 1., 0.});
+  const auto torch_value = [&](double eps, Reduction r) {
+    nn::CrossEntropyOptions q;
+    q.weight = {1, 2, 0.5};
+    q.label_smoothing = eps;
+    q.reduction = r;
+    return nn::cross_entropy(table, t4, q).item();
+  };
+  REQUIRE(torch_value(0, Reduction::Mean) == Approx(0.94635834374793359).epsilon(1e-14));
+  REQUIRE(torch_value(0.2, Reduction::Mean) == Approx(1.027284619241446).epsilon(1e-14));
+  REQUIRE(torch_value(0, Reduction::Sum) == Approx(3.3122542031177677).epsilon(1e-14));
+  REQUIRE(torch_value(0.2, Reduction::Sum) == Approx(3.5954961673450616).epsilon(1e-14));
+  TensorD tx = table.detach().requires_grad_();
+  nn::CrossEntropyOptions q;
+  q.weight = {1, 2, 0.5};
+  q.label_smoothing = 0.2;
+  q.reduction = Reduction::Sum;
+  nn::cross_entropy(tx, t4, q).backward();
+  require_values(tx.grad(),
+                 {0.079775135160694385, 0.26473675550078285, -0.3445118906614773, 0, 0, 0,
+                  0.54444444444444451, -1.1222222222222222, 0.57777777777777783,
+                  0.03812061489852394, -0.010883690313823425, -0.027236924584700461},
+                 1e-14);
+  // Finite differences: weights, an ignored row, smoothing, every reduction.
+  for (auto r : {Reduction::Mean, Reduction::Sum, Reduction::None})
+    require_gradcheck(
+        [r](const auto& in) {
+          nn::CrossEntropyOptions c;
+          c.weight = {0.3, 1.7, 1, 2.5};
+          c.label_smoothing = 0.15;
+          c.reduction = r;
+          c.ignore_index = 3;  // a class index: rows of class 3 are ignored
+          return nn::cross_entropy(in[0], TensorD::from({2., 3., 1., 0.}), c);
+        },
+        {randd({4, 4}, 31)});
+
+  // nll_loss: -w_t input[i, t], the mean over the weights; equals cross_entropy of log_softmax.
+  nn::NllLossOptions n;
+  n.weight = {1, 2, 0.5};
+  TensorD lp =
+      TensorD::from({-1., -2., -0.5, -0.3, -1., -2., -0.7, -0.1, -3.}, {3, 3}).requires_grad_();
+  TensorD nl = nn::nll_loss(lp, y, n);
+  REQUIRE(nl.item() == Approx((0.5 * 0.5 + 2 * 0.1) / 2.5).epsilon(1e-15));
+  nl.backward();
+  require_values(lp.grad(), {0, 0, -0.5 / 2.5, 0, 0, 0, 0, -2 / 2.5, 0}, 1e-15);
+  o = nn::CrossEntropyOptions();
+  o.weight = n.weight;
+  REQUIRE(nn::nll_loss(xg::log_softmax(table, 1), t4, n).item() ==
+          Approx(nn::cross_entropy(table, t4, o).item()).epsilon(1e-14));
+  require_gradcheck(
+      [n](const auto& in) {
+        return nn::nll_loss(in[0], TensorD::from({2., -100., 1.}), n);
+      },
+      {randd({3, 3}, 32)});
+
+  // A mean over no weight is NaN (PyTorch: 0/0), smoothing or not.
+  const TensorD none = TensorD::from({-100., -100., -100.});
+  REQUIRE(std::isnan(nn::cross_entropy(logits, none).item()));
+  REQUIRE(nn::cross_entropy(logits, none, Reduction::Sum).item() == 0);
+  o = nn::CrossEntropyOptions();
+  o.weight = {1, 0, 1};
+  o.label_smoothing = 0.1;
+  REQUIRE(std::isnan(nn::cross_entropy(logits, TensorD::from({1., 1., 1.}), o).item()));
+  // Float: the same rows as float32.
+  nn::CrossEntropyOptions f;
+  f.weight = {1, 2, 0.5};
+  const Tensor lf = nn::cross_entropy(logits.to<float>(), Tensor::from({2.f, -100.f, 1.f}), f);
+  REQUIRE(lf.item() == Approx((r0 + r2) / 2.5).epsilon(1e-6));
+
+  // Bad options name the loss, the option and the allowed values.
+  o = nn::CrossEntropyOptions();
+  o.weight = {1, 2};
+  REQUIRE_THROWS_WITH(nn::cross_entropy(logits, y, o),
+                      "cross_entropy: weight has 2 values for 3 classes");
+  o.weight = {1, NAN, 1};
+  REQUIRE_THROWS_WITH(nn::cross_entropy(logits, y, o),
+                      "cross_entropy: weight[1] = nan is not a finite number");
+  n.ignore_index = -1;
+  REQUIRE_THROWS_WITH(nn::nll_loss(lp, y, n),
+                      "nll_loss: target[1] = -100 is not a class index in [0, 3) nor ignore_index "
+                      "(-1)");
 }
 
 TEST_CASE("float32 cross_entropy at large and mixed logits: loss and gradient within an ulp",

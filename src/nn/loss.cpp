@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -91,9 +92,10 @@ double bce_with_logits_dx(double x, double y, double e) {
   return x >= 0 ? (1 - y) - s : s - y;
 }
 
+// `count`: what a mean divides by (the element count, or the rows' weights summed).
 template <class T>
-T reduction_scale(Reduction r, std::size_t n) {
-  return r == Reduction::Mean ? T(1) / T(n) : T(1);
+T reduction_scale(Reduction r, double count) {
+  return r == Reduction::Mean ? T(1) / T(count) : T(1);
 }
 
 // The gradient reaching element j: per element for Reduction::None, else the scalar's, scaled.
@@ -106,8 +108,8 @@ struct UpstreamGrad {
 };
 
 template <class T>
-UpstreamGrad<T> upstream(const Array<T>& g, Reduction r, std::size_t n) {
-  return {g.data(), r == Reduction::None, reduction_scale<T>(r, n)};
+UpstreamGrad<T> upstream(const Array<T>& g, Reduction r, double count) {
+  return {g.data(), r == Reduction::None, reduction_scale<T>(r, count)};
 }
 
 template <class T, class Op>
@@ -148,7 +150,7 @@ BasicTensor<T> pointwise_loss(const BasicTensor<T>& input, const BasicTensor<T>&
     double s = 0;  // double accumulation: a mean over many elements keeps its digits
     for (std::size_t j = 0; j < n; ++j) s += double(op.f(x[j], y[j]));
     out = Array<T>::from_shape(Shape{});
-    out() = T(s) * reduction_scale<T>(reduction, n);
+    out() = T(s) * reduction_scale<T>(reduction, double(n));
   }
   return record<PointwiseLossNode<T, Op>>(std::move(out), {input, target}, op, reduction, node);
 }
@@ -201,74 +203,117 @@ struct PosWeightBceNode final : Node<T> {  // inputs: input, target, pos_weight
 
 // ---- class-index losses ---------------------------------------------------------------------
 
+constexpr std::size_t kIgnored = std::size_t(-1);
+
+// The targets of a class-index loss with PyTorch's ignore_index and class weights.
+struct ClassTargets {
+  CachedVector<std::size_t> index;  // the class of each row, kIgnored for an ignored row
+  CachedVector<double> weight;      // per class; empty: every class weighs 1
+  double total = 0;                 // the rows' weights summed: what a mean divides by
+  // The weight of row i's class (0 for an ignored row).
+  double row_weight(std::size_t i) const {
+    return index[i] == kIgnored ? 0 : weight.empty() ? 1 : weight[index[i]];
+  }
+};
+
 template <class T>
-CachedVector<std::size_t> class_indices(const BasicTensor<T>& input, const BasicTensor<T>& target,
-                                        const char* loss) {
+ClassTargets class_targets(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                           const NllLossOptions& o, const char* loss) {
   if (input.dim() != 2 || target.dim() != 1 || target.size(0) != input.size(0))
     throw std::invalid_argument(fmt::format(
         "{}: input must be [N, C] and target [N] (class indices), got input {} and target {}", loss,
         shape_str(input.shape()), shape_str(target.shape())));
   const std::size_t classes = input.size(1);
-  CachedVector<std::size_t> idx(target.numel());
-  for (std::size_t i = 0; i < idx.size(); ++i) {
+  ClassTargets c;
+  if (!o.weight.empty()) {
+    if (o.weight.size() != classes)
+      throw std::invalid_argument(
+          fmt::format("{}: weight has {} values for {} classes", loss, o.weight.size(), classes));
+    for (std::size_t j = 0; j < classes; ++j)
+      if (!std::isfinite(o.weight[j]))
+        throw std::invalid_argument(
+            fmt::format("{}: weight[{}] = {} is not a finite number", loss, j, o.weight[j]));
+    c.weight.assign(o.weight.begin(), o.weight.end());
+  }
+  c.index.resize(target.numel());
+  for (std::size_t i = 0; i < c.index.size(); ++i) {
     const T t = target.data().data()[i];
+    if (t == T(o.ignore_index)) {
+      c.index[i] = kIgnored;
+      continue;
+    }
     if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
       throw std::invalid_argument(
-          fmt::format("{}: target[{}] = {} is not a class index in [0, {})", loss, i, t, classes));
-    idx[i] = std::size_t(t);
+          fmt::format("{}: target[{}] = {} is not a class index in [0, {}) nor ignore_index ({})",
+                      loss, i, t, classes, o.ignore_index));
+    c.index[i] = std::size_t(t);
   }
-  return idx;
+  for (std::size_t i = 0; i < c.index.size(); ++i) c.total += c.row_weight(i);
+  return c;
 }
 
 // Saves the softmax probabilities (in double: p - 1 for a confident row is a small number that a
 // float p would round away): backward is (p - onehot) times the upstream gradient. With label
-// smoothing eps the target distribution is (1 - eps) onehot + eps / C.
+// smoothing eps the target distribution is (1 - eps) onehot + eps / C. With class weights w (W
+// their sum) row i's gradient is u_i [p_ij ((1 - eps) w_t + eps W / C) - eps w_j / C
+// - (1 - eps) w_t [j = t]]; without weights the factor of p_ij is (1 - eps) + eps = 1.
 template <class T>
 struct CrossEntropyNode final : Node<T> {
-  CrossEntropyNode(CachedVector<double>&& p, CachedVector<std::size_t>&& t, Reduction r, T eps)
+  CrossEntropyNode(CachedVector<double>&& p, ClassTargets&& t, Reduction r, T eps)
       : probs(std::move(p)), targets(std::move(t)), reduction(r), smoothing(eps) {}
   const char* name() const override { return "CrossEntropyLossBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     if (!this->needs_grad(0)) return;
-    const std::size_t n = targets.size(), c = probs.size() / std::max<std::size_t>(n, 1);
-    const auto up = upstream(g, reduction, n);
-    const double hit = 1 - double(smoothing), floor = double(smoothing) / double(c);
+    const std::size_t n = targets.index.size(), c = probs.size() / std::max<std::size_t>(n, 1);
+    const auto up = upstream(g, reduction, targets.total);
+    const double eps = double(smoothing), hit = 1 - eps;
+    CachedVector<double> floor(c, eps / double(c));  // eps w_j / C
+    double spread = 0;                               // eps W / C, with class weights
+    if (!targets.weight.empty())
+      for (std::size_t j = 0; j < c; ++j) spread += floor[j] = eps * targets.weight[j] / double(c);
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
     for (std::size_t row = 0; row < n; ++row) {  // row by row: no division per element
-      const double u = up(row);
-      const double* pr = probs.data() + row * c;
       T* dr = dx + row * c;
-      const std::size_t t = targets[row];
+      const std::size_t t = targets.index[row];
+      if (t == kIgnored) {
+        if (fresh) std::fill(dr, dr + c, T(0));
+        continue;
+      }
+      const double u = up(row), w = targets.row_weight(row);
+      const double scale = targets.weight.empty() ? 1 : hit * w + spread;
+      const double* pr = probs.data() + row * c;
       const T before = fresh ? T(0) : dr[t];
       if (fresh)
-        for (std::size_t j = 0; j < c; ++j) dr[j] = T(u * (pr[j] - floor));
+        for (std::size_t j = 0; j < c; ++j) dr[j] = T(u * (pr[j] * scale - floor[j]));
       else
-        for (std::size_t j = 0; j < c; ++j) dr[j] += T(u * (pr[j] - floor));
-      dr[t] = before + T(u * ((pr[t] - floor) - hit));  // p - 1 in double: no digits lost
+        for (std::size_t j = 0; j < c; ++j) dr[j] += T(u * (pr[j] * scale - floor[j]));
+      // p - 1 in double: no digits lost
+      dr[t] = before + T(u * ((pr[t] * scale - floor[t]) - hit * w));
     }
   }
   void release_saved() override { probs = {}; }
   CachedVector<double> probs;
-  CachedVector<std::size_t> targets;
+  ClassTargets targets;
   Reduction reduction;
   T smoothing;
 };
 
 template <class T>
 struct NllNode final : Node<T> {
-  NllNode(CachedVector<std::size_t>&& t, Reduction r) : targets(std::move(t)), reduction(r) {}
+  NllNode(ClassTargets&& t, Reduction r) : targets(std::move(t)), reduction(r) {}
   const char* name() const override { return "NllLossBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
     if (!this->needs_grad(0)) return;
-    const std::size_t n = targets.size(), c = this->input(0).size() / std::max<std::size_t>(n, 1);
-    const auto up = upstream(g, reduction, n);
+    const std::size_t n = targets.index.size();
+    const std::size_t c = this->input(0).size() / std::max<std::size_t>(n, 1);
+    const auto up = upstream(g, reduction, targets.total);
     this->accumulate(0, [&](std::size_t j) {
       const std::size_t row = j / c;
-      return j - row * c == targets[row] ? -up(row) : T(0);
+      return j - row * c == targets.index[row] ? -up(row) * T(targets.row_weight(row)) : T(0);
     });
   }
-  CachedVector<std::size_t> targets;
+  ClassTargets targets;
   Reduction reduction;
 };
 
@@ -291,8 +336,9 @@ struct BceWithLogitsNode final : Node<T> {  // inputs: input (logits), target
   Reduction reduction;
 };
 
+// `count`: what a mean divides by (the row count unless given).
 template <class T>
-Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction) {
+Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction, double count = -1) {
   if (reduction == Reduction::None) {
     Array<T> out = Array<T>::from_shape(Shape{rows.size()});
     std::copy(rows.begin(), rows.end(), out.data());
@@ -305,7 +351,11 @@ Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction) {
     for (std::size_t j = 0; j < 4; ++j) s[j] += double(rows[i + j]);
   for (std::size_t i = quads; i < n; ++i) s[0] += double(rows[i]);
   Array<T> out = Array<T>::from_shape(Shape{});
-  out() = T((s[0] + s[1]) + (s[2] + s[3])) * reduction_scale<T>(reduction, n);
+  if (count < 0) count = double(n);
+  // A mean over no weight is NaN, as PyTorch's 0/0 (label smoothing's term is not 0 there).
+  out() = reduction == Reduction::Mean && count == 0
+              ? std::numeric_limits<T>::quiet_NaN()
+              : T((s[0] + s[1]) + (s[2] + s[3])) * reduction_scale<T>(reduction, count);
   return out;
 }
 
@@ -391,18 +441,32 @@ BasicTensor<T> binary_cross_entropy_with_logits(const BasicTensor<T>& input,
 template <class T>
 BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r,
                              double label_smoothing) {
-  if (!(label_smoothing >= 0 && label_smoothing <= 1))
+  CrossEntropyOptions o;
+  o.reduction = r;
+  o.label_smoothing = label_smoothing;
+  return cross_entropy(input, target, o);
+}
+
+template <class T>
+BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                             const CrossEntropyOptions& o) {
+  if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))
     throw std::invalid_argument(
-        fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", label_smoothing));
-  CachedVector<std::size_t> t = class_indices(input, target, "cross_entropy");
+        fmt::format("cross_entropy: label_smoothing must be in [0, 1], got {}", o.label_smoothing));
+  ClassTargets t = class_targets(input, target, o, "cross_entropy");
   const std::size_t n = input.size(0), c = input.size(1);
-  const T eps = T(label_smoothing);
+  const T eps = T(o.label_smoothing);
   // In double, rounded once per value: x - max is exact there (in float, 0.1 - 20 is not), so a
   // float loss and its probabilities are within an ulp of the exact ones at any magnitude.
   CachedVector<double> e(n * c);
   CachedVector<std::size_t> top(n);     // the first maximum of each row
   CachedVector<double> log_sum(n);      // log(sum_j exp(x_j - max)), per row
-  CachedVector<double> mean_gap(n, 0);  // mean_j (max - x_j), for label smoothing
+  CachedVector<double> mean_gap(n, 0);  // mean_j w_j (max - x_j), for label smoothing
+  double mean_weight = 1;               // mean_j w_j
+  if (!t.weight.empty()) {
+    mean_weight = 0;
+    for (double w : t.weight) mean_weight += w / double(c);
+  }
   const T* x = input.data().data();
   for (std::size_t i = 0; i < n; ++i) {  // shift each row by its maximum: exp never overflows
     const T* xi = x + i * c;
@@ -410,7 +474,8 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
     const double m = xi[top[i]];
     for (std::size_t j = 0; j < c; ++j) e[i * c + j] = double(xi[j]) - m;
     if (eps > 0)
-      for (std::size_t j = 0; j < c; ++j) mean_gap[i] -= e[i * c + j] / double(c);
+      for (std::size_t j = 0; j < c; ++j)
+        mean_gap[i] -= (t.weight.empty() ? 1 : t.weight[j]) * e[i * c + j] / double(c);
   }
   kernels::exp_inplace(e.data(), e.size());  // one vectorised pass over the block
   // log(sum) = log1p(rest), rest the sum without the maximum's term (exactly 1): it keeps its
@@ -434,24 +499,44 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
   for (std::size_t i = 0; i < n; ++i) {
     // -log p[target] = (max - x[target]) + log(sum): the difference first, exact, then the log
     // (rounding max + log(sum) first would lose an ulp of max). The smoothing term
-    // -mean_j log p_j = mean_j (max - x_j) + log(sum).
+    // -mean_j w_j log p_j = mean_j w_j (max - x_j) + mean_j w_j log(sum).
+    const std::size_t ti = t.index[i];
+    if (ti == kIgnored) {
+      rows[i] = 0;
+      continue;
+    }
     const T* xi = x + i * c;
-    double row = (double(xi[top[i]]) - double(xi[t[i]])) + log_sum[i];
-    if (eps > 0) row = (1 - double(eps)) * row + double(eps) * (mean_gap[i] + log_sum[i]);
+    double row = (double(xi[top[i]]) - double(xi[ti])) + log_sum[i];
+    if (!t.weight.empty()) row *= t.weight[ti];
+    if (eps > 0)
+      row = (1 - double(eps)) * row + double(eps) * (mean_gap[i] + mean_weight * log_sum[i]);
     rows[i] = T(row);
   }
-  Array<T> out = reduce_rows(rows, r);
+  Array<T> out = reduce_rows(rows, o.reduction, t.total);
   if (!needs_graph<T>({input})) return BasicTensor<T>(std::move(out));
-  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(e), std::move(t), r, eps);
+  return record<CrossEntropyNode<T>>(std::move(out), {input}, std::move(e), std::move(t),
+                                     o.reduction, eps);
 }
 
 template <class T>
 BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& target, Reduction r) {
-  CachedVector<std::size_t> t = class_indices(input, target, "nll_loss");
+  NllLossOptions o;
+  o.reduction = r;
+  return nll_loss(input, target, o);
+}
+
+template <class T>
+BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& target,
+                        const NllLossOptions& o) {
+  ClassTargets t = class_targets(input, target, o, "nll_loss");
   const std::size_t c = input.size(1);
-  CachedVector<T> rows(t.size());
-  for (std::size_t i = 0; i < t.size(); ++i) rows[i] = -input.data().data()[i * c + t[i]];
-  return record<NllNode<T>>(reduce_rows(rows, r), {input}, std::move(t), r);
+  CachedVector<T> rows(t.index.size());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    rows[i] = t.index[i] == kIgnored
+                  ? T(0)
+                  : -input.data().data()[i * c + t.index[i]] * T(t.row_weight(i));
+  Array<T> out = reduce_rows(rows, o.reduction, t.total);
+  return record<NllNode<T>>(std::move(out), {input}, std::move(t), o.reduction);
 }
 
 #define XG_INSTANTIATE(T)                                                                         \
@@ -466,7 +551,11 @@ BasicTensor<T> nll_loss(const BasicTensor<T>& input, const BasicTensor<T>& targe
       const BasicTensor<T>&, const BasicTensor<T>&, Reduction, const BasicTensor<T>&);            \
   template BasicTensor<T> cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&, Reduction,  \
                                         double);                                                  \
-  template BasicTensor<T> nll_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);
+  template BasicTensor<T> cross_entropy(const BasicTensor<T>&, const BasicTensor<T>&,             \
+                                        const CrossEntropyOptions&);                              \
+  template BasicTensor<T> nll_loss(const BasicTensor<T>&, const BasicTensor<T>&, Reduction);      \
+  template BasicTensor<T> nll_loss(const BasicTensor<T>&, const BasicTensor<T>&,                  \
+                                   const NllLossOptions&);
 XG_INSTANTIATE(float)
 XG_INSTANTIATE(double)
 #undef XG_INSTANTIATE
