@@ -152,3 +152,54 @@ TEST_CASE("a sum's uniform gradient mixes correctly with ordinary gradients", "[
   z.sum().backward();
   require_values(z.grad(), {1, 1}, 0);
 }
+
+// PyTorch refuses ("modified by an inplace operation") a backward whose op reads values that
+// were changed in place after its forward, e.g. a second backward after optimizer.step().
+TEST_CASE("backward refuses inputs updated in place after the forward that needs them",
+          "[autograd]") {
+  xg::nn::Linear lin(3, 2, true, 1);
+  xg::optim::SGD opt(lin.parameters(), {0.1});
+  const Tensor x = Tensor::randn({4, 3}, 2);
+  Tensor loss = lin(x).sum();
+  loss.backward(Tensor(), /*retain_graph=*/true);
+  opt.step();  // changes W and b in place
+  REQUIRE_THROWS_WITH(loss.backward(),
+                      Catch::Contains("input 1 of LinearBackward (shape [2,3]) was modified in "
+                                      "place") &&
+                          Catch::Contains("run the forward again after the update"));
+  // The failed pass added nothing: W's gradient is the first pass's, d sum(x W^T + b) / dW[j, k]
+  // = sum_i x[i, k] for each output j. A forward after the step runs as usual.
+  std::vector<double> column_sums(3, 0);
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t k = 0; k < 3; ++k) column_sums[k] += x.at(i, k);
+  std::vector<double> first = column_sums;
+  first.insert(first.end(), column_sums.begin(), column_sums.end());
+  require_values(lin.weight.grad(), first, 1e-5);
+  lin.zero_grad();
+  lin(x).sum().backward();
+  require_values(lin.weight.grad(), first, 1e-5);
+
+  // Ops that do not read the values pass: the sum and x + b never look at b (PyTorch saves
+  // nothing for them), so b's gradient (1 per element, per pass) accumulates twice.
+  Tensor b = Tensor::from({1.f, 2.f}).requires_grad_();
+  xg::optim::SGD opt_b({b}, {0.5});
+  Tensor y = (Tensor::from({3.f, 4.f}) + b).sum();
+  y.backward(Tensor(), true);
+  opt_b.step();
+  y.backward();
+  require_values(b.grad(), {2, 2}, 0);
+  // A product reads b when the other factor needs a gradient, and only then.
+  Tensor c = Tensor::from({1.f, 2.f}).requires_grad_();
+  Tensor z = (b * Tensor::from({3.f, 4.f})).sum() + (c * b).sum();
+  z.backward(Tensor(), true);
+  opt_b.step();
+  REQUIRE_THROWS_WITH(z.backward(), Catch::Contains("input 1 of MulBackward"));
+
+  // An init or load_state_dict changes values in place as well.
+  Tensor l2 = lin(x).sum();
+  xg::nn::init::constant_(lin.weight, 0.5);
+  REQUIRE_THROWS_WITH(l2.backward(), Catch::Contains("was modified in place"));
+  Tensor l3 = lin(x).sum();
+  lin.load_state_dict(lin.state_dict());
+  REQUIRE_THROWS_WITH(l3.backward(), Catch::Contains("LinearBackward"));
+}

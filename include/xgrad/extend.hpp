@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <utility>
@@ -50,6 +51,11 @@ class Node {
   virtual void backward_uniform(T value, const Array<T>& output);
   // Frees what forward saved; called after a backward pass without retain_graph.
   virtual void release_saved() {}
+  // Whether backward reads input i's values (true unless overridden). When it does and an
+  // optimizer step, an init or load_state_dict changed them after the forward, backward throws
+  // instead of using the new values (PyTorch: "modified by an inplace operation"). Ops that pass
+  // the gradient on without looking at the values (x + b, a sum, a reshape) return false.
+  virtual bool reads_input(std::size_t) const { return true; }
 
   // Nodes live in the caching allocator (no malloc per recorded op). Inline: every recorded op
   // allocates a node, and a call more costs 1% of a small network's training step.
@@ -61,6 +67,7 @@ class Node {
   // Set by record(): the inputs' tensors, in the order given to it; released after backward
   // without retain_graph.
   std::vector<ImplPtr<T>, CachingAllocator<ImplPtr<T>>> inputs;
+  std::uint64_t recorded_at = 0;  // detail::in_place_time() when record() made the node
   bool released = false;
 
  protected:
@@ -119,6 +126,7 @@ BasicTensor<T> record_node(Array<T>&& value, const Inputs& inputs, A&&... args) 
   auto out = make_impl<T>(std::move(value));
   if (needs_graph<T>(inputs)) {
     auto node = std::make_unique<N>(std::forward<A>(args)...);
+    node->recorded_at = detail::in_place_time();
     node->inputs.reserve(inputs.size());
     for (const auto& t : inputs) node->inputs.push_back(detail::TensorAccess::impl_ptr(t));
     out->grad_fn = std::move(node);

@@ -25,6 +25,7 @@ bool grad_enabled() { return grad_mode; }
 void set_grad_enabled(bool enabled) { grad_mode = enabled; }
 
 std::atomic<bool> detail::anomaly_mode{false};
+std::atomic<std::uint64_t> detail::in_place_clock{0};
 void set_anomaly_enabled(bool enabled) {
   detail::anomaly_mode.store(enabled, std::memory_order_relaxed);
 }
@@ -221,6 +222,20 @@ void detail::check_forward_anomaly(const TensorImpl<T>& out) {
 
 namespace {
 
+// Throws when an input whose values `node` reads was updated in place after its forward.
+template <class T>
+void check_inputs_unchanged(const Node<T>& node) {
+  for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+    const TensorImpl<T>& in = *node.inputs[i];
+    if (in.modified_at <= node.recorded_at || !node.reads_input(i)) continue;
+    throw std::runtime_error(fmt::format(
+        "backward: input {} of {} (shape {}) was modified in place (an optimizer step, an init or "
+        "load_state_dict) after the forward that recorded it, and its backward needs the values "
+        "that forward used; run the forward again after the update, or backward before step()",
+        i, node.name(), shape_str(in.value.shape())));
+  }
+}
+
 // Tensors reachable from root through nodes, inputs before the tensors computed from them.
 template <class T>
 void topological_order(TensorImpl<T>* root, std::uint64_t mark,
@@ -305,6 +320,7 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
       TensorImpl<T>& t = **it;
       if (!t.has_pending) continue;  // no path from root carried a gradient here
       const bool has_hooks = t.hooks && !t.hooks->empty();
+      if (t.grad_fn) check_inputs_unchanged(*t.grad_fn);
       if (t.pending_uniform && t.grad_fn && !t.retains_grad && !has_hooks) {
         t.has_pending = t.pending_uniform = false;
         t.grad_fn->backward_uniform(t.pending_value, t.value);

@@ -38,6 +38,7 @@ struct BatchNormNode final : Node<T> {  // inputs: x [, weight, bias]
   BatchNormNode(ChannelsView v, Array<T>&& xh, CachedVector<T>&& is, bool batch)
       : view(v), xhat(std::move(xh)), inv_std(std::move(is)), batch_stats(batch) {}
   const char* name() const override { return "NativeBatchNormBackward"; }
+  bool reads_input(std::size_t i) const override { return i < 2; }  // not the bias
   void backward(const Array<T>& g, const Array<T>&) override {
     const bool affine = this->inputs.size() == 3;
     const T* w = affine ? this->input(1).data() : nullptr;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/nn/init.hpp"
 #include "xgrad/nn/linear.hpp"
 #include "xgrad/nn/module.hpp"
@@ -51,6 +52,7 @@ BasicTensor<T> uniform_(BasicTensor<T> t, double low, double high, Generator& rn
     throw std::invalid_argument(
         fmt::format("uniform_: low must be <= high, got {} and {}", low, high));
   for (auto& v : t.data()) v = T(rng.uniform(low, high));
+  detail::mark_modified(detail::TensorAccess::impl(t));
   return t;
 }
 
@@ -59,12 +61,14 @@ BasicTensor<T> normal_(BasicTensor<T> t, double mean, double stddev, Generator& 
   if (!(stddev >= 0))
     throw std::invalid_argument(fmt::format("normal_: stddev must be >= 0, got {}", stddev));
   for (auto& v : t.data()) v = T(rng.normal(mean, stddev));
+  detail::mark_modified(detail::TensorAccess::impl(t));
   return t;
 }
 
 template <class T>
 BasicTensor<T> constant_(BasicTensor<T> t, double value) {
   for (auto& v : t.data()) v = T(value);
+  detail::mark_modified(detail::TensorAccess::impl(t));
   return t;
 }
 

@@ -209,6 +209,7 @@ void BasicModule<T>::load_state_dict(const NamedTensors<T>& state) {
   for (auto& [name, t] : state_dict()) {
     const Array<T>& src = given[name]->data();
     std::copy_n(src.data(), src.size(), t.data().data());
+    detail::mark_modified(detail::TensorAccess::impl(t));
   }
 }
 

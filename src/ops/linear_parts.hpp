@@ -29,6 +29,9 @@ void linear_forward(const LinearDims& d, const BasicTensor<T>& x, const BasicTen
 // A node whose inputs are x, W and, with a bias, b, and whose backward ends in the Linear's.
 template <class T>
 class LinearNodeBase : public Node<T> {
+ public:
+  bool reads_input(std::size_t i) const override { return i < 2; }  // not the bias
+
  protected:
   explicit LinearNodeBase(LinearDims dims) : dims_(std::move(dims)) {}
   // Given g = dL/dy [rows, out], adds dL/dx, dL/dW and dL/db to the inputs that need them.

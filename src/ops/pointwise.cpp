@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/broadcast.hpp"
 #include "xgrad/extend.hpp"
@@ -21,11 +22,25 @@ using Idx2 = std::array<std::size_t, 2>;
 
 // ---- one input ---------------------------------------------------------------------------
 
+// Whether an op's derivatives depend on the values (false for ops declaring kIgnoresValues: a
+// sum or a difference passes the gradient on unchanged).
+template <class Op, class = void>
+constexpr bool kReadsValues = true;
+template <class Op>
+constexpr bool kReadsValues<Op, std::void_t<decltype(Op::kIgnoresValues)>> = false;
+// Whether each input's derivative reads only the other input (a product: d(ab)/da = b), so that
+// an input's values matter only when the other one needs a gradient (PyTorch saves them so).
+template <class Op, class = void>
+constexpr bool kReadsOnlyOther = false;
+template <class Op>
+constexpr bool kReadsOnlyOther<Op, std::void_t<decltype(Op::kDerivativeIsOther)>> = true;
+
 // Op: T f(T x) const (the value) and T df(T x, T y) const (df/dx given x and y = f(x)).
 template <class T, class Op>
 struct MapNode final : Node<T> {
   MapNode(Op o, const char* n) : op(o), label(n) {}
   const char* name() const override { return label; }
+  bool reads_input(std::size_t) const override { return kReadsValues<Op>; }
   void backward(const Array<T>& g, const Array<T>& y) override {
     const T *x = this->input(0).data(), *gd = g.data(), *yd = y.data();
     this->accumulate(0, [&](std::size_t j) { return gd[j] * op.df(x[j], yd[j]); });
@@ -46,24 +61,28 @@ BasicTensor<T> map(const BasicTensor<T>& x, Op op, const char* name) {
 
 template <class T>
 struct AddS {
+  static constexpr bool kIgnoresValues = true;
   T s;
   T f(T x) const { return x + s; }
   T df(T, T) const { return 1; }
 };
 template <class T>
 struct MulS {
+  static constexpr bool kIgnoresValues = true;
   T s;
   T f(T x) const { return x * s; }
   T df(T, T) const { return s; }
 };
 template <class T>
 struct DivS {
+  static constexpr bool kIgnoresValues = true;
   T s;
   T f(T x) const { return x / s; }
   T df(T, T) const { return T(1) / s; }
 };
 template <class T>
 struct RSubS {
+  static constexpr bool kIgnoresValues = true;
   T s;
   T f(T x) const { return s - x; }
   T df(T, T) const { return -1; }
@@ -126,6 +145,9 @@ template <class T, class Op>
 struct BinaryNode final : Node<T> {
   explicit BinaryNode(const char* n) : label(n) {}
   const char* name() const override { return label; }
+  bool reads_input(std::size_t i) const override {
+    return kReadsOnlyOther<Op> ? this->needs_grad(1 - i) : kReadsValues<Op>;
+  }
   void backward(const Array<T>& g, const Array<T>& y) override {
     const Array<T>&a = this->input(0), &b = this->input(1);
     const T *ad = a.data(), *bd = b.data(), *gd = g.data(), *yd = y.data();
@@ -187,18 +209,21 @@ BasicTensor<T> binary(const BasicTensor<T>& a, const BasicTensor<T>& b, const ch
 
 template <class T>
 struct AddOp {
+  static constexpr bool kIgnoresValues = true;
   T f(T a, T b) const { return a + b; }
   T df_da(T, T, T) const { return 1; }
   T df_db(T, T, T) const { return 1; }
 };
 template <class T>
 struct SubOp {
+  static constexpr bool kIgnoresValues = true;
   T f(T a, T b) const { return a - b; }
   T df_da(T, T, T) const { return 1; }
   T df_db(T, T, T) const { return -1; }
 };
 template <class T>
 struct MulOp {
+  static constexpr bool kDerivativeIsOther = true;
   T f(T a, T b) const { return a * b; }
   T df_da(T, T b, T) const { return b; }
   T df_db(T a, T, T) const { return a; }

@@ -58,6 +58,7 @@ template <class T>
 struct SumAllNode final : Node<T> {
   explicit SumAllNode(T s, const char* n) : scale(s), label(n) {}
   const char* name() const override { return label; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     this->add_uniform_grad(0, g.data()[0] * scale);  // written out only if someone needs it
   }
@@ -69,6 +70,7 @@ template <class T>
 struct SumAxisNode final : Node<T> {
   SumAxisNode(AxisView v, T s, const char* n) : view(v), scale(s), label(n) {}
   const char* name() const override { return label; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     const T* gd = g.data();
     const std::size_t n = view.n, inner = view.inner;

@@ -41,6 +41,7 @@ Array<T> permute_copy(const Array<T>& x, const std::vector<std::size_t>& perm) {
 template <class T>
 struct ReshapeNode final : Node<T> {
   const char* name() const override { return "ReshapeBackward"; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     const T* gd = g.data();
     this->accumulate(0, [&](std::size_t j) { return gd[j]; });
@@ -51,6 +52,7 @@ template <class T>
 struct PermuteNode final : Node<T> {
   explicit PermuteNode(std::vector<std::size_t> inv) : inverse(std::move(inv)) {}
   const char* name() const override { return "PermuteBackward"; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     this->add_grad(0, permute_copy(g, inverse));
   }
@@ -73,6 +75,7 @@ struct GatherRowsNode final : Node<T> {
   GatherRowsNode(Block b, std::vector<std::size_t> r, const char* n)
       : in(b), rows(std::move(r)), label(n) {}
   const char* name() const override { return label; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     bool fresh = false;
     Array<T>& dst = this->grad_buffer(0, fresh);
@@ -112,6 +115,7 @@ struct ConcatNode final : Node<T> {
   ConcatNode(std::size_t o, std::size_t i, std::vector<std::size_t> off)
       : outer(o), inner(i), offsets(std::move(off)) {}
   const char* name() const override { return "CatBackward"; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     const std::size_t total = offsets.back();
     for (std::size_t k = 0; k < this->inputs.size(); ++k) {
@@ -270,6 +274,7 @@ template <class T>
 struct GatherNode final : Node<T> {
   explicit GatherNode(std::vector<std::size_t> s) : source(std::move(s)) {}
   const char* name() const override { return "GatherBackward"; }
+  bool reads_input(std::size_t) const override { return false; }
   void backward(const Array<T>& g, const Array<T>&) override {
     bool fresh = false;
     Array<T>& dst = this->grad_buffer(0, fresh);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "xgrad/detail/tensor_impl.hpp"
 #include "xgrad/optim/optimizer.hpp"
 
 // On x86-64, a function marked with this is compiled twice, for AVX2 + FMA and for the build's
@@ -55,6 +56,7 @@ inline void require(bool ok, const char* optimizer, const char* option, const ch
 // The parameters of a group that have a gradient, with their state; fn(p, g, n, state).
 template <class T, class Group, class Fn>
 void for_each_with_grad(Group& group, std::size_t buffers, double initial, Fn&& fn) {
+  const std::uint64_t stamp = xg::detail::advance_in_place_clock();  // one atomic op per group
   for (std::size_t i = 0; i < group.params.size(); ++i) {
     BasicTensor<T>& p = group.params[i];
     const BasicTensor<T> g = p.grad();
@@ -66,6 +68,7 @@ void for_each_with_grad(Group& group, std::size_t buffers, double initial, Fn&& 
     }
     ++state.steps;
     fn(p.data().data(), g.data().data(), p.numel(), state);
+    xg::detail::mark_modified(xg::detail::TensorAccess::impl(p), stamp);
   }
 }
 

@@ -3,6 +3,7 @@
 // bookkeeping of a backward pass — and the access the engine and xgrad/extend.hpp need to it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +47,9 @@ struct TensorImpl {
   bool pending_uniform = false;  // pending is pending_value everywhere, not materialised (sum's)
   bool retains_grad = false;
   std::uint64_t visit_mark = 0;  // the backward pass that last visited this tensor
+  // The in-place update clock (see detail::mark_modified) at this tensor's last in-place update
+  // by an optimizer step, an init or load_state_dict; 0 if none.
+  std::uint64_t modified_at = 0;
 
   bool is_leaf() const { return !grad_fn; }
 };
@@ -78,6 +82,22 @@ struct TensorAccess {
     return BasicTensor<T>(std::move(impl));
   }
 };
+
+// The in-place update clock: advanced by every update of a tensor's values in place. A graph node
+// remembers its reading when recorded, so backward can tell that an input it reads was changed
+// after its forward (PyTorch's version counter, in one number per node).
+extern std::atomic<std::uint64_t> in_place_clock;
+inline std::uint64_t in_place_time() { return in_place_clock.load(std::memory_order_relaxed); }
+// A new reading of the clock, later than every node recorded so far.
+inline std::uint64_t advance_in_place_clock() {
+  return in_place_clock.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+// Records that t's values were just changed in place: a node recorded earlier that reads them
+// refuses to run backward. An optimizer step stamps all its parameters with one reading.
+template <class T>
+void mark_modified(TensorImpl<T>& t, std::uint64_t stamp = advance_in_place_clock()) {
+  t.modified_at = stamp;
+}
 
 // Runs backward from `root`. `grad` is dL/d root (null: root must hold one element and the
 // gradient is 1). Throws std::runtime_error for a root that does not require grad, a missing
