@@ -159,10 +159,18 @@ TEST_CASE("backward refuses inputs updated in place after the forward that needs
           "[autograd]") {
   xg::nn::Linear lin(3, 2, true, 1);
   xg::optim::SGD opt(lin.parameters(), {0.1});
-  const Tensor x = Tensor::randn({4, 3}, 2);
+  Tensor x = Tensor::randn({4, 3}, 2);
+  // dL/dW reads x and dL/dx reads W (PyTorch's addmm saves W only when x needs a gradient): with
+  // a data batch x the step leaves nothing stale.
+  Tensor first_layer = lin(x).sum();
+  first_layer.backward(Tensor(), /*retain_graph=*/true);
+  opt.step();  // changes W and b in place
+  first_layer.backward();
+  x.requires_grad_();
+  lin.zero_grad();
   Tensor loss = lin(x).sum();
   loss.backward(Tensor(), /*retain_graph=*/true);
-  opt.step();  // changes W and b in place
+  opt.step();
   REQUIRE_THROWS_WITH(loss.backward(),
                       Catch::Contains("input 1 of LinearBackward (shape [2,3]) was modified in "
                                       "place") &&
@@ -195,7 +203,12 @@ TEST_CASE("backward refuses inputs updated in place after the forward that needs
   opt_b.step();
   REQUIRE_THROWS_WITH(z.backward(), Catch::Contains("input 1 of MulBackward"));
 
-  // An init or load_state_dict changes values in place as well.
+  // An init or load_state_dict changes values in place as well. A product of two tensors that
+  // need gradients reads both.
+  Tensor w = Tensor::randn({3, 2}, 3).requires_grad_();
+  Tensor m = xg::matmul(x, w).sum();
+  xg::nn::init::constant_(w, 0.5);
+  REQUIRE_THROWS_WITH(m.backward(), Catch::Contains("input 1 of MatmulBackward"));
   Tensor l2 = lin(x).sum();
   xg::nn::init::constant_(lin.weight, 0.5);
   REQUIRE_THROWS_WITH(l2.backward(), Catch::Contains("was modified in place"));

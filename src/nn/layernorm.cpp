@@ -18,7 +18,6 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
   LayerNormNode(std::size_t d, Array<T>&& xh, CachedVector<T>&& is)
       : dim(d), xhat(std::move(xh)), inv_std(std::move(is)) {}
   const char* name() const override { return "NativeLayerNormBackward"; }
-  bool reads_input(std::size_t i) const override { return i < 2; }  // not the bias
   void backward(const Array<T>& g, const Array<T>&) override {
     const bool affine = this->inputs.size() == 3;
     const T* w = affine ? this->input(1).data() : nullptr;

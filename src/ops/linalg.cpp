@@ -134,6 +134,8 @@ template <class T>
 struct MatmulNode final : Node<T> {
   explicit MatmulNode(MatmulDims dims) : d(dims) {}
   const char* name() const override { return "MatmulBackward"; }
+  // da = g b^T reads b, db = a^T g reads a.
+  bool reads_input(std::size_t i) const override { return this->needs_grad(1 - i); }
   void backward(const Array<T>& g, const Array<T>&) override {
     const T *a = this->input(0).data(), *b = this->input(1).data(), *gd = g.data();
     const std::size_t sa = d.batch_a ? d.m * d.k : 0, sb = d.batch_b ? d.k * d.n : 0,

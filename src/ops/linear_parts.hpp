@@ -30,7 +30,10 @@ void linear_forward(const LinearDims& d, const BasicTensor<T>& x, const BasicTen
 template <class T>
 class LinearNodeBase : public Node<T> {
  public:
-  bool reads_input(std::size_t i) const override { return i < 2; }  // not the bias
+  // dx reads W and dW reads x; the bias gradient reads neither (what PyTorch's addmm saves).
+  bool reads_input(std::size_t i) const override {
+    return i < 2 && this->needs_grad(1 - i);
+  }
 
  protected:
   explicit LinearNodeBase(LinearDims dims) : dims_(std::move(dims)) {}
