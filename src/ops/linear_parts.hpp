@@ -31,9 +31,7 @@ template <class T>
 class LinearNodeBase : public Node<T> {
  public:
   // dx reads W and dW reads x; the bias gradient reads neither (what PyTorch's addmm saves).
-  bool reads_input(std::size_t i) const override {
-    return i < 2 && this->needs_grad(1 - i);
-  }
+  bool reads_input(std::size_t i) const override { return i < 2 && this->needs_grad(1 - i); }
 
  protected:
   explicit LinearNodeBase(LinearDims dims) : dims_(std::move(dims)) {}
