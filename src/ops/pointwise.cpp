@@ -107,6 +107,7 @@ struct RPowS {  // base^x; PyTorch's mask as in PowOp: base == 0 && x >= 0 -> 0
 };
 template <class T>
 struct Neg {
+  static constexpr bool kIgnoresValues = true;
   T f(T x) const { return -x; }
   T df(T, T) const { return -1; }
 };
