@@ -203,6 +203,16 @@ TEST_CASE("backward refuses inputs updated in place after the forward that needs
   opt_b.step();
   REQUIRE_THROWS_WITH(z.backward(), Catch::Contains("input 1 of MulBackward"));
 
+  // An activation reads x only when its derivative is a function of x that nothing saved: ReLU
+  // keeps a bit per element and tanh its output (PyTorch saves the result for both), softplus
+  // reads x (PyTorch saves the input).
+  Tensor r = xg::relu(b).sum() + xg::tanh(b).sum();
+  opt_b.step();
+  r.backward();
+  Tensor sp = xg::softplus(b).sum();
+  opt_b.step();
+  REQUIRE_THROWS_WITH(sp.backward(), Catch::Contains("input 0 of"));
+
   // An init or load_state_dict changes values in place as well. A product of two tensors that
   // need gradients reads both.
   Tensor w = Tensor::randn({3, 2}, 3).requires_grad_();

@@ -28,6 +28,10 @@ struct ActivationNode final : Node<T> {
   ActivationNode(detail::ActivationPass p, const char* n, detail::MaskBits m)
       : pass(p), label(n), mask(std::move(m)) {}
   const char* name() const override { return label; }
+  // x itself only when the derivative is a function of x and no mask stands in for it.
+  bool reads_input(std::size_t) const override {
+    return !kernels::activation_has_mask(pass.act) && kernels::activation_reads_input(pass.act);
+  }
   void backward(const Array<T>& g, const Array<T>& y) override {
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
