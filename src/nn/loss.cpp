@@ -210,6 +210,7 @@ struct ClassTargets {
   CachedVector<std::size_t> index;  // the class of each row, kIgnored for an ignored row
   CachedVector<double> weight;      // per class; empty: every class weighs 1
   double total = 0;                 // the rows' weights summed: what a mean divides by
+  double mean_weight = 1;           // mean_j weight[j]: label smoothing's share per class
   // The weight of row i's class (0 for an ignored row).
   double row_weight(std::size_t i) const {
     return index[i] == kIgnored ? 0 : weight.empty() ? 1 : weight[index[i]];
@@ -234,6 +235,8 @@ ClassTargets class_targets(const BasicTensor<T>& input, const BasicTensor<T>& ta
         throw std::invalid_argument(
             fmt::format("{}: weight[{}] = {} is not a finite number", loss, j, o.weight[j]));
     c.weight.assign(o.weight.begin(), o.weight.end());
+    c.mean_weight = 0;
+    for (double w : c.weight) c.mean_weight += w / double(classes);
   }
   c.index.resize(target.numel());
   for (std::size_t i = 0; i < c.index.size(); ++i) {
@@ -268,9 +271,8 @@ struct CrossEntropyNode final : Node<T> {
     const auto up = upstream(g, reduction, targets.total);
     const double eps = double(smoothing), hit = 1 - eps;
     CachedVector<double> floor(c, eps / double(c));  // eps w_j / C
-    double spread = 0;                               // eps W / C, with class weights
     if (!targets.weight.empty())
-      for (std::size_t j = 0; j < c; ++j) spread += floor[j] = eps * targets.weight[j] / double(c);
+      for (std::size_t j = 0; j < c; ++j) floor[j] = eps * targets.weight[j] / double(c);
     bool fresh = false;
     T* dx = this->grad_buffer(0, fresh).data();
     for (std::size_t row = 0; row < n; ++row) {  // row by row: no division per element
@@ -281,7 +283,7 @@ struct CrossEntropyNode final : Node<T> {
         continue;
       }
       const double u = up(row), w = targets.row_weight(row);
-      const double scale = targets.weight.empty() ? 1 : hit * w + spread;
+      const double scale = targets.weight.empty() ? 1 : hit * w + eps * targets.mean_weight;
       const double* pr = probs.data() + row * c;
       const T before = fresh ? T(0) : dr[t];
       if (fresh)
@@ -462,11 +464,6 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
   CachedVector<std::size_t> top(n);     // the first maximum of each row
   CachedVector<double> log_sum(n);      // log(sum_j exp(x_j - max)), per row
   CachedVector<double> mean_gap(n, 0);  // mean_j w_j (max - x_j), for label smoothing
-  double mean_weight = 1;               // mean_j w_j
-  if (!t.weight.empty()) {
-    mean_weight = 0;
-    for (double w : t.weight) mean_weight += w / double(c);
-  }
   const T* x = input.data().data();
   for (std::size_t i = 0; i < n; ++i) {  // shift each row by its maximum: exp never overflows
     const T* xi = x + i * c;
@@ -509,7 +506,7 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
     double row = (double(xi[top[i]]) - double(xi[ti])) + log_sum[i];
     if (!t.weight.empty()) row *= t.weight[ti];
     if (eps > 0)
-      row = (1 - double(eps)) * row + double(eps) * (mean_gap[i] + mean_weight * log_sum[i]);
+      row = (1 - double(eps)) * row + double(eps) * (mean_gap[i] + t.mean_weight * log_sum[i]);
     rows[i] = T(row);
   }
   Array<T> out = reduce_rows(rows, o.reduction, t.total);
