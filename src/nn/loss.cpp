@@ -338,9 +338,9 @@ struct BceWithLogitsNode final : Node<T> {  // inputs: input (logits), target
   Reduction reduction;
 };
 
-// `count`: what a mean divides by (the row count unless given).
+// `count`: what a mean divides by (the row count, or the rows' weights summed).
 template <class T>
-Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction, double count = -1) {
+Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction, double count) {
   if (reduction == Reduction::None) {
     Array<T> out = Array<T>::from_shape(Shape{rows.size()});
     std::copy(rows.begin(), rows.end(), out.data());
@@ -353,7 +353,6 @@ Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction, double co
     for (std::size_t j = 0; j < 4; ++j) s[j] += double(rows[i + j]);
   for (std::size_t i = quads; i < n; ++i) s[0] += double(rows[i]);
   Array<T> out = Array<T>::from_shape(Shape{});
-  if (count < 0) count = double(n);
   // A mean over no weight is NaN, as PyTorch's 0/0 (label smoothing's term is not 0 there).
   out() = reduction == Reduction::Mean && count == 0
               ? std::numeric_limits<T>::quiet_NaN()
@@ -364,7 +363,7 @@ Array<T> reduce_rows(const CachedVector<T>& rows, Reduction reduction, double co
 // The same for per-element losses: Reduction::None keeps the input's shape.
 template <class T>
 Array<T> reduce_elements(const CachedVector<T>& per, Reduction reduction, const Shape& shape) {
-  if (reduction != Reduction::None) return reduce_rows(per, reduction);
+  if (reduction != Reduction::None) return reduce_rows(per, reduction, double(per.size()));
   Array<T> out = Array<T>::from_shape(shape);
   std::copy(per.begin(), per.end(), out.data());
   return out;
