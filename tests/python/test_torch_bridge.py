@@ -137,17 +137,21 @@ def test_regression(tmp):
 
 def test_cells_read_as_xgrad_reads_them(tmp):
     # RFC 4180 as xgrad reads it: spaces around an unquoted cell are dropped, a quoted cell is
-    # kept as written, so "red" and " red" (quoted) are two categories; the missing markers
-    # (" NA " among them) are missing with spaces around them, and a quoted line break and a
+    # kept as written, so "red" and " red" (quoted) are two categories; every missing-cell
+    # spelling is missing with spaces around it, and a quoted line break and a
     # delimiter inside quotes belong to the cell.
     data = os.path.join(tmp, "quoted.csv")
     rng = np.random.default_rng(4)
     colours = ["red", '" red"', "blue", '"blue;\ndark"']
+    markers = sorted(xgrad_torch.MISSING)
     with open(data, "w", newline="") as f:
         f.write("size ; colour;class\r\n")
         for i in range(160):
             k = i % 4
-            size = " NA " if i % 9 == 0 else f" {k + rng.normal(0, 0.3):.3f} "
+            # Every spelling the bridge takes for a missing cell, padded: xgrad must read each as
+            # missing too (else the column mixes numbers and text and training fails).
+            size = f" {markers[i // 8 % len(markers)]} " if i % 8 == 0 else \
+                f" {k + rng.normal(0, 0.3):.3f} "
             f.write(f"{size};{colours[k]} ;{'yes' if k % 2 else 'no'}\r\n")
     table = xgrad_torch.read_csv(data)
     assert list(table) == ["size", "colour", "class"]
