@@ -183,11 +183,12 @@ TEST_CASE("the cycle gauge runs a loop alone when its cycles are faster so", "[p
   // Each product faster split, but the loop slower (the work between them reads what the other
   // core wrote): 100 µs per cycle split, 85 alone. Cycle 1 starts the timing, so the gauge's
   // jobs are the cycles from the second on: the probe of its jobs 8-9 (cycles 9-10) runs alone
-  // and turns the verdict; from then on only probes run split, two cycles each: at jobs 16-17,
-  // 32-33, 64-65, 128-129, 256-257 (cycles 17-18, ...).
+  // and turns the verdict; from then on only probes run split, two cycles each, at jobs 16-17,
+  // 32-33, 64-65, 128-129, each after a warm-up of 1 ms run split (10 cycles of 100 µs, which
+  // the gauge does not count as jobs): cycles 17-28, 43-54, 85-96, 159-170. Split: 8 + 4 * 12.
   xg::detail::CycleGauge gauge;
   CycleClock::time_point now{};
-  REQUIRE(run_cycles(gauge, now, 258, 100, 85) == 258 - 8 - 10);
+  REQUIRE(run_cycles(gauge, now, 258, 100, 85) == 258 - 8 - 4 * 12);
   REQUIRE(gauge.serial(1, now));
 }
 
@@ -209,7 +210,7 @@ TEST_CASE("the cycle gauge splits a loop only while split cycles are at least 3%
   CycleClock::time_point now{};
   REQUIRE(run_cycles(stays_split, now, 258, 100, 104) == 10);
   xg::detail::CycleGauge goes_alone;
-  REQUIRE(run_cycles(goes_alone, now, 258, 100, 102) == 258 - 8 - 10);
+  REQUIRE(run_cycles(goes_alone, now, 258, 100, 102) == 258 - 8 - 4 * 12);
 }
 
 TEST_CASE("the cycle gauge takes a new anchor when the old one stops coming", "[parallel]") {
@@ -220,7 +221,7 @@ TEST_CASE("the cycle gauge takes a new anchor when the old one stops coming", "[
   // Kinds 11, 12, 13, faster alone: the first job after the pause (kind 11) becomes the anchor,
   // and the loop runs alone from its 10th cycle on (as in the first test above). Kept on kind 1,
   // the gauge would never time a cycle again and split every job.
-  REQUIRE(run_cycles(gauge, now, 258, 100, 85, 11) == 258 - 8 - 10);
+  REQUIRE(run_cycles(gauge, now, 258, 100, 85, 11) == 258 - 8 - 4 * 12);
 }
 
 TEST_CASE("the cycle gauge splits a program that does not loop", "[parallel]") {
@@ -230,4 +231,50 @@ TEST_CASE("the cycle gauge splits a program that does not loop", "[parallel]") {
     REQUIRE_FALSE(gauge.serial(key, now));
     now += std::chrono::milliseconds(3);
   }
+}
+
+TEST_CASE("a gauge that forgets judges every kind afresh", "[parallel]") {
+  xg::detail::Gauge gauge;
+  // Better alone: as in the test above, jobs 1-7 and the probes at 16, 32 and 64 split.
+  REQUIRE(run_jobs(gauge, 100, 99, 100) == 90);
+  REQUIRE(gauge.serial_next(42));
+  gauge.forget();
+  // Afresh: split from its first job up to the probe of job 8, as a kind never seen.
+  REQUIRE(run_jobs(gauge, 7, 50, 100) == 0);
+  REQUIRE(gauge.serial_next(42));  // job 8: the first probe, alone
+  REQUIRE(gauge.probing(42));
+}
+
+TEST_CASE("the gauge probes again soon when a probe contradicts its verdict", "[parallel]") {
+  xg::detail::Gauge gauge;
+  // Split at 300 µs against 100 alone for 200 jobs: alone, its split probes at jobs 16, 32, 64
+  // and 128 confirming it (the interval doubles to 128).
+  run_jobs(gauge, 200, 300, 100);
+  // Then split takes 50 µs. The probe at job 256 finds it (0.25 of the way: the split mean
+  // 300 -> 237.5, still slower than alone), so the verdict stands but the interval drops to 16:
+  // probes at 272 (mean 190.6), 288 (155.5), 304 (129.1) and 320 (109.3, still > 97), then
+  // 336 (94.5 <= 97: split from then on). Without the drop the next probe would be at job 384.
+  REQUIRE(run_jobs(gauge, 136, 50, 100) == 136 - 6);  // jobs 201-336: split only the 6 probes
+  REQUIRE_FALSE(gauge.serial_next(42));               // job 337
+}
+
+TEST_CASE("the cycle gauge warms a loop up before a probe splits it", "[parallel]") {
+  // Cycles alone (85 µs) after split ones (100 µs), as in the first cycle-gauge test. The warm-up
+  // before a probe runs its cycles split whatever the kinds' own gauges say, for 1 ms: 10 cycles
+  // from cycle 17 on. The kinds start afresh at the first cycle of the probe proper (27).
+  xg::detail::CycleGauge gauge;
+  CycleClock::time_point now{};
+  std::vector<int> warm, afresh;
+  for (int cycle = 1; cycle <= 60; ++cycle) {
+    const bool serial = gauge.serial(1, now);
+    if (gauge.warming()) warm.push_back(cycle);
+    if (gauge.kinds_start_afresh()) afresh.push_back(cycle);
+    REQUIRE((gauge.warming() && serial) == false);
+    gauge.serial(2, now);  // another kind: the same state, never the start of a probe
+    REQUIRE_FALSE(gauge.kinds_start_afresh());
+    now += std::chrono::microseconds(serial ? 85 : 100);
+  }
+  REQUIRE(warm == std::vector<int>{17, 18, 19, 20, 21, 22, 23, 24, 25, 26,
+                                   43, 44, 45, 46, 47, 48, 49, 50, 51, 52});
+  REQUIRE(afresh == std::vector<int>{27, 53});
 }
