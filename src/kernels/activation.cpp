@@ -902,24 +902,49 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   copy_range(t, t + count, p);
 }
 
-// Activations with one parameter p per channel, on batches: f(x, p), df(x, p) = df/dx and
-// df_dp(x, p) = df/dp.
+// Activations with one parameter p per channel, on batches: f(x, p), and d(x, p) = {df/dx,
+// df/dp}.
 template <class T>
-struct Prelu {  // at 0 the left piece: df = p, df_dp = 0
-  B<T> f(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), x, p * x); }
-  B<T> df(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), k<T>(1), p); }
-  B<T> df_dp(B<T> x, B<T>) const { return xsimd::select(x > k<T>(0), k<T>(0), x); }
+struct Derivatives {
+  B<T> dx, dp;
 };
-// x sigmoid(p x). 1 - s is computed as sigmoid(-p x), which keeps the right tail's digits: 1 - s
-// itself is 0 from p x = 17 in float (37 in double).
+template <class T>
+struct Prelu {  // at 0 the left piece: df/dx = p, df/dp = 0
+  B<T> f(B<T> x, B<T> p) const { return xsimd::select(x > k<T>(0), x, p * x); }
+  Derivatives<T> d(B<T> x, B<T> p) const {
+    const auto right = x > k<T>(0);
+    return {xsimd::select(right, k<T>(1), p), xsimd::select(right, k<T>(0), x)};
+  }
+};
+
+// sigmoid(z) and 1 - sigmoid(z) from one exponential: with t = e^-|z|, they are 1 / (1 + t) and
+// t / (1 + t) in the order of z's sign. Neither subtracts, so 1 - s keeps its digits in the
+// right tail, where 1 - s computed as such is 0 from z = 17 in float (37 in double).
+template <class T>
+struct SigmoidPair {
+  B<T> s, one_minus_s;
+};
+template <class T>
+SigmoidPair<T> sigmoid_pair(B<T> z) {
+  B<T> t;
+  if constexpr (std::is_same_v<T, float>)
+    t = exp_nonpositive(-xsimd::abs(z));
+  else
+    t = xsimd::exp(-xsimd::abs(z));
+  const B<T> near = k<T>(1) / (k<T>(1) + t), far = t * near;
+  const auto right = z >= k<T>(0);
+  return {xsimd::select(right, near, far), xsimd::select(right, far, near)};
+}
+
+// x sigmoid(p x): df/dx = s + p x s (1 - s), df/dp = x^2 s (1 - s).
 template <class T>
 struct SwishBeta {
   B<T> f(B<T> x, B<T> p) const { return x * sigmoid<T>(p * x); }
-  B<T> df(B<T> x, B<T> p) const {
-    const B<T> s = sigmoid<T>(p * x), one_minus_s = sigmoid<T>(-(p * x));
-    return s + p * x * s * one_minus_s;
+  Derivatives<T> d(B<T> x, B<T> p) const {
+    const SigmoidPair<T> sp = sigmoid_pair<T>(p * x);
+    const B<T> slope = sp.s * sp.one_minus_s;
+    return {sp.s + p * x * slope, x * x * slope};
   }
-  B<T> df_dp(B<T> x, B<T> p) const { return x * x * sigmoid<T>(p * x) * sigmoid<T>(-(p * x)); }
 };
 
 template <class T, class Fn>
@@ -950,13 +975,14 @@ void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx,
     channel_runs<T>(w, outer, channels, inner,
                     [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
                       const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
+                      const Derivatives<T> dv = op.d(xv, wv);
                       if (dx) {
-                        B<T> d = gv * op.df(xv, wv);
+                        B<T> d = gv * dv.dx;
                         if (accumulate) d += load_partial(dx + off, n);
                         store_partial(d, dx + off, n);
                       }
                       if (dw) {
-                        const B<T> contrib = gv * op.df_dp(xv, wv);
+                        const B<T> contrib = gv * dv.dp;
                         if (contiguous) {
                           store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
                         } else {
