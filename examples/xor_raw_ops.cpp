@@ -27,7 +27,7 @@ int main() {
     loss.backward();
     {
       xg::NoGradGuard no_grad;  // the update itself is not part of the graph
-      for (Tensor* p : {&w1, &b1, &w2, &b2}) p->data() -= lr * p->grad().data();
+      for (Tensor* p : {&w1, &b1, &w2, &b2}) p->add_(p->grad(), -lr);  // p -= lr * grad
     }
     if (epoch % 250 == 0) fmt::print("epoch {:4d}  loss {:.6f}\n", epoch, loss.item());
   }

@@ -151,3 +151,75 @@ TEST_CASE("at() checks the number of indices and each index, naming the shape") 
   REQUIRE(Tensor::scalar(4).at() == 4.0f);
   REQUIRE_THROWS_AS(Tensor::zeros({0}).at(0), std::out_of_range);
 }
+
+TEST_CASE("in-place updates change the values where they are", "[tensor][in_place]") {
+  TensorD t = TensorD::from({1, -2, 3, -4}, {2, 2});
+  const double* storage = t.data().data();
+  // Each result by hand; every method returns the tensor itself, so they chain.
+  REQUIRE(t.mul_(2.0).is_same(t));
+  require_values(t, {2, -4, 6, -8}, 0);
+  t.add_(1.0);
+  require_values(t, {3, -3, 7, -7}, 0);
+  // add_(other, alpha) is t + alpha * other; other broadcasts: a row [10, 20] to every row.
+  t.add_(TensorD::from({10, 20}), 0.5);
+  require_values(t, {8, 7, 12, 3}, 0);
+  t.mul_(TensorD::from({1, -1}, {2, 1}));  // a column: row 0 times 1, row 1 times -1
+  require_values(t, {8, 7, -12, -3}, 0);
+  t.clamp_(-5, 5);
+  require_values(t, {5, 5, -5, -3}, 0);
+  t.copy_(TensorD::from({9, 8, 7, 6}, {2, 2}));
+  require_values(t, {9, 8, 7, 6}, 0);
+  t.copy_(TensorD::from({-0.0, std::numeric_limits<double>::quiet_NaN()}));  // broadcast row
+  REQUIRE(std::signbit(t.at(0, 0)));
+  REQUIRE(t.at(0, 0) == 0);
+  REQUIRE(std::isnan(t.at(1, 1)));
+  t.fill_(2.5);
+  require_values(t, {2.5, 2.5, 2.5, 2.5}, 0);
+  t.zero_();
+  require_values(t, {0, 0, 0, 0}, 0);
+  t.copy_(t);
+  REQUIRE(t.data().data() == storage);  // never a new buffer
+  // The result must have this tensor's shape: other may broadcast to it, not beyond it.
+  REQUIRE_THROWS_WITH(t.add_(TensorD::zeros({3, 2, 2})),
+                      Catch::Contains("add_: the other operand's shape does not broadcast") &&
+                          Catch::Contains("the result is [3,2,2], this tensor [2,2]"));
+  REQUIRE_THROWS_WITH(t.mul_(TensorD::zeros({3})), Catch::Contains("cannot be broadcast"));
+  REQUIRE_THROWS_WITH(t.clamp_(1, 0), Catch::Contains("low (1) must be <= high (0)"));
+  REQUIRE_THROWS(t.copy_(TensorD()));
+}
+
+TEST_CASE("in-place updates follow PyTorch's rules for tensors that require grad",
+          "[tensor][in_place]") {
+  Tensor w = Tensor::from({1.f, -3.f}).requires_grad_();
+  // PyTorch: "a leaf Variable that requires grad is being used in an in-place operation".
+  REQUIRE_THROWS_WITH(w.clamp_(-1, 1),
+                      Catch::Contains("clamp_: a leaf tensor that requires grad cannot be "
+                                      "changed in place while grad mode is on") &&
+                          Catch::Contains("xg::NoGradGuard"));
+  Tensor y = w * 2.f;
+  REQUIRE_THROWS_WITH(y.zero_(), Catch::Contains("computed by MulBackward"));
+  Tensor plain = Tensor::zeros({2});
+  REQUIRE_THROWS_WITH(plain.add_(w), Catch::Contains("the other operand requires grad"));
+  require_values(w, {1, -3}, 0);  // nothing changed by a refused update
+  require_values(plain, {0, 0}, 0);
+  // Under NoGradGuard, as an optimizer's step: allowed, and a graph that saved the old values
+  // refuses its backward. d(w * w)/dw = 2 w reads w; d(3 w)/dw = 3 does not.
+  Tensor square = (w * w).sum(), scaled = (w * 3.f).sum();
+  {
+    xg::NoGradGuard no_grad;
+    w.clamp_(-1, 1);  // WGAN-style weight clipping
+    plain.add_(w, 0.5f);
+  }
+  require_values(w, {1, -1}, 0);
+  require_values(plain, {0.5, -0.5}, 0);
+  REQUIRE_THROWS_WITH(square.backward(), Catch::Contains("input 0 of MulBackward") &&
+                                             Catch::Contains("was modified in place"));
+  scaled.backward();
+  require_values(w.grad(), {3, 3}, 0);
+  // A tensor that does not require grad may be changed with grad mode on; a graph that saved it
+  // notices as well: d(w * c)/dw reads c.
+  Tensor c = Tensor::from({2.f, 2.f});
+  Tensor product = (w * c).sum();
+  c.fill_(5.f);
+  REQUIRE_THROWS_WITH(product.backward(), Catch::Contains("input 1 of MulBackward"));
+}

@@ -332,6 +332,97 @@ BasicTensor<T> BasicTensor<T>::clamp(T lo, T hi) const {
   return xg::clamp(*this, lo, hi);
 }
 
+// ---- in-place updates ----
+
+template <class T>
+void BasicTensor<T>::check_in_place(const char* op, const BasicTensor& other) const {
+  const TensorImpl<T>& self = impl();
+  if (!grad_enabled()) return;
+  if (self.requires_grad && self.is_leaf())
+    throw std::logic_error(fmt::format(
+        "{}: a leaf tensor that requires grad cannot be changed in place while grad mode is on; "
+        "do it under xg::NoGradGuard (as an optimizer's step does)",
+        op));
+  if (self.requires_grad)
+    throw std::logic_error(fmt::format(
+        "{}: this tensor was computed by {} and requires grad; in-place ops are not recorded in "
+        "the graph: use the out-of-place op (or detach() first)",
+        op, grad_fn_name()));
+  if (other.defined() && other.requires_grad())
+    throw std::logic_error(fmt::format(
+        "{}: the other operand requires grad, and in-place ops are not recorded in the graph: "
+        "use the out-of-place op, or do it under xg::NoGradGuard",
+        op));
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::assign_in_place(const char* op, const BasicTensor& values) {
+  Array<T>& mine = impl().value;
+  if (values.shape() != mine.shape())
+    throw std::invalid_argument(
+        fmt::format("{}: the other operand's shape does not broadcast to "
+                    "this tensor's: the result is {}, this tensor {}",
+                    op, shape_str(values.shape()), shape_str(mine.shape())));
+  if (values.impl_ != impl_) std::copy_n(values.data().data(), mine.size(), mine.data());
+  detail::mark_modified(impl());
+  return *this;
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::copy_(const BasicTensor& src) {
+  check_in_place("copy_", src);
+  src.impl();  // an undefined source throws here
+  NoGradGuard no_grad;
+  if (src.shape() == shape()) return assign_in_place("copy_", src);
+  // Broadcast as PyTorch's copy_ does, by adding -0.0 in this tensor's shape: x + (-0.0) is x
+  // for every x, -0.0 and NaN included.
+  return assign_in_place("copy_", src + BasicTensor::full(shape(), T(-0.0)));
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::fill_(T value) {
+  check_in_place("fill_", BasicTensor());
+  Array<T>& mine = impl().value;
+  std::fill(mine.data(), mine.data() + mine.size(), value);
+  detail::mark_modified(impl());
+  return *this;
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& other, T alpha) {
+  check_in_place("add_", other);
+  NoGradGuard no_grad;
+  return assign_in_place("add_", alpha == T(1) ? *this + other : *this + other * alpha);
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::add_(T value) {
+  check_in_place("add_", BasicTensor());
+  NoGradGuard no_grad;
+  return assign_in_place("add_", *this + value);
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::mul_(const BasicTensor& other) {
+  check_in_place("mul_", other);
+  NoGradGuard no_grad;
+  return assign_in_place("mul_", *this * other);
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::mul_(T value) {
+  check_in_place("mul_", BasicTensor());
+  NoGradGuard no_grad;
+  return assign_in_place("mul_", *this * value);
+}
+
+template <class T>
+BasicTensor<T>& BasicTensor<T>::clamp_(T low, T high) {
+  check_in_place("clamp_", BasicTensor());
+  NoGradGuard no_grad;
+  return assign_in_place("clamp_", xg::clamp(*this, low, high));
+}
+
 template class BasicTensor<float>;
 template class BasicTensor<double>;
 template BasicTensor<double> BasicTensor<float>::to<double>() const;

@@ -137,11 +137,34 @@ class BasicTensor {
   BasicTensor neg() const;
   BasicTensor clamp(T low, T high) const;
 
+  // ---- in-place updates (PyTorch's trailing-underscore methods) ----
+  // Each changes this tensor's values where they are and returns *this, for updates a training
+  // loop makes by hand: weight clipping, a target network's copy, a moving average, a reset.
+  // They are not recorded in the graph, so with grad mode on they throw std::logic_error when
+  // this tensor or `other` requires grad: put them under xg::NoGradGuard, as optimizers do
+  // (PyTorch refuses a leaf that requires grad the same way; on a computed tensor it would record
+  // the op, xgrad asks for the out-of-place op). A backward that would read the old values of
+  // this tensor (a node recorded before the update saved them) then throws instead of using the
+  // new ones. `other` broadcasts to this tensor's shape; the results are those of the
+  // out-of-place ops (ops/pointwise.hpp), NaN included.
+  BasicTensor& copy_(const BasicTensor& src);
+  BasicTensor& fill_(T value);
+  BasicTensor& zero_() { return fill_(T(0)); }
+  BasicTensor& add_(const BasicTensor& other, T alpha = T(1));  // this + alpha * other
+  BasicTensor& add_(T value);
+  BasicTensor& mul_(const BasicTensor& other);
+  BasicTensor& mul_(T value);
+  BasicTensor& clamp_(T low, T high);  // throws std::invalid_argument when low > high
+
  private:
   RemovableHandle add_hook(TensorHook<T> hook);
   friend struct detail::TensorAccess;  // the engine and xgrad/extend.hpp's record()
   explicit BasicTensor(ImplPtr<T> impl) : impl_(std::move(impl)) {}
   TensorImpl<T>& impl() const;  // throws std::logic_error on an undefined tensor
+  // The checks of an in-place update named `op` by `other` (undefined for none).
+  void check_in_place(const char* op, const BasicTensor& other) const;
+  // Writes `values` (computed without grad) over this tensor's, which they must match in shape.
+  BasicTensor& assign_in_place(const char* op, const BasicTensor& values);
   // An index as a signed value; unsigned ones beyond int64's range stay out of range.
   template <class I>
   static std::int64_t to_index(I i) {
