@@ -39,9 +39,9 @@ constexpr int kPolls = 2000;
 
 using Task = void (*)(void*, std::size_t);
 
-// Every task of a job on the calling thread, in order.
-void run_here(std::size_t count, Task task, void* context) {
-  for (std::size_t i = 0; i < count; ++i) task(context, i);
+// Every task of a job on the calling thread, in order (from the last when `reversed`).
+void run_here(std::size_t count, Task task, void* context, bool reversed) {
+  for (std::size_t i = 0; i < count; ++i) task(context, reversed ? count - 1 - i : i);
 }
 
 // The tasks of a job are cut into one contiguous part per thread. Each thread works through its
@@ -49,9 +49,10 @@ void run_here(std::size_t count, Task task, void* context) {
 // with fewer tasks, and otherwise each thread gets the same tasks, so the same data, on every
 // call of a training loop: it stays in that core's caches (on a machine whose cores do not
 // share one, a task that changes threads would fetch its data from the other core's).
+// A part may run from its last task to its first (see parallel_for_chunks).
 struct alignas(64) Part {
   std::atomic<std::size_t> next{0};
-  std::size_t end = 0;
+  std::size_t begin = 0, end = 0;
 };
 
 struct Job {
@@ -59,12 +60,14 @@ struct Job {
   void* context;
   Part* parts;
   std::size_t count;
+  bool reversed;
   std::atomic<std::size_t> by_workers{0};
 
-  Job(Task t, void* c, std::size_t tasks, Part* p, std::size_t threads)
-      : task(t), context(c), parts(p), count(threads) {
+  Job(Task t, void* c, std::size_t tasks, Part* p, std::size_t threads, bool reverse)
+      : task(t), context(c), parts(p), count(threads), reversed(reverse) {
     for (std::size_t k = 0; k < count; ++k) {
-      parts[k].next.store(tasks * k / count, std::memory_order_relaxed);
+      parts[k].begin = tasks * k / count;
+      parts[k].next.store(parts[k].begin, std::memory_order_relaxed);
       parts[k].end = tasks * (k + 1) / count;
     }
   }
@@ -74,7 +77,8 @@ struct Job {
     std::size_t ran = 0;
     for (std::size_t k = 0; k < count; ++k) {
       Part& part = parts[(home + k) % count];
-      for (std::size_t i; (i = part.next.fetch_add(1)) < part.end; ++ran) task(context, i);
+      for (std::size_t i; (i = part.next.fetch_add(1)) < part.end; ++ran)
+        task(context, reversed ? part.begin + part.end - 1 - i : i);
     }
     return ran;
   }
@@ -131,11 +135,12 @@ class Pool {
     for (auto& w : workers_) w.join();
   }
 
-  void run(std::size_t threads, std::size_t count, Task task, void* context, std::size_t key) {
+  void run(std::size_t threads, std::size_t count, Task task, void* context, std::size_t key,
+           bool reversed) {
     const auto start = Clock::now();
     if (start < serial_until_) {  // cores busy elsewhere
       cycles_.interrupt();
-      return run_here(count, task, context);
+      return run_here(count, task, context, reversed);
     }
     const bool cycle_alone = cycles_.serial(key, start);
     if (cycles_.kinds_start_afresh()) gauge_.forget();
@@ -144,7 +149,7 @@ class Pool {
       // Polling workers would share the core with the caller where cores are not really
       // separate, and make the time alone look as bad as the time split: they sleep now.
       nap_.store(true, std::memory_order_relaxed);
-      run_here(count, task, context);
+      run_here(count, task, context, reversed);
       if (!cycle_alone) gauge_.record(key, true, Clock::now() - start);
       return;
     }
@@ -156,7 +161,7 @@ class Pool {
       parts_ = std::make_unique<Part[]>(threads);
       parts_size_ = threads;
     }
-    Job job(task, context, count, parts_.get(), threads);
+    Job job(task, context, count, parts_.get(), threads, reversed);
     job_.store(&job);
     nap_.store(false, std::memory_order_relaxed);
     generation_.fetch_add(1);
@@ -313,14 +318,22 @@ Pool& pool() {
 }
 
 thread_local std::size_t t_job_kind = 0;  // see JobKind
+// Consecutive chunked jobs of a thread run each thread's part in opposite directions: a job that
+// reads what the one before it wrote (a sum of an activation's output, a backward of a forward)
+// then starts with the chunks written last, still in that core's L2 cache. At 2 threads the
+// eltwise steps took 73-80 µs instead of 82-85 (relu), 71-74 instead of 79-88 (leaky_relu),
+// 105-114 instead of 117-120 (sigmoid); at 1 thread, no difference. Sums stay the same bits:
+// they add their chunks' partial sums in chunk order whatever order the chunks ran in.
+thread_local bool t_reverse = false;
 
-// `key` names the kind of job for the gauge.
-void run_tasks(std::size_t count, Task task, void* context, std::size_t key) {
+// `key` names the kind of job for the gauge; `reversed` runs each thread's part from its end.
+void run_tasks(std::size_t count, Task task, void* context, std::size_t key, bool reversed) {
   const std::size_t threads = std::size_t(num_threads());
   Pool& p = pool();
   std::unique_lock<std::mutex> busy(p.busy, std::defer_lock);
-  if (threads == 1 || count <= 1 || !busy.try_lock()) return run_here(count, task, context);
-  p.run(threads, count, task, context, key);
+  if (threads == 1 || count <= 1 || !busy.try_lock())
+    return run_here(count, task, context, reversed);
+  p.run(threads, count, task, context, key, reversed);
 }
 
 std::size_t job_key(std::size_t kind, std::size_t count) {
@@ -333,7 +346,7 @@ JobKind::JobKind(std::size_t kind) : saved_(t_job_kind) { t_job_kind = kind; }
 JobKind::~JobKind() { t_job_kind = saved_; }
 
 void parallel_tasks(std::size_t count, Task task, void* context) {
-  run_tasks(count, task, context, job_key(reinterpret_cast<std::uintptr_t>(task), count));
+  run_tasks(count, task, context, job_key(reinterpret_cast<std::uintptr_t>(task), count), false);
 }
 
 void parallel_for_chunks(std::size_t n,
@@ -351,7 +364,7 @@ void parallel_for_chunks(std::size_t n,
         const auto& x = *static_cast<Context*>(c);
         (*x.fn)(i, x.chunks.begin(i), x.chunks.end(i));
       },
-      &ctx, job_key(fn.target_type().hash_code(), chunks.count()));
+      &ctx, job_key(fn.target_type().hash_code(), chunks.count()), t_reverse = !t_reverse);
 }
 
 }  // namespace xg::detail
