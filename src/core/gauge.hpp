@@ -61,7 +61,10 @@ class Gauge {
     const double ns = mean == 0 ? double(took.count()) : std::min(double(took.count()), 2 * mean);
     const double weight = k.probing ? 0.25 : 0.125;  // probes are rare: each counts more
     mean = mean == 0 ? ns : mean + weight * (ns - mean);
-    if (k.probing) k.probe_ns += ns, ++k.probe_jobs;
+    if (k.probing) {
+      k.probe_ns += ns;
+      ++k.probe_jobs;
+    }
     if (!k.probe_ends || k.serial_ns == 0 || k.split_ns == 0) return;
     const bool verdict = k.split_ns > 0.97 * k.serial_ns;
     // The probe's own jobs against the other way's mean: when they contradict the verdict the

@@ -371,7 +371,6 @@ BasicTensor<T>& BasicTensor<T>::assign_in_place(const char* op, const BasicTenso
 template <class T>
 BasicTensor<T>& BasicTensor<T>::copy_(const BasicTensor& src) {
   check_in_place("copy_", src);
-  src.impl();  // an undefined source throws here
   NoGradGuard no_grad;
   if (src.shape() == shape()) return assign_in_place("copy_", src);
   // Broadcast as PyTorch's copy_ does, by adding -0.0 in this tensor's shape: x + (-0.0) is x
@@ -392,7 +391,7 @@ template <class T>
 BasicTensor<T>& BasicTensor<T>::add_(const BasicTensor& other, T alpha) {
   check_in_place("add_", other);
   NoGradGuard no_grad;
-  return assign_in_place("add_", alpha == T(1) ? *this + other : *this + other * alpha);
+  return assign_in_place("add_", *this + other * alpha);
 }
 
 template <class T>
