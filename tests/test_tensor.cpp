@@ -173,6 +173,8 @@ TEST_CASE("in-place updates change the values where they are", "[tensor][in_plac
   REQUIRE(std::signbit(t.at(0, 0)));
   REQUIRE(t.at(0, 0) == 0);
   REQUIRE(std::isnan(t.at(1, 1)));
+  t.copy_(TensorD::from({4, 5}, {2, 1}));  // a column: row i filled with its value
+  require_values(t, {4, 4, 5, 5}, 0);
   t.fill_(2.5);
   require_values(t, {2.5, 2.5, 2.5, 2.5}, 0);
   t.zero_();
@@ -184,6 +186,9 @@ TEST_CASE("in-place updates change the values where they are", "[tensor][in_plac
                       Catch::Contains("add_: the other operand's shape does not broadcast") &&
                           Catch::Contains("the result is [3,2,2], this tensor [2,2]"));
   REQUIRE_THROWS_WITH(t.mul_(TensorD::zeros({3})), Catch::Contains("cannot be broadcast"));
+  REQUIRE_THROWS_WITH(t.copy_(TensorD::zeros({3, 1, 2})),
+                      Catch::Contains("copy_: the other operand's shape does not broadcast") &&
+                          Catch::Contains("the result is [3,2,2], this tensor [2,2]"));
   REQUIRE_THROWS_WITH(t.clamp_(1, 0), Catch::Contains("low (1) must be <= high (0)"));
   REQUIRE_THROWS(t.copy_(TensorD()));
 }

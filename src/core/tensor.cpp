@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <stdexcept>
 
+#include "core/broadcast.hpp"
 #include "xgrad/core/random.hpp"
 #include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
@@ -355,14 +357,23 @@ void BasicTensor<T>::check_in_place(const char* op, const BasicTensor& other) co
         op));
 }
 
+namespace {
+
+// An in-place update keeps the tensor's shape: the other operand may broadcast to it, not past it.
+void require_in_place_shape(const char* op, const Shape& result, const Shape& mine) {
+  if (result != mine)
+    throw std::invalid_argument(fmt::format(
+        "{}: the other operand's shape does not broadcast to this tensor's: the result is {}, "
+        "this tensor {}",
+        op, shape_str(result), shape_str(mine)));
+}
+
+}  // namespace
+
 template <class T>
 BasicTensor<T>& BasicTensor<T>::assign_in_place(const char* op, const BasicTensor& values) {
   Array<T>& mine = impl().value;
-  if (values.shape() != mine.shape())
-    throw std::invalid_argument(
-        fmt::format("{}: the other operand's shape does not broadcast to "
-                    "this tensor's: the result is {}, this tensor {}",
-                    op, shape_str(values.shape()), shape_str(mine.shape())));
+  require_in_place_shape(op, values.shape(), mine.shape());
   if (values.impl_ != impl_) std::copy_n(values.data().data(), mine.size(), mine.data());
   detail::mark_modified(impl());
   return *this;
@@ -371,11 +382,19 @@ BasicTensor<T>& BasicTensor<T>::assign_in_place(const char* op, const BasicTenso
 template <class T>
 BasicTensor<T>& BasicTensor<T>::copy_(const BasicTensor& src) {
   check_in_place("copy_", src);
-  NoGradGuard no_grad;
   if (src.shape() == shape()) return assign_in_place("copy_", src);
-  // Broadcast as PyTorch's copy_ does, by adding -0.0 in this tensor's shape: x + (-0.0) is x
-  // for every x, -0.0 and NaN included.
-  return assign_in_place("copy_", src + BasicTensor::full(shape(), T(-0.0)));
+  // Broadcast as PyTorch's copy_ does: each element from src's element at the same position.
+  Array<T>& mine = impl().value;
+  require_in_place_shape("copy_", detail::broadcast_shapes(src.shape(), mine.shape(), "copy_"),
+                         mine.shape());
+  const std::array<Shape, 1> strides{detail::broadcast_strides(src.shape(), mine.shape())};
+  const T* from = src.data().data();
+  T* to = mine.data();
+  detail::for_each_broadcast<1>(
+      mine.shape(), strides,
+      [&](std::size_t o, const std::array<std::size_t, 1>& i) { to[o] = from[i[0]]; });
+  detail::mark_modified(impl());
+  return *this;
 }
 
 template <class T>
