@@ -60,6 +60,30 @@ TEST_CASE("prelu with alpha 0 is relu, with alpha 0.01 is leaky_relu", "[activat
   }
 }
 
+TEST_CASE("prelu per channel in float over whole vectors of channels and a partial one",
+          "[activations][prelu]") {
+  // 37 channels: 2 full AVX-512 vectors and 5 more (4 AVX2 vectors, 9 SSE ones, and 5), on 3
+  // rows. Expected values from the definition: y = x for x > 0, a_c x otherwise; dy/dx = 1 or
+  // a_c; the weight's gradient under y.sum() is the sum over rows of x where x <= 0.
+  constexpr std::size_t kRows = 3, kChannels = 37;
+  std::vector<float> xs(kRows * kChannels), as(kChannels);
+  for (std::size_t c = 0; c < kChannels; ++c) as[c] = 0.01f * float(c + 1);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float(int(i % 7) - 3) * 0.5f;  // -1.5..1.5
+  Tensor x = Tensor::from(std::vector<float>(xs), {kRows, kChannels}).requires_grad_();
+  Tensor a = Tensor::from(std::vector<float>(as), {kChannels}).requires_grad_();
+  Tensor y = xg::prelu(x, a);
+  y.sum().backward();
+  const std::vector<float> ys = y.to_vector(), dx = x.grad().to_vector(), da = a.grad().to_vector();
+  std::vector<float> expected_da(kChannels, 0.f);
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const std::size_t c = i % kChannels;
+    REQUIRE(ys[i] == (xs[i] > 0 ? xs[i] : as[c] * xs[i]));
+    REQUIRE(dx[i] == (xs[i] > 0 ? 1.f : as[c]));
+    if (xs[i] <= 0) expected_da[c] += xs[i];  // sums of halves of small integers: exact
+  }
+  REQUIRE(da == expected_da);
+}
+
 TEST_CASE("prelu rejects a weight that does not match the channels", "[activations][prelu]") {
   REQUIRE_THROWS_WITH(xg::prelu(Tensor::zeros({128, 32}), Tensor::zeros({64})),
                       "prelu: weight has 64 elements but input [128,32] has 32 channels on axis 1");

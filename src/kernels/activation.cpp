@@ -864,28 +864,6 @@ void activation_backward_mask_uniform(Act act, ActParams p, const std::uint64_t*
 // ---- activations with a parameter per channel (PReLU, Swish-beta) ----
 namespace {
 
-// Calls fn(offset, count, w_batch, channel_of_lane0, contiguous_channels) over x's elements in
-// runs of at most one batch. With inner == 1 the channel varies along the run (w is loaded as a
-// vector); otherwise it is constant along the run (w is broadcast).
-template <class T, class Fn>
-void channel_runs(const T* w, std::size_t outer, std::size_t channels, std::size_t inner, Fn&& fn) {
-  constexpr std::size_t L = B<T>::size;
-  if (inner == 1) {
-    for (std::size_t o = 0; o < outer; ++o)
-      for (std::size_t c = 0; c < channels; c += L) {
-        const std::size_t count = std::min(L, channels - c);
-        alignas(64) T wt[L] = {};
-        copy_range(w + c, w + c + count, wt);
-        fn(o * channels + c, count, B<T>::load_aligned(wt), c, true);
-      }
-    return;
-  }
-  for (std::size_t o = 0; o < outer; ++o)
-    for (std::size_t c = 0; c < channels; ++c)
-      for (std::size_t i = 0; i < inner; i += L)
-        fn((o * channels + c) * inner + i, std::min(L, inner - i), B<T>(w[c]), c, false);
-}
-
 template <class T>
 B<T> load_partial(const T* p, std::size_t count) {
   if (count == B<T>::size) return B<T>::load_unaligned(p);
@@ -900,6 +878,26 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   alignas(64) T t[B<T>::size];
   v.store_aligned(t);
   copy_range(t, t + count, p);
+}
+
+// Calls fn(offset, count, w_batch, channel_of_lane0, contiguous_channels) over x's elements in
+// runs of at most one batch. With inner == 1 the channel varies along the run (w is loaded as a
+// vector); otherwise it is constant along the run (w is broadcast).
+template <class T, class Fn>
+void channel_runs(const T* w, std::size_t outer, std::size_t channels, std::size_t inner, Fn&& fn) {
+  constexpr std::size_t L = B<T>::size;
+  if (inner == 1) {
+    for (std::size_t o = 0; o < outer; ++o)
+      for (std::size_t c = 0; c < channels; c += L) {
+        const std::size_t count = std::min(L, channels - c);
+        fn(o * channels + c, count, load_partial(w + c, count), c, true);
+      }
+    return;
+  }
+  for (std::size_t o = 0; o < outer; ++o)
+    for (std::size_t c = 0; c < channels; ++c)
+      for (std::size_t i = 0; i < inner; i += L)
+        fn((o * channels + c) * inner + i, std::min(L, inner - i), B<T>(w[c]), c, false);
 }
 
 // Activations with one parameter p per channel, on batches: f(x, p), and d(x, p) = {df/dx,
