@@ -27,10 +27,19 @@ require_libtorch_bench() {
 # asked for, the date, and how far apart (ns) the first two CPUs are (xgrad_bench_latency: on a
 # virtual machine the host may place the virtual CPUs on cores that share no cache, and
 # splitting work across threads then pays less).
+# cpu_name: the CPU's model name and its family and model numbers (a virtual machine may report
+# only "AMD EPYC", which covers generations whose vector units differ).
+cpu_name() {
+  local info
+  info="$(lscpu)"
+  printf '%s (family %s, model %s)' "$(sed -n 's/^Model name:[[:space:]]*//p' <<<"$info" | head -n1)" \
+    "$(sed -n 's/^CPU family:[[:space:]]*//p' <<<"$info")" "$(sed -n 's/^Model:[[:space:]]*//p' <<<"$info")"
+}
+
 print_meta() {
   local latency=null
   [[ -x "$BENCH_DIR/xgrad_bench_latency" ]] && latency="$("$BENCH_DIR/xgrad_bench_latency")"
   printf '{"impl":"meta","cpu":"%s","nproc":%d,"openblas_coretype_env":"%s","date":"%s","cpu_latency_ns":%s}\n' \
-    "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)" "$1" \
+    "$(cpu_name)" "$1" \
     "${OPENBLAS_CORETYPE:-}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$latency"
 }

@@ -70,9 +70,14 @@ TEST_CASE("gradients of binary ops, with and without broadcasting") {
       {"pow", [](const auto& in) { return xg::pow(xg::abs(in[0]) + 0.5, in[1]); }},
       {"maximum", [](const auto& in) { return xg::maximum(in[0], in[1]); }},
       {"minimum", [](const auto& in) { return xg::minimum(in[0], in[1]); }},
+      // each input's gradient accumulates from two nodes
+      {"reused", [](const auto& in) { return (in[0] + in[1]) * (in[1] - in[0]); }},
   };
-  const std::vector<std::pair<Shape, Shape>> shapes = {
-      {{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}, {{3}, {}}, {{2, 1, 3}, {4, 1}}};
+  // Broadcast along the last axis ({4, 1}: a sum per row) and along the others ({3}: per
+  // column), in two and three dimensions, and to a scalar.
+  const std::vector<std::pair<Shape, Shape>> shapes = {{{2, 3}, {2, 3}},    {{2, 3}, {3}},
+                                                       {{2, 1}, {1, 3}},    {{3}, {}},
+                                                       {{2, 1, 3}, {4, 1}}, {{4, 5}, {4, 1}}};
   for (const auto& [name, f] : ops)
     for (const auto& [sa, sb] : shapes) {
       INFO(name << " " << xg::shape_str(sa) << " " << xg::shape_str(sb));
