@@ -85,6 +85,8 @@ for threads in $THREADS; do
     done
   done
 done
+log "one core's multiply-add peak (xgrad_bench_peak)"
+measure 1 default "$BENCH_DIR/xgrad_bench_peak"
 log "engine overhead (xgrad_bench_engine)"
 measure 1 default "$BENCH_DIR/xgrad_bench_engine"
 log "done in $((SECONDS - start)) s; results in $RESULTS"

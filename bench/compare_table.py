@@ -12,7 +12,7 @@ ORDER = ["tiny", "spiral", "deep", "mnist", "wide"]
 
 
 def main(path):
-    meta, engine, gemm = {}, [], defaultdict(list)
+    meta, engine, gemm, peak = {}, [], defaultdict(list), {}
     runs = defaultdict(list)  # (workload, threads, impl, config) -> records
     with open(path) as f:
         for line in f:
@@ -21,6 +21,8 @@ def main(path):
             r = json.loads(line)
             if r["impl"] == "meta":
                 meta = r
+            elif r.get("bench") == "peak":
+                peak[r["isa"]] = r["gflops"]
             elif r.get("bench") == "engine":
                 engine.append(r)
             elif r.get("bench") == "gemm":
@@ -80,6 +82,9 @@ def main(path):
                 v = gemm.get((w, t, who))
                 cells.append(f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})" if v else "–")
             print(f"| {w[6:]} | {t} | " + " | ".join(cells) + " |")
+    if peak:
+        print("\nOne core's multiply-add peak (xgrad_bench_peak, 12 independent FMA chains): "
+              + ", ".join(f"{isa} {v:.0f} GFLOP/s" for isa, v in peak.items()))
     if engine:
         print("\nEngine overhead (xgrad_bench_engine, 1 thread):\n")
         for r in engine:
