@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <thread>
 #include <vector>
 
 #include "core/gauge.hpp"
@@ -80,6 +81,29 @@ TEST_CASE("parallel_for_chunks hands each chunk its index and range once", "[par
   });
   REQUIRE(ranges_match.load());
   for (std::size_t c = 0; c < chunks.count(); ++c) REQUIRE(seen[c].load() == 1);
+}
+
+TEST_CASE("elementwise jobs leave a part its owner has begun to its owner", "[parallel][threads]") {
+  // With 2 threads the caller owns the first half of the chunks and the worker the second. The
+  // caller's chunks are slow, so the worker is done with its own half long before: it must not
+  // take the caller's chunks (their cache lines would move to its core), while a product's tiles
+  // (parallel_tasks) may be taken. The caller may take the worker's half only while the worker
+  // has not begun it.
+  ThreadsGuard guard;
+  xg::set_num_threads(2);
+  const std::size_t n = 16 * kParallelChunk;
+  const Chunks chunks(n);
+  const auto caller = std::this_thread::get_id();
+  std::vector<std::atomic<int>> by_caller(chunks.count());
+  xg::detail::parallel_for_chunks(n, [&](std::size_t c, std::size_t, std::size_t) {
+    const bool on_caller = std::this_thread::get_id() == caller;
+    by_caller[c] = on_caller ? 1 : 0;
+    if (c < chunks.count() / 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  });
+  for (std::size_t c = 0; c < chunks.count() / 2; ++c) {
+    INFO("chunk " << c);
+    REQUIRE(by_caller[c].load() == 1);
+  }
 }
 
 namespace {
