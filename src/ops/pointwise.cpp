@@ -18,6 +18,7 @@ namespace {
 using detail::broadcast_shapes;
 using detail::broadcast_strides;
 using detail::for_each_broadcast;
+using detail::for_each_broadcast_row;
 using Idx2 = std::array<std::size_t, 2>;
 
 // ---- one input ---------------------------------------------------------------------------
@@ -188,13 +189,13 @@ struct BinaryNode final : Node<T> {
     const T *ad = this->input(0).data(), *bd = this->input(1).data();
     const auto step = [&](std::size_t k) { return strides[k].empty() ? 0 : strides[k].back(); };
     if (step(K) != 0) {
-      detail::for_each_broadcast<2>(out, strides, [&](std::size_t o, const Idx2& i) {
+      for_each_broadcast<2>(out, strides, [&](std::size_t o, const Idx2& i) {
         dd[i[K]] += term(ad[i[0]], bd[i[1]], o);
       });
       return;
     }
     const std::size_t sa = step(0), sb = step(1);
-    detail::for_each_broadcast_row<2>(out, strides, [&](std::size_t o, Idx2 i, std::size_t n) {
+    for_each_broadcast_row<2>(out, strides, [&](std::size_t o, Idx2 i, std::size_t n) {
       T run = 0;
       for (std::size_t j = 0; j < n; ++j) run += term(ad[i[0] + j * sa], bd[i[1] + j * sb], o + j);
       dd[i[K]] += run;
