@@ -85,22 +85,23 @@ TEST_CASE("parallel_for_chunks hands each chunk its index and range once", "[par
 
 TEST_CASE("elementwise jobs leave a part its owner has begun to its owner", "[parallel][threads]") {
   // With 2 threads the caller owns the first half of the chunks and the worker the second. The
-  // caller's chunks are slow, so the worker is done with its own half long before: it must not
-  // take the caller's chunks (their cache lines would move to its core), while a product's tiles
-  // (parallel_tasks) may be taken. The caller may take the worker's half only while the worker
-  // has not begun it.
+  // worker's chunks take 1 ms and the caller's 3, so the worker is done with its own half while
+  // the caller is a third into its: it must not take the caller's chunks (their cache lines would
+  // move to its core), as it would with a product's tiles (parallel_tasks). A helper may join a
+  // part only while its owner has not begun it, and the caller begins its part within
+  // microseconds of publishing the job, long before the worker's 8 ms.
   ThreadsGuard guard;
   xg::set_num_threads(2);
   const std::size_t n = 16 * kParallelChunk;
   const Chunks chunks(n);
+  const std::size_t half = chunks.count() / 2;
   const auto caller = std::this_thread::get_id();
   std::vector<std::atomic<int>> by_caller(chunks.count());
   xg::detail::parallel_for_chunks(n, [&](std::size_t c, std::size_t, std::size_t) {
-    const bool on_caller = std::this_thread::get_id() == caller;
-    by_caller[c] = on_caller ? 1 : 0;
-    if (c < chunks.count() / 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    by_caller[c] = std::this_thread::get_id() == caller ? 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(c < half ? 3 : 1));
   });
-  for (std::size_t c = 0; c < chunks.count() / 2; ++c) {
+  for (std::size_t c = 0; c < half; ++c) {
     INFO("chunk " << c);
     REQUIRE(by_caller[c].load() == 1);
   }
