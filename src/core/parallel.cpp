@@ -51,9 +51,9 @@ void run_here(std::size_t count, Task task, void* context, Schedule schedule) {
 }
 
 // The tasks of a job are cut into one contiguous part per thread. Each thread works through its
-// own part first, then helps with the others': a thread that starts late or runs slow ends up
-// with fewer tasks, and otherwise each thread gets the same tasks, so the same data, on every
-// call of a training loop: it stays in that core's caches (on a machine whose cores do not
+// own part first, then helps with the others': a thread that starts late (or, in a product, runs
+// slow) ends up with fewer tasks, and otherwise each thread gets the same tasks, so the same data,
+// on every call of a training loop: it stays in that core's caches (on a machine whose cores do not
 // share one, a task that changes threads would fetch its data from the other core's).
 // A part may run from its last task to its first (see parallel_for_chunks).
 //

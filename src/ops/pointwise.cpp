@@ -187,7 +187,8 @@ struct BinaryNode final : Node<T> {
     T* dd = dst.data();
     if (fresh) std::fill(dd, dd + dst.size(), T(0));
     const T *ad = this->input(0).data(), *bd = this->input(1).data();
-    const auto step = [&](std::size_t k) { return strides[k].empty() ? 0 : strides[k].back(); };
+    // The inputs' shapes differ, so the output has at least one axis: the last one's steps.
+    const auto step = [&](std::size_t k) { return strides[k].back(); };
     if (step(K) != 0) {
       for_each_broadcast<2>(out, strides, [&](std::size_t o, const Idx2& i) {
         dd[i[K]] += term(ad[i[0]], bd[i[1]], o);
