@@ -62,26 +62,33 @@ TEST_CASE("prelu with alpha 0 is relu, with alpha 0.01 is leaky_relu", "[activat
 
 TEST_CASE("prelu per channel in float over whole vectors of channels and a partial one",
           "[activations][prelu]") {
-  // 37 channels: 2 full AVX-512 vectors and 5 more (4 AVX2 vectors, 9 SSE ones, and 5), on 3
-  // rows. Expected values from the definition: y = x for x > 0, a_c x otherwise; dy/dx = 1 or
-  // a_c; the weight's gradient under y.sum() is the sum over rows of x where x <= 0.
-  constexpr std::size_t kRows = 3, kChannels = 37;
-  std::vector<float> xs(kRows * kChannels), as(kChannels);
-  for (std::size_t c = 0; c < kChannels; ++c) as[c] = 0.01f * float(c + 1);
+  // 37 channels: 2 full AVX-512 vectors and 5 more (4 AVX2 vectors, 9 SSE ones, and 5); 70: more
+  // than the 4 vectors the backward sums at once, on 3 rows. Expected values from the definition:
+  // y = x for x > 0, a_c x otherwise; dy/dx = 1 or a_c; the weight's gradient under y.sum() is
+  // the sum over rows of x where x <= 0. A second backward adds the same again.
+  constexpr std::size_t kRows = 3;
+  const std::size_t channels = GENERATE(std::size_t(37), std::size_t(70));
+  std::vector<float> xs(kRows * channels), as(channels);
+  for (std::size_t c = 0; c < channels; ++c) as[c] = 0.01f * float(c + 1);
   for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float(int(i % 7) - 3) * 0.5f;  // -1.5..1.5
-  Tensor x = Tensor::from(std::vector<float>(xs), {kRows, kChannels}).requires_grad_();
-  Tensor a = Tensor::from(std::vector<float>(as), {kChannels}).requires_grad_();
+  Tensor x = Tensor::from(std::vector<float>(xs), {kRows, channels}).requires_grad_();
+  Tensor a = Tensor::from(std::vector<float>(as), {channels}).requires_grad_();
   Tensor y = xg::prelu(x, a);
-  y.sum().backward();
+  Tensor total = y.sum();
+  total.backward({}, true);
   const std::vector<float> ys = y.to_vector(), dx = x.grad().to_vector(), da = a.grad().to_vector();
-  std::vector<float> expected_da(kChannels, 0.f);
+  std::vector<float> expected_da(channels, 0.f);
   for (std::size_t i = 0; i < xs.size(); ++i) {
-    const std::size_t c = i % kChannels;
+    const std::size_t c = i % channels;
     REQUIRE(ys[i] == (xs[i] > 0 ? xs[i] : as[c] * xs[i]));
     REQUIRE(dx[i] == (xs[i] > 0 ? 1.f : as[c]));
     if (xs[i] <= 0) expected_da[c] += xs[i];  // sums of halves of small integers: exact
   }
   REQUIRE(da == expected_da);
+  total.backward();
+  const std::vector<float> dx2 = x.grad().to_vector(), da2 = a.grad().to_vector();
+  for (std::size_t i = 0; i < xs.size(); ++i) REQUIRE(dx2[i] == 2 * dx[i]);
+  for (std::size_t c = 0; c < channels; ++c) REQUIRE(da2[c] == 2 * expected_da[c]);
 }
 
 TEST_CASE("prelu rejects a weight that does not match the channels", "[activations][prelu]") {

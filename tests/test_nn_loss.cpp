@@ -113,6 +113,10 @@ TEST_CASE("cross_entropy: fused log-softmax with class-index targets", "[loss]")
       "cross_entropy: target[1] = 3 is not a class index in [0, 3) nor ignore_index (-100)");
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0.5, 1.})),
                       Catch::Contains("not a class index"));
+  REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({1., 2.5})),
+                      Catch::Contains("target[1] = 2.5 is not a class index"));
+  REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::from({0., std::nan("")})),
+                      Catch::Contains("target[1] = nan is not a class index"));
   REQUIRE_THROWS_WITH(nn::cross_entropy(TensorD::zeros({2, 3}), TensorD::zeros({3})),
                       Catch::Contains("input [2,3] and target [3]"));
   REQUIRE_THROWS_WITH(nn::mse_loss(TensorD::zeros({4, 1}), TensorD::zeros({4})),

@@ -880,7 +880,7 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   copy_range(t, t + count, p);
 }
 
-// Calls fn(offset, count, w_batch, channel_of_lane0, contiguous_channels) over x's elements in
+// Calls fn(offset, count, w_batch, channel_of_lane0) over x's elements in
 // runs of at most one batch. With inner == 1 the channel varies along the run (w is loaded as a
 // vector); otherwise it is constant along the run (w is broadcast).
 template <class T, class Fn>
@@ -890,14 +890,14 @@ void channel_runs(const T* w, std::size_t outer, std::size_t channels, std::size
     for (std::size_t o = 0; o < outer; ++o)
       for (std::size_t c = 0; c < channels; c += L) {
         const std::size_t count = std::min(L, channels - c);
-        fn(o * channels + c, count, load_partial(w + c, count), c, true);
+        fn(o * channels + c, count, load_partial(w + c, count), c);
       }
     return;
   }
   for (std::size_t o = 0; o < outer; ++o)
     for (std::size_t c = 0; c < channels; ++c)
       for (std::size_t i = 0; i < inner; i += L)
-        fn((o * channels + c) * inner + i, std::min(L, inner - i), B<T>(w[c]), c, false);
+        fn((o * channels + c) * inner + i, std::min(L, inner - i), B<T>(w[c]), c);
 }
 
 // Activations with one parameter p per channel, on batches: f(x, p), and d(x, p) = {df/dx,
@@ -958,35 +958,73 @@ void channel_forward(ChannelAct act, const T* x, const T* w, T* y, std::size_t o
                      std::size_t channels, std::size_t inner) {
   with_channel_op<T>(act, [&](const auto& op) {
     channel_runs<T>(w, outer, channels, inner,
-                    [&](std::size_t off, std::size_t n, B<T> wv, std::size_t, bool) {
+                    [&](std::size_t off, std::size_t n, B<T> wv, std::size_t) {
                       store_partial(op.f(load_partial(x + off, n), wv), y + off, n);
                     });
   });
 }
 
+// One element batch of the backward: dx (op)= g df/dx; returns g df/dp.
+template <class T, class Op>
+B<T> channel_backward_batch(const Op& op, const T* x, const T* g, T* dx, std::size_t n, B<T> wv,
+                            bool accumulate) {
+  const B<T> xv = load_partial(x, n), gv = load_partial(g, n);
+  const Derivatives<T> dv = op.d(xv, wv);
+  if (dx) {
+    B<T> d = gv * dv.dx;
+    if (accumulate) d += load_partial(dx, n);
+    store_partial(d, dx, n);
+  }
+  return gv * dv.dp;
+}
+
+// The backward of a [outer, channels] input (inner == 1), a block of kBlock vectors of channels
+// at a time, down all the rows: each vector's parameter gradient is summed in a register (a sum
+// in memory would make every row wait for the store of the one before). Each lane adds the rows
+// in order, as the row-major loop did.
+template <class T, class Op>
+void channel_backward_rows(const Op& op, const T* x, const T* w, const T* g, T* dx, T* dw,
+                           std::size_t outer, std::size_t channels, bool accumulate) {
+  constexpr std::size_t L = B<T>::size, kBlock = 4;
+  for (std::size_t c0 = 0; c0 < channels; c0 += kBlock * L) {
+    std::size_t count[kBlock];
+    B<T> wv[kBlock], sum[kBlock];
+    for (std::size_t v = 0; v < kBlock; ++v) {
+      count[v] = std::min(L, channels - std::min(channels, c0 + v * L));
+      wv[v] = count[v] ? load_partial(w + c0 + v * L, count[v]) : B<T>(T(0));
+      sum[v] = B<T>(T(0));
+    }
+    for (std::size_t o = 0; o < outer; ++o) {
+      const std::size_t row = o * channels + c0;
+#pragma GCC unroll 4
+      for (std::size_t v = 0; v < kBlock; ++v)
+        if (count[v])
+          sum[v] +=
+              channel_backward_batch(op, x + row + v * L, g + row + v * L,
+                                     dx ? dx + row + v * L : nullptr, count[v], wv[v], accumulate);
+    }
+    if (dw)
+      for (std::size_t v = 0; v < kBlock && count[v]; ++v) {
+        T* d = dw + c0 + v * L;
+        store_partial(load_partial(d, count[v]) + sum[v], d, count[v]);
+      }
+  }
+}
+
 template <class T>
 void channel_backward(ChannelAct act, const T* x, const T* w, const T* g, T* dx, T* dw,
                       std::size_t outer, std::size_t channels, std::size_t inner, bool accumulate) {
-  // Per-channel sums: vector adds for inner == 1 (channels contiguous), one sum otherwise.
-  // Padded lanes have x = g = 0 and contribute 0.
+  if (inner == 1)
+    return with_channel_op<T>(act, [&](const auto& op) {
+      channel_backward_rows(op, x, w, g, dx, dw, outer, channels, accumulate);
+    });
+  // Channels along the outer axes: one sum per run. Padded lanes have x = g = 0 and add 0.
   with_channel_op<T>(act, [&](const auto& op) {
     channel_runs<T>(w, outer, channels, inner,
-                    [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c, bool contiguous) {
-                      const B<T> xv = load_partial(x + off, n), gv = load_partial(g + off, n);
-                      const Derivatives<T> dv = op.d(xv, wv);
-                      if (dx) {
-                        B<T> d = gv * dv.dx;
-                        if (accumulate) d += load_partial(dx + off, n);
-                        store_partial(d, dx + off, n);
-                      }
-                      if (dw) {
-                        const B<T> contrib = gv * dv.dp;
-                        if (contiguous) {
-                          store_partial(load_partial(dw + c, n) + contrib, dw + c, n);
-                        } else {
-                          dw[c] += xsimd::hadd(contrib);
-                        }
-                      }
+                    [&](std::size_t off, std::size_t n, B<T> wv, std::size_t c) {
+                      const B<T> dp = channel_backward_batch(
+                          op, x + off, g + off, dx ? dx + off : nullptr, n, wv, accumulate);
+                      if (dw) dw[c] += xsimd::hadd(dp);
                     });
   });
 }

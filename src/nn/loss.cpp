@@ -239,19 +239,27 @@ ClassTargets class_targets(const BasicTensor<T>& input, const BasicTensor<T>& ta
     for (double w : c.weight) c.mean_weight += w / double(classes);
   }
   c.index.resize(target.numel());
+  const T* targets = target.data().data();
+  const T ignored = T(o.ignore_index);
   for (std::size_t i = 0; i < c.index.size(); ++i) {
-    const T t = target.data().data()[i];
-    if (t == T(o.ignore_index)) {
+    const T t = targets[i];
+    if (t == ignored) {
       c.index[i] = kIgnored;
       continue;
     }
-    if (!(t >= 0 && t < T(classes) && t == std::floor(t)))
+    // In range first: then the conversion is defined, and converting back tests for a fraction.
+    const bool in_range = t >= 0 && t < T(classes);
+    if (!in_range || T(std::size_t(t)) != t)
       throw std::invalid_argument(
           fmt::format("{}: target[{}] = {} is not a class index in [0, {}) nor ignore_index ({})",
                       loss, i, t, classes, o.ignore_index));
     c.index[i] = std::size_t(t);
   }
-  for (std::size_t i = 0; i < c.index.size(); ++i) c.total += c.row_weight(i);
+  if (c.weight.empty())
+    c.total = double(
+        std::count_if(c.index.begin(), c.index.end(), [](std::size_t k) { return k != kIgnored; }));
+  else
+    for (std::size_t i = 0; i < c.index.size(); ++i) c.total += c.row_weight(i);
   return c;
 }
 

@@ -60,11 +60,18 @@ void BasicAdam<T>::step() {
   for (auto& group : this->groups_) {
     const AdamOptions& o = group.options;
     const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
+    // The bias corrections of the last step count seen: parameters of a group usually share it,
+    // and two pow calls per tensor cost as much as updating a small one.
+    double corrected_t = -1;
+    T step_size = 0, inv_sqrt_bc2 = 0;
     for_each_with_grad<T>(group, o.amsgrad ? 3 : 2, 0,
                           [&](T* p, const T* g, std::size_t n, auto& st) {
                             const double t = double(st.steps);
-                            const T step_size = T(o.lr / (1 - std::pow(o.beta1, t)));
-                            const T inv_sqrt_bc2 = T(1 / std::sqrt(1 - std::pow(o.beta2, t)));
+                            if (t != corrected_t) {
+                              step_size = T(o.lr / (1 - std::pow(o.beta1, t)));
+                              inv_sqrt_bc2 = T(1 / std::sqrt(1 - std::pow(o.beta2, t)));
+                              corrected_t = t;
+                            }
                             const T decay = decoupled_ ? T(1 - o.lr * o.weight_decay) : T(1);
                             const T wd = decoupled_ ? T(0) : T(o.weight_decay);
                             const AdamStep<T> s{decay, wd, b1, b2, step_size, inv_sqrt_bc2, eps};
