@@ -237,6 +237,39 @@ TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is adde
   check(e, 10);
 }
 
+TEST_CASE("gemm: a C of at most 4 columns from A Bᵀ (dot products), every tail and epilogue",
+          "[gemm]") {
+  // An output layer's forward: A [m, k] as stored, B [n, k] transposed. Rows in blocks of a
+  // vector's width and k in vectors with a tail: sizes on both sides of 4, 8 and 16.
+  std::uint32_t seed = 300;
+  for (std::size_t n : {std::size_t(1), std::size_t(2), std::size_t(3), std::size_t(4)})
+    for (std::size_t m : {std::size_t(1), std::size_t(7), std::size_t(17), std::size_t(128)})
+      for (std::size_t k :
+           {std::size_t(1), std::size_t(15), std::size_t(16), std::size_t(64), std::size_t(701)})
+        for (float beta : {0.0f, 1.0f, -0.5f}) {
+          Case t;
+          t.tb = true;
+          t.m = m;
+          t.n = n;
+          t.k = k;
+          t.beta = beta;
+          t.bias = beta != 0.0f;
+          t.pad = m % 2 ? 3 : 0;
+          t.offset = m % 2;
+          check(t, seed++);
+        }
+  // beta = 0 overwrites C without reading it.
+  Case t;
+  t.tb = true;
+  t.m = 21;
+  t.n = 3;
+  t.k = 40;
+  Operands o = make_operands(t, 11);
+  for (float& v : o.c) v = std::numeric_limits<float>::quiet_NaN();
+  run(o.args, nullptr);
+  for (float v : o.c) REQUIRE(std::isfinite(v));
+}
+
 TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm][threads]") {
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
@@ -257,6 +290,23 @@ TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm
       REQUIRE(serial.c == other.c);
       REQUIRE(serial.c == pooled.c);
     }
+  // Dot products (a C of 3 columns from A Bᵀ) split by rows: 4000 x 3 x 100 multiply-adds.
+  Case d;
+  d.tb = true;
+  d.m = 4000;
+  d.n = 3;
+  d.k = 100;
+  d.bias = true;
+  Operands serial = make_operands(d, 43), other = make_operands(d, 43),
+           pooled = make_operands(d, 43);
+  run(serial.args, nullptr);
+  run(other.args, &reversed);
+  xg::set_num_threads(2);
+  run(pooled.args, &xg::detail::parallel_tasks);
+  xg::set_num_threads(1);
+  REQUIRE(serial.c == other.c);
+  REQUIRE(serial.c == pooled.c);
+  check(d, 43);
 }
 
 TEST_CASE("column sums (Linear's bias gradient) against double", "[gemm][bias]") {

@@ -8,7 +8,8 @@
 // unit-stride vectors; then tiles of C (a few A panels by a few B panels) run the micro-kernel.
 // What the small products of small networks cannot amortise is skipped: A is read where it lies
 // unless C is wide (then it is packed too, into MR-row panels), B is read in place when its rows
-// already hold whole vectors, and a C of a few columns is computed as Cᵀ. Packing and tiles are
+// already hold whole vectors, and a C of a few columns is computed as Cᵀ, or as dot products
+// when both operands run along k (an output layer's forward). Packing and tiles are
 // lists of independent tasks handed to the caller's ParallelFor, with the same result in any
 // order.
 #include <xsimd/xsimd.hpp>
@@ -377,6 +378,81 @@ std::size_t kc_max(std::size_t k) { return ceil_div(k, ceil_div(k, KC)); }
 // waste most vector lanes; Cᵀ = op(B)ᵀ op(A)ᵀ has as few rows instead, which costs nothing.
 bool swap_operands(const GemmArgs& g) { return g.n <= kSwapRows && g.m > g.n; }
 
+// C = A Bᵀ for a C of at most kDotColumns columns, A not transposed and B transposed (an
+// output layer's [n, k] weight): every value of C is the dot product of a row of A and a row of
+// B, both contiguous along k. W rows of A at a time, against each row of B in turn, their W
+// dot products folded into one vector (transposed_sums). Swapping the operands instead would
+// transpose all of A into panels: for the 128 x 64 activations of a 3-class output layer, more time
+// than its multiply-adds.
+constexpr std::size_t kDotColumns = 4;
+bool dot_products(const GemmArgs& g) { return g.n <= kDotColumns && !g.trans_a && g.trans_b; }
+
+constexpr std::size_t kDotTaskRows = 16 * W;  // rows per task when the threads share them
+
+// The W vectors' sums: lane r of the result is the sum of v[r]'s lanes.
+V transposed_sums(const V* v) {
+#if defined(__AVX512F__)
+  // Folded in halves four times (xsimd 8's AVX-512 haddp returns its sums in another order).
+  // 512 -> 256 bits: t[i] holds row i's 8 partial sums, then row i + 8's.
+  __m512 t[8], u[4], w[2];
+  for (int i = 0; i < 8; ++i)
+    t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[i], v[i + 8], _MM_SHUFFLE(1, 0, 1, 0)),
+                         _mm512_shuffle_f32x4(v[i], v[i + 8], _MM_SHUFFLE(3, 2, 3, 2)));
+  // -> 128: u[i]'s four 128-bit lanes hold rows i, i + 8, i + 4, i + 12.
+  for (int i = 0; i < 4; ++i)
+    u[i] = _mm512_add_ps(_mm512_shuffle_f32x4(t[i], t[i + 4], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f32x4(t[i], t[i + 4], _MM_SHUFFLE(3, 1, 3, 1)));
+  // -> 64: in lane L, w[i] holds two sums of u[i]'s row L, then two of u[i + 2]'s.
+  for (int i = 0; i < 2; ++i)
+    w[i] = _mm512_add_ps(_mm512_shuffle_ps(u[i], u[i + 2], _MM_SHUFFLE(1, 0, 1, 0)),
+                         _mm512_shuffle_ps(u[i], u[i + 2], _MM_SHUFFLE(3, 2, 3, 2)));
+  // -> 32: lane L holds the rows of u[0], u[2], u[1], u[3] at L, i.e. rows 0 2 1 3 | 8 10 9 11 |
+  // 4 6 5 7 | 12 14 13 15; the permutation is its own inverse.
+  const __m512 x = _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  return _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15), x);
+#else
+  return xsimd::haddp(v);
+#endif
+}
+
+// Rows [i0, i1) of C by dot products (see dot_products).
+void dot_rows(const GemmArgs& g, std::size_t i0, std::size_t i1) {
+  const std::size_t whole = g.k / W * W, tail = g.k - whole;
+  for (std::size_t r0 = i0; r0 < i1; r0 += W) {
+    const std::size_t rows = std::min(W, i1 - r0);
+    const float* a[W];  // rows past i1 repeat the block's first (their sums are not stored)
+    for (std::size_t r = 0; r < W; ++r) a[r] = g.a + (r0 + (r < rows ? r : 0)) * g.lda;
+    for (std::size_t j = 0; j < g.n; ++j) {
+      const float* b = g.b + j * g.ldb;
+      V acc[W];
+#pragma GCC unroll 16
+      for (std::size_t r = 0; r < W; ++r) acc[r] = V(0.0f);
+      for (std::size_t k = 0; k < whole; k += W) {
+        const V bv = V::load_unaligned(b + k);
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < W; ++r)
+          acc[r] = xsimd::fma(V::load_unaligned(a[r] + k), bv, acc[r]);
+      }
+      if (tail) {
+        const V bv = load_first(b + whole, tail);
+#pragma GCC unroll 16
+        for (std::size_t r = 0; r < W; ++r)
+          acc[r] = xsimd::fma(load_first(a[r] + whole, tail), bv, acc[r]);
+      }
+      alignas(kAlign) float sums[W];
+      transposed_sums(acc).store_aligned(sums);
+      const float bias = g.bias ? g.bias[j] : 0.0f;
+      for (std::size_t r = 0; r < rows; ++r) {
+        float* p = g.c + (r0 + r) * g.ldc + j;
+        const float x = sums[r] + bias;
+        *p = g.beta != 0.0f ? x + g.beta * *p : x;
+      }
+    }
+  }
+}
+
 // A is packed when each of its panels meets many panels of B: then one contiguous copy beats
 // re-reading rows that lie far apart (a power-of-two row stride maps them onto a few cache
 // sets). Small products read A where it lies.
@@ -418,7 +494,7 @@ std::size_t blocks_per_round(const GemmArgs& g) {
 }  // namespace
 
 std::size_t sgemm_workspace(const GemmArgs& args) {
-  if (args.m == 0 || args.n == 0 || args.k == 0) return 0;
+  if (args.m == 0 || args.n == 0 || args.k == 0 || dot_products(args)) return 0;
   const GemmArgs g = swap_operands(args) ? swapped(args) : args;
   return packed_per_block(g) * blocks_per_round(g);
 }
@@ -427,6 +503,17 @@ void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
   if (args.m == 0 || args.n == 0) return;
   if (args.k == 0) return scale_only(args);
   if (args.m * args.n * args.k < kParallelMacs) parallel = nullptr;
+  if (dot_products(args)) {
+    GemmArgs g = args;
+    run(
+        parallel, ceil_div(g.m, kDotTaskRows),
+        [](void* ctx, std::size_t t) {
+          const auto& a = *static_cast<const GemmArgs*>(ctx);
+          dot_rows(a, t * kDotTaskRows, std::min(a.m, (t + 1) * kDotTaskRows));
+        },
+        &g);
+    return;
+  }
   const bool transposed = swap_operands(args);
   const GemmArgs g = transposed ? swapped(args) : args;
   Round round{};
