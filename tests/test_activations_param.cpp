@@ -48,6 +48,40 @@ TEST_CASE("prelu: values, kink, shared and per-channel gradients", "[activations
                     {away_from_zero({2, 3, 4}, 3), TensorD::from({0.2}).requires_grad_()});
 }
 
+TEST_CASE("prelu at signed zeros, infinities and NaN, per channel and shared",
+          "[activations][prelu]") {
+  // PyTorch: y = x if x > 0 else alpha x; dy/dx = 1 if x > 0 else alpha; dy/dalpha = 0 if x > 0
+  // else x. So -0 gives alpha -0 = -0 (alpha > 0), -inf gives -inf and an alpha gradient of -inf,
+  // NaN propagates to y and to alpha's gradient and takes the slope alpha for x.
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  const std::vector<double> xs = {-0., 0., inf, -inf, nan, -3.};
+  for (const std::size_t channels : {std::size_t(1), xs.size()}) {
+    INFO(channels);
+    TensorD x = TensorD::from(std::vector<double>(xs), {1, xs.size()}).requires_grad_();
+    TensorD w = TensorD::full({channels}, 0.5).requires_grad_();
+    TensorD y = xg::prelu(x, w);
+    y.sum().backward();
+    const auto yv = y.to_vector(), dx = x.grad().to_vector(), dw = w.grad().to_vector();
+    REQUIRE((yv[0] == 0 && std::signbit(yv[0])));
+    REQUIRE((yv[1] == 0 && !std::signbit(yv[1])));
+    REQUIRE(yv[2] == inf);
+    REQUIRE(yv[3] == -inf);
+    REQUIRE(std::isnan(yv[4]));
+    REQUIRE(yv[5] == -1.5);
+    REQUIRE(dx == std::vector<double>{0.5, 0.5, 1, 0.5, 0.5, 0.5});
+    if (channels == 1) {
+      REQUIRE(std::isnan(dw[0]));  // -0 + 0 + 0 - inf + NaN - 3
+    } else {
+      REQUIRE(dw[0] == 0);
+      REQUIRE(dw[1] == 0);
+      REQUIRE(dw[2] == 0);
+      REQUIRE(dw[3] == -inf);
+      REQUIRE(std::isnan(dw[4]));
+      REQUIRE(dw[5] == -3);
+    }
+  }
+}
+
 TEST_CASE("prelu with alpha 0 is relu, with alpha 0.01 is leaky_relu", "[activations][prelu]") {
   for (double alpha : {0.0, 0.01}) {
     TensorD a = TensorD::randn({5, 4}, 4).requires_grad_(), b = a.detach().requires_grad_();

@@ -422,8 +422,10 @@ void dot_rows(const GemmArgs& g, std::size_t i0, std::size_t i1) {
   const std::size_t whole = g.k / W * W, tail = g.k - whole;
   for (std::size_t r0 = i0; r0 < i1; r0 += W) {
     const std::size_t rows = std::min(W, i1 - r0);
-    const float* a[W];  // rows past i1 repeat the block's first (their sums are not stored)
-    for (std::size_t r = 0; r < W; ++r) a[r] = g.a + (r0 + (r < rows ? r : 0)) * g.lda;
+    // One pointer walks down the rows (W of them would not fit the registers); rows past i1
+    // repeat the last one, their sums not stored.
+    const float* first = g.a + r0 * g.lda;
+    auto step = [&](std::size_t r) { return r + 1 < rows ? g.lda : 0; };
     for (std::size_t j = 0; j < g.n; ++j) {
       const float* b = g.b + j * g.ldb;
       V acc[W];
@@ -431,24 +433,25 @@ void dot_rows(const GemmArgs& g, std::size_t i0, std::size_t i1) {
       for (std::size_t r = 0; r < W; ++r) acc[r] = V(0.0f);
       for (std::size_t k = 0; k < whole; k += W) {
         const V bv = V::load_unaligned(b + k);
+        const float* a = first + k;
 #pragma GCC unroll 16
-        for (std::size_t r = 0; r < W; ++r)
-          acc[r] = xsimd::fma(V::load_unaligned(a[r] + k), bv, acc[r]);
+        for (std::size_t r = 0; r < W; a += step(r), ++r)
+          acc[r] = xsimd::fma(V::load_unaligned(a), bv, acc[r]);
       }
       if (tail) {
         const V bv = load_first(b + whole, tail);
+        const float* a = first + whole;
 #pragma GCC unroll 16
-        for (std::size_t r = 0; r < W; ++r)
-          acc[r] = xsimd::fma(load_first(a[r] + whole, tail), bv, acc[r]);
+        for (std::size_t r = 0; r < W; a += step(r), ++r)
+          acc[r] = xsimd::fma(load_first(a, tail), bv, acc[r]);
       }
       alignas(kAlign) float sums[W];
-      transposed_sums(acc).store_aligned(sums);
-      const float bias = g.bias ? g.bias[j] : 0.0f;
-      for (std::size_t r = 0; r < rows; ++r) {
-        float* p = g.c + (r0 + r) * g.ldc + j;
-        const float x = sums[r] + bias;
-        *p = g.beta != 0.0f ? x + g.beta * *p : x;
-      }
+      (transposed_sums(acc) + V(g.bias ? g.bias[j] : 0.0f)).store_aligned(sums);
+      float* c = g.c + r0 * g.ldc + j;
+      if (g.beta == 0.0f)
+        for (std::size_t r = 0; r < rows; ++r) c[r * g.ldc] = sums[r];
+      else
+        for (std::size_t r = 0; r < rows; ++r) c[r * g.ldc] = sums[r] + g.beta * c[r * g.ldc];
     }
   }
 }
