@@ -270,6 +270,22 @@ TEST_CASE("gemm: a C of at most 4 columns from A Bᵀ (dot products), every tail
   for (float v : o.c) REQUIRE(std::isfinite(v));
 }
 
+namespace {
+// The product's C on one thread, with its tasks in reverse order and on xgrad's two threads: the
+// same bits every way.
+void require_same_bits_split(const Case& t, std::uint32_t seed) {
+  Operands serial = make_operands(t, seed), other = make_operands(t, seed),
+           pooled = make_operands(t, seed);
+  run(serial.args, nullptr);
+  run(other.args, &reversed);
+  xg::set_num_threads(2);
+  run(pooled.args, &xg::detail::parallel_tasks);
+  xg::set_num_threads(1);
+  REQUIRE(serial.c == other.c);
+  REQUIRE(serial.c == pooled.c);
+}
+}  // namespace
+
 TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm][threads]") {
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
@@ -280,15 +296,7 @@ TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm
       t.n = 515;
       t.k = 600;
       t.bias = true;
-      Operands serial = make_operands(t, 42), other = make_operands(t, 42),
-               pooled = make_operands(t, 42);
-      run(serial.args, nullptr);
-      run(other.args, &reversed);
-      xg::set_num_threads(2);
-      run(pooled.args, &xg::detail::parallel_tasks);
-      xg::set_num_threads(1);
-      REQUIRE(serial.c == other.c);
-      REQUIRE(serial.c == pooled.c);
+      require_same_bits_split(t, 42);
     }
   // Dot products (a C of 3 columns from A Bᵀ) split by rows: 4000 x 3 x 100 multiply-adds.
   Case d;
@@ -297,15 +305,7 @@ TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm
   d.n = 3;
   d.k = 100;
   d.bias = true;
-  Operands serial = make_operands(d, 43), other = make_operands(d, 43),
-           pooled = make_operands(d, 43);
-  run(serial.args, nullptr);
-  run(other.args, &reversed);
-  xg::set_num_threads(2);
-  run(pooled.args, &xg::detail::parallel_tasks);
-  xg::set_num_threads(1);
-  REQUIRE(serial.c == other.c);
-  REQUIRE(serial.c == pooled.c);
+  require_same_bits_split(d, 43);
   check(d, 43);
 }
 

@@ -880,9 +880,9 @@ void store_partial(B<T> v, T* p, std::size_t count) {
   copy_range(t, t + count, p);
 }
 
-// Calls fn(offset, count, w_batch, channel_of_lane0) over x's elements in
-// runs of at most one batch. With inner == 1 the channel varies along the run (w is loaded as a
-// vector); otherwise it is constant along the run (w is broadcast).
+// Calls fn(offset, count, w_batch, channel_of_lane0) over x's elements in runs of at most one
+// batch. With inner == 1 the channel varies along the run (w is loaded as a vector); otherwise it
+// is constant along the run (w is broadcast).
 template <class T, class Fn>
 void channel_runs(const T* w, std::size_t outer, std::size_t channels, std::size_t inner, Fn&& fn) {
   constexpr std::size_t L = B<T>::size;
@@ -907,7 +907,7 @@ struct Derivatives {
   B<T> dx, dp;
 };
 // At 0 the left piece: df/dx = p, df/dp = 0. Neither selects x itself: the compilers fold that
-// select into a masked load, which made these loops take 1.5 times as long on an AMD Zen 4.
+// select into a masked load, which made the forward take 1.5 times as long on an AMD Zen 4.
 template <class T>
 struct Prelu {
   B<T> f(B<T> x, B<T> p) const { return x * xsimd::select(x > k<T>(0), k<T>(1), p); }  // x 1 = x
