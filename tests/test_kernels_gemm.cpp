@@ -258,6 +258,15 @@ TEST_CASE("gemm: a C of at most 4 columns from A Bᵀ (dot products), every tail
           t.offset = m % 2;
           check(t, seed++);
         }
+  // k beyond the dot products' limit (4096) takes the packed path: the same results.
+  Case long_k;
+  long_k.tb = true;
+  long_k.m = 40;
+  long_k.n = 3;
+  long_k.k = 5000;
+  long_k.beta = 1;
+  long_k.bias = true;
+  check(long_k, 12);
   // beta = 0 overwrites C without reading it.
   Case t;
   t.tb = true;

@@ -384,8 +384,12 @@ bool swap_operands(const GemmArgs& g) { return g.n <= kSwapRows && g.m > g.n; }
 // dot products folded into one vector (transposed_sums). Swapping the operands instead would
 // transpose all of A into panels: for the 128 x 64 activations of a 3-class output layer, more time
 // than its multiply-adds.
-constexpr std::size_t kDotColumns = 4;
-bool dot_products(const GemmArgs& g) { return g.n <= kDotColumns && !g.trans_a && g.trans_b; }
+// Each block of W rows of A is read once per row of B: up to kDotMaxK values of k it stays in
+// L2 meanwhile (16 rows of 4096 floats: 256 KB); a longer k takes the packed path.
+constexpr std::size_t kDotColumns = 4, kDotMaxK = 4096;
+bool dot_products(const GemmArgs& g) {
+  return g.n <= kDotColumns && g.k <= kDotMaxK && !g.trans_a && g.trans_b;
+}
 
 constexpr std::size_t kDotTaskRows = 16 * W;  // rows per task when the threads share them
 
