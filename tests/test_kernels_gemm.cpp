@@ -21,7 +21,8 @@ namespace kernels = xg::kernels;
 namespace {
 
 // One product to check: op(A) is m x k, op(B) is k x n; `pad` extra floats at the end of every
-// stored row and `offset` floats before each matrix (so rows are not 64-byte aligned).
+// stored row and `offset` floats before each matrix (so rows are not 64-byte aligned). Built
+// field by field, or in order: Case{ta, tb, m, n, k, beta, bias}.
 struct Case {
   bool ta = false, tb = false;
   std::size_t m = 1, n = 1, k = 1;
@@ -247,33 +248,15 @@ TEST_CASE("gemm: a C of at most 4 columns from A Bᵀ (dot products), every tail
       for (std::size_t k :
            {std::size_t(1), std::size_t(15), std::size_t(16), std::size_t(64), std::size_t(701)})
         for (float beta : {0.0f, 1.0f, -0.5f}) {
-          Case t;
-          t.tb = true;
-          t.m = m;
-          t.n = n;
-          t.k = k;
-          t.beta = beta;
-          t.bias = beta != 0.0f;
+          Case t{false, true, m, n, k, beta, beta != 0.0f};
           t.pad = m % 2 ? 3 : 0;
           t.offset = m % 2;
           check(t, seed++);
         }
   // k beyond the dot products' limit (4096) takes the packed path: the same results.
-  Case long_k;
-  long_k.tb = true;
-  long_k.m = 40;
-  long_k.n = 3;
-  long_k.k = 5000;
-  long_k.beta = 1;
-  long_k.bias = true;
-  check(long_k, 12);
+  check(Case{false, true, 40, 3, 5000, 1.0f, true}, 12);
   // beta = 0 overwrites C without reading it.
-  Case t;
-  t.tb = true;
-  t.m = 21;
-  t.n = 3;
-  t.k = 40;
-  Operands o = make_operands(t, 11);
+  Operands o = make_operands(Case{false, true, 21, 3, 40}, 11);
   for (float& v : o.c) v = std::numeric_limits<float>::quiet_NaN();
   run(o.args, nullptr);
   for (float v : o.c) REQUIRE(std::isfinite(v));
@@ -308,12 +291,7 @@ TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm
       require_same_bits_split(t, 42);
     }
   // Dot products (a C of 3 columns from A Bᵀ) split by rows: 4000 x 3 x 100 multiply-adds.
-  Case d;
-  d.tb = true;
-  d.m = 4000;
-  d.n = 3;
-  d.k = 100;
-  d.bias = true;
+  const Case d{false, true, 4000, 3, 100, 0.0f, true};
   require_same_bits_split(d, 43);
   check(d, 43);
 }
