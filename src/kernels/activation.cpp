@@ -504,37 +504,51 @@ template <class T>
   }
 }
 
-// scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU, CELU. The
+// scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU (kScaled), CELU
+// (kWidened). ELU skips the multiplies by 1 (an eighth of its instructions; the same bits). The
 // exponent x/width is <= 0 there unless width < 0 (CELU with a negative alpha), which takes
 // xsimd's exp and expm1 for any argument instead of the faster ones for z <= 0.
-template <class T>
+template <class T, bool kScaled = false, bool kWidened = false>
 struct Elu {
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> alpha, scale, inv_width;
+  B<T> alpha, scale, inv_width, slope;  // slope = alpha / width, the factor of e^z in f'
   bool positive_width;
   Elu(double a, double s, double w)
-      : alpha(k<T>(a)), scale(k<T>(s)), inv_width(k<T>(1 / w)), positive_width(w > 0) {}
+      : alpha(k<T>(a)),
+        scale(k<T>(s)),
+        inv_width(k<T>(1 / w)),
+        slope(alpha * inv_width),
+        positive_width(w > 0) {}
   explicit Elu(ActParams p) : Elu(p.a, 1, 1) {}
+  B<T> exponent(B<T> x) const {
+    if constexpr (kWidened) return x * inv_width;
+    return x;
+  }
+  B<T> scaled(B<T> v) const {
+    if constexpr (kScaled) return scale * v;
+    return v;
+  }
+  bool fast_exp() const { return !kWidened || positive_width; }
   B<T> f(B<T> x) const {
-    const B<T> z = x * inv_width;
-    const B<T> e = positive_width ? expm1_nonpositive<T>(z) : xsimd::expm1(z);
-    return scale * xsimd::select(x > k<T>(0), x, alpha * e);
+    const B<T> z = exponent(x);
+    const B<T> e = fast_exp() ? expm1_nonpositive<T>(z) : xsimd::expm1(z);
+    return scaled(xsimd::select(x > k<T>(0), x, alpha * e));
   }
   // f'(0) = scale alpha / width, the left derivative; at NaN scale, as PyTorch's test x <= 0
   // gives. Forced inline, as derivative() below.
   [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
-    const B<T> z = x * inv_width;
-    const B<T> e = positive_width ? exp_nonpositive_any<T>(z) : xsimd::exp(z);
-    return scale * xsimd::select(x <= k<T>(0), alpha * inv_width * e, k<T>(1));
+    const B<T> z = exponent(x);
+    const B<T> e = fast_exp() ? exp_nonpositive_any<T>(z) : xsimd::exp(z);
+    return scaled(xsimd::select(x <= k<T>(0), slope * e, k<T>(1)));
   }
 };
 template <class T>
-struct Selu : Elu<T> {  // the self-normalising constants (Klambauer et al. 2017)
-  Selu() : Elu<T>(1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1) {}
+struct Selu : Elu<T, true> {  // the self-normalising constants (Klambauer et al. 2017)
+  Selu() : Elu<T, true>(1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1) {}
 };
 template <class T>
-struct Celu : Elu<T> {  // PyTorch: max(0, x) + min(0, alpha (e^(x/alpha) - 1))
-  explicit Celu(ActParams p) : Elu<T>(p.a, 1, p.a) {}
+struct Celu : Elu<T, false, true> {  // PyTorch: max(0, x) + min(0, alpha (e^(x/alpha) - 1))
+  explicit Celu(ActParams p) : Elu<T, false, true>(p.a, 1, p.a) {}
 };
 template <class T>
 struct Relu6 : Hardtanh<T> {
