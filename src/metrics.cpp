@@ -8,6 +8,22 @@
 
 namespace xg::metrics {
 
+namespace {
+
+// The first maximum, or the first NaN if there is one, as torch.argmax: NaN counts as the
+// largest value (std::max_element would skip a NaN anywhere but in front).
+template <class T>
+std::int64_t first_max_index(const T* row, std::size_t n) {
+  std::size_t best = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    if (std::isnan(row[j])) return std::int64_t(j);
+    if (row[j] > row[best]) best = j;
+  }
+  return std::int64_t(best);
+}
+
+}  // namespace
+
 template <class T>
 std::vector<std::int64_t> predictions(const BasicTensor<T>& outputs, Scores scores) {
   const Shape& s = outputs.shape();
@@ -25,10 +41,7 @@ std::vector<std::int64_t> predictions(const BasicTensor<T>& outputs, Scores scor
         fmt::format("predictions: outputs must be [N, C], [N, 1] or [N], got {}", shape_str(s)));
   const std::size_t n = s[0], c = s[1];
   out.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {  // the first maximum, like torch.argmax
-    const T* row = p + i * c;
-    out[i] = std::max_element(row, row + c) - row;
-  }
+  for (std::size_t i = 0; i < n; ++i) out[i] = first_max_index(p + i * c, c);
   return out;
 }
 

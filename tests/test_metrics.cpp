@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <xgrad/metrics.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -20,6 +21,16 @@ TEST_CASE("accuracy: argmax for [N, C], first maximum on ties", "[metrics]") {
   REQUIRE(metrics::accuracy(logits, Tensor::from({2, 0, 1, 1})) == Approx(0.75));
   REQUIRE(metrics::accuracy(logits, Tensor::from({2, 0, 1, 0}, {4, 1})) == 1.0);
   REQUIRE(metrics::accuracy(logits.to<double>(), TensorD::from({0, 0, 0, 0})) == Approx(0.5));
+}
+
+TEST_CASE("predictions: a NaN output counts as the largest, as torch.argmax", "[metrics]") {
+  const float nan = std::nanf("");
+  const Tensor logits = Tensor::from({0, nan, 5,    //
+                                      nan, 1, nan,  //
+                                      1, 2, nan},
+                                     {3, 3});
+  REQUIRE(metrics::predictions(logits) == std::vector<std::int64_t>{1, 0, 2});
+  REQUIRE(metrics::accuracy(logits, Tensor::from({2, 0, 2})) == Approx(2.0 / 3));
 }
 
 TEST_CASE("accuracy: binary outputs use logit > 0 or probability > 0.5", "[metrics]") {

@@ -128,6 +128,47 @@ TEST_CASE("gradients at the kinks follow PyTorch") {
   require_values(base.grad(), {0});
 }
 
+// PyTorch's pow(tensor, scalar) computes x^0.5 as sqrt(x), x^-0.5 as 1 / sqrt(x), x^2 as x x,
+// x^3 as x x x, x^-1 as 1 / x and x^-2 as 1 / (x x), and the gradient p x^(p-1) with the same
+// forms. They differ from std::pow at signed zeros and -inf, and in the last bit.
+TEST_CASE("pow with a scalar exponent takes PyTorch's closed forms") {
+  const double inf = std::numeric_limits<double>::infinity();
+  // Each element compared bit for bit (NaN equals NaN; the sign of zero and of inf counts).
+  const auto require_bits = [](const TensorD& t, const std::vector<double>& expected) {
+    REQUIRE(t.numel() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const double got = t.data().data()[i];
+      INFO("element " << i << ": " << got << " against " << expected[i]);
+      if (std::isnan(expected[i]))
+        REQUIRE(std::isnan(got));
+      else
+        REQUIRE((got == expected[i] && std::signbit(got) == std::signbit(expected[i])));
+    }
+  };
+  const auto pow_and_grad = [inf](double p) {
+    TensorD x = TensorD::from({-0.0, -inf, 4, 1e-310, 1.1}).requires_grad_();
+    const TensorD y = xg::pow(x, p);
+    y.sum().backward();
+    return std::pair<TensorD, TensorD>{y, x.grad()};
+  };
+  const double nan = std::nan(""), r = 1 / std::sqrt(1e-310);  // r: two roundings, as rsqrt
+  auto [y, g] = pow_and_grad(0.5);                             // sqrt; gradient 0.5 / sqrt(x)
+  require_bits(y, {-0.0, nan, 2, std::sqrt(1e-310), std::sqrt(1.1)});
+  require_bits(g, {-inf, nan, 0.25, 0.5 * r, 0.5 * (1 / std::sqrt(1.1))});
+  std::tie(y, g) = pow_and_grad(-0.5);  // 1 / sqrt(x); gradient -0.5 pow(x, -1.5)
+  require_bits(y, {-inf, nan, 0.5, r, 1 / std::sqrt(1.1)});
+  require_bits(g, {-inf, -0.0, -0.0625, -0.5 * std::pow(1e-310, -1.5), -0.5 * std::pow(1.1, -1.5)});
+  std::tie(y, g) = pow_and_grad(1.5);  // std::pow; gradient 1.5 sqrt(x)
+  require_bits(y, {0.0, inf, 8, std::pow(1e-310, 1.5), std::pow(1.1, 1.5)});
+  require_bits(g, {-0.0, nan, 3, 1.5 * std::sqrt(1e-310), 1.5 * std::sqrt(1.1)});
+  std::tie(y, g) = pow_and_grad(3);  // x x x; gradient 3 x x
+  require_bits(y, {-0.0, -inf, 64, 0.0, 1.1 * 1.1 * 1.1});
+  require_bits(g, {0.0, inf, 48, 0.0, 3 * (1.1 * 1.1)});
+  std::tie(y, g) = pow_and_grad(-1);  // 1 / x; gradient -1 / (x x)
+  require_bits(y, {-inf, -0.0, 0.25, inf, 1 / 1.1});
+  require_bits(g, {-inf, -0.0, -0.0625, -inf, -(1 / (1.1 * 1.1))});
+}
+
 TEST_CASE("gradients at NaN, at a zero base and at extreme magnitudes follow PyTorch") {
   const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
   SECTION("0^x: d/dx = 0^x log 0 is masked to 0 for x >= 0, like pow's exponent") {

@@ -94,11 +94,25 @@ struct RDivS {
   T f(T x) const { return s / x; }
   T df(T x, T) const { return -(s / x) / x; }  // not s / x^2: x^2 under- or overflows first
 };
+// x^p as PyTorch's pow(tensor, scalar) computes it: sqrt, 1/sqrt, x*x, x*x*x, 1/x and 1/(x*x) for
+// p = 0.5, -0.5, 2, 3, -1, -2, std::pow otherwise. The special forms differ from std::pow in
+// the last bit or at signed zeros and -inf (sqrt(-0) = -0 and 1/sqrt(-0) = -inf where pow gives
+// +0 and +inf; sqrt(-inf) = NaN where pow gives +inf).
 template <class T>
-struct PowS {  // x^p; PyTorch gives 0 gradient when p == 0
+T torch_pow(T x, T p) {
+  if (p == T(0.5)) return std::sqrt(x);
+  if (p == T(-0.5)) return T(1) / std::sqrt(x);
+  if (p == T(2)) return x * x;
+  if (p == T(3)) return x * x * x;
+  if (p == T(-1)) return T(1) / x;
+  if (p == T(-2)) return T(1) / (x * x);
+  return std::pow(x, p);
+}
+template <class T>
+struct PowS {  // x^p; the gradient p x^(p-1) with the same forms; 0 when p == 0 (PyTorch)
   T p;
-  T f(T x) const { return std::pow(x, p); }
-  T df(T x, T) const { return p == T(0) ? T(0) : p * std::pow(x, p - T(1)); }
+  T f(T x) const { return torch_pow(x, p); }
+  T df(T x, T) const { return p == T(0) ? T(0) : p * torch_pow(x, p - T(1)); }
 };
 template <class T>
 struct RPowS {  // base^x; PyTorch's mask as in PowOp: base == 0 && x >= 0 -> 0
