@@ -177,6 +177,21 @@ TEST_CASE("swish_beta: x sigmoid(beta x), beta 1 is silu, gradients for x and be
   }
 }
 
+TEST_CASE("swish_beta's beta gradient where x^2 overflows", "[activations][swish_beta]") {
+  // d/dbeta = x^2 s (1 - s): at beta = 1 and x = 2e19 (float) or 1.5e154 (double) s (1 - s)
+  // is 0 (e^-x), so the gradient is 0, not inf * 0. At beta = 0, s = 1/2 and it is x^2 / 4,
+  // 5.625e307 at x = 1.5e154: finite although x^2 is not.
+  Tensor bf = Tensor::from({1.f}).requires_grad_();
+  xg::swish_beta(Tensor::from({2e19f, -2e19f}), bf).sum().backward();
+  REQUIRE(bf.grad().item() == 0);
+  TensorD bd = TensorD::from({1.}).requires_grad_();
+  xg::swish_beta(TensorD::from({1.5e154, -1.5e154}), bd).sum().backward();
+  REQUIRE(bd.grad().item() == 0);
+  TensorD b0 = TensorD::from({0.}).requires_grad_();
+  xg::swish_beta(TensorD::from({1.5e154}), b0).backward();
+  REQUIRE(b0.grad().item() == Approx(5.625e307).epsilon(1e-15));
+}
+
 TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off the domain",
           "[activations][soft_exponential]") {
   const double x0 = 0.7;
@@ -221,6 +236,14 @@ TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off 
   const double inf = std::numeric_limits<double>::infinity();
   require_values(xg::soft_exponential(TensorD::from({1e200, -inf, inf}), TensorD::from({0.})),
                  {1e200, -inf, inf}, 0);
+  // ... and its derivatives there: df/dx = 1 also at +-inf; df/dalpha = 1 + x^2/2, finite at
+  // x = 1.5e154 (1.125e308) although x^2 is not.
+  TensorD xs = TensorD::from({-inf, inf}).requires_grad_();
+  xg::soft_exponential(xs, TensorD::from({0.})).sum().backward();
+  require_values(xs.grad(), {1, 1}, 0);
+  TensorD a0 = TensorD::from({0.}).requires_grad_();
+  xg::soft_exponential(TensorD::from({1.5e154}), a0).backward();
+  REQUIRE(a0.grad().item() == Approx(1.125e308).epsilon(1e-15));
   // Outside the domain (alpha < 0, 1 - alpha (x + alpha) <= 0): NaN, documented.
   REQUIRE(std::isnan(xg::soft_exponential(TensorD::from({-3.}), TensorD::from({-1.})).item()));
   for (double alpha : {0.3, -0.3})
@@ -266,6 +289,17 @@ TEST_CASE("apl: relu plus hinges, gradients for a and b", "[activations][apl]") 
   require_values(x.grad(), {-0.5, -0.5, 0.5, 0.5, 1}, 0);
   require_values(a.grad(), {3 + 1 + 0.5 + 0 + 0}, 1e-15);  // sum of max(0, b - x)
   require_values(b.grad(), {0.5 * 4}, 1e-15);              // a where x <= b
+  // A NaN input is active in every piece, as PyTorch's relu passes the gradient at NaN (written
+  // with torch.relu: f = relu(x) + a relu(b - x)): df/dx = 1 - a, df/da = NaN, df/db = a.
+  TensorD xn = TensorD::from({std::nan("")}).requires_grad_();
+  TensorD an = TensorD::from({0.3}, {1, 1}).requires_grad_(),
+          bn = TensorD::from({0.5}, {1, 1}).requires_grad_();
+  TensorD yn = xg::apl(xn, an, bn);
+  REQUIRE(std::isnan(yn.item()));
+  yn.backward();
+  REQUIRE(xn.grad().item() == Approx(0.7).epsilon(1e-15));
+  REQUIRE(std::isnan(an.grad().item()));
+  REQUIRE(bn.grad().item() == Approx(0.3).epsilon(1e-15));
   TensorD a2 = TensorD::from({0.2, -0.3, 0.4, 0.1, 0.5, -0.2}, {2, 3}).requires_grad_();
   TensorD b2 = TensorD::from({0.3, -0.6, 1.1, -0.2, 0.7, 0.05}, {2, 3}).requires_grad_();
   require_gradcheck([](const auto& in) { return xg::apl(in[0], in[1], in[2]); },

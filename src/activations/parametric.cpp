@@ -186,13 +186,14 @@ struct SoftExponentialOp {
     return u > 0 ? -log_u(x, a) / a : nan();
   }
   T df(T x, T a) const {
+    if (a == 0) return 1;  // f = x; near_zero would compute 0 * inf at x = +-inf
     if (near_zero(x, a)) return 1 + a * x;
     if (a > 0) return std::exp(a * x);
     const T u = 1 - a * (x + a);
     return u > 0 ? 1 / u : nan();
   }
   T df_dp(T x, T a) const {
-    if (a == 0) return 1 + x * x / 2;  // both sides' limit
+    if (a == 0) return 1 + x * (x / 2);  // both sides' limit; x^2 would overflow from 1.3e154
     if (a > 0) {
       const T z = a * x;
       if (std::abs(z) < 1) return 1 + x * x * soft_exponential_series_positive(z);
@@ -265,7 +266,8 @@ struct SReluNode final : Node<T> {  // inputs: x, t_left, a_left, t_right, a_rig
 
 // APL at one channel: a_s = a[s * stride], b_s = b[s * stride]. f, df = df/dx, and df_dp(x, fn)
 // calls fn(s, df/da_s, df/db_s) for every hinge. A kink takes the piece below it: max(0, x) has
-// slope 0 at 0; max(0, b_s - x) is active at x = b_s.
+// slope 0 at 0; max(0, b_s - x) is active at x = b_s. A NaN x counts as active in every piece,
+// as PyTorch's relu passes the gradient at NaN: df/dx = 1 - sum a_s, df/da_s = NaN.
 template <class T>
 struct Apl {
   const T *a, *b;
@@ -275,16 +277,17 @@ struct Apl {
     for (std::size_t s = 0; s < hinges; ++s) v += a[s * stride] * std::max(b[s * stride] - x, T(0));
     return v;
   }
+  // Negated tests, so that NaN is active: !(x <= 0) for max(0, x), !(x > b_s) for the hinges.
   T df(T x) const {
-    T slope = x > 0 ? T(1) : T(0);
+    T slope = !(x <= 0) ? T(1) : T(0);
     for (std::size_t s = 0; s < hinges; ++s)
-      if (x <= b[s * stride]) slope -= a[s * stride];
+      if (!(x > b[s * stride])) slope -= a[s * stride];
     return slope;
   }
   template <class Fn>
   void df_dp(T x, Fn&& fn) const {
     for (std::size_t s = 0; s < hinges; ++s)
-      if (x <= b[s * stride]) fn(s, b[s * stride] - x, a[s * stride]);
+      if (!(x > b[s * stride])) fn(s, b[s * stride] - x, a[s * stride]);
   }
 };
 

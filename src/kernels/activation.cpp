@@ -162,16 +162,17 @@ B<T> sigmoid(B<T> x) {  // exp(-x) = inf for x << 0 gives 1/inf = 0: no NaN
 }
 
 // tanh in float on the same exp, in about half the time of xsimd::tanh. For |x| >= 0.625,
-// tanh|x| = (1 - e^-2|x|) / (1 + e^-2|x|): e^-2|x| <= 0.29, so no cancellation, and it rounds to
-// exactly 1 from |x| = 9.01 on (and for infinite x: exp_neg_parts clamps). Below 0.625,
-// tanh x = x (1 + z Q(z)), z = x^2, with Q of degree 4 fitted for minimax relative error
-// (4e-9) on that interval; the product keeps the sign of zero. NaN stays NaN. Within 2 ulps.
+// tanh|x| = 1 - 2 e^-2|x| / (1 + e^-2|x|): e^-2|x| <= 0.29, so no cancellation, the subtraction
+// rounds once (near 1 within half an ulp: tanh' = 1 - y^2 needs the digits of 1 - y there), and
+// it rounds to exactly 1 from |x| = 13 ln2 = 9.0109 on (and for infinite x: exp_neg_parts clamps).
+// Below 0.625, tanh x = x (1 + z Q(z)), z = x^2, with Q of degree 4 fitted for minimax relative
+// error (4e-9) on that interval; the product keeps the sign of zero. NaN stays NaN. Within 2 ulps.
 B<float> tanh_float(B<float> x) {
   using F = B<float>;
   const F a = xsimd::abs(x);
   const ExpNeg e = exp_neg_parts(a + a);
   const F large =
-      xsimd::copysign(fused_fma(-e.p, e.scale, F(1.f)) / fused_fma(e.p, e.scale, F(1.f)), x);
+      xsimd::copysign(F(1.f) - ((e.p + e.p) * e.scale) / fused_fma(e.p, e.scale, F(1.f)), x);
   const F z = x * x;
   F q(-0.005717052232076727f);
   q = xsimd::fma(q, z, F(0.02065059424351582f));
@@ -192,9 +193,46 @@ B<T> hyperbolic_tangent(B<T> x) {
   }
 }
 
+// e^z for z <= 0 (any value for z > 0): xgrad's exp in float, xsimd's in double.
 template <class T>
-B<T> softplus(B<T> x) {  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
-  return xsimd::max(x, k<T>(0)) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+[[gnu::always_inline]] inline B<T> exp_nonpositive_any(B<T> z) {
+  if constexpr (std::is_same_v<T, float>) {
+    return exp_nonpositive(z);
+  } else {
+    return xsimd::exp(z);
+  }
+}
+
+// sigmoid(z) and 1 - sigmoid(z) from one exponential: with t = e^-|z|, they are 1 / (1 + t) and
+// t / (1 + t) in the order of z's sign. Neither subtracts, so 1 - s keeps its digits in the
+// right tail, where 1 - s computed as such is 0 from z = 17 in float (37 in double).
+template <class T>
+struct SigmoidPair {
+  B<T> s, one_minus_s;
+};
+// In float t comes from the sigmoid's exp (the table one with AVX-512), which clamps |z| to 86:
+// beyond, far is set to 0 (the exact value is below 4.4e-38), so that x (1 - s) stays 0 and
+// not x e^-86 for large x.
+template <class T>
+[[gnu::always_inline]] inline SigmoidPair<T> sigmoid_pair(B<T> z) {
+  const B<T> a = xsimd::abs(z);
+  B<T> near, far;
+  if constexpr (std::is_same_v<T, float>) {
+    const ExpNeg e = exp_neg_parts(a);
+    near = k<T>(1) / fused_fma(e.p, e.scale, k<T>(1));
+    far = xsimd::select(a > k<T>(86), k<T>(0), (e.p * e.scale) * near);
+  } else {
+    const B<T> t = xsimd::exp(-a);
+    near = k<T>(1) / (k<T>(1) + t);
+    far = t * near;
+  }
+  const auto right = z >= k<T>(0);
+  return {xsimd::select(right, near, far), xsimd::select(right, far, near)};
+}
+
+template <class T>
+B<T> softplus(B<T> x) {  // log(1 + e^x) = max(x, 0) + log1p(e^-|x|), e^-|x| kept if subnormal
+  return xsimd::max(x, k<T>(0)) + xsimd::log1p(exp_nonpositive_any<T>(-xsimd::abs(x)));
 }
 
 // clamp(x, lo, hi) that keeps NaN (PyTorch's clamp propagates it; max/min instructions do not).
@@ -265,29 +303,48 @@ struct BentIdentity {
   }
 };
 template <class T>
-struct Silu {  // f' = s + x s (1 - s) = s + y (1 - s), with s = y / x recovered from the output
-  static constexpr bool uses_x = true, uses_y = true;
+struct Silu {  // f' = s (1 + x (1 - s)), as PyTorch's backward
+  static constexpr bool uses_x = true, uses_y = false;
   B<T> f(B<T> x) const { return x * sigmoid<T>(x); }
-  B<T> df(B<T> x, B<T> y) const {
-    // A division, not an exp. Below 2^-60, s is 1/2 to the last bit and y = x/2 may have
-    // rounded to 0 (subnormal x), so s is set rather than recovered.
-    const B<T> s = xsimd::select(xsimd::abs(x) < k<T>(0x1p-60), k<T>(0.5), y / x);
-    return s + y * (k<T>(1) - s);
+  [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
+    // 1 - s from the exponential, not by subtracting s from 1 (which keeps none of its digits
+    // where s rounds to 1, from x = 17 in float): f'(12) = 1 + 12 (1 - s) to the last bits.
+    const SigmoidPair<T> sp = sigmoid_pair<T>(x);
+    return sp.s * (k<T>(1) + x * sp.one_minus_s);
   }
 };
 template <class T>
 struct Mish {  // x tanh(softplus(x)); f' = t + x sigmoid(x) (1 - t^2)
+  // With v = e^-|x|, t = tanh(softplus(x)) is rational in v: (1 + 2v) / (1 + 2v + 2v^2) for
+  // x >= 0, n / (n + 2) with n = v (v + 2) for x < 0; and sigmoid(x) (1 - t^2) is
+  // 4 v^2 (1 + v) / den^2, resp. 4 v (1 + v) / den^2. One exponential, no overflow, and for
+  // x >= 0 the distance to 1 (1 - t = 2 v^2 / den) is kept, which 1 - t^2 needs.
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> f(B<T> x) const { return x * hyperbolic_tangent(softplus<T>(x)); }
+  struct Parts {
+    B<T> t, slope;  // t and sigmoid(x) (1 - t^2)
+  };
+  [[gnu::always_inline]] static Parts parts(B<T> x) {
+    const B<T> v = exp_nonpositive_any<T>(-xsimd::abs(x)), one = k<T>(1);
+    const auto right = x >= k<T>(0);
+    const B<T> n = v * (v + k<T>(2)), v2 = v * v;
+    const B<T> den = xsimd::select(right, xsimd::fma(k<T>(2), v2, one + (v + v)), n + k<T>(2));
+    const B<T> r = one / den;
+    const B<T> t = xsimd::select(right, one - (v2 + v2) * r, n * r);
+    const B<T> slope = k<T>(4) * xsimd::select(right, v2, v) * (one + v) * (r * r);
+    return {t, slope};
+  }
+  B<T> f(B<T> x) const { return x * parts(x).t; }
   B<T> df(B<T> x, B<T>) const {
-    const B<T> t = hyperbolic_tangent(softplus<T>(x));
-    return t + x * sigmoid<T>(x) * (k<T>(1) - t * t);
+    const Parts p = parts(x);
+    return p.t + x * p.slope;
   }
 };
 template <class T>
 struct LogSigmoid {  // -softplus(-x) = min(x, 0) - log1p(e^-|x|); f' = 1 - sigmoid(x)
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> f(B<T> x) const { return xsimd::min(x, k<T>(0)) - xsimd::log1p(xsimd::exp(-xsimd::abs(x))); }
+  B<T> f(B<T> x) const {
+    return xsimd::min(x, k<T>(0)) - xsimd::log1p(exp_nonpositive_any<T>(-xsimd::abs(x)));
+  }
   B<T> df(B<T> x, B<T>) const { return sigmoid<T>(-x); }
 };
 template <class T>
@@ -333,8 +390,9 @@ struct Sinc {  // Taylor series near 0, where sin(x)/x and its derivative lose d
 template <class T>
 struct Gaussian {
   static constexpr bool uses_x = true, uses_y = true;
-  B<T> f(B<T> x) const { return xsimd::exp(-x * x); }
-  B<T> df(B<T> x, B<T> y) const { return k<T>(-2) * x * y; }
+  // e^-x^2 kept where subnormal (float); f' = 0 where f is, also at +-inf (not inf * 0).
+  B<T> f(B<T> x) const { return exp_nonpositive_any<T>(-(x * x)); }
+  B<T> df(B<T> x, B<T> y) const { return xsimd::select(y == k<T>(0), k<T>(0), k<T>(-2) * x * y); }
 };
 // x / sqrt(1 + a x^2); f' = r^3 with r = 1 / sqrt(1 + a x^2). From |x| = 1 on, written with
 // 1/x: r = (1/|x|) / sqrt(1/x^2 + a), f = sign(x) / sqrt(1/x^2 + a), so that a x^2 cannot
@@ -403,10 +461,12 @@ struct GeluTanh {  // 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
     return k<T>(0.79788456080286535588) * (x + k<T>(0.044715) * x * x * x);
   }
   B<T> f(B<T> x) const { return x * sigmoid<T>(k<T>(2) * inner(x)); }
-  B<T> df(B<T> x, B<T>) const {  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s)
-    const B<T> s = sigmoid<T>(k<T>(2) * inner(x));
+  [[gnu::always_inline]] B<T> df(
+      B<T> x, B<T>) const {  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s)
+    // 1 - s from the exponential: subtracted from 1 it has no digits left where s rounds to 1.
+    const SigmoidPair<T> sp = sigmoid_pair<T>(k<T>(2) * inner(x));
     const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * x * x);
-    return s + (k<T>(2) * x) * (s * (k<T>(1) - s)) * dinner;
+    return sp.s + (k<T>(2) * x) * (sp.s * sp.one_minus_s) * dinner;
   }
 };
 // Two-valued derivatives: f'(x) = keep(x) ? on : off. Forward saves keep(x) as one bit per
@@ -460,16 +520,6 @@ struct Isrlu {
   B<T> f(B<T> x) const { return xsimd::select(x >= k<T>(0), x, isru.f(x)); }
   B<T> df(B<T> x, B<T> y) const { return xsimd::select(x >= k<T>(0), k<T>(1), isru.df(x, y)); }
 };
-// e^z for z <= 0 (any value for z > 0): xgrad's exp in float, xsimd's in double.
-template <class T>
-[[gnu::always_inline]] inline B<T> exp_nonpositive_any(B<T> z) {
-  if constexpr (std::is_same_v<T, float>) {
-    return exp_nonpositive(z);
-  } else {
-    return xsimd::exp(z);
-  }
-}
-
 // e^z - 1 for z <= 0 in float, as expm1 libraries do it: z = n ln2 + s with |s| <= ln2/2, then
 // e^z - 1 = 2^n (e^s - 1) + (2^n - 1), with e^s - 1 from its Taylor series to degree 7 (error
 // below 1e-9 relative: no cancellation near z = 0, where n = 0) and 2^n - 1 exact; one code path
@@ -932,33 +982,15 @@ struct Prelu {
   }
 };
 
-// sigmoid(z) and 1 - sigmoid(z) from one exponential: with t = e^-|z|, they are 1 / (1 + t) and
-// t / (1 + t) in the order of z's sign. Neither subtracts, so 1 - s keeps its digits in the
-// right tail, where 1 - s computed as such is 0 from z = 17 in float (37 in double).
-template <class T>
-struct SigmoidPair {
-  B<T> s, one_minus_s;
-};
-template <class T>
-SigmoidPair<T> sigmoid_pair(B<T> z) {
-  B<T> t;
-  if constexpr (std::is_same_v<T, float>)
-    t = exp_nonpositive(-xsimd::abs(z));
-  else
-    t = xsimd::exp(-xsimd::abs(z));
-  const B<T> near = k<T>(1) / (k<T>(1) + t), far = t * near;
-  const auto right = z >= k<T>(0);
-  return {xsimd::select(right, near, far), xsimd::select(right, far, near)};
-}
-
-// x sigmoid(p x): df/dx = s + p x s (1 - s), df/dp = x^2 s (1 - s).
+// x sigmoid(p x): df/dx = s + p x s (1 - s), df/dp = x^2 s (1 - s), as x (x s (1 - s)): x^2
+// overflows first (from |x| = 1.8e19 in float) where s (1 - s) is 0.
 template <class T>
 struct SwishBeta {
   B<T> f(B<T> x, B<T> p) const { return x * sigmoid<T>(p * x); }
   Derivatives<T> d(B<T> x, B<T> p) const {
     const SigmoidPair<T> sp = sigmoid_pair<T>(p * x);
     const B<T> slope = sp.s * sp.one_minus_s;
-    return {sp.s + p * x * slope, x * x * slope};
+    return {sp.s + p * x * slope, x * (x * slope)};
   }
 };
 
