@@ -191,13 +191,13 @@ BasicTensor<U> BasicTensor<T>::to() const {
 }
 
 template <class T>
-BasicTensor<T>& BasicTensor<T>::requires_grad_(bool requires) {
+BasicTensor<T>& BasicTensor<T>::requires_grad_(bool wants_grad) {
   if (!is_leaf())
     throw std::logic_error(
         fmt::format("requires_grad_: only leaf tensors can change requires_grad "
                     "(this one was computed by {}); use detach() first",
                     grad_fn_name()));
-  impl().requires_grad = requires;
+  impl().requires_grad = wants_grad;
   return *this;
 }
 

@@ -87,7 +87,7 @@ class BasicTensor {
   // ---- autograd ----
   bool requires_grad() const { return impl().requires_grad; }
   // Marks a leaf as requiring (or not) gradients; returns *this so it chains.
-  BasicTensor& requires_grad_(bool requires = true);
+  BasicTensor& requires_grad_(bool wants_grad = true);
   bool is_leaf() const { return impl().is_leaf(); }
   // The accumulated gradient; undefined before the first backward or after zero_grad().
   BasicTensor grad() const;

@@ -27,8 +27,8 @@ using TensorHook = std::function<std::optional<BasicTensor<T>>(const BasicTensor
 
 template <class T>
 struct TensorImpl {
-  explicit TensorImpl(Array<T> v, bool requires = false)
-      : value(std::move(v)), requires_grad(requires) {}
+  explicit TensorImpl(Array<T> v, bool wants_grad = false)
+      : value(std::move(v)), requires_grad(wants_grad) {}
   // Tears the graph down iteratively, so a chain of 100,000 ops does not overflow the stack.
   ~TensorImpl();
   TensorImpl(const TensorImpl&) = delete;

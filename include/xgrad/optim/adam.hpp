@@ -19,8 +19,16 @@ struct AdamOptions {
   void validate(const char* optimizer) const;
 };
 
-struct AdamWOptions : AdamOptions {
-  AdamWOptions() { weight_decay = 1e-2; }  // PyTorch's AdamW default
+// AdamW's options: Adam's with PyTorch's AdamW default weight decay. An aggregate like the other
+// options, so that {1e-2} and, in C++20, {.lr = 1e-2} work.
+struct AdamWOptions {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 1e-2;  // PyTorch's AdamW default
+  bool amsgrad = false;
+  operator AdamOptions() const { return {lr, beta1, beta2, eps, weight_decay, amsgrad}; }
 };
 
 template <class T>
