@@ -16,6 +16,9 @@ TEST_CASE("arithmetic with tensors and scalars") {
   require_values(a + 1, {2, 3, 4, 5});
   require_values(10 - a, {9, 8, 7, 6});
   require_values(a * 0.5, {0.5, 1, 1.5, 2});
+  const double pi = 3.14159265358979323846;
+  require_values(xg::sin(TensorD::from({0, pi / 2, -pi / 6})), {0, 1, -0.5}, 1e-15);
+  require_values(xg::cos(TensorD::from({0, pi, pi / 3})), {1, -1, 0.5}, 1e-15);
   require_values(a / 4, {0.25, 0.5, 0.75, 1});
   require_values(1 / a, {1, 0.5, 1.0 / 3, 0.25});
   require_values(xg::pow(a, 2.0f), {1, 4, 9, 16});
@@ -99,6 +102,8 @@ TEST_CASE("gradients of scalar and unary ops") {
       {"exp", [](const auto& in) { return xg::exp(in[0]); }},
       {"log", [](const auto& in) { return xg::log(xg::abs(in[0]) + 0.1); }},
       {"sqrt", [](const auto& in) { return xg::sqrt(xg::abs(in[0]) + 0.1); }},
+      {"sin", [](const auto& in) { return xg::sin(in[0]); }},
+      {"cos", [](const auto& in) { return xg::cos(in[0]); }},
       {"abs", [](const auto& in) { return xg::abs(in[0]); }},
       {"clamp", [](const auto& in) { return xg::clamp(in[0], -0.5, 0.5); }},
   };
@@ -211,6 +216,16 @@ TEST_CASE("comparisons, where, masked_fill, masked_select") {
   require_values(a < b, {1, 0, 0});
   require_values(a <= b, {1, 1, 0});
   require_values(xg::eq(a, b), {0, 1, 0});
+  // With a number on either side (a = 1, 5, 3), as torch's a > 3.
+  require_values(a > 3, {0, 1, 0});
+  require_values(a >= 3.0, {0, 1, 1});
+  require_values(a < 3.0f, {1, 0, 0});
+  require_values(a <= 3, {1, 0, 1});
+  require_values(2 < a, {0, 1, 1});
+  require_values(4 > a, {1, 0, 1});
+  require_values(5 >= a, {1, 1, 1});
+  require_values(1 <= a, {1, 1, 1});
+  REQUIRE((TensorD::from({0.5, 2}) > 1).shape() == Shape{2});
   require_values(xg::where(a > b, a, b), {2, 5, 3});
   const Tensor m = Tensor::from({1, 2, 3, 4}, {2, 2});
   require_values(xg::masked_fill(m, Tensor::from({1, 0}), -1.0f),

@@ -55,6 +55,10 @@ TEST_CASE("concat and stack") {
   REQUIRE_THROWS_WITH(xg::stack<float>({a, b}),
                       Catch::Contains("stack: shapes [1,2] and [2,2] differ"));
   require_values(xg::cat<float>({b, b}, 1), {3, 4, 3, 4, 5, 6, 5, 6});  // PyTorch's name
+  // Braces without naming the type, as torch.cat([a, b], 1).
+  require_values(xg::cat({b, b}, 1), {3, 4, 3, 4, 5, 6, 5, 6});
+  REQUIRE(xg::concat({a, b}).shape() == Shape{3, 2});
+  REQUIRE(xg::stack({a, a}).shape() == Shape{2, 1, 2});
 }
 
 TEST_CASE("index_select and gather") {

@@ -142,6 +142,16 @@ struct Sqrt {
   T df(T, T y) const { return T(1) / (T(2) * y); }
 };
 template <class T>
+struct Sin {
+  T f(T x) const { return std::sin(x); }
+  T df(T x, T) const { return std::cos(x); }
+};
+template <class T>
+struct Cos {
+  T f(T x) const { return std::cos(x); }
+  T df(T x, T) const { return -std::sin(x); }
+};
+template <class T>
 struct Abs {
   T f(T x) const { return std::abs(x); }
   T df(T x, T) const { return x > 0 ? T(1) : (x < 0 ? T(-1) : T(0)); }
@@ -426,6 +436,14 @@ BasicTensor<T> sqrt(const BasicTensor<T>& x) {
   return map(x, Sqrt<T>{}, "SqrtBackward");
 }
 template <class T>
+BasicTensor<T> sin(const BasicTensor<T>& x) {
+  return map(x, Sin<T>{}, "SinBackward");
+}
+template <class T>
+BasicTensor<T> cos(const BasicTensor<T>& x) {
+  return map(x, Cos<T>{}, "CosBackward");
+}
+template <class T>
 BasicTensor<T> abs(const BasicTensor<T>& x) {
   return map(x, Abs<T>{}, "AbsBackward");
 }
@@ -527,6 +545,8 @@ BasicTensor<T> masked_select(const BasicTensor<T>& x, const BasicTensor<T>& mask
   template BasicTensor<T> exp(const BasicTensor<T>&);                                   \
   template BasicTensor<T> log(const BasicTensor<T>&);                                   \
   template BasicTensor<T> sqrt(const BasicTensor<T>&);                                  \
+  template BasicTensor<T> sin(const BasicTensor<T>&);                                   \
+  template BasicTensor<T> cos(const BasicTensor<T>&);                                   \
   template BasicTensor<T> abs(const BasicTensor<T>&);                                   \
   template BasicTensor<T> clamp(const BasicTensor<T>&, T, T);                           \
   template BasicTensor<T> clamp_min(const BasicTensor<T>&, T);                          \

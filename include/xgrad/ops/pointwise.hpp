@@ -54,6 +54,10 @@ template <class T>
 BasicTensor<T> log(const BasicTensor<T>& x);
 template <class T>
 BasicTensor<T> sqrt(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> sin(const BasicTensor<T>& x);
+template <class T>
+BasicTensor<T> cos(const BasicTensor<T>& x);
 // |x|; gradient sign(x), 0 at 0 (PyTorch).
 template <class T>
 BasicTensor<T> abs(const BasicTensor<T>& x);
@@ -160,6 +164,39 @@ BasicTensor<T> operator<(const BasicTensor<T>& a, const BasicTensor<T>& b) {
 template <class T>
 BasicTensor<T> operator<=(const BasicTensor<T>& a, const BasicTensor<T>& b) {
   return le(a, b);
+}
+// With a number on either side, as PyTorch's t > 3: the number as a 0-d tensor.
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator>(const BasicTensor<T>& a, S s) {
+  return gt(a, BasicTensor<T>::scalar(T(s)));
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator>(S s, const BasicTensor<T>& a) {
+  return gt(BasicTensor<T>::scalar(T(s)), a);
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator>=(const BasicTensor<T>& a, S s) {
+  return ge(a, BasicTensor<T>::scalar(T(s)));
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator>=(S s, const BasicTensor<T>& a) {
+  return ge(BasicTensor<T>::scalar(T(s)), a);
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator<(const BasicTensor<T>& a, S s) {
+  return lt(a, BasicTensor<T>::scalar(T(s)));
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator<(S s, const BasicTensor<T>& a) {
+  return lt(BasicTensor<T>::scalar(T(s)), a);
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator<=(const BasicTensor<T>& a, S s) {
+  return le(a, BasicTensor<T>::scalar(T(s)));
+}
+template <class T, class S, if_scalar<S> = 0>
+BasicTensor<T> operator<=(S s, const BasicTensor<T>& a) {
+  return le(BasicTensor<T>::scalar(T(s)), a);
 }
 
 }  // namespace xg

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "xgrad/core/tensor.hpp"
@@ -34,6 +35,19 @@ BasicTensor<T> cat(const std::vector<BasicTensor<T>>& xs, int dim = 0) {
 // Joins tensors along a new dimension.
 template <class T>
 BasicTensor<T> stack(const std::vector<BasicTensor<T>>& xs, int dim = 0);
+// The same with the tensors in braces, cat({a, b}, 1) (a braced list deduces no vector).
+template <class T>
+BasicTensor<T> concat(std::initializer_list<BasicTensor<T>> xs, int dim = 0) {
+  return concat(std::vector<BasicTensor<T>>(xs), dim);
+}
+template <class T>
+BasicTensor<T> cat(std::initializer_list<BasicTensor<T>> xs, int dim = 0) {
+  return concat(std::vector<BasicTensor<T>>(xs), dim);
+}
+template <class T>
+BasicTensor<T> stack(std::initializer_list<BasicTensor<T>> xs, int dim = 0) {
+  return stack(std::vector<BasicTensor<T>>(xs), dim);
+}
 // Picks entries `index` along `dim` (torch.index_select); repeated indices accumulate grads.
 template <class T>
 BasicTensor<T> index_select(const BasicTensor<T>& x, int dim,
