@@ -3,6 +3,7 @@
 // every mismatch refused by name before anything changes.
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <memory>
 
 #include <xgrad/optim/adagrad.hpp>
@@ -393,6 +394,27 @@ TEST_CASE("every scheduler resumes exactly from its state_dict, settings include
       REQUIRE(resumed->get_last_lr() == sched->get_last_lr());
     }
   }
+}
+
+TEST_CASE("a scheduler refuses a step past the largest epoch or to a non-finite lr",
+          "[optim][scheduler][state_dict]") {
+  Params ps;
+  optim::SGDD opt(ps.groups(), {});
+  optim::StepLR sched(opt, 3, 0.5);
+  // A loaded last_epoch at int's limit: the next step would overflow the count.
+  optim::SchedulerState s = sched.state_dict();
+  s.last_epoch = std::numeric_limits<int>::max();
+  sched.load_state_dict(s);
+  REQUIRE_THROWS_WITH(sched.step(), Contains("StepLR: step(): the epoch count is at its limit"));
+  REQUIRE(sched.last_epoch() == std::numeric_limits<int>::max());
+  // gamma 1e300 (finite, accepted): 1e300^2 overflows at epoch 2; the lr stays as it was.
+  optim::ExponentialLR grow(opt, 1e300);
+  grow.step();
+  const double lr = opt.lr(0);
+  REQUIRE_THROWS_WITH(grow.step(), Contains("ExponentialLR: step(): the learning rate of param "
+                                            "group 0 would be inf at epoch 2"));
+  REQUIRE(opt.lr(0) == lr);
+  REQUIRE(grow.last_epoch() == 1);
 }
 
 TEST_CASE("scheduler settings use PyTorch's names", "[optim][scheduler][state_dict]") {

@@ -193,13 +193,19 @@ B<T> hyperbolic_tangent(B<T> x) {
   }
 }
 
-// e^z for z <= 0 (any value for z > 0): xgrad's exp in float, xsimd's in double.
+// e^z for z <= 0 (any value for z > 0), subnormal results kept: xgrad's exp in float; in double
+// xsimd's, which flushes results below 2^-1022 (z < -708.4) to 0, and there e^(z/2) squared
+// (a branch that inputs of ordinary size never take).
 template <class T>
 [[gnu::always_inline]] inline B<T> exp_nonpositive_any(B<T> z) {
   if constexpr (std::is_same_v<T, float>) {
     return exp_nonpositive(z);
   } else {
-    return xsimd::exp(z);
+    const B<T> e = xsimd::exp(z);
+    const auto tiny = z < k<T>(-708);
+    if (!xsimd::any(tiny)) return e;
+    const B<T> half = xsimd::exp(k<T>(0.5) * z);
+    return xsimd::select(tiny, half * half, e);
   }
 }
 
@@ -210,9 +216,9 @@ template <class T>
 struct SigmoidPair {
   B<T> s, one_minus_s;
 };
-// In float t comes from the sigmoid's exp (the table one with AVX-512), which clamps |z| to 86:
-// beyond, far is set to 0 (the exact value is below 4.4e-38), so that x (1 - s) stays 0 and
-// not x e^-86 for large x.
+// In float t comes from the sigmoid's exp (the table one with AVX-512), which clamps |z| to 86;
+// beyond (a branch that inputs of ordinary size never take) from exp_nonpositive, which keeps
+// subnormal results: x (1 - s) is still a normal number there for |x| up to 88.7.
 template <class T>
 [[gnu::always_inline]] inline SigmoidPair<T> sigmoid_pair(B<T> z) {
   const B<T> a = xsimd::abs(z);
@@ -220,9 +226,11 @@ template <class T>
   if constexpr (std::is_same_v<T, float>) {
     const ExpNeg e = exp_neg_parts(a);
     near = k<T>(1) / fused_fma(e.p, e.scale, k<T>(1));
-    far = xsimd::select(a > k<T>(86), k<T>(0), (e.p * e.scale) * near);
+    far = (e.p * e.scale) * near;
+    const auto beyond = a > k<T>(86);
+    if (xsimd::any(beyond)) far = xsimd::select(beyond, exp_nonpositive(-a), far);  // near = 1
   } else {
-    const B<T> t = xsimd::exp(-a);
+    const B<T> t = exp_nonpositive_any<T>(-a);
     near = k<T>(1) / (k<T>(1) + t);
     far = t * near;
   }
@@ -392,7 +400,9 @@ struct Gaussian {
   static constexpr bool uses_x = true, uses_y = true;
   // e^-x^2 kept where subnormal (float); f' = 0 where f is, also at +-inf (not inf * 0).
   B<T> f(B<T> x) const { return exp_nonpositive_any<T>(-(x * x)); }
-  B<T> df(B<T> x, B<T> y) const { return xsimd::select(y == k<T>(0), k<T>(0), k<T>(-2) * x * y); }
+  B<T> df(B<T> x, B<T> y) const {
+    return k<T>(-2) * xsimd::select(y == k<T>(0), xsimd::copysign(k<T>(0), x), x * y);
+  }
 };
 // x / sqrt(1 + a x^2); f' = r^3 with r = 1 / sqrt(1 + a x^2). From |x| = 1 on, written with
 // 1/x: r = (1/|x|) / sqrt(1/x^2 + a), f = sign(x) / sqrt(1/x^2 + a), so that a x^2 cannot

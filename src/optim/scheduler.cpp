@@ -21,9 +21,21 @@ void LRScheduler::start() {
 }
 
 void LRScheduler::step() {
+  if (epoch_ == std::numeric_limits<int>::max())
+    throw std::overflow_error(
+        fmt::format("{}: step(): the epoch count is at its limit ({})", name(), epoch_));
+  // Every lr first, so that a schedule whose lr leaves the finite numbers (a gamma > 1 long
+  // enough) is refused by name and changes nothing.
+  std::vector<double> lrs;
+  for (std::size_t g = 0; g < base_lrs_.size(); ++g) {
+    lrs.push_back(lr_at(base_lrs_[g], epoch_ + 1));
+    if (!std::isfinite(lrs.back()))
+      throw std::domain_error(fmt::format(
+          "{}: step(): the learning rate of param group {} would be {} at epoch {} (base lr {})",
+          name(), g, lrs.back(), epoch_ + 1, base_lrs_[g]));
+  }
   ++epoch_;
-  for (std::size_t g = 0; g < base_lrs_.size(); ++g)
-    optimizer_.set_lr(g, lr_at(base_lrs_[g], epoch_));
+  for (std::size_t g = 0; g < lrs.size(); ++g) optimizer_.set_lr(g, lrs[g]);
 }
 
 std::vector<double> LRScheduler::get_last_lr() const {
