@@ -262,6 +262,15 @@ TEST_CASE("a checkpoint that does not fit is refused by name and changes nothing
     refused(tamper("groups.ckpt",
                    [](T&, io::Metadata& m) { m["optimizer.param_groups"] = "[{\"lr\": "; }),
             "metadata 'optimizer.param_groups' is not valid JSON");
+    // A repeated key: nlohmann's DOM would keep the last lr (1e300) silently.
+    refused(tamper("twice.ckpt",
+                   [](T&, io::Metadata& m) {
+                     const std::string groups = m["optimizer.param_groups"];
+                     m["optimizer.param_groups"] = groups.substr(0, groups.find('{') + 1) +
+                                                   "\"lr\":1e300," +
+                                                   groups.substr(groups.find('{') + 1);
+                   }),
+            "metadata 'optimizer.param_groups': the key \"lr\" appears twice in one object");
     refused(tamper("params.ckpt",
                    [](T&, io::Metadata& m) { m["optimizer.param_groups"] = "[{\"lr\": 1}]"; }),
             "optimizer.param_groups[0] is not an object with a \"params\" list");

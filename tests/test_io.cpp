@@ -250,6 +250,15 @@ TEST_CASE("save replaces an existing file atomically and rejects bad names", "[i
                       Catch::Contains("no_such_dir/x.safetensors"));
   nn::NamedTensors<float> dup{{"a", Tensor::zeros({1})}, {"a", Tensor::zeros({1})}};
   REQUIRE_THROWS_WITH(io::save(dup, "t_dup.safetensors"), Catch::Contains("'a' appears twice"));
+  // A header over the reader's limit (here by its metadata) would give a file that does not
+  // load: refused before anything is written, the old file left as it was.
+  const io::Metadata huge{{"notes", std::string(io::kMaxHeaderBytes, 'x')}};
+  REQUIRE_THROWS_WITH(io::save(a, "t_atomic.safetensors", huge),
+                      Catch::Contains("t_atomic.safetensors") &&
+                          Catch::Contains("over the limit of 100000000 that loading accepts"));
+  io::load(c, "t_atomic.safetensors");
+  REQUIRE(snapshot(c) == snapshot(b));
+  REQUIRE(temp_files_left("t_atomic") == 0);
   std::remove("t_atomic.safetensors");
 }
 

@@ -138,6 +138,9 @@ TEST_CASE("model metadata is validated before anything is built from it", "[mode
       error_of(with("xgrad.inputs", R"([{"name":"a","type":"number","mean":0,"scale":0}])")),
       Contains("'xgrad.inputs'") && Contains("scale must be finite and > 0"));
   REQUIRE_THAT(error_of(with("xgrad.inputs", "[1,2")), Contains("not valid JSON"));
+  REQUIRE_THAT(error_of(with("xgrad.act_params", R"({"negative_slope":0.1,"negative_slope":9})")),
+               Contains("'xgrad.act_params'") &&
+                   Contains("the key \"negative_slope\" appears twice in one object"));
   io::Metadata missing = good;
   missing.erase("xgrad.target");
   REQUIRE_THAT(error_of(missing), Contains("'xgrad.target': missing"));

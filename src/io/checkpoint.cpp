@@ -14,6 +14,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "io/strict_json.hpp"
 #include "xgrad/core/random.hpp"
 
 namespace xg::io {
@@ -88,9 +89,11 @@ json scheduler_json(const optim::SchedulerState& s) {
 // Parsing throws std::invalid_argument naming the metadata key and what is wrong.
 json parse_json(const Metadata& meta, const std::string& key) {
   try {
-    return json::parse(required(meta, key));
+    return detail::parse_strict_json(required(meta, key));
   } catch (const json::exception& e) {
     throw std::invalid_argument(fmt::format("metadata '{}' is not valid JSON: {}", key, e.what()));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("metadata '{}': {}", key, e.what()));
   }
 }
 

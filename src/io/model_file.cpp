@@ -11,6 +11,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "io/strict_json.hpp"
 #include "xgrad/nn/activation_registry.hpp"
 #include "xgrad/nn/linear.hpp"
 #include "xgrad/nn/sequential.hpp"
@@ -111,9 +112,11 @@ class Reader {
         fail(key, fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
     }
     try {
-      return json::parse(value);
+      return detail::parse_strict_json(value);
     } catch (const json::exception& e) {
       fail(key, fmt::format("not valid JSON ({})", e.what()));
+    } catch (const std::invalid_argument& e) {
+      fail(key, e.what());
     }
   }
 

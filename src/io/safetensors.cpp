@@ -138,6 +138,11 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
   }
   std::string text = header.dump();
   text.append((8 - (8 + text.size()) % 8) % 8, ' ');  // align the data section to 8 bytes
+  if (text.size() > kMaxHeaderBytes)                  // the reader would refuse the file
+    throw std::length_error(fmt::format(
+        "save: '{}': the header (names, shapes and metadata) would be {} bytes, over the limit "
+        "of {} that loading accepts; nothing was written",
+        path, text.size(), kMaxHeaderBytes));
   std::vector<unsigned char> out(8 + text.size() + offset);
   std::uint64_t len = text.size();
   for (int b = 0; b < 8; ++b, len >>= 8)
