@@ -239,6 +239,11 @@ TEST_CASE("xgrad train --csv: regression with RMSE, MAE and R²; bad cells", "[c
   INFO(c.out << c.err);
   REQUIRE(c.code == 0);
   REQUIRE_THAT(c.out, Catch::Contains("r2 0.0000"));
+  // A regression model has no class probabilities: --proba is refused, not ignored.
+  require_one_line_error(run("predict --model t_cli_reg.safetensors --csv t_cli_reg.csv --proba"),
+                         2,
+                         "--proba: 't_cli_reg.safetensors' is a regression model (target 'y'): "
+                         "it predicts a number, not classes with probabilities");
   std::remove("t_cli_reg.safetensors");
 
   TempFile bad("t_cli_bad.csv", "u,v,y\n1,2,3\n4,x,6\n");
@@ -325,7 +330,8 @@ TEST_CASE("xgrad train stops on a non-finite or diverging loss and saves nothing
   std::remove(model.c_str());
   // SGD with lr 1e20: the loss of the second step is NaN.
   const Run nan = run("train --dataset moons --optimizer sgd --lr 1e20 --epochs 1 --save " + model);
-  require_one_line_error(nan, 5, "the loss became");
+  // NaN has no sign to show (fmt prints the NaN of inf - inf as "-nan").
+  require_one_line_error(nan, 5, "the loss became nan at epoch 1, step 2: lower --lr (now 1e+20)");
   REQUIRE_THAT(nan.err, Catch::Contains("nothing was saved"));
   REQUIRE_FALSE(exists(model));
   // One step in all (the batch holds every row): only the final weights are non-finite.
@@ -333,6 +339,7 @@ TEST_CASE("xgrad train stops on a non-finite or diverging loss and saves nothing
       run("train --dataset moons --optimizer sgd --lr 1e30 --epochs 1 --batch 10000000 --save " +
           model);
   require_one_line_error(last, 5, "the loss of the final weights on the training rows is");
+  REQUIRE_THAT(last.err, Catch::Contains("training rows is nan: lower --lr (now 1e+30)"));
   REQUIRE_FALSE(exists(model));
   // Adam with lr 1e6 explodes: stopped by the divergence guard.
   const Run diverged = run("train --dataset moons --lr 1e6 --epochs 50 --save " + model);
@@ -1148,4 +1155,150 @@ TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line er
     std::remove("t_cli_dv.st");
   }
   for (const char* f : {"t_cli_x.st", "t_cli_xm.st", "t_cli_y5.st", "t_cli_y10.st"}) std::remove(f);
+}
+
+TEST_CASE("xgrad: an unknown command is named, with the commands there are", "[cli]") {
+  if (!have_cli()) return;
+  const std::string commands =
+      "the commands are train, compare, gradients, eval, predict, list (xgrad --help)";
+  require_one_line_error(run("lab foo"), 2, "unknown command 'lab': " + commands);
+  require_one_line_error(run("trian --dataset moons"), 2, "unknown command 'trian': " + commands);
+  require_one_line_error(run(""), 2, "a command is required: " + commands);
+  require_one_line_error(run("--epochs 3"), 2,
+                         "'--epochs' is not an option of xgrad itself (a command's options go "
+                         "after it): " +
+                             commands);
+  // The commands themselves take no subcommands: an extra word is an unexpected argument.
+  require_one_line_error(run("list foo"), 2, "The following argument was not expected: foo");
+}
+
+TEST_CASE("xgrad list: a description's remark in parentheses is apart from its formula", "[cli]") {
+  if (!have_cli()) return;
+  const Run r = run("list");
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(r.out, ContainsRegex("\n  relu6 +min\\(max\\(0, x\\), 6\\) \\(PyTorch\\)\n"));
+  REQUIRE_THAT(r.out, ContainsRegex("\n  mish +x tanh\\(softplus\\(x\\)\\) \\(PyTorch\\)\n"));
+  REQUIRE_THAT(r.out,
+               ContainsRegex("\n  hardtanh +clamp\\(x, min_val, max_val\\) \\(PyTorch\\)\n"));
+  REQUIRE_THAT(r.out, ContainsRegex("\n  celu +continuously differentiable ELU \\(PyTorch\\)\n"));
+  REQUIRE_THAT(r.out,
+               ContainsRegex("\n  silu +x sigmoid\\(x\\) \\(swish with beta 1; alias: swish\\)\n"));
+  // Every row: "(PyTorch)" after a space, and no ")(" anywhere.
+  REQUIRE_THAT(r.out, !ContainsRegex("[^ ]\\(PyTorch\\)") && !Catch::Contains(")("));
+}
+
+TEST_CASE("xgrad train --csv: a missing cell is reported at its place in the file", "[cli]") {
+  if (!have_cli()) return;
+  // 300 rows on lines 2..301 (a, b numeric; y in {0, 1}); `holes` empties cells by (line, column).
+  const auto table = [](const std::vector<std::pair<int, int>>& holes) {
+    std::string s = "a,b,y\n";
+    for (int line = 2; line <= 301; ++line) {
+      std::string cells[3] = {std::to_string(line % 7), std::to_string(line % 5),
+                              std::to_string(line % 2)};
+      for (const auto& [l, c] : holes)
+        if (l == line) cells[c - 1].clear();
+      s += cells[0] + "," + cells[1] + "," + cells[2] + "\n";
+    }
+    return s;
+  };
+  const std::string flags = "train --csv t_cli_m.csv --target y --epochs 1 --quiet";
+  {
+    // Column 1 has cells missing on later lines than column 2's: the file's first is line 22.
+    TempFile f("t_cli_m.csv", table({{22, 2}, {150, 1}, {272, 1}, {290, 2}}));
+    require_one_line_error(run(flags), 3, "t_cli_m.csv:22: column 2 ('b'): missing value");
+  }
+  {
+    // A missing feature before a missing target: the feature's message.
+    TempFile f("t_cli_m.csv", table({{5, 2}, {9, 3}}));
+    require_one_line_error(run(flags), 3, "t_cli_m.csv:5: column 2 ('b'): missing value");
+  }
+  {
+    // A missing target before a missing feature: the target's message.
+    TempFile f("t_cli_m.csv", table({{9, 1}, {5, 3}, {272, 3}}));
+    require_one_line_error(run(flags), 3, "t_cli_m.csv:5: column 3 ('y'): the target is missing");
+  }
+  {
+    // --impute fills the features; the target is still required, on its first missing line.
+    TempFile f("t_cli_m.csv", table({{3, 1}, {40, 3}, {272, 3}}));
+    require_one_line_error(run(flags + " --impute median"), 3,
+                           "t_cli_m.csv:40: column 3 ('y'): the target is missing");
+  }
+  // predict: the model's columns are read in the file's order of lines, then columns.
+  TempFile f("t_cli_m.csv", table({}));
+  REQUIRE(run(flags + " --save t_cli_m.safetensors").code == 0);
+  TempFile g("t_cli_m2.csv", table({{4, 2}, {10, 1}}));
+  require_one_line_error(run("predict --model t_cli_m.safetensors --csv t_cli_m2.csv"), 3,
+                         "t_cli_m2.csv:4: column 2 ('b'): missing value");
+  std::remove("t_cli_m.safetensors");
+}
+
+TEST_CASE("xgrad eval --model: a training table that changed since training is refused", "[cli]") {
+  if (!have_cli()) return;
+  TempFile f("t_cli_h.csv", flowers());
+  const std::string model = "t_cli_h.safetensors";
+  REQUIRE(run("train --csv t_cli_h.csv --target species --ignore id --hidden 8 --epochs 5 "
+              "--quiet --save " +
+              model)
+              .code == 0);
+  const auto md = xg::io::inspect(model).metadata;
+  // The same hash a checkpoint keeps: FNV-1a (64 bits) of the file's bytes, in hex.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : flowers()) h = (h ^ c) * 0x100000001b3ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  REQUIRE(md.at("xgrad.data.fnv1a64") == hex);
+  REQUIRE(run("eval --model " + model).code == 0);
+
+  // Every label moved to the next class: as many rows, other data.
+  std::string flipped = flowers();
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{",setosa\n", ",X1\n"},
+                                 {",versicolor\n", ",X2\n"},
+                                 {",virginica\n", ",setosa\n"},
+                                 {",X1\n", ",versicolor\n"},
+                                 {",X2\n", ",virginica\n"}})
+    for (std::size_t at; (at = flipped.find(from)) != std::string::npos;)
+      flipped.replace(at, from.size(), to);
+  // 30 rows each: setosa -> versicolor +4 bytes, versicolor -> virginica -1, virginica -> setosa
+  // -3: the same size, other bytes.
+  REQUIRE(flipped.size() == flowers().size());
+  REQUIRE(flipped != flowers());
+  { std::ofstream("t_cli_h.csv", std::ios::binary) << flipped; }
+  const Run changed = run("eval --model " + model);
+  require_one_line_error(changed, 3, "t_cli_h.csv' changed since '" + model + "' was trained");
+  REQUIRE_THAT(changed.err, Catch::Contains("--csv"));
+  REQUIRE_THAT(changed.out, !Catch::Contains("accuracy"));
+  // Evaluating the table as it is now stays possible, by passing it.
+  REQUIRE(run("eval --model " + model + " --csv t_cli_h.csv").code == 0);
+
+  // A model file from before the hash: evaluated, with a warning that the data is not verified.
+  { std::ofstream("t_cli_h.csv", std::ios::binary) << flowers(); }
+  xg::io::Metadata old;
+  const auto tensors = xg::io::load_tensors<float>(model, &old);
+  old.erase("xgrad.data.fnv1a64");
+  xg::io::save(tensors, "t_cli_h_old.safetensors", old);
+  const Run legacy = run("eval --model t_cli_h_old.safetensors");
+  INFO(legacy.out << legacy.err);
+  REQUIRE(legacy.code == 0);
+  REQUIRE_THAT(legacy.err,
+               Catch::StartsWith("xgrad: warning: ") && Catch::Contains("cannot be verified"));
+  REQUIRE_THAT(legacy.out, Catch::Contains("accuracy"));
+  std::remove(model.c_str());
+  std::remove("t_cli_h_old.safetensors");
+}
+
+TEST_CASE("xgrad gradients: exploding norms and a diverged run get their verdicts", "[cli]") {
+  if (!have_cli()) return;
+  // 20 residual ReLU blocks with Kaiming init: the variance doubles per block, so the gradients
+  // are huge from the start (every layer's norm far above the threshold 100) and SGD at lr 0.1
+  // diverges at once.
+  const Run r = run("gradients --depth 20 --activation relu --residual --steps 3");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE_THAT(row_of(r.out, "relu"),
+               Catch::Matches("relu +kaiming +exploding: max [1-9]\\.[0-9]e\\+0[2-9] +diverged +"
+                              "[0-9.]+ -> diverged at step [0-9]+ \\(lower --lr\\)"));
+  // The trained column of the per-layer table: not measured after the divergence.
+  REQUIRE_THAT(r.out, ContainsRegex("\n +1 +[0-9.]+e\\+[0-9]+ +-\n"));
+  REQUIRE_THAT(r.out, ContainsRegex("\n +21 +[0-9.]+e\\+[0-9]+ +-\n"));
+  REQUIRE_THAT(r.out, !Catch::Contains("nan"));
 }

@@ -115,6 +115,18 @@ void require_rows(const Table& table, const std::vector<std::size_t>& rows, cons
 
 }  // namespace
 
+std::optional<CellRef> first_missing(const std::vector<std::size_t>& rows,
+                                     const std::vector<const Column*>& columns) {
+  std::optional<CellRef> first;
+  const auto before = [&](std::size_t r, const Column* c) {
+    return !first || r < first->row || (r == first->row && c->position < first->column->position);
+  };
+  for (const Column* c : columns)
+    for (std::size_t r : rows)
+      if (before(r, c) && c->missing(r)) first = CellRef{r, c};
+  return first;
+}
+
 // ---- Preprocessor ---------------------------------------------------------------------------
 
 Preprocessor::Preprocessor(std::vector<InputColumn> columns) : columns_(std::move(columns)) {
@@ -245,21 +257,27 @@ Tensor Preprocessor::transform(const Table& table, const std::vector<std::size_t
   Array<float> features = Array<float>::from_shape({rows.size(), width});
   float* x = features.data();
   std::fill_n(x, rows.size() * width, 0.0f);
+  // A missing cell without a fill value: the error names the first in the file, not the first
+  // met column by column in `rows`' order.
+  const auto missing = [&] {
+    std::vector<const Column*> unfilled;
+    for (std::size_t k = 0; k < columns_.size(); ++k)
+      if (!columns_[k].fill && !columns_[k].fill_category) unfilled.push_back(source[k]);
+    const CellRef cell = first_missing(rows, unfilled).value();
+    return std::runtime_error(
+        fmt::format("{}: missing value, and no fill value was fitted for this column (train with "
+                    "imputation: --impute mean|median|mode)",
+                    table.where(cell.row, *cell.column)));
+  };
   std::size_t offset = 0;
   for (std::size_t k = 0; k < columns_.size(); ++k) {
     const InputColumn& in = columns_[k];
     const Column& c = *source[k];
-    const auto missing = [&](std::size_t r) {
-      return std::runtime_error(
-          fmt::format("{}: missing value, and no fill value was fitted for this column (train with "
-                      "imputation: --impute mean|median|mode)",
-                      table.where(r, c)));
-    };
     if (!in.categorical) {
       for (std::size_t i = 0; i < rows.size(); ++i) {
         double v = c.numbers[rows[i]];
         if (std::isnan(v)) {
-          if (!in.fill) throw missing(rows[i]);
+          if (!in.fill) throw missing();
           v = *in.fill;
         }
         x[i * width + offset] = static_cast<float>((v - in.mean) / in.scale);
@@ -281,7 +299,7 @@ Tensor Preprocessor::transform(const Table& table, const std::vector<std::size_t
       const std::uint32_t code = c.codes[rows[i]];
       long p = fill;
       if (code == Column::kMissing) {
-        if (fill < 0) throw missing(rows[i]);
+        if (fill < 0) throw missing();
       } else {
         p = position[code];
         if (p < 0 && unknown == Unknown::Error)
@@ -460,8 +478,9 @@ Tensor Target::transform(const Table& table, const std::vector<std::size_t>& row
       classification ? class_indices(table) : std::vector<std::int64_t>{};
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::size_t r = rows[i];
-    if (c.missing(r))
-      throw std::runtime_error(fmt::format("{}: the target is missing", table.where(r, c)));
+    if (c.missing(r))  // the first missing cell in the file, whatever order `rows` are in
+      throw std::runtime_error(
+          fmt::format("{}: the target is missing", table.where(first_missing(rows, {&c})->row, c)));
     if (!classification) {
       y[i] = static_cast<float>((double(c.numbers[r]) - mean) / scale);
     } else if (index[r] < 0) {

@@ -128,7 +128,27 @@ CommandLine::CommandLine()
                        [] {}, list});
 }
 
-void CommandLine::parse(int argc, const char* const* argv) { app_.parse(argc, argv); }
+void CommandLine::parse(int argc, const char* const* argv) {
+  try {
+    app_.parse(argc, argv);
+  } catch (const CLI::RequiredError&) {
+    // CLI11 says "A subcommand is required" even when a word was given: name the word, and the
+    // commands there are.
+    if (!app_.get_subcommands().empty()) throw;
+    std::string names;
+    for (const CLI::App* c : app_.get_subcommands([](const CLI::App*) { return true; }))
+      names += (names.empty() ? "" : ", ") + c->get_name();
+    const std::string commands = fmt::format("the commands are {} (xgrad --help)", names);
+    const std::vector<std::string> rest = app_.remaining();
+    if (rest.empty()) throw UsageError(fmt::format("a command is required: {}", commands));
+    if (rest.front().rfind('-', 0) == 0)
+      throw UsageError(
+          fmt::format("'{}' is not an option of xgrad itself (a command's options "
+                      "go after it): {}",
+                      rest.front(), commands));
+    throw UsageError(fmt::format("unknown command '{}': {}", rest.front(), commands));
+  }
+}
 
 void CommandLine::check() {
   for (const Subcommand& c : commands_)

@@ -1,6 +1,7 @@
 // Internals of the `xgrad` command line, shared by its .cpp files (not a public header).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,6 +41,10 @@ struct OutputError : std::runtime_error {
 struct TrainingFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// `v` for a message: fmt prints a NaN's sign bit ("-nan", the NaN of inf - inf on x86), which
+// means nothing; a NaN is printed "nan".
+inline double unsigned_nan(double v) { return std::isnan(v) ? std::fabs(v) : v; }
 
 // ---- numeric flags (flags.cpp) ----------------------------------------------------------------
 // Each parses the whole text or throws UsageError naming the flag and the allowed range:
@@ -291,7 +296,7 @@ struct Session {
   std::unique_ptr<xg::optim::LRScheduler> schedule;
   std::size_t done = 0;              // epochs already run
   std::optional<double> loss_limit;  // the divergence limit of the resumed run
-  std::string csv_digest;            // of the CSV table, kept in checkpoints ("" for a dataset)
+  std::string csv_digest;  // of the CSV table, in checkpoints and model files ("" for a dataset)
 };
 
 // The run's settings as "xgrad.train.*" keys (optimizer, lr, schedule, epochs, batch, seed):
@@ -299,8 +304,11 @@ struct Session {
 xg::io::Metadata run_settings(const TrainOptions& o);
 // `pattern` with "{epoch}" replaced by the epoch number.
 std::string checkpoint_path(const std::string& pattern, std::size_t epoch);
-// FNV-1a (64 bits) of the file's bytes, in hex: a resumed run checks that its table is unchanged.
+// FNV-1a (64 bits) of the file's bytes, in hex: a resumed run, and `eval` rebuilding a model's
+// split, check that the table is unchanged.
 std::string file_digest(const std::string& path);
+// The metadata key of the CSV table's file_digest, in checkpoints and model files.
+inline constexpr const char* kDigestKey = "xgrad.data.fnv1a64";
 // The checkpoint of `epoch` (done epochs) at o.checkpoint, "{epoch}" replaced: the model,
 // optimizer, schedule and generators, plus the model card and run settings that --resume reads.
 // Returns the path written; OutputError when it cannot be written.

@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstdlib>
 #include <limits>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -180,6 +181,23 @@ data::RowSplit split_of(const DataSpec& s, const data::Table& table, const data:
   }
 }
 
+// A missing target cell, or a missing cell of an input column without a fill value (`unfilled`),
+// is an error naming the first such cell in the file (line, then column): the split shuffles the
+// rows and encodes the target apart, which would name another.
+void require_cells(const data::Table& table, const data::Target& target,
+                   const std::unordered_set<std::string>& unfilled) {
+  std::vector<const data::Column*> required;
+  for (const auto& c : table.columns)
+    if (c.name == target.name || unfilled.count(c.name)) required.push_back(&c);
+  const auto cell = data::first_missing(all_rows(table.rows()), required);
+  if (!cell) return;
+  if (cell->column->name == target.name)
+    target.transform(table, {cell->row});  // throws the target's own message
+  throw InputError(fmt::format(
+      "{}: missing value (--impute mean|median|mode fills missing inputs; or drop the rows)",
+      table.where(cell->row, *cell->column)));
+}
+
 }  // namespace
 
 void check_dataset(const DataSpec& spec) { resolve(spec); }
@@ -194,9 +212,12 @@ Prepared prepare(const DataSpec& s) {
         fmt::format("{}: no column named '{}' (--target; columns: {})", table.source, name, have));
   }
   // The classes are those of the whole table; the target is checked on every row (a missing
-  // cell is an error) before the split uses it.
+  // cell is an error), and so are the inputs without --impute, before the split uses them.
   data::Target target = data::Target::fit(table, name, task_of(s), all_rows(table.rows()), false);
-  target.transform(table, all_rows(table.rows()));
+  std::unordered_set<std::string> unfilled;
+  if (impute_of(s.impute) == data::Impute::None)
+    for (const auto& c : table.columns) unfilled.insert(c.name);
+  require_cells(table, target, unfilled);
   const data::RowSplit split = split_of(s, table, target);
   if (!target.classification)  // regression: standardised with the training rows
     target = data::Target::fit(table, name, data::Task::Regression, split.train);
@@ -214,6 +235,10 @@ Prepared prepare(const DataSpec& s, const xg::io::ModelCard& card) {
         fmt::format("{}: {} rows now, {} when the model was trained: the table changed, "
                     "so the training split cannot be rebuilt (evaluate with --csv)",
                     table.source, table.rows(), s.rows));
+  std::unordered_set<std::string> unfilled;
+  for (const auto& in : card.inputs.columns())
+    if (!in.fill && !in.fill_category) unfilled.insert(in.name);
+  require_cells(table, card.target, unfilled);
   return encode(s, table, card.inputs, card.target, split_of(s, table, card.target));
 }
 

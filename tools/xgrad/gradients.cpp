@@ -1,6 +1,6 @@
 // `xgrad gradients`: the picture of vanishing and exploding gradients. A deep MLP per activation
 // (the same data, init rule, optimizer and batches), the gradient norm of every weight matrix at
-// init and after training, and the first/last ratio with a verdict.
+// init and after training, and a verdict (exploding norms, or the first/last ratio's).
 //
 //   xgrad gradients --depth 20 --width 64 --activation sigmoid,relu --init auto --steps 200
 //                   [--batchnorm] [--residual] [--out DIR]
@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <xgrad/core/random.hpp>
@@ -110,6 +111,31 @@ struct Result {
   std::size_t diverged_at = 0;      // the step TrainingGuard stopped; 0: none
   std::string failure;              // TrainingGuard's message
 };
+
+// A layer's ‖∇W‖ above this is an exploding gradient whatever the first/last ratio says: with a
+// mean loss of order 1 and standardised inputs, healthy layers stay within ~10 (lab.md), and a
+// norm of 100 at lr 0.1 moves the weights by 10 in one step.
+constexpr double kExplodingNorm = 100;
+
+// The verdict on a gradient flow with its loss: "exploding" when the loss or a layer's norm is
+// not finite or a norm is above kExplodingNorm (the ratio of two huge norms can look "ok"),
+// else the first/last ratio's (GradientFlow::verdict).
+std::string verdict(const GradientFlow& flow, double loss) {
+  double largest = 0;
+  bool finite = std::isfinite(loss);
+  for (const auto& layer : flow.layers) {
+    finite = finite && std::isfinite(layer.second);
+    largest = std::max(largest, layer.second);
+  }
+  if (!finite) return "exploding: non-finite";
+  if (largest > kExplodingNorm) return fmt::format("exploding: max {:.1e}", largest);
+  return flow.verdict();
+}
+
+// A cell of the per-layer table: "-" where nothing was measured (after a divergence).
+std::string norm_cell(double v, bool measured) {
+  return measured ? fmt::format("{:.2e}", unsigned_nan(v)) : "-";
+}
 
 // Trains o.steps mini-batches with TrainingGuard's checks. This is its own loop rather than
 // fit(): the run is counted in steps (it may end inside an epoch) and records the loss of every
@@ -268,16 +294,18 @@ int gradients(GradientsOptions& o) {
   for (std::size_t l = 0; l < results[0].before.layers.size(); ++l) {
     fmt::print("{:>5}", l + 1);
     for (const auto& r : results)
-      fmt::print("  {:>14.2e}  {:>14.2e}", r.before.layers[l].second, r.after.layers[l].second);
+      fmt::print("  {:>14}  {:>14}", norm_cell(r.before.layers[l].second, true),
+                 norm_cell(r.after.layers[l].second, r.diverged_at == 0));
     fmt::print("\n");
   }
   fmt::print("\n{:<14} {:<8} {:<28} {:<28} {}\n", "activation", "init", "first/last at init",
              fmt::format("first/last after {} steps", o.steps), "training loss");
   for (const auto& r : results)
-    fmt::print("{:<14} {:<8} {:<28} {:<28} {}\n", r.activation, r.init, r.before.verdict(),
-               r.diverged_at ? "-" : r.after.verdict(),
+    fmt::print("{:<14} {:<8} {:<28} {:<28} {}\n", r.activation, r.init,
+               verdict(r.before, r.loss_before),
+               r.diverged_at ? "diverged" : verdict(r.after, r.loss_after),
                r.diverged_at ? fmt::format("{:.4f} -> diverged at step {} (lower --lr)",
-                                           r.loss_before, r.diverged_at)
+                                           unsigned_nan(r.loss_before), r.diverged_at)
                              : fmt::format("{:.4f} -> {:.4f}", r.loss_before, r.loss_after));
   if (!o.out.empty()) write_files(o, results);
   return 0;

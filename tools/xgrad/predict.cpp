@@ -88,6 +88,29 @@ void report(const xg::Predictor& p, const data::Table& table, const xg::Predicti
   fmt::print("confusion matrix (rows: true class, columns: predicted)\n{}", cm.str(t.class_names));
 }
 
+// The training table of `spec` must be the one the model learnt: other rows under the same
+// count would be evaluated as "the training split" without a word. A model file from before the
+// hash was kept is evaluated with a warning.
+void check_training_table(const DataSpec& spec, const xg::io::Metadata& provenance,
+                          const std::string& model_path) {
+  if (spec.csv.empty()) return;  // a generated dataset: rebuilt from its seed
+  require_regular_file(spec.csv, "--csv");
+  const auto saved = provenance.find(kDigestKey);
+  if (saved == provenance.end()) {
+    fmt::print(stderr,
+               "xgrad: warning: '{}' holds no hash of its training table (an older model "
+               "file): '{}' cannot be verified to be the table it was trained on\n",
+               model_path, spec.csv);
+    return;
+  }
+  const std::string found = file_digest(spec.csv);
+  if (found != saved->second)
+    throw InputError(fmt::format(
+        "'{}' changed since '{}' was trained (FNV-1a {}, the model's {}), so its training split "
+        "cannot be rebuilt; to evaluate on the table as it is now: xgrad eval --model {} --csv {}",
+        spec.csv, model_path, found, saved->second, model_path, spec.csv));
+}
+
 }  // namespace
 
 int eval(const std::string& model_path, const std::string& csv, const TableOptions& t) {
@@ -100,6 +123,7 @@ int eval(const std::string& model_path, const std::string& csv, const TableOptio
     return 0;
   }
   const DataSpec spec = data_spec_from(p.card().provenance, model_path);
+  check_training_table(spec, p.card().provenance, model_path);
   const Prepared d = prepare(spec, p.card());
   const bool classification = d.classes > 0;
   fmt::print("data   {}: {} train / {} test (the training split, rebuilt from the metadata)\n",
@@ -128,6 +152,11 @@ int predict(const std::string& model_path, const std::string& csv, const std::st
             bool proba, const TableOptions& t) {
   if (!out.empty()) check_writable(out, "--out");
   const xg::Predictor p = load_model(model_path);
+  if (proba && !p.card().target.classification)  // silently ignoring it would hide the mistake
+    throw UsageError(fmt::format(
+        "--proba: '{}' is a regression model (target '{}'): it predicts a number, not classes "
+        "with probabilities; leave --proba out",
+        model_path, p.card().target.name));
   const data::Table table = read_table(p, csv, t, /*with_target*/ false);
   note_skipped(table, p.card().target.name);
   const xg::Predictions r = p.predict(table, unknown_of(t));

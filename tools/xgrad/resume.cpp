@@ -24,7 +24,6 @@ using xg::io::Metadata;
 
 constexpr double kMaxReal = std::numeric_limits<double>::max();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-const char* const kDigestKey = "xgrad.data.fnv1a64";
 
 // Every optimizer the command line makes is a float one; the checkpoint API takes that type.
 optim::OptimizerOf<float>& typed(Optimizer& opt) {

@@ -80,7 +80,7 @@ TrainingGuard::TrainingGuard(const Model& model, const TrainOptions& o,
 
 void TrainingGuard::loss(double value, std::size_t epoch, std::size_t step) {
   if (!std::isfinite(value))
-    fail(fmt::format("the loss became {} at epoch {}, step {}", value, epoch, step));
+    fail(fmt::format("the loss became {} at epoch {}, step {}", unsigned_nan(value), epoch, step));
   if (!limit_) limit_ = 1000 * std::max(value, 1.0);
   if (value > *limit_)
     fail(fmt::format(
@@ -113,7 +113,8 @@ void TrainingGuard::parameters(std::size_t epoch) const {
 
 void TrainingGuard::final_loss(double value) const {
   if (!std::isfinite(value))
-    fail(fmt::format("the loss of the final weights on the training rows is {}", value));
+    fail(fmt::format("the loss of the final weights on the training rows is {}",
+                     unsigned_nan(value)));
 }
 
 void TrainingGuard::fail(const std::string& what) const {
@@ -463,7 +464,9 @@ Session start(TrainOptions& o) {
   s.model = build_model(o.model, o.seed);
   s.opt = make_optimizer(o.optim, *s.model);
   s.schedule = make_schedule(o, *s.opt);
-  if (!o.checkpoint.empty() && !o.data.csv.empty()) s.csv_digest = file_digest(o.data.csv);
+  // Hashed as read, before training: the files written at the end name the data they learnt.
+  if ((!o.checkpoint.empty() || !o.save.empty()) && !o.data.csv.empty())
+    s.csv_digest = file_digest(o.data.csv);
   return s;
 }
 
@@ -530,6 +533,7 @@ int train(TrainOptions& o) {
   xg::io::ModelCard card{o.model, p.inputs, p.target, data_provenance(o.data, p)};
   for (auto& [key, value] : training_provenance(o, f, tr, va, te, classification))
     card.provenance[key] = value;
+  if (!s.csv_digest.empty()) card.provenance[kDigestKey] = s.csv_digest;  // checked by eval
   save_or_rescue(*s.model, card, o.save);
   fmt::print("saved  {} (`xgrad predict --model {} --csv new.csv`)\n", o.save, o.save);
   return 0;

@@ -132,7 +132,7 @@
         "max(0, x)", "1 if x > 0 else 0", "[0, inf)", true, false, "hard left", "f'(0) = 0",       \
         "kaiming", "relu", "")                                                                     \
   FUSED(relu6, ReLU6, Relu6, , ,                                                                   \
-        "min(max(0, x), 6)(PyTorch)",                                                              \
+        "min(max(0, x), 6) (PyTorch)",                                                             \
         "min(max(0,x),6)", "1 on (0, 6) else 0", "[0, 6]", true, false, "hard both sides",         \
         "0 at 0 and 6 (PyTorch)", "kaiming", "relu", "")                                           \
   FUSED(leaky_relu, LeakyReLU, LeakyRelu, (negative_slope, 0.01),                                  \
@@ -192,7 +192,7 @@
         "(sqrt(x^2+1)-1)/2 + x", "x/(2 sqrt(x^2+1)) + 1", "(-inf, inf)", true, false, "none", "",  \
         "kaiming", "linear", "")                                                                   \
   FUSED(silu, SiLU, Silu, , ,                                                                      \
-        "x sigmoid(x)(swish with beta 1; alias: swish)",                                           \
+        "x sigmoid(x) (swish with beta 1; alias: swish)",                                          \
         "x sigmoid(x)", "s + x s(1-s)", "[-0.278, inf)", false, false, "soft left", "",            \
         "kaiming", "linear", "")                                                                   \
   CUSTOM(swish_beta, SwishBeta, _, (beta, 1)(per_channel, 1),                                      \
@@ -208,7 +208,7 @@
          "depends on alpha (NaN outside the domain for alpha < 0)", true, false,                   \
          "depends on alpha", "", "kaiming", "linear", "alpha")                                     \
   FUSED(mish, Mish, Mish, , ,                                                                      \
-        "x tanh(softplus(x))(PyTorch)",                                                            \
+        "x tanh(softplus(x)) (PyTorch)",                                                           \
         "x tanh(softplus(x))", "t + x sigmoid(x)(1-t^2)", "[-0.309, inf)", false, false,           \
         "soft left", "", "kaiming", "linear", "")                                                  \
   FUSED_OWN_LAYER(gelu, GELU, GeluErf, , ,                                                         \
@@ -221,7 +221,7 @@
         "soft left", "", "kaiming", "linear", "")                                                  \
   FUSED(hardtanh, Hardtanh, Hardtanh, (min_val, -1)(max_val, 1),                                   \
         (min_val, min_val <= max_val, "<= max_val"),                                               \
-        "clamp(x, min_val, max_val)(PyTorch)",                                                     \
+        "clamp(x, min_val, max_val) (PyTorch)",                                                    \
         "min(max(x,min),max)", "1 inside (min, max) else 0", "[min_val, max_val]", true, true,     \
         "hard both sides", "0 at both ends (PyTorch)", "xavier", "linear", "")                     \
   FUSED(hardsigmoid, Hardsigmoid, Hardsigmoid, , ,                                                 \

@@ -86,6 +86,17 @@ class Preprocessor {
   std::vector<InputColumn> columns_;
 };
 
+// A cell of a table: its row (0-based, in file order) and column.
+struct CellRef {
+  std::size_t row = 0;
+  const Column* column = nullptr;
+};
+// The missing cell of `columns` over `rows` that comes first in the file (the lowest row, then
+// the lowest column position), whatever order `rows` are in (a shuffled split's); none when
+// every such cell is present. Errors about missing cells name this one.
+std::optional<CellRef> first_missing(const std::vector<std::size_t>& rows,
+                                     const std::vector<const Column*>& columns);
+
 // The column a model predicts.
 struct Target {
   std::string name;
