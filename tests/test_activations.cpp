@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test_helpers.hpp"
@@ -34,6 +35,20 @@ L sinc_ref(L x) { return x == 0 ? 1 : std::sin(x) / x; }
 L dsinc_ref(L x) {  // series where the direct form cancels
   if (std::fabs(x) < 1e-3L) return -x / 3 + x * x * x / 30;
   return std::cos(x) / x - std::sin(x) / (x * x);
+}
+// n evenly spaced floats from lo to hi.
+std::vector<float> even_points(double lo, double hi, std::size_t n) {
+  std::vector<float> xs(n);
+  for (std::size_t i = 0; i < n; ++i) xs[i] = float(lo + (hi - lo) * double(i) / double(n - 1));
+  return xs;
+}
+// op's values at xs and the gradient of their sum (op's derivative at each point).
+std::pair<std::vector<float>, std::vector<float>> values_and_derivatives(
+    const std::function<Tensor(const Tensor&)>& op, const std::vector<float>& xs) {
+  Tensor x = Tensor::from(std::vector<float>(xs), {xs.size()}).requires_grad_();
+  const Tensor y = op(x);
+  y.sum().backward();
+  return {y.to_vector(), x.grad().to_vector()};
 }
 L leaky(L x, L slope) { return x >= 0 ? x : slope * x; }
 L dleaky(L x, L slope) { return x > 0 ? L(1) : slope; }
@@ -543,15 +558,10 @@ TEST_CASE("float32 activations built on exp are within a few ulps over a dense s
       {"logsigmoid", [](const Tensor& x) { return xg::logsigmoid(x); },
        [](L x) { return -softplus_ref(-x); }, [](L x) { return sig(-x); }, 2}};
   constexpr std::size_t kPoints = (1u << 16) + 1;
-  std::vector<float> xs(kPoints);
-  for (std::size_t i = 0; i < kPoints; ++i)
-    xs[i] = float(-104.0 + 124.0 * double(i) / (kPoints - 1));
+  const std::vector<float> xs = even_points(-104, 20, kPoints);
   for (const Case& c : cases) {
     INFO(c.name);
-    Tensor x = Tensor::from(std::vector<float>(xs), {kPoints}).requires_grad_();
-    const Tensor y = c.op(x);
-    y.sum().backward();
-    const std::vector<float> ys = y.to_vector(), ds = x.grad().to_vector();
+    const auto [ys, ds] = values_and_derivatives(c.op, xs);
     std::int64_t worst = 0;
     float worst_x = 0;
     const auto check = [&](float got, L exact, float at) {
@@ -682,13 +692,9 @@ TEST_CASE("float32 derivatives that need 1 - sigmoid keep its digits in the righ
        [](L x) { return x * std::tanh(softplus_ref(x)); },
        [=](L x) { return std::tanh(softplus_ref(x)) + x * sig(x) * sech2(softplus_ref(x)); }}};
   constexpr std::size_t kPoints = (1u << 16) + 1;
-  std::vector<float> xs(kPoints);
-  for (std::size_t i = 0; i < kPoints; ++i) xs[i] = float(2.0 + 38.0 * double(i) / (kPoints - 1));
+  const std::vector<float> xs = even_points(2, 40, kPoints);
   for (const Case& c : cases) {
-    Tensor x = Tensor::from(std::vector<float>(xs), {kPoints}).requires_grad_();
-    const Tensor y = c.op(x);
-    y.sum().backward();
-    const std::vector<float> ys = y.to_vector(), ds = x.grad().to_vector();
+    const auto [ys, ds] = values_and_derivatives(c.op, xs);
     std::int64_t worst = 0;
     float worst_x = 0;
     for (std::size_t i = 0; i < kPoints; ++i)
