@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "xgrad/activations/softmax.hpp"
 #include "xgrad/core/autograd.hpp"
@@ -10,12 +12,30 @@
 #include "xgrad/ops/shape.hpp"
 
 namespace xg {
+namespace {
+
+// io::load accepts any float (a diverged run's weights must stay loadable for inspection), but
+// a NaN or infinite parameter makes every prediction NaN: refused here, naming the tensor.
+void require_finite(const nn::Module& network, const std::string& path) {
+  for (const auto& [name, tensor] : network.state_dict()) {
+    const std::vector<float> values = tensor.to_vector();
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        throw std::runtime_error(fmt::format(
+            "{}: tensor '{}' holds {} (element {}): a model with non-finite parameters predicts "
+            "NaN (a diverged training run?)",
+            path, name, values[i], i));
+  }
+}
+
+}  // namespace
 
 Predictor::Predictor(const std::string& model_path) {
   const io::FileInfo info = io::inspect(model_path);
   card_ = io::read_model_card(info, model_path);
   network_ = io::build_mlp(card_.network);
   io::load(*network_, model_path);
+  require_finite(*network_, model_path);
   network_->eval();
 }
 

@@ -1,6 +1,7 @@
 // Checkpoints: 40 epochs straight equal 20 epochs, save, load in a new process, 20 more, bit for
 // bit (SGD with momentum, Adam, RMSprop, each with a scheduler); the file's PyTorch-style names;
 // a load restores every object in place; every mismatch is refused by name with nothing changed.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -328,6 +329,31 @@ TEST_CASE("a checkpoint that does not fit is refused by name and changes nothing
                      }));
                    }),
             "Adam: load_state_dict: the state of parameter 1 has no 'exp_avg_sq'");
+    // A fresh tensor with element 0 changed (the tensors of `good` share storage with copies).
+    const auto set = [](T& t, const std::string& name, float value) {
+      for (auto& [n, tensor] : t)
+        if (n == name) {
+          auto v = tensor.to_vector();
+          v[0] = value;
+          tensor = Tensor::from(v, tensor.shape());
+        }
+    };
+    refused(tamper("nan-weight.ckpt",
+                   [&](T& t, io::Metadata&) { set(t, "model.0.weight", std::nanf("")); }),
+            "tensor 'model.0.weight' holds nan (element 0): not a finite number");
+    refused(tamper("neg-sq.ckpt",
+                   [&](T& t, io::Metadata&) { set(t, "optimizer.state.1.exp_avg_sq", -1); }),
+            "Adam: load_state_dict: the state of parameter 1: 'exp_avg_sq' holds -1 (element 0), "
+            "a negative sum of squares");
+    refused(tamper("inf-avg.ckpt",
+                   [&](T& t, io::Metadata&) { set(t, "optimizer.state.0.exp_avg", INFINITY); }),
+            "Adam: load_state_dict: the state of parameter 0: 'exp_avg' holds inf (element 0), not "
+            "a finite number");
+    // 2^24 + 2 is a float, but a float step count is exact only up to 2^24 (save refuses more).
+    refused(tamper("step.ckpt",
+                   [&](T& t, io::Metadata&) { set(t, "optimizer.state.0.step", 16777218.0f); }),
+            "Adam: load_state_dict: the state of parameter 0: 'step' is 16777218, more than 2^24 = "
+            "16777216");
   }
 }
 

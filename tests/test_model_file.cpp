@@ -166,6 +166,28 @@ TEST_CASE("model metadata is validated before anything is built from it", "[mode
   }
 }
 
+TEST_CASE("input statistics whose standardisation overflows float are refused", "[model_file]") {
+  // Column 0 is 'size' (numbers 1..4). A fit on float cells cannot give a mean beyond float's
+  // range or a scale below its smallest step; with them, (x - mean) / scale is infinite.
+  const auto tampered = [](double mean, double scale) {
+    auto card = small_card();
+    auto columns = card.inputs.columns();
+    columns[0].mean = mean;
+    columns[0].scale = scale;
+    card.inputs = data::Preprocessor(columns);
+    return io::to_metadata(card);
+  };
+  using Catch::Contains;
+  REQUIRE_THAT(error_of(tampered(1e300, 1)),
+               Contains("t_card.safetensors: metadata 'xgrad.inputs': input 'size': mean 1e+300 "
+                        "is outside the float range"));
+  REQUIRE_THAT(error_of(tampered(2.5, 1e-300)),
+               Contains("t_card.safetensors: metadata 'xgrad.inputs': input 'size': scale 1e-300 "
+                        "is below the smallest positive float"));
+  REQUIRE(reread(tampered(-3e38, 1.5e-45)).inputs.columns()[0].mean ==
+          -3e38);  // 2^-149 = 1.4e-45 is float's smallest
+}
+
 TEST_CASE("build_mlp and save_model check the architecture", "[model_file]") {
   io::MlpSpec spec;
   spec.in = 3, spec.out = 2, spec.hidden = {4};

@@ -96,3 +96,19 @@ TEST_CASE("Predictor reports file problems naming the file", "[predictor]") {
   REQUIRE_THROWS_WITH(Predictor("no_such_model.safetensors"),
                       Catch::Contains("no_such_model.safetensors"));
 }
+
+TEST_CASE("Predictor refuses non-finite weights and biases, naming the file and tensor",
+          "[predictor]") {
+  Saved s("t_pred_nan.safetensors", "species", data::Task::Auto);
+  // The layers are 0 (Linear 4 -> 8), 1 (tanh), 2 (Linear 8 -> 3): one bad value in each kind.
+  for (const auto& [tensor, value] :
+       {std::pair<std::string, float>{"0.weight", std::nanf("")}, {"2.bias", INFINITY}}) {
+    auto net = io::build_mlp(s.card.network);
+    for (auto& [name, t] : net->state_dict())
+      if (name == tensor) t.data().data()[1] = value;
+    io::save_model(*net, s.card, s.path);
+    REQUIRE_THROWS_WITH(Predictor(s.path),
+                        Catch::Contains("t_pred_nan.safetensors: tensor '" + tensor + "' holds") &&
+                            Catch::Contains("(element 1)"));
+  }
+}

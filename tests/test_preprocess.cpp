@@ -1,6 +1,7 @@
 // Tests for include/xgrad/data/preprocess.hpp: statistics from the training rows only, one-hot
 // categories, imputation, name matching (column order free), unseen categories and classes, and
 // the checks on restored (saved) columns. Expected numbers are computed by hand in comments.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 #include <xgrad/data/preprocess.hpp>
 
@@ -108,6 +109,21 @@ TEST_CASE("Preprocessor refuses inconsistent saved columns", "[preprocess]") {
                       Catch::Contains("appears twice"));
 }
 
+TEST_CASE("Preprocessor::transform refuses a cell whose standardised value overflows float",
+          "[preprocess]") {
+  InputColumn x;
+  x.name = "x";
+  x.mean = 0;
+  x.scale = 0.5;
+  const Preprocessor p({x});
+  // 3e38 is a float (< 3.4e38), but (3e38 - 0) / 0.5 = 6e38 is not: line 3, column 1.
+  const Table t = parse_csv("x\n1\n3e38\n", "new.csv");
+  REQUIRE_THROWS_WITH(p.transform(t), Catch::Contains("new.csv:3: column 1 ('x'): 3") &&
+                                          Catch::Contains("standardises to inf"));
+  // -1 / 0.5 = -2: ordinary cells are unchanged.
+  REQUIRE(p.transform(parse_csv("x\n-1\n", "new.csv")).to_vector() == std::vector<float>{-2});
+}
+
 TEST_CASE("Target: classes by value or by name, regression scaling, unknown classes",
           "[preprocess]") {
   const Table t = parse_csv("x,y\n1,2\n2,0\n3,2\n4,1\n", "t.csv");
@@ -137,4 +153,38 @@ TEST_CASE("Target: classes by value or by name, regression scaling, unknown clas
   broken.class_names = {"1", "x"};
   broken.numeric = true;
   REQUIRE_THROWS_WITH(broken.validate(), Catch::Contains("'x' is not a number"));
+}
+
+TEST_CASE("Target refuses integer class labels float cannot tell apart", "[preprocess]") {
+  // Float holds every integer up to 2^24 = 16777216; 100000001 and 100000002 both read as 1e8.
+  const Table big = parse_csv("x,y\n0,100000001\n1,100000002\n2,100000003\n", "big.csv");
+  for (Task task : {Task::Auto, Task::Classification})
+    REQUIRE_THROWS_WITH(Target::fit(big, "y", task, {0, 1, 2}),
+                        Catch::Contains("big.csv:2: column 2 ('y'): the class label reads as "
+                                        "100000000") &&
+                            Catch::Contains("2^24"));
+  // 16777216 itself may be 16777217 rounded; 16777215 is exact.
+  const Table edge = parse_csv("x,y\n0,1\n1,-16777216\n", "edge.csv");
+  REQUIRE_THROWS_WITH(Target::fit(edge, "y", Task::Auto, {0, 1}), Catch::Contains("edge.csv:3"));
+  const Table exact = parse_csv("x,y\n0,1\n1,16777215\n", "exact.csv");
+  REQUIRE(Target::fit(exact, "y", Task::Auto, {0, 1}).class_names ==
+          std::vector<std::string>{"1", "16777215"});
+  // Regression reads the same values as numbers: no identity to keep.
+  REQUIRE_FALSE(Target::fit(big, "y", Task::Regression, {0, 1, 2}).classification);
+}
+
+TEST_CASE("Preprocessor::fit refuses more one-hot features than the limit", "[preprocess]") {
+  // 5001 rows, two text columns of 5001 distinct values each: 10002 one-hot inputs > 10000.
+  std::string csv = "a,b,y\n";
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i <= 5000; ++i) {
+    csv += fmt::format("p{},q{},{}\n", i, i, i % 2);
+    rows.push_back(i);
+  }
+  const Table t = parse_csv(csv, "ids.csv");
+  REQUIRE_THROWS_WITH(Preprocessor::fit(t, rows, {"y"}),
+                      Catch::Contains("ids.csv: the text columns one-hot encode to 10002 inputs, "
+                                      "more than the limit 10000") &&
+                          Catch::Contains("'a' 5001, 'b' 5001") && Catch::Contains("--ignore"));
+  REQUIRE(Preprocessor::fit(t, rows, {"y", "b"}).width() == 5001);  // one column fits
 }

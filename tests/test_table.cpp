@@ -205,7 +205,9 @@ TEST_CASE("read_csv errors name the file, the line and the column", "[table]") {
   REQUIRE_THAT(error("\xFF\xFE"
                      "a"),
                Contains("UTF-16"));
-  REQUIRE_THAT(error(std::string("a\n1\0\n", 5)), Contains("NUL byte"));
+  REQUIRE_THAT(error(std::string("a\n1\0\n", 5)), Contains("e.csv:2: contains a NUL byte"));
+  // Line 1 "a,b", line 2 '1,"x', line 3 'y<NUL>"': inside a quoted field spanning lines.
+  REQUIRE_THAT(error(std::string("a,b\n1,\"x\ny\0\"\n", 12)), Contains("e.csv:3: contains a NUL"));
   // ';' files with decimal commas would otherwise become one-hot categories.
   REQUIRE_THAT(error("a;b\n1,5;x\n2,25;y\n"),
                Contains("column 1 ('a') holds numbers with a decimal comma ('1,5' on line 2)"));
@@ -244,4 +246,7 @@ TEST_CASE("read_csv reads files larger than its 1 MiB read buffer", "[table]") {
   REQUIRE(t.rows() == 100000);
   REQUIRE(t.lines.back() == 100001);
   for (int i : {0, 34952, 99999}) REQUIRE(t.find("sq")->numbers[std::size_t(i)] == float(i * 3));
+  // A NUL past the first read chunk: the header is line 1, the rows lines 2 to 100001.
+  TempFile nul("t_big_nul.csv", text + std::string("7,\0\n", 4));
+  REQUIRE_THROWS_WITH(read_csv(nul.path), Catch::Contains("t_big_nul.csv:100002: contains a NUL"));
 }

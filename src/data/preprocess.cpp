@@ -106,11 +106,43 @@ InputColumn fit_column(const Table& table, const Column& c, const std::vector<st
   return in;
 }
 
+// Checked before any encoding: rows x one-hot features floats is what transform allocates.
+void check_one_hot_width(const Table& table, const std::vector<InputColumn>& columns) {
+  std::vector<const InputColumn*> categorical;
+  std::size_t total = 0;
+  for (const auto& c : columns)
+    if (c.categorical) categorical.push_back(&c), total += c.width();
+  if (total <= kMaxOneHotFeatures) return;
+  std::stable_sort(categorical.begin(), categorical.end(),
+                   [](const auto* a, const auto* b) { return a->width() > b->width(); });
+  std::vector<std::string> widest;
+  for (const InputColumn* c : categorical)
+    widest.push_back(fmt::format("'{}' {}", c->name, c->width()));
+  throw std::runtime_error(fmt::format(
+      "{}: the text columns one-hot encode to {} inputs, more than the limit {} (categories per "
+      "column, widest first: {}); leave identifier-like columns out (--ignore)",
+      table.source, total, kMaxOneHotFeatures, join(widest, 5)));
+}
+
 void require_rows(const Table& table, const std::vector<std::size_t>& rows, const char* op) {
   for (std::size_t r : rows)
     if (r >= table.rows())
       invalid(fmt::format("{}: row {} out of range for {} rows of {}", op, r, table.rows(),
                           table.source));
+}
+
+// Cells are stored as float, which holds every integer only up to 2^24: above, neighbouring
+// labels (100000001, 100000002) read as one value, so classes would merge silently.
+void require_exact_labels(const Table& table, const Column& c) {
+  constexpr float kExact = 0x1p24f;
+  for (std::size_t r = 0; r < table.rows(); ++r)
+    if (std::fabs(c.numbers[r]) >= kExact)
+      throw std::runtime_error(fmt::format(
+          "{}: the class label reads as {} (numbers are stored as float), not below 2^24 = "
+          "16777216 in magnitude, where float no longer holds every integer (100000001 and "
+          "100000002 would be one class); read the column as categories (CsvOptions::kinds, "
+          "--categorical) to keep labels as text",
+          table.where(r, c), c.cell(r)));
 }
 
 }  // namespace
@@ -180,6 +212,7 @@ Preprocessor Preprocessor::fit(const Table& table, const std::vector<std::size_t
   if (columns.empty())
     throw std::runtime_error(
         fmt::format("{}: no input columns besides {}", table.source, join(exclude)));
+  check_one_hot_width(table, columns);
   try {
     return Preprocessor(std::move(columns));
   } catch (const std::invalid_argument& e) {  // e.g. more encoded features than the limit
@@ -245,6 +278,19 @@ std::vector<const Column*> find_columns(const Table& table, const std::vector<In
   return found;
 }
 
+// (v - mean) / scale as the network reads it: a cell far outside the training data can
+// overflow float (3e38 with scale 0.5), and an infinite input makes the prediction NaN.
+float standardised(const Table& table, std::size_t row, const Column& c, const InputColumn& in,
+                   double v) {
+  const auto x = static_cast<float>((v - in.mean) / in.scale);
+  if (!std::isfinite(x))
+    throw std::runtime_error(fmt::format(
+        "{}: {} standardises to {} ((x - mean {}) / scale {}), beyond the float range the model "
+        "reads",
+        table.where(row, c), v, x, in.mean, in.scale));
+  return x;
+}
+
 }  // namespace
 
 Tensor Preprocessor::transform(const Table& table, const std::vector<std::size_t>& rows,
@@ -280,7 +326,7 @@ Tensor Preprocessor::transform(const Table& table, const std::vector<std::size_t
           if (!in.fill) throw missing();
           v = *in.fill;
         }
-        x[i * width + offset] = static_cast<float>((v - in.mean) / in.scale);
+        x[i * width + offset] = standardised(table, rows[i], c, in, v);
       }
       offset += 1;
       continue;
@@ -358,6 +404,8 @@ Target Target::fit(const Table& table, const std::string& column, Task task,
       integral = integral && v == std::floor(v);
       if (distinct.size() <= 20) distinct.insert(v);
     }
+    if (task == Task::Classification || (task == Task::Auto && integral && distinct.size() <= 20))
+      require_exact_labels(table, *c);
     if (task == Task::Auto) {
       if (integral && distinct.size() == 1)
         throw std::runtime_error(fmt::format(

@@ -130,13 +130,9 @@ class Reader {
   void feed(std::string_view chunk) {
     if (first_chunk_) chunk = begin(chunk);
     if (chunk.empty()) return;
-    if (std::memchr(chunk.data(), 0, chunk.size()))
-      fail(fmt::format("{}: contains a NUL byte near line {}: not a text CSV file", table_.source,
-                       line_));
-    const std::size_t parsed =
-        csv_parse(&parser_, chunk.data(), chunk.size(), on_field, on_record, this);
-    rethrow();
-    if (parsed != chunk.size()) parse_error(csv_error(&parser_));
+    const auto* nul = static_cast<const char*>(std::memchr(chunk.data(), 0, chunk.size()));
+    parse(chunk.substr(0, nul ? std::size_t(nul - chunk.data()) : chunk.size()));
+    if (nul) fail_nul();
   }
 
   Table finish() {
@@ -155,6 +151,22 @@ class Reader {
   }
 
  private:
+  void parse(std::string_view text) {
+    const std::size_t parsed =
+        csv_parse(&parser_, text.data(), text.size(), on_field, on_record, this);
+    rethrow();
+    if (parsed != text.size()) parse_error(csv_error(&parser_));
+  }
+
+  // Everything before the NUL is parsed, so line_ counts the finished fields; the field libcsv
+  // is still collecting may span lines (quoted line breaks) too.
+  [[noreturn]] void fail_nul() const {
+    const std::string_view pending(reinterpret_cast<const char*>(parser_.entry_buf),
+                                   parser_.entry_buf ? parser_.entry_pos : 0);
+    fail(fmt::format("{}:{}: contains a NUL byte: not a text CSV file", table_.source,
+                     line_ + count_line_breaks(pending)));
+  }
+
   // The first chunk: byte order marks, then the delimiter.
   std::string_view begin(std::string_view chunk) {
     first_chunk_ = false;

@@ -298,6 +298,19 @@ void parse_generators_and_extra(const Metadata& meta, const nn::BasicModule<T>& 
   }
 }
 
+// io::load keeps a diverged model loadable for inspection, but resuming from NaN or inf weights
+// would only fail later as a diverged loss, blamed on the learning rate.
+template <class T>
+void check_finite(const nn::NamedTensors<T>& model) {
+  for (const auto& [name, t] : model) {
+    const T* v = t.data().data();
+    for (std::size_t i = 0; i < t.data().size(); ++i)
+      if (!std::isfinite(v[i]))
+        throw std::invalid_argument(fmt::format(
+            "tensor '{}{}' holds {} (element {}): not a finite number", kModel, name, v[i], i));
+  }
+}
+
 template <class T>
 Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& meta,
                            const nn::BasicModule<T>& model, const optim::OptimizerOf<T>& optimizer,
@@ -311,6 +324,7 @@ Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& m
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("model: {}", e.what()));
   }
+  check_finite(p.model);
   parse_optimizer(meta, optimizer, p.optimizer);
   p.scheduler = parse_scheduler(meta, scheduler);
   parse_generators_and_extra(meta, model, p);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -187,6 +188,25 @@ double number_field(const Reader& r, const json& object, const char* field) {
   return it->get<double>();
 }
 
+// A card fitted on float cells has |mean| and |fill| within float's range and a scale of at least
+// the smallest positive float; beyond those, (cell - mean) / scale overflows for ordinary cells
+// and the model would predict NaN.
+void check_standardisation(const Reader& r, const data::InputColumn& c) {
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
+  constexpr double kFloatMin = std::numeric_limits<float>::denorm_min();
+  const auto outside = [&](const char* field, double v) {
+    r.fail("inputs", fmt::format("input '{}': {} {} is outside the float range (|x| <= {}), so "
+                                 "standardising would overflow",
+                                 c.name, field, v, kFloatMax));
+  };
+  if (std::fabs(c.mean) > kFloatMax) outside("mean", c.mean);
+  if (c.fill && std::fabs(*c.fill) > kFloatMax) outside("fill", *c.fill);
+  if (c.scale > 0 && c.scale < kFloatMin)  // <= 0: the Preprocessor's own check says so
+    r.fail("inputs", fmt::format("input '{}': scale {} is below the smallest positive float ({}), "
+                                 "so standardising would overflow",
+                                 c.name, c.scale, kFloatMin));
+}
+
 data::Preprocessor read_inputs(const Reader& r) {
   const json inputs = r.parse_json("inputs");
   if (!inputs.is_array() || inputs.empty() || inputs.size() > data::kMaxInputColumns)
@@ -209,6 +229,7 @@ data::Preprocessor read_inputs(const Reader& r) {
       c.mean = number_field(r, item, "mean");
       c.scale = number_field(r, item, "scale");
       if (item.contains("fill")) c.fill = number_field(r, item, "fill");
+      check_standardisation(r, c);
     } else if (type == "category") {
       c.categorical = true;
       const auto it = item.find("categories");

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 
 #include "option_fields.hpp"
 
@@ -153,13 +154,37 @@ std::map<std::size_t, std::pair<std::size_t, std::size_t>> positions(
   return where;
 }
 
-// A step count stored as a tensor: a whole number >= 0 (and below 2^53, exact in a double).
+// A step count stored as a tensor: a whole number >= 0 (and below 2^53, exact in a double). A
+// float count above 2^24 is refused as state_dict() refuses to save it: the next steps could
+// not be saved (float does not hold 2^24 + 1), so the resumed run would be lost at its end.
 template <class T>
 std::size_t step_count(const BasicTensor<T>& step) {
   const double v = double(step.item());
   if (!(v >= 0 && v < 0x1p53) || v != std::floor(v))
     throw std::invalid_argument(fmt::format("'step' must be a whole number >= 0, got {}", v));
+  if (std::is_same_v<T, float> && v > 0x1p24)
+    throw std::invalid_argument(fmt::format(
+        "'step' is {}, more than 2^24 = 16777216, the most steps a float step tensor holds "
+        "exactly",
+        v));
   return std::size_t(v);
+}
+
+// Buffers that are averages or sums of squared gradients: never negative.
+bool squares(const std::string& name) {
+  return name == "exp_avg_sq" || name == "max_exp_avg_sq" || name == "square_avg" || name == "sum";
+}
+
+// A loaded buffer must be one a step could have produced: NaN, inf or a negative square would
+// only surface later as a diverged loss, blamed on the learning rate.
+template <class T>
+void check_buffer(const std::string& name, const BasicTensor<T>& t) {
+  const T* v = t.data().data();
+  for (std::size_t i = 0; i < t.data().size(); ++i)
+    if (!std::isfinite(v[i]) || (squares(name) && v[i] < 0))
+      throw std::invalid_argument(
+          fmt::format("'{}' holds {} (element {}), {}", name, v[i], i,
+                      std::isfinite(v[i]) ? "a negative sum of squares" : "not a finite number"));
 }
 
 }  // namespace
@@ -245,12 +270,13 @@ void BasicOptimizer<T, Options>::check_state_dict(const OptimizerState<T>& s) co
       if (!t.defined() || t.shape() != expected)
         fail(fmt::format("the state of parameter {}: '{}' has shape {} but {} is needed", index,
                          name, t.defined() ? shape_str(t.shape()) : "none", shape_str(expected)));
-      if (name == "step") {
-        try {
+      try {
+        if (name == "step")
           step_count(t);
-        } catch (const std::invalid_argument& e) {
-          fail(fmt::format("the state of parameter {}: {}", index, e.what()));
-        }
+        else
+          check_buffer(name, t);
+      } catch (const std::invalid_argument& e) {
+        fail(fmt::format("the state of parameter {}: {}", index, e.what()));
       }
     }
   }

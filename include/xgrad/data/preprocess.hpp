@@ -35,6 +35,10 @@ enum class Unknown { Error, Ignore };
 // The most input columns and encoded features a Preprocessor (and a model file) may hold.
 inline constexpr std::size_t kMaxInputColumns = kMaxCsvColumns;
 inline constexpr std::size_t kMaxFeatures = 1'000'000;
+// The most one-hot features Preprocessor::fit makes from a table's categorical columns together
+// (each column holds at most kMaxCategories): the encoded inputs are rows x features floats, so
+// many identifier-like text columns would otherwise need gigabytes from a small file.
+inline constexpr std::size_t kMaxOneHotFeatures = 10'000;
 
 // What happens to one input column.
 struct InputColumn {
@@ -63,7 +67,8 @@ class Preprocessor {
 
   // Every column of `table` but `exclude`, in file order. Categories are the distinct values
   // of all rows (the file's vocabulary, sorted); means, scales and fill values come from `rows`
-  // only (the training rows), ignoring missing cells.
+  // only (the training rows), ignoring missing cells. More than kMaxOneHotFeatures categories
+  // in all is a std::runtime_error naming the widest columns, before anything is encoded.
   static Preprocessor fit(const Table& table, const std::vector<std::size_t>& rows,
                           const std::vector<std::string>& exclude,
                           const PreprocessOptions& options = {});
