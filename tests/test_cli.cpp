@@ -4,6 +4,7 @@
 // tests say so and skip. Every CSV is written by the test itself.
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <xgrad/io/safetensors.hpp>
 
@@ -1301,4 +1302,136 @@ TEST_CASE("xgrad gradients: exploding norms and a diverged run get their verdict
   REQUIRE_THAT(r.out, ContainsRegex("\n +1 +[0-9.]+e\\+[0-9]+ +-\n"));
   REQUIRE_THAT(r.out, ContainsRegex("\n +21 +[0-9.]+e\\+[0-9]+ +-\n"));
   REQUIRE_THAT(r.out, !Catch::Contains("nan"));
+}
+
+namespace {
+
+// Runs a whole shell command line (xgrad's path in it already); its stderr is read back.
+Run run_shell(const std::string& command) {
+  Run r;
+  FILE* p = popen((command + " 2> t_cli_stderr.txt").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = read_file("t_cli_stderr.txt");
+  std::remove("t_cli_stderr.txt");
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("xgrad: an output that is one of the inputs is refused, by identity not by name",
+          "[cli]") {
+  if (!have_cli()) return;
+  TempFile csv("t_cli_same.csv", flowers());
+  const std::string table = read_file(csv.path);
+  require_one_line_error(
+      run("train --csv t_cli_same.csv --target species --epochs 1 --save ./t_cli_same.csv"), 2,
+      "--save './t_cli_same.csv' is the same file as --csv 't_cli_same.csv'");
+  REQUIRE(read_file(csv.path) == table);
+  const std::string ck = "t_cli_same_ck.safetensors", model = "t_cli_same_m.safetensors";
+  REQUIRE(run("train --dataset xor --epochs 1 --checkpoint " + ck + " --save " + model).code == 0);
+  const std::string checkpoint = read_file(ck), saved = read_file(model);
+  std::remove("t_cli_same_link.safetensors");
+  REQUIRE(::symlink(ck.c_str(), "t_cli_same_link.safetensors") == 0);
+  require_one_line_error(
+      run("train --resume " + ck + " --epochs 2 --save t_cli_same_link.safetensors"), 2,
+      "--save 't_cli_same_link.safetensors' is the same file as --resume '" + ck + "'");
+  REQUIRE(read_file(ck) == checkpoint);
+  require_one_line_error(run("predict --model " + model + " --csv t_cli_same.csv --out ./" + model),
+                         2, "--out './" + model + "' is the same file as --model '" + model + "'");
+  require_one_line_error(
+      run("predict --model " + model + " --csv t_cli_same.csv --out t_cli_same.csv"), 2,
+      "--out 't_cli_same.csv' is the same file as --csv 't_cli_same.csv'");
+  REQUIRE(read_file(model) == saved);
+  REQUIRE(read_file(csv.path) == table);
+  for (const char* f : {"t_cli_same_link.safetensors", ck.c_str(), model.c_str()}) std::remove(f);
+}
+
+TEST_CASE("xgrad train: a failed --save is rescued to a fresh file, never through a link",
+          "[cli]") {
+  if (!have_cli()) return;
+  TempFile victim("t_cli_victim.txt", "precious\n");
+  // A FIFO passes the check before training (it is not a directory) and the save refuses it.
+  std::remove("t_cli_save_fifo");
+  REQUIRE(::mkfifo("t_cli_save_fifo", 0600) == 0);
+  // The name the rescue file had (xgrad-rescue-<pid>.safetensors in $TMPDIR) planted as a link.
+  const Run r = run_shell(
+      "sh -c 'ln -s t_cli_victim.txt xgrad-rescue-$$.safetensors; exec env "
+      "TMPDIR=. \"" +
+      cli_path() + "\" train --dataset xor --epochs 1 --save t_cli_save_fifo --quiet'");
+  require_one_line_error(r, 4, "the trained model was written to './xgrad-rescue-");
+  REQUIRE(read_file(victim.path) == "precious\n");
+  std::smatch m;
+  REQUIRE(std::regex_search(r.err, m, std::regex("written to '([^']+)'")));
+  xg::io::Metadata md;
+  REQUIRE(xg::io::load_tensors<float>(m[1].str(), &md).size() == 6);  // 3 Linear: weight, bias
+  REQUIRE(run_shell("rm -f t_cli_save_fifo xgrad-rescue-*.safetensors").code == 0);
+}
+
+TEST_CASE("xgrad train: a --save symlink loop is refused before training", "[cli]") {
+  if (!have_cli()) return;
+  std::remove("t_cli_loop1");
+  std::remove("t_cli_loop2");
+  REQUIRE(::symlink("t_cli_loop2", "t_cli_loop1") == 0);
+  REQUIRE(::symlink("t_cli_loop1", "t_cli_loop2") == 0);
+  const Run r = run("train --dataset xor --epochs 1 --save t_cli_loop1");
+  require_one_line_error(r, 4, "--save: cannot write 't_cli_loop1': Too many levels of symbolic");
+  REQUIRE_THAT(r.out, !Catch::Contains("final"));
+  std::remove("t_cli_loop1");
+  std::remove("t_cli_loop2");
+}
+
+TEST_CASE("xgrad: a failed write to standard output is an output error, exit 4", "[cli]") {
+  if (!have_cli() || !exists("/dev/full")) return;
+  const std::string out = "cannot write to standard output: No space left on device";
+  require_one_line_error(run("list > /dev/full"), 4, out);  // larger than stdout's buffer
+  // A few bytes: they stay in the buffer until the exit.
+  require_one_line_error(run("train --dataset xor --epochs 1 --quiet > /dev/full"), 4, out);
+}
+
+TEST_CASE("xgrad train: past the file-size limit the save fails with a message, no temporary",
+          "[cli]") {
+  if (!have_cli()) return;
+  // The 64,64 network's 4482 float parameters (about 18 KB) pass `ulimit -f 8` (at most 8 KiB).
+  const Run r =
+      run_with_env("ulimit -f 8;", "train --dataset xor --epochs 1 --save t_cli_fsz.safetensors");
+  require_one_line_error(r, 4,
+                         "--save: safetensors: 't_cli_fsz.safetensors': write failed: File "
+                         "too large");
+  REQUIRE(!exists("t_cli_fsz.safetensors"));
+  REQUIRE(!exists(".t_cli_fsz.safetensors.xgrad-tmp"));
+}
+
+TEST_CASE("xgrad eval: model-file data settings are checked as the file's, exit 3", "[cli]") {
+  if (!have_cli()) return;
+  const std::string model = "t_cli_meta2.safetensors";
+  REQUIRE(run("train --dataset spiral --samples 30 --hidden 8 --epochs 1 --save " + model).code ==
+          0);
+  xg::io::Metadata md;
+  const auto tensors = xg::io::load_tensors<float>(model, &md);
+  auto bad = md;
+  bad["xgrad.data.samples"] = "10000000";  // x 3 classes: 30000000 > the limit 10000000
+  xg::io::save(tensors, "t_cli_bad2.safetensors", bad);
+  require_one_line_error(run("eval --model t_cli_bad2.safetensors"), 3,
+                         "t_cli_bad2.safetensors: metadata 'xgrad.data.samples': '10000000': "
+                         "30000000 samples in all");
+  TempFile csv("t_cli_meta2.csv", flowers());
+  REQUIRE(run("train --csv t_cli_meta2.csv --target species --epochs 1 --save " + model).code == 0);
+  const auto csv_tensors = xg::io::load_tensors<float>(model, &md);
+  const std::pair<std::string, std::string> cases[] = {
+      {"xgrad.data.delimiter", "x"}, {"xgrad.data.header", "yes"}, {"xgrad.data.stratify", "1"}};
+  for (const auto& [key, value] : cases) {
+    bad = md;
+    bad[key] = value;
+    xg::io::save(csv_tensors, "t_cli_bad2.safetensors", bad);
+    INFO(key << " = " << value);
+    require_one_line_error(run("eval --model t_cli_bad2.safetensors"), 3,
+                           "t_cli_bad2.safetensors: metadata '" + key + "': '" + value + "'");
+  }
+  std::remove("t_cli_bad2.safetensors");
+  std::remove(model.c_str());
 }

@@ -74,6 +74,15 @@ void require_regular_file(const std::string& path, const std::string& flag);
 void check_writable(const std::string& path, const std::string& flag);
 // Writes `text` to `path` atomically (temporary file in the same directory, then rename).
 void write_text_atomically(const std::string& path, const std::string& text);
+// Refuses (UsageError naming both flags and the file) an output that is the same file as an
+// input or another output: compared by identity (device and inode when both exist, else the
+// canonical directory plus the name), so "./d.csv", "d.csv" and a symlink to it all match.
+void refuse_same_file(const std::string& out, const std::string& out_flag, const std::string& in,
+                      const std::string& in_flag);
+// A new, empty file created exclusively (O_CREAT | O_EXCL, never through a symlink) with a
+// unique name "<dir>/<stem>-XXXXXX<suffix>"; returns its path, or "" when it cannot be created.
+std::string create_unique_file(const std::string& dir, const std::string& stem,
+                               const std::string& suffix);
 
 // ---- data (data.cpp) --------------------------------------------------------------------------
 

@@ -273,6 +273,24 @@ xg::io::Metadata data_provenance(const DataSpec& s, const Prepared& p) {
   return md;
 }
 
+namespace {
+
+// The generator's own checks (resolve) on a model file's values: their messages name a flag
+// ("--samples: ..."), the user gave none: name the file and its key instead, as an input error.
+void check_generator(const DataSpec& s, const std::string& path) {
+  try {
+    resolve(s);
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    const std::string prefix = "--samples: ";
+    if (what.rfind(prefix, 0) != 0) throw InputError(fmt::format("{}: {}", path, what));
+    throw InputError(fmt::format("{}: metadata 'xgrad.data.samples': '{}': {}", path, *s.samples,
+                                 what.substr(prefix.size())));
+  }
+}
+
+}  // namespace
+
 DataSpec data_spec_from(const xg::io::Metadata& md, const std::string& path) {
   const auto get = [&](const std::string& key) -> const std::string& {
     const auto it = md.find("xgrad.data." + key);
@@ -300,6 +318,12 @@ DataSpec data_spec_from(const xg::io::Metadata& md, const std::string& path) {
       throw InputError(e.what());
     }
   };
+  const auto boolean = [&](const std::string& key) {
+    const std::string& v = get(key);
+    if (v != "true" && v != "false")
+      throw InputError(fmt::format("{}: '{}' is not true or false", flag(key), v));
+    return v == "true";
+  };
   DataSpec s;
   const std::string& source = get("source");
   if (source == "dataset") {
@@ -313,11 +337,14 @@ DataSpec data_spec_from(const xg::io::Metadata& md, const std::string& path) {
     s.noise = real("noise", 0, kMaxNoise, false);
     if (uses_classes(s.dataset)) s.classes = integer("classes", 2, kMaxDatasetClasses);
     if (s.dataset == "circles") s.factor = real("factor", 0, 1, true);
+    check_generator(s, path);
   } else if (source == "csv") {
     s.csv = get("csv");
-    s.header = get("header") != "false";
+    s.header = boolean("header");
     const std::string& d = get("delimiter");
-    s.delimiter = d == "tab" ? '\t' : d.size() == 1 ? d[0] : ',';
+    if (d != "," && d != ";" && d != "|" && d != "tab")  // what data_provenance writes
+      throw InputError(fmt::format("{}: '{}' is not one of , ; | tab", flag("delimiter"), d));
+    s.delimiter = d == "tab" ? '\t' : d[0];
     s.impute = get("impute");
     // Categorical and ignored columns: the saved preprocessing already says which columns are
     // read and how (prepare(spec, card)).
@@ -327,7 +354,7 @@ DataSpec data_spec_from(const xg::io::Metadata& md, const std::string& path) {
   s.seed = integer("seed", 0, std::numeric_limits<std::uint64_t>::max());
   s.test_fraction = real("test_fraction", 0, 1, true);
   s.val_fraction = real("val_fraction", 0, 1, true);
-  s.stratify = get("stratify") == "true";
+  s.stratify = boolean("stratify");
   if (!s.csv.empty()) s.rows = integer("rows", 1, std::numeric_limits<std::uint64_t>::max());
   return s;
 }

@@ -48,6 +48,33 @@ std::string resolved_target(const std::string& path) {
   return path;
 }
 
+// Where a chain of symlinks ends (a new file's name when the last link dangles).
+std::string link_target(std::string path) {
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    char buf[PATH_MAX];
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    if (n <= 0) break;
+    const std::string link(buf, std::size_t(n));
+    path = link.front() == '/' ? link : directory_of(path) + "/" + link;
+  }
+  return path;
+}
+
+// What names a file for refuse_same_file: "dev:ino" of an existing file (symlinks followed),
+// else the canonical directory plus the name (of the symlink's target when it dangles).
+std::string file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return fmt::format("{}:{}", st.st_dev, st.st_ino);
+  const std::string target = link_target(path);
+  const auto slash = target.rfind('/');
+  const std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
+  char dir[PATH_MAX];
+  if (!::realpath(directory_of(target).c_str(), dir)) return target;
+  return std::string(dir) + "/" + name;
+}
+
 }  // namespace
 
 std::uint64_t parse_integer(const std::string& flag, const std::string& text, std::uint64_t lo,
@@ -118,8 +145,13 @@ void require_regular_file(const std::string& path, const std::string& flag) {
 }
 
 void check_writable(const std::string& path, const std::string& flag) {
-  const std::string target = resolved_target(path);
   struct stat st {};
+  // A symlink loop (or an unreadable link) would only fail at the write, after the work: a
+  // dangling link is fine (the write creates its target).
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && ::stat(path.c_str(), &st) != 0 &&
+      errno != ENOENT)
+    throw OutputError(fmt::format("{}: cannot write '{}': {}", flag, path, std::strerror(errno)));
+  const std::string target = resolved_target(path);
   if (::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     throw OutputError(fmt::format("{}: '{}' is a directory", flag, path));
   const std::string dir = directory_of(target);
@@ -141,6 +173,31 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   } catch (const std::runtime_error& e) {
     throw OutputError(e.what());  // "cannot write: 'out.csv': write failed: No space left ..."
   }
+}
+
+}  // namespace xgcli
+
+namespace xgcli {
+
+void refuse_same_file(const std::string& out, const std::string& out_flag, const std::string& in,
+                      const std::string& in_flag) {
+  if (out.empty() || in.empty() || file_identity(out) != file_identity(in)) return;
+  throw UsageError(fmt::format(
+      "{} '{}' is the same file as {} '{}': writing it would destroy {}; choose another name",
+      out_flag, out, in_flag, in,
+      in_flag == "--resume"       ? "the checkpoint being resumed"
+      : in_flag == "--checkpoint" ? "the checkpoint"
+                                  : "the input"));
+}
+
+std::string create_unique_file(const std::string& dir, const std::string& stem,
+                               const std::string& suffix) {
+  std::string path = dir + "/" + stem + "-XXXXXX" + suffix;
+  // mkstemps opens with O_CREAT | O_EXCL: it never reuses an existing name or follows a link.
+  const int fd = ::mkstemps(path.data(), int(suffix.size()));
+  if (fd < 0) return "";
+  ::close(fd);
+  return path;
 }
 
 }  // namespace xgcli

@@ -11,9 +11,15 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <string>
+#include <system_error>
+
+#include <xgrad/core/allocator.hpp>
 
 #include "app.hpp"
 
@@ -31,10 +37,23 @@ int fail(const char* what, int code) {
   return code;
 }
 
-}  // namespace
+// A failed write to stdout (a full disk, a closed pipe's reader gone) loses the command's result:
+// it is an output error, exit 4, not a success nor an input error. `err`: the errno seen.
+int stdout_failed(int err) {
+  const std::string what =
+      "cannot write to standard output: " + std::string(std::strerror(err ? err : EIO));
+  std::clearerr(stdout);
+  return fail(what.c_str(), 4);
+}
 
-int main(int argc, char** argv) {
-  CommandLine cli;
+// The result is only delivered once stdout's buffer reached the file: flush and check.
+int finish(int code) {
+  errno = 0;
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout)) return code;
+  return code != 0 ? code : stdout_failed(errno);  // an earlier error says more
+}
+
+int run(CommandLine& cli, int argc, char** argv) {
   try {
     cli.parse(argc, argv);
     return cli.run();
@@ -49,11 +68,27 @@ int main(int argc, char** argv) {
     return fail(e.what(), 4);
   } catch (const TrainingFailed& e) {
     return fail(e.what(), 5);
+  } catch (const xg::AllocationError& e) {  // its message names the size asked for
+    const std::string what = e.what();      // "xgrad: cannot allocate ...": fail adds the prefix
+    return fail(what.rfind("xgrad: ", 0) == 0 ? what.c_str() + 7 : what.c_str(), 1);
   } catch (const std::bad_alloc&) {
     return fail("out of memory", 1);
+  } catch (const std::system_error& e) {  // fmt::print failing on a full or broken stdout
+    if (std::ferror(stdout)) return stdout_failed(e.code().value());
+    return fail(e.what(), 3);
   } catch (const std::runtime_error& e) {  // a CSV or model file problem (InputError included)
     return fail(e.what(), 3);
   } catch (const std::exception& e) {
     return fail(e.what(), 1);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Past `ulimit -f` a write then fails with EFBIG and takes the error path (message, exit 4,
+  // temporary file removed) instead of the signal killing the process silently.
+  std::signal(SIGXFSZ, SIG_IGN);
+  CommandLine cli;
+  return finish(run(cli, argc, argv));
 }

@@ -150,6 +150,8 @@ int eval(const std::string& model_path, const std::string& csv, const TableOptio
 
 int predict(const std::string& model_path, const std::string& csv, const std::string& out,
             bool proba, const TableOptions& t) {
+  refuse_same_file(out, "--out", model_path, "--model");
+  refuse_same_file(out, "--out", csv, "--csv");
   if (!out.empty()) check_writable(out, "--out");
   const xg::Predictor p = load_model(model_path);
   if (proba && !p.card().target.classification)  // silently ignoring it would hide the mistake

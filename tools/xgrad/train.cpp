@@ -424,20 +424,37 @@ xg::io::Metadata training_provenance(const TrainOptions& o, const Fit& f, const 
   return md;
 }
 
+// Writes the model to a fresh file of a unique name (created exclusively, so a name or symlink
+// planted in a shared directory is never written through), next to `path` or else in $TMPDIR
+// (/tmp); returns its path, or "" when neither place takes it.
+std::string rescue_model(const Model& model, const xg::io::ModelCard& card,
+                         const std::string& path) {
+  const auto slash = path.rfind('/');
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string dirs[] = {
+      slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1)),
+      tmp && *tmp ? tmp : "/tmp"};
+  for (const std::string& dir : dirs) {
+    const std::string rescue = create_unique_file(dir, "xgrad-rescue", ".safetensors");
+    if (rescue.empty()) continue;
+    try {
+      xg::io::save_model(model, card, rescue);
+      return rescue;
+    } catch (const std::exception&) {
+      std::remove(rescue.c_str());
+    }
+  }
+  return "";
+}
+
 // Saves the model; if that fails after all (the destination was checked before training), the
 // trained weights are not lost: they go to the temporary directory and the error says where.
 void save_or_rescue(const Model& model, const xg::io::ModelCard& card, const std::string& path) {
   try {
     xg::io::save_model(model, card, path);
   } catch (const std::exception& e) {
-    const char* tmp = std::getenv("TMPDIR");
-    const std::string rescue =
-        fmt::format("{}/xgrad-rescue-{}.safetensors", tmp && *tmp ? tmp : "/tmp", ::getpid());
-    try {
-      xg::io::save_model(model, card, rescue);
-    } catch (const std::exception&) {
-      throw OutputError(fmt::format("--save: {}", e.what()));
-    }
+    const std::string rescue = rescue_model(model, card, path);
+    if (rescue.empty()) throw OutputError(fmt::format("--save: {}", e.what()));
     throw OutputError(
         fmt::format("--save: {}; the trained model was written to '{}' instead", e.what(), rescue));
   }
@@ -449,11 +466,13 @@ void check_before_work(const TrainOptions& o) {
     throw UsageError(
         "--patience cannot be combined with --checkpoint or --resume: a checkpoint does not hold "
         "the best weights that early stopping restores");
-  if (!o.save.empty() && (o.save == o.checkpoint || o.save == o.resume))
-    throw UsageError(fmt::format(
-        "--save '{}' is also the checkpoint{}: the model file would replace it (a checkpoint is "
-        "a different file; save the model elsewhere)",
-        o.save, o.save == o.resume ? " being resumed (--resume)" : " (--checkpoint)"));
+  // By identity, not by name: "./ck" or a symlink to the input is the same file.
+  const std::string last_checkpoint =
+      o.checkpoint.empty() ? "" : checkpoint_path(o.checkpoint, o.epochs);
+  refuse_same_file(o.save, "--save", o.resume, "--resume");
+  refuse_same_file(o.save, "--save", last_checkpoint, "--checkpoint");
+  refuse_same_file(o.save, "--save", o.data.csv, "--csv");
+  refuse_same_file(last_checkpoint, "--checkpoint", o.data.csv, "--csv");
   if (!o.save.empty()) check_writable(o.save, "--save");
   if (!o.checkpoint.empty()) check_writable(checkpoint_path(o.checkpoint, 0), "--checkpoint");
 }
