@@ -139,7 +139,7 @@ TEST_CASE("Adam, Adam with amsgrad and weight decay, AdamW", "[optim]") {
   require_same(run([&](auto p) { return std::make_unique<optim::AdamD>(p, o); }),
                adam_ref(0.01, 0.8, 0.99, 1e-8, 0.1, true, false));
   optim::AdamWOptions w;
-  REQUIRE(w.weight_decay == 0.01);  // PyTorch's AdamW default
+  REQUIRE(w.weight_decay == 0.01);         // PyTorch's AdamW default
   const optim::AdamWOptions braced{0.02};  // an aggregate, as Adam's options
   REQUIRE((braced.lr == 0.02 && braced.weight_decay == 0.01 && braced.beta2 == 0.999));
   w.lr = 0.05;
