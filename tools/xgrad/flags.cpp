@@ -175,10 +175,6 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   }
 }
 
-}  // namespace xgcli
-
-namespace xgcli {
-
 void refuse_same_file(const std::string& out, const std::string& out_flag, const std::string& in,
                       const std::string& in_flag) {
   if (out.empty() || in.empty() || file_identity(out) != file_identity(in)) return;
