@@ -366,6 +366,10 @@ TEST_CASE("xgrad train --csv: BOM, CRLF, ';', quoted fields, string labels, cate
                Catch::Contains(R"("name":"length")") &&  // no BOM in the first name
                    Catch::Contains(R"("categories":["blue, dark","green","red"])"));
   std::remove("t_cli_flowers.safetensors");
+  // A misspelt --ignore would leave the column it meant among the features: refused.
+  require_one_line_error(
+      run("train --csv t_cli_flowers.csv --target species --ignore ID --epochs 1"), 2,
+      "--ignore: 't_cli_flowers.csv' has no column named 'ID'");
 }
 
 TEST_CASE("xgrad predict: columns by name, reordered columns give the same predictions", "[cli]") {
@@ -693,6 +697,9 @@ TEST_CASE("xgrad compare and gradients: bad flag values are one-line errors with
       {"compare --csv x.csv", "--csv needs --target"},
       {"compare --epochs 1", "give either --dataset NAME or --csv FILE"},
       {"compare --dataset moons --activations ,", "--activations needs at least one name"},
+      {"compare --dataset moons --activations relu,tanh,relu",
+       "--activations: 'relu' is named twice"},
+      {"gradients --activation tanh,tanh", "--activation: 'tanh' is named twice"},
       {"compare --dataset moons --val-fraction 0.2", "--val-fraction"},
       {"gradients --depth 0", "--depth: '0' is not an integer in [1, 1000]"},
       {"gradients --width 1e9", "--width: '1e9' is not an integer in [1, 1000000]"},

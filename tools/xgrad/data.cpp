@@ -1,5 +1,6 @@
 // The command line's data side: the dataset table, loading a CSV or generating a dataset as a
 // table, the split, the encoding, and the "xgrad.data.*" keys that let `eval` rebuild the split.
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <limits>
@@ -108,11 +109,17 @@ data::Table load(const DataSpec& s, const data::CsvOptions& base) {
   for (const auto& c : s.categorical) o.kinds[c] = data::ColumnKind::Categorical;
   o.skip = s.ignore;
   require_regular_file(s.csv, "--csv");
+  data::Table table;
   try {
-    return data::read_csv(s.csv, o);
+    table = data::read_csv(s.csv, o);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
+  // A name that matches no column is a typo, and the column it meant would become a feature.
+  for (const std::string& name : s.ignore)
+    if (std::find(table.skipped.begin(), table.skipped.end(), name) == table.skipped.end())
+      throw UsageError(fmt::format("--ignore: '{}' has no column named '{}'", s.csv, name));
+  return table;
 }
 
 std::string target_name(const DataSpec& s) { return s.csv.empty() ? "label" : s.target; }

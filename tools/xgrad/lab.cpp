@@ -33,6 +33,10 @@ std::vector<std::string> split_list(const std::string& text, const char* flag) {
     start = comma + 1;
   }
   if (out.empty()) throw UsageError(fmt::format("{} needs at least one name", flag));
+  // A repeated name would train the same network twice and overwrite its own output files.
+  for (std::size_t i = 1; i < out.size(); ++i)
+    if (std::find(out.begin(), out.begin() + long(i), out[i]) != out.begin() + long(i))
+      throw UsageError(fmt::format("{}: '{}' is named twice", flag, out[i]));
   return out;
 }
 
