@@ -54,13 +54,10 @@ struct Run {
   std::string out, err;
 };
 
-// Runs xgrad with a time limit (a hang is a failure, not a stuck suite); `env` is prepended to
-// the command ("PATH=/nonexistent"), or empty.
-Run run_with_env(const std::string& env, const std::string& args) {
+// Runs a whole shell command line (xgrad's path in it already); its stderr is read back.
+Run run_shell(const std::string& command) {
   Run r;
-  const std::string cmd =
-      env + " /usr/bin/timeout 120 '" + cli_path() + "' " + args + " 2> t_cli_stderr.txt";
-  FILE* p = popen(cmd.c_str(), "r");
+  FILE* p = popen((command + " 2> t_cli_stderr.txt").c_str(), "r");
   REQUIRE(p != nullptr);
   char buf[4096];
   std::size_t n;
@@ -70,6 +67,12 @@ Run run_with_env(const std::string& env, const std::string& args) {
   r.err = read_file("t_cli_stderr.txt");
   std::remove("t_cli_stderr.txt");
   return r;
+}
+
+// Runs xgrad with a time limit (a hang is a failure, not a stuck suite); `env` is prepended to
+// the command ("PATH=/nonexistent"), or empty.
+Run run_with_env(const std::string& env, const std::string& args) {
+  return run_shell(env + " /usr/bin/timeout 120 '" + cli_path() + "' " + args);
 }
 
 Run run(const std::string& args) { return run_with_env("", args); }
@@ -1310,25 +1313,6 @@ TEST_CASE("xgrad gradients: exploding norms and a diverged run get their verdict
   REQUIRE_THAT(r.out, ContainsRegex("\n +21 +[0-9.]+e\\+[0-9]+ +-\n"));
   REQUIRE_THAT(r.out, !Catch::Contains("nan"));
 }
-
-namespace {
-
-// Runs a whole shell command line (xgrad's path in it already); its stderr is read back.
-Run run_shell(const std::string& command) {
-  Run r;
-  FILE* p = popen((command + " 2> t_cli_stderr.txt").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = read_file("t_cli_stderr.txt");
-  std::remove("t_cli_stderr.txt");
-  return r;
-}
-
-}  // namespace
 
 TEST_CASE("xgrad: an output that is one of the inputs is refused, by identity not by name",
           "[cli]") {
