@@ -523,6 +523,22 @@ TEST_CASE("xgrad train options: test fraction 0, validation with early stopping,
   }
 }
 
+namespace {
+
+// A model file of `tensors` whose metadata `md` has `key` set to `value`: eval refuses it as the
+// file's error (exit 3), naming the file and the key.
+void require_eval_refuses(const xg::nn::NamedTensors<float>& tensors, xg::io::Metadata md,
+                          const std::string& key, const std::string& value) {
+  md[key] = value;
+  xg::io::save(tensors, "t_cli_bad.safetensors", md);
+  INFO(key << " = " << value);
+  require_one_line_error(run("eval --model t_cli_bad.safetensors"), 3,
+                         "t_cli_bad.safetensors: metadata '" + key + "': '" + value + "'");
+  std::remove("t_cli_bad.safetensors");
+}
+
+}  // namespace
+
 TEST_CASE("xgrad eval refuses hostile model metadata with the file and the key", "[cli]") {
   if (!have_cli()) return;
   const std::string model = "t_cli_meta.safetensors";
@@ -539,15 +555,7 @@ TEST_CASE("xgrad eval refuses hostile model metadata with the file and the key",
       {"xgrad.data.classes", "1e8"},
       {"xgrad.data.seed", "abc"},
   };
-  for (const auto& [key, value] : cases) {
-    auto bad = md;
-    bad[key] = value;
-    xg::io::save(tensors, "t_cli_bad.safetensors", bad);
-    INFO(key << " = " << value);
-    require_one_line_error(run("eval --model t_cli_bad.safetensors"), 3,
-                           "t_cli_bad.safetensors: metadata '" + key + "': '" + value + "'");
-  }
-  std::remove("t_cli_bad.safetensors");
+  for (const auto& [key, value] : cases) require_eval_refuses(tensors, md, key, value);
   std::remove(model.c_str());
 }
 
@@ -1415,14 +1423,7 @@ TEST_CASE("xgrad eval: model-file data settings are checked as the file's, exit 
   const auto csv_tensors = xg::io::load_tensors<float>(model, &md);
   const std::pair<std::string, std::string> cases[] = {
       {"xgrad.data.delimiter", "x"}, {"xgrad.data.header", "yes"}, {"xgrad.data.stratify", "1"}};
-  for (const auto& [key, value] : cases) {
-    bad = md;
-    bad[key] = value;
-    xg::io::save(csv_tensors, "t_cli_bad2.safetensors", bad);
-    INFO(key << " = " << value);
-    require_one_line_error(run("eval --model t_cli_bad2.safetensors"), 3,
-                           "t_cli_bad2.safetensors: metadata '" + key + "': '" + value + "'");
-  }
+  for (const auto& [key, value] : cases) require_eval_refuses(csv_tensors, md, key, value);
   std::remove("t_cli_bad2.safetensors");
   std::remove(model.c_str());
 }
