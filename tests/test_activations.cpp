@@ -3,6 +3,8 @@
 // convention (left derivative; PyTorch's values for its extras), double gradchecks away from
 // kinks, and float32 stability at |x| = 1e4.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <stdexcept>
@@ -901,4 +903,66 @@ TEST_CASE("celu with a negative alpha, float and double", "[activations]") {
     REQUIRE(yd.item() == Approx(double(f)).epsilon(1e-15));
     REQUIRE(xd.grad().item() == Approx(double(df)).epsilon(1e-15));
   }
+}
+
+namespace {
+
+template <class T>
+std::uint64_t bits_of(T v) {
+  std::uint64_t u = 0;
+  std::memcpy(&u, &v, sizeof v);
+  return u;
+}
+
+// The same x must give the same bits wherever it sits: a reduction chosen per vector from its
+// largest |x| (or a NaN) changed the last bit of cos(x) for some x beside a large or NaN value.
+template <class T>
+void require_neighbour_independent(const std::string& name,
+                                   xg::BasicTensor<T> (*op)(const xg::BasicTensor<T>&)) {
+  // Blocks of 16 (a whole vector at every width), x in lane 0, the neighbour in lane 1.
+  const std::vector<T> xs = [] {
+    std::vector<T> v;
+    for (int i = 0; i < 2000; ++i) v.push_back(T(-62 + 124 * double(i) / 1999));  // |x| <= 20 pi
+    for (int i = 0; i < 200; ++i) v.push_back(T(63 + 137 * double(i) / 199));     // to 64 pi
+    for (T big : {T(1e5), T(3e7), T(-1e30)}) v.push_back(big);
+    return v;
+  }();
+  const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+  auto lane0 = [&](T neighbour) {
+    std::vector<T> data(16 * xs.size(), T(0.25));
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      data[16 * i] = xs[i];
+      data[16 * i + 1] = neighbour;
+    }
+    auto x = xg::BasicTensor<T>::from(std::move(data), {16 * xs.size()}).requires_grad_();
+    const auto y = op(x);
+    y.sum().backward();
+    std::vector<T> values, grads;
+    const auto yv = y.to_vector(), gv = x.grad().to_vector();
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      values.push_back(yv[16 * i]);
+      grads.push_back(gv[16 * i]);
+    }
+    return std::make_pair(values, grads);
+  };
+  const auto alone = lane0(T(0.25));
+  for (T neighbour : {T(100), T(1e6), T(1e30), -inf, nan}) {
+    const auto beside = lane0(neighbour);
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      INFO(name << "(" << xs[i] << ") beside " << neighbour);
+      REQUIRE(bits_of(beside.first[i]) == bits_of(alone.first[i]));
+      REQUIRE(bits_of(beside.second[i]) == bits_of(alone.second[i]));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("sinusoid and sinc give a value the same bits whatever the values beside it",
+          "[activations]") {
+  require_neighbour_independent<float>("sinusoid", [](const Tensor& x) { return xg::sinusoid(x); });
+  require_neighbour_independent<float>("sinc", [](const Tensor& x) { return xg::sinc(x); });
+  require_neighbour_independent<double>("sinusoid",
+                                        [](const TensorD& x) { return xg::sinusoid(x); });
+  require_neighbour_independent<double>("sinc", [](const TensorD& x) { return xg::sinc(x); });
 }
