@@ -776,6 +776,61 @@ std::string row_of(const std::string& text, const std::string& name) {
 
 }  // namespace
 
+TEST_CASE("xgrad compare and gradients take hyper-parameters in the activation list", "[cli]") {
+  if (!have_cli()) return;
+  // leaky_relu with negative_slope = 1 is the identity (f(x) = x, f' = 1 everywhere), and LeCun's
+  // init does not depend on the activation: from one seed both train the same network to the
+  // same bits. The default slope (0.01) trains another one.
+  const std::string dir = "t_cli_act_params";
+  std::system(("rm -rf " + dir).c_str());
+  const Run r =
+      run("compare --dataset moons --samples 300 --epochs 15 --hidden 16 --init lecun "
+          "--activations identity,leaky_relu:negative_slope=1,leaky_relu --out " +
+          dir);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  row_of(r.out, "leaky_relu:negative_slope=1");  // a row of the table, named as written
+  const auto rows = csv_rows(dir + "/summary.csv");
+  REQUIRE(rows.size() == 3);
+  REQUIRE(rows[1].at("activation") == "leaky_relu:negative_slope=1");
+  for (const char* column : {"train_loss", "test_loss", "test_accuracy", "grad_ratio_end"}) {
+    INFO(column);
+    REQUIRE(rows[1].at(column) == rows[0].at(column));
+    REQUIRE(rows[2].at(column) != rows[0].at(column));
+  }
+  REQUIRE(exists(dir + "/plot_boundary_leaky_relu_negative_slope_1.csv"));
+  const Run g =
+      run("gradients --depth 3 --width 8 --steps 5 --init lecun "
+          "--activation identity,leaky_relu:negative_slope=1 --out " +
+          dir);
+  INFO(g.out << g.err);
+  REQUIRE(g.code == 0);
+  std::map<std::string, std::vector<std::string>> norms;
+  for (const auto& row : csv_rows(dir + "/gradients.csv"))
+    norms[row.at("activation")].push_back(row.at("grad_norm"));
+  REQUIRE(norms.size() == 2);
+  REQUIRE(norms["identity"].size() == 8);  // 4 weight matrices, at init and trained
+  REQUIRE(norms["leaky_relu:negative_slope=1"] == norms["identity"]);
+  std::system(("rm -rf " + dir).c_str());
+
+  const std::pair<const char*, const char*> refused[] = {
+      {"leaky_relu:alpha=1",
+       "'leaky_relu:alpha=1': activation 'leaky_relu' has no parameter 'alpha'"},
+      {"leaky_relu,leaky_relu:negative_slope=0.01",
+       "'leaky_relu' and 'leaky_relu:negative_slope=0.01' are the same activation"},
+      {"silu,swish", "'silu' and 'swish' are the same activation"},
+      {"leaky_relu:negative_slope", "expected name:key=number"},
+      {"elu:alpha=nan", "--activations elu:alpha: 'nan' is not a finite number"},
+      {"elu:alpha=1:alpha=2", "'elu:alpha=1:alpha=2' gives alpha twice"},
+      {"softplus:beta=0", "beta must be > 0"},
+  };
+  for (const auto& [list, message] : refused) {
+    INFO(list);
+    require_one_line_error(
+        run(std::string("compare --dataset moons --epochs 1 --activations ") + list), 2, message);
+  }
+}
+
 TEST_CASE("xgrad compare: a diverging activation is a result, not an error", "[cli]") {
   if (!have_cli()) return;
   std::system("rm -rf t_cli_diverge");

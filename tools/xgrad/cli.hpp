@@ -56,6 +56,8 @@ double parse_real(const std::string& flag, const std::string& text, double lo, d
                   bool lo_open = false, bool hi_open = false);
 // Comma-separated widths ("64,64"; "none" for no hidden layer), each in [1, max].
 std::vector<std::size_t> parse_sizes(const std::string& text, const char* what);
+// A user's text in a message: at most 40 characters, then "...".
+std::string shown(const std::string& text);
 // key=value pairs with finite values (--act-param).
 std::map<std::string, double> parse_params(const std::vector<std::string>& kv);
 

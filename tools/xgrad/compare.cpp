@@ -2,6 +2,8 @@
 // after another, over several seeds: change only the activation and see what it does.
 //
 //   xgrad compare --dataset spiral --activations relu,tanh,sigmoid --seeds 5 --epochs 100
+//   xgrad compare --dataset moons --activations
+//   leaky_relu,leaky_relu:negative_slope=0.3,elu:alpha=0.5
 //                 --target-loss 0.1 --out lab/
 //
 // Every run is `xgrad train`'s (fit(): the same options, loop and checks). A run that diverges
@@ -118,17 +120,18 @@ std::vector<int> boundary(Model& model, const Plane& plane) {
 
 // Trains `activation` from `seed` with fit(); `init` is the --init given (auto: by activation).
 RunResult run_one(const CompareOptions& o, const Prepared& p, const std::string& init,
-                  const std::string& activation, std::uint64_t seed, bool with_boundary,
+                  const ActivationChoice& activation, std::uint64_t seed, bool with_boundary,
                   const Plane& plane, Progress& progress, const std::string& label) {
   const bool classification = p.classes > 0;
   TrainOptions t = o.run;
   t.seed = seed;
   t.quiet = true;
-  t.model.activation = activation;
+  t.model.activation = activation.name;
+  t.model.act_params = activation.params;
   t.model.init = init;
   t.model.init = resolved_init(t.model);
   RunResult r;
-  r.activation = activation;
+  r.activation = activation.label;
   r.seed = seed;
   auto model = build_model(t.model, seed);
   r.parameters = model->num_parameters();
@@ -201,7 +204,9 @@ void print_table(const CompareOptions& o, const Prepared& p,
     for (const RunResult& r : per_seed) any_diverged |= r.diverged();
   const std::string target_head =
       o.target_loss ? fmt::format("epochs to {:g}", *o.target_loss) : std::string();
-  fmt::print("{:<18} {:>10} {:>18} {:>18} {:>17}", "activation", "parameters",
+  std::size_t width = 18;  // the first column: the longest label
+  for (const auto& a : activations) width = std::max(width, a.size());
+  fmt::print("{:<{}} {:>10} {:>18} {:>18} {:>17}", "activation", width, "parameters",
              fmt::format("train {}", metric), fmt::format("test {}", metric), "train loss");
   if (!target_head.empty()) fmt::print(" {:>18}", target_head);
   fmt::print(" {:>9} {:>7} {:>15}{}\n", "ms/epoch", "dead %", "grad ratio 0->E",
@@ -223,7 +228,7 @@ void print_table(const CompareOptions& o, const Prepared& p,
       if (r.epochs_to_target) reached.push_back(double(r.epochs_to_target));
       g0.push_back(r.flow_init.ratio());
     }
-    fmt::print("{:<18} {:>10} {:>18} {:>18} {:>17}", activations[a], runs[a][0].parameters,
+    fmt::print("{:<{}} {:>10} {:>18} {:>18} {:>17}", activations[a], width, runs[a][0].parameters,
                metric_cell(tr), tested ? metric_cell(te) : "-", mean_std(loss, 4));
     if (!target_head.empty())
       fmt::print(" {:>18}", reached.empty() ? fmt::format("never (0/{})", runs[a].size())
@@ -384,7 +389,7 @@ std::string boundary_plot(const CompareOptions& o, const Prepared& p,
       for (int i = 0; i < kGrid; ++i)
         grid += fmt::format("{:.5g},{:.5g},{}\n", plane.x(i), plane.y(j),
                             r->boundary[std::size_t(j * kGrid + i)]);
-    const std::string file = "plot_boundary_" + r->activation + ".csv";
+    const std::string file = "plot_boundary_" + file_part(r->activation) + ".csv";
     write_output(o.out, file, grid);
     gp += fmt::format(
         "set title '{}'\nplot '{}' using 1:2:3 with image, 'plot_points.csv' using 1:2:3 "
@@ -438,18 +443,20 @@ void write_files(const CompareOptions& o, const Prepared& p,
   fmt::print("{}\n", render_plots(o.out, "plots.gp", pngs));
 }
 
-// The names of --activations, each checked; the first becomes the run's activation (check_run
+// The entries of --activations, each checked; the first becomes the run's activation (check_run
 // and prepare_run check the network with it).
-std::vector<std::string> checked_activations(CompareOptions& o) {
-  const std::vector<std::string> activations = split_list(o.activations, "--activations");
-  for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
-  o.run.model.activation = activations.front();
-  return activations;
+std::vector<ActivationChoice> checked_activations(CompareOptions& o) {
+  std::vector<ActivationChoice> choices = activation_choices(o.activations, "--activations");
+  o.run.model.activation = choices.front().name;
+  o.run.model.act_params = choices.front().params;
+  return choices;
 }
 
 int compare(CompareOptions& o) {
   const std::string init = o.run.model.init;  // auto: resolved for each activation
-  const std::vector<std::string> activations = checked_activations(o);
+  const std::vector<ActivationChoice> choices = checked_activations(o);
+  std::vector<std::string> activations;  // the labels
+  for (const auto& c : choices) activations.push_back(c.label);
   const Prepared p = prepare_run(o.run);
   if (!o.out.empty()) make_directory(o.out);
 
@@ -477,8 +484,7 @@ int compare(CompareOptions& o) {
                                             activations.size(), t.seed + s, s + 1, o.seeds);
       // The boundary panel shows the first seed that trains to the end.
       const bool panel = with_boundary && survivors(runs[a]).empty();
-      runs[a].push_back(
-          run_one(o, p, init, activations[a], t.seed + s, panel, plane, progress, label));
+      runs[a].push_back(run_one(o, p, init, choices[a], t.seed + s, panel, plane, progress, label));
       const RunResult& r = runs[a].back();
       diverged += r.diverged();
       if (r.diverged()) {
@@ -511,7 +517,9 @@ Subcommand add_compare_command(CLI::App& app) {
   add_training_options(cmd, o->run, kData | kNetwork | kOptimizer | kEpochs | kSteps);
   cmd->get_option("--seed")->description("the first seed of the init and the batch order (1)");
   help_heading(cmd, "Comparison");
-  cmd->add_option("--activations", o->activations, "comma-separated activation names")
+  cmd->add_option("--activations", o->activations,
+                  "comma-separated activations, each a name with optional "
+                  "hyper-parameters: relu,leaky_relu:negative_slope=0.2")
       ->type_name("LIST")
       ->capture_default_str();
   typed(cmd, "--seeds", o->seeds, integer(1, kMaxSeeds),

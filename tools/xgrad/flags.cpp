@@ -17,11 +17,12 @@
 #include "xgrad/io/text_file.hpp"
 
 namespace xgcli {
-namespace {
 
 std::string shown(const std::string& text) {
   return text.size() > 40 ? text.substr(0, 40) + "..." : text;
 }
+
+namespace {
 
 // "a number in [0, 1]", "a finite number > 0", "a finite number".
 std::string range_text(double lo, double hi, bool lo_open, bool hi_open) {

@@ -57,7 +57,7 @@ std::string resolve_init(const std::string& init, const std::string& activation)
 }
 
 std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t in,
-                                          std::size_t out, const std::string& activation,
+                                          std::size_t out, const ActivationChoice& activation,
                                           std::vector<std::shared_ptr<xg::nn::Linear>>& linears) {
   namespace nn = xg::nn;
   auto linear = [&](std::size_t fan_in, std::size_t fan_out) {
@@ -66,7 +66,7 @@ std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t
   };
   auto norm_act = [&](nn::Sequential& s) {  // [BatchNorm1d ->] activation
     if (o.batchnorm) s.push_back(nn::BatchNorm1d(o.width));
-    s.push_back(nn::make_activation<float>(activation, {}, o.width));
+    s.push_back(nn::make_activation<float>(activation.name, activation.params, o.width));
   };
   auto net = std::make_shared<nn::Sequential>();
   if (o.residual) {  // pre-activation blocks x + W act(x) keep an identity path for the gradient
@@ -87,7 +87,7 @@ std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t
   net->push_back(linear(o.width, out));
 
   xg::Generator rng(o.run.seed);
-  const std::string init = resolve_init(o.init, activation);
+  const std::string init = resolve_init(o.init, activation.name);
   if (init == "normal") {
     for (auto& l : linears) {
       xg::nn::init::normal_(l->weight, 0, o.init_std.value_or(1), rng);
@@ -98,7 +98,7 @@ std::shared_ptr<xg::nn::Sequential> build(const GradientsOptions& o, std::size_t
                         : init == "kaiming" ? nn::InitScheme::Kaiming
                         : init == "lecun"   ? nn::InitScheme::LeCun
                                             : nn::InitScheme::Default;
-    nn::init_model(*net, scheme, init_gain(activation), 0.0, rng);
+    nn::init_model(*net, scheme, init_gain(activation.name), 0.0, rng);
   }
   return net;
 }
@@ -140,14 +140,14 @@ std::string norm_cell(double v, bool measured) {
 // Trains o.steps mini-batches with TrainingGuard's checks. This is its own loop rather than
 // fit(): the run is counted in steps (it may end inside an epoch) and records the loss of every
 // step, which fit's per-epoch hook cannot give.
-Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& activation,
+Result run_one(const GradientsOptions& o, const Prepared& p, const ActivationChoice& activation,
                Progress& progress) {
   const TrainOptions& t = o.run;
   std::vector<std::shared_ptr<xg::nn::Linear>> linears;
   auto net = build(o, p.features, p.classes ? p.classes : 1, activation, linears);
   Result r;
-  r.activation = activation;
-  r.init = resolve_init(o.init, activation);
+  r.activation = activation.label;
+  r.init = resolve_init(o.init, activation.name);
   const auto opt = make_optimizer(t.optim, *net);
   r.before = training_gradient_flow(*net, p);
   r.loss_before = evaluate(*net, p, Part::Train).loss;
@@ -168,7 +168,8 @@ Result run_one(const GradientsOptions& o, const Prepared& p, const std::string& 
         guard.gradients(epoch, in_epoch);
         opt->step();
         r.step_losses.push_back(value);
-        progress.live(fmt::format("{}: step {}/{}  loss {:.4f}", activation, step, o.steps, value));
+        progress.live(
+            fmt::format("{}: step {}/{}  loss {:.4f}", activation.label, step, o.steps, value));
       }
       guard.parameters(epoch);
     }
@@ -245,7 +246,7 @@ void write_files(const GradientsOptions& o, const std::vector<Result>& results) 
 
 // The options checked against each other and the activations' names (the dataset defaults to
 // spiral): the activations to compare.
-std::vector<std::string> checked(GradientsOptions& o) {
+std::vector<ActivationChoice> checked(GradientsOptions& o) {
   TrainOptions& t = o.run;
   if (t.data.dataset.empty() && t.data.csv.empty()) t.data.dataset = "spiral";
   check_data_options(t.data);
@@ -254,14 +255,12 @@ std::vector<std::string> checked(GradientsOptions& o) {
     throw UsageError(fmt::format(
         "--depth {} --width {}: {} x {}^2 = {} hidden weights, more than the limit {}", o.depth,
         o.width, o.depth, o.width, o.depth * o.width * o.width, kMaxLabWeights));
-  const std::vector<std::string> activations = split_list(o.activations, "--activation");
-  for (const auto& a : activations) xg::nn::make_activation<float>(a);  // unknown: fail now
-  return activations;
+  return activation_choices(o.activations, "--activation");
 }
 
 int gradients(GradientsOptions& o) {
   TrainOptions& t = o.run;
-  const std::vector<std::string> activations = checked(o);
+  const std::vector<ActivationChoice> activations = checked(o);
   const Prepared p = load_data(t);
   if (!o.out.empty()) make_directory(o.out);
 
@@ -278,30 +277,40 @@ int gradients(GradientsOptions& o) {
   for (const auto& a : activations) {
     results.push_back(run_one(o, p, a, progress));
     const Result& r = results.back();
-    progress.line(r.diverged_at
-                      ? fmt::format("{}: diverged at step {}: {}", a, r.diverged_at, r.failure)
-                      : fmt::format("{}: {} steps, loss {:.4f} -> {:.4f}", a, o.steps,
-                                    r.loss_before, r.loss_after));
+    progress.line(r.diverged_at ? fmt::format("{}: diverged at step {}: {}", r.activation,
+                                              r.diverged_at, r.failure)
+                                : fmt::format("{}: {} steps, loss {:.4f} -> {:.4f}", r.activation,
+                                              o.steps, r.loss_before, r.loss_after));
   }
   progress.clear();
 
   fmt::print("gradient norm ||dL/dW|| per layer (1 = first hidden layer, {} = output layer)\n",
              o.depth + 1);
+  // Columns as wide as their heads; the activation column as its longest label.
+  std::vector<std::size_t> widths;
+  std::size_t label_width = 14;
+  for (const auto& r : results) {
+    widths.push_back(std::max<std::size_t>(14, r.activation.size() + 8));
+    label_width = std::max(label_width, r.activation.size());
+  }
   fmt::print("{:>5}", "layer");
-  for (const auto& r : results)
-    fmt::print("  {:>14}  {:>14}", r.activation + " init", r.activation + " trained");
+  for (std::size_t i = 0; i < results.size(); ++i)
+    fmt::print("  {:>{}}  {:>{}}", results[i].activation + " init", widths[i],
+               results[i].activation + " trained", widths[i]);
   fmt::print("\n");
   for (std::size_t l = 0; l < results[0].before.layers.size(); ++l) {
     fmt::print("{:>5}", l + 1);
-    for (const auto& r : results)
-      fmt::print("  {:>14}  {:>14}", norm_cell(r.before.layers[l].second, true),
-                 norm_cell(r.after.layers[l].second, r.diverged_at == 0));
+    for (std::size_t i = 0; i < results.size(); ++i)
+      fmt::print("  {:>{}}  {:>{}}", norm_cell(results[i].before.layers[l].second, true), widths[i],
+                 norm_cell(results[i].after.layers[l].second, results[i].diverged_at == 0),
+                 widths[i]);
     fmt::print("\n");
   }
-  fmt::print("\n{:<14} {:<8} {:<28} {:<28} {}\n", "activation", "init", "first/last at init",
-             fmt::format("first/last after {} steps", o.steps), "training loss");
+  fmt::print("\n{:<{}} {:<8} {:<28} {:<28} {}\n", "activation", label_width, "init",
+             "first/last at init", fmt::format("first/last after {} steps", o.steps),
+             "training loss");
   for (const auto& r : results)
-    fmt::print("{:<14} {:<8} {:<28} {:<28} {}\n", r.activation, r.init,
+    fmt::print("{:<{}} {:<8} {:<28} {:<28} {}\n", r.activation, label_width, r.init,
                verdict(r.before, r.loss_before),
                r.diverged_at ? "diverged" : verdict(r.after, r.loss_after),
                r.diverged_at ? fmt::format("{:.4f} -> diverged at step {} (lower --lr)",
@@ -325,7 +334,8 @@ Subcommand add_gradients_command(CLI::App& app) {
   typed(cmd, "--width", o->width, integer(1, xg::io::kMaxLayerWidth),
         fmt::format("units per hidden layer (default {})", o->width));
   cmd->add_option("--activation,--activations", o->activations,
-                  "activation name, or a comma-separated list (one network each)")
+                  "an activation, or a comma-separated list (one network each); "
+                  "hyper-parameters after the name: leaky_relu:negative_slope=0.2")
       ->type_name("LIST")
       ->capture_default_str();
   cmd->add_option("--init", o->init,

@@ -7,12 +7,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <limits>
+#include <stdexcept>
+#include <utility>
 #include <xgrad/io/text_file.hpp>
+#include <xgrad/nn/activation_registry.hpp>
 
 namespace xgcli {
 
@@ -24,19 +29,75 @@ xg::diagnostics::GradientFlow training_gradient_flow(Model& model, const Prepare
   return flow;
 }
 
-std::vector<std::string> split_list(const std::string& text, const char* flag) {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= text.size()) {
-    const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
+    const std::size_t end = std::min(text.find(separator, start), text.size());
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
   }
+  return out;
+}
+
+ActivationChoice activation_choice(const std::string& entry, const char* flag) {
+  const std::vector<std::string> parts = split(entry, ':');
+  ActivationChoice c{entry, parts[0], {}};
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const std::size_t eq = parts[i].find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(
+          fmt::format("{}: '{}': expected name:key=number (e.g. "
+                      "leaky_relu:negative_slope=0.2), got '{}'",
+                      flag, shown(entry), shown(parts[i])));
+    const std::string key = parts[i].substr(0, eq);
+    if (c.params.count(key))
+      throw UsageError(fmt::format("{}: '{}' gives {} twice", flag, shown(entry), shown(key)));
+    c.params[key] = parse_real(fmt::format("{} {}:{}", flag, shown(c.name), shown(key)),
+                               parts[i].substr(eq + 1), -std::numeric_limits<double>::max(),
+                               std::numeric_limits<double>::max());
+  }
+  try {
+    xg::nn::make_activation<float>(c.name, c.params);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{}: '{}': {}", flag, shown(entry), e.what()));
+  }
+  return c;
+}
+
+// What an entry trains: its activation (aliases resolved) and every hyper-parameter's value.
+std::pair<std::string, std::map<std::string, double>> meaning(const ActivationChoice& c) {
+  const auto& info = xg::nn::activation_info(c.name);
+  std::map<std::string, double> values = info.defaults;
+  for (const auto& [key, value] : c.params) values[key] = value;
+  return {info.name, values};
+}
+
+}  // namespace
+
+std::vector<ActivationChoice> activation_choices(const std::string& text, const char* flag) {
+  std::vector<ActivationChoice> out;
+  for (const std::string& entry : split(text, ','))
+    if (!entry.empty()) out.push_back(activation_choice(entry, flag));
   if (out.empty()) throw UsageError(fmt::format("{} needs at least one name", flag));
-  // A repeated name would train the same network twice and overwrite its own output files.
+  // The same network twice would be trained twice and overwrite its own output files.
   for (std::size_t i = 1; i < out.size(); ++i)
-    if (std::find(out.begin(), out.begin() + long(i), out[i]) != out.begin() + long(i))
-      throw UsageError(fmt::format("{}: '{}' is named twice", flag, out[i]));
+    for (std::size_t j = 0; j < i; ++j)
+      if (meaning(out[i]) == meaning(out[j]))
+        throw UsageError(out[i].label == out[j].label
+                             ? fmt::format("{}: '{}' is named twice", flag, shown(out[i].label))
+                             : fmt::format("{}: '{}' and '{}' are the same activation", flag,
+                                           shown(out[j].label), shown(out[i].label)));
+  return out;
+}
+
+std::string file_part(const std::string& label) {
+  std::string out = label;
+  for (char& ch : out)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-')
+      ch = '_';
   return out;
 }
 

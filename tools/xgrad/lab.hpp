@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,20 @@ inline constexpr std::uint64_t kMaxLabWeights = 100'000'000;  // gradients: dept
 // and after: the model is not changed).
 xg::diagnostics::GradientFlow training_gradient_flow(Model& model, const Prepared& p);
 
-// The names of a comma-separated list ("relu,tanh"); throws UsageError naming `flag` when empty.
-std::vector<std::string> split_list(const std::string& text, const char* flag);
+// One entry of an activation list: a name with hyper-parameters the defaults do not give
+// ("leaky_relu:negative_slope=0.2:inplace=0" style, keys as `xgrad list` and train's --act-param
+// name them), shown in tables, files and plots as written.
+struct ActivationChoice {
+  std::string label;                     // the entry as written
+  std::string name;                      // the registry name
+  std::map<std::string, double> params;  // the values given
+};
+// The entries of a comma-separated list ("relu,leaky_relu:negative_slope=0.2"), each built once
+// to check it (name, keys, ranges). Throws UsageError naming `flag` when the list is empty, an
+// entry is malformed or refused, or two entries give the same activation and values.
+std::vector<ActivationChoice> activation_choices(const std::string& text, const char* flag);
+// A label as part of a file name: characters other than letters, digits, '_', '.', '-' become '_'.
+std::string file_part(const std::string& label);
 // A number for a CSV cell: 6 significant digits, empty for NaN.
 std::string csv_number(double v);
 
