@@ -14,10 +14,24 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <new>
 #include <string>
 #include <system_error>
+
+// AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, Clang answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define XGRAD_CLI_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XGRAD_CLI_ASAN 1
+#endif
+#endif
+#ifdef XGRAD_CLI_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include <xgrad/core/allocator.hpp>
 
@@ -75,6 +89,15 @@ int run(CommandLine& cli, int argc, char** argv) {
     return fail("out of memory", 1);
   } catch (const std::system_error& e) {  // fmt::print failing on a full or broken stdout
     if (std::ferror(stdout)) return stdout_failed(e.code().value());
+    // std::thread's constructor (xgrad's pool starting its workers): out of memory for the
+    // thread's stack, or past the process limit. Not the input's fault.
+    if (e.code() == std::errc::resource_unavailable_try_again &&
+        !dynamic_cast<const std::filesystem::filesystem_error*>(&e))
+      return fail(fmt::format("cannot start a thread: {} (a memory, stack or process limit: "
+                              "ulimit -v, -s, -u); --threads 1 needs no other thread",
+                              e.code().message())
+                      .c_str(),
+                  1);
     return fail(e.what(), 3);
   } catch (const std::runtime_error& e) {  // a CSV or model file problem (InputError included)
     return fail(e.what(), 3);
@@ -83,12 +106,32 @@ int run(CommandLine& cli, int argc, char** argv) {
   }
 }
 
+// Ends the process once the command's objects are gone and its output is flushed, without the
+// libraries' exit handlers. OpenBLAS (0.3.21, Debian 12) starts a thread per extra core when
+// it is loaded (more for --threads N); each first allocates a 128 MB buffer and, when that fails
+// (under `ulimit -v`), retries forever (OpenBLAS 0.3.30 gives up instead); OpenBLAS's exit
+// handler then waits for that thread, so the process hung after reporting its result or error.
+// The command line computes in float with xgrad's own kernels and never calls BLAS. Nothing of
+// xgrad's needs a static destructor: files are written and closed before this, and the thread
+// pool and the allocator's caches only free memory.
+[[noreturn]] void leave(int code) {
+  std::fflush(nullptr);
+#ifdef XGRAD_CLI_ASAN
+  __lsan_do_leak_check();  // LeakSanitizer's own check runs from an exit handler too
+#endif
+  std::_Exit(code);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   // Past `ulimit -f` a write then fails with EFBIG and takes the error path (message, exit 4,
   // temporary file removed) instead of the signal killing the process silently.
   std::signal(SIGXFSZ, SIG_IGN);
-  CommandLine cli;
-  return finish(run(cli, argc, argv));
+  int code = 0;
+  {
+    CommandLine cli;
+    code = finish(run(cli, argc, argv));
+  }
+  leave(code);
 }
