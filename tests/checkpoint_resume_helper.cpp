@@ -51,7 +51,7 @@ Run make_run(const std::string& name, nn::Module& model) {
 
 void restore_weights(nn::Module& model, const std::string& path) {
   nn::NamedTensors<float> weights;
-  for (auto& [name, t] : io::load_tensors<float>(path))
+  for (auto& [name, t] : io::load_mixed(path).f32)  // the step counts are F64
     if (name.rfind("model.", 0) == 0) weights.emplace_back(name.substr(6), t);
   model.load_state_dict(weights);
 }

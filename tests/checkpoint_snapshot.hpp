@@ -36,6 +36,8 @@ struct CheckpointSnapshot {
     for (const auto& [index, buffers] : state.state)
       for (const auto& [name, t] : buffers)
         optimizer[std::to_string(index) + "." + name] = tensor_bytes(t);
+    for (const auto& [index, count] : state.large_steps)
+      optimizer[std::to_string(index) + ".step"] = std::to_string(count);
     for (const auto& g : state.param_groups) groups.emplace_back(g.options, g.params);
     if (sched) {
       const auto s = sched->state_dict();

@@ -1,6 +1,7 @@
 // Checkpoints: 40 epochs straight equal 20 epochs, save, load in a new process, 20 more, bit for
 // bit (SGD with momentum, Adam, RMSprop, each with a scheduler); the file's PyTorch-style names;
 // a load restores every object in place; every mismatch is refused by name with nothing changed.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -38,10 +39,16 @@ std::string file_bytes(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-std::map<std::string, std::vector<float>> tensors_of(const std::string& path,
-                                                     io::Metadata* meta = nullptr) {
-  std::map<std::string, std::vector<float>> out;
-  for (const auto& [name, t] : io::load_tensors<float>(path, meta)) out[name] = t.to_vector();
+// A float model's checkpoint: its weights and buffers F32, its step counts F64.
+std::map<std::string, std::vector<double>> tensors_of(const std::string& path,
+                                                      io::Metadata* meta = nullptr) {
+  std::map<std::string, std::vector<double>> out;
+  const io::MixedTensors all = io::load_mixed(path, meta);
+  for (const auto& [name, t] : all.f32) {
+    const std::vector<float> v = t.to_vector();
+    out[name].assign(v.begin(), v.end());
+  }
+  for (const auto& [name, t] : all.f64) out[name] = t.to_vector();
   return out;
 }
 
@@ -116,7 +123,9 @@ TEST_CASE("the file uses PyTorch's names and layout", "[checkpoint]") {
   REQUIRE(entries.at("model.2.bias") == E{"F32", {2}});
   REQUIRE(entries.at("optimizer.state.0.exp_avg") == E{"F32", {3, 2}});
   REQUIRE(entries.at("optimizer.state.3.exp_avg_sq") == E{"F32", {2}});
-  REQUIRE(entries.at("optimizer.state.2.step") == E{"F32", {}});  // PyTorch's 0-d step tensor
+  // PyTorch's 0-d step tensor, F64 (PyTorch's own with float64 as the default dtype): a count
+  // is exact up to 2^53 (F32: 2^24).
+  REQUIRE(entries.at("optimizer.state.2.step") == E{"F64", {}});
 
   const io::Metadata& m = info.metadata;
   REQUIRE(m.at("checkpoint.version") == "1");
@@ -243,14 +252,15 @@ TEST_CASE("a checkpoint that does not fit is refused by name and changes nothing
   }
   SECTION("tampered files") {
     io::Metadata good_meta;
-    const auto good = io::load_tensors<float>("good.ckpt", &good_meta);
+    const io::MixedTensors good_all = io::load_mixed("good.ckpt", &good_meta);
+    const auto good = good_all.f32;  // weights and buffers; the F64 step counts apart
     const auto tamper =
         [&](const std::string& name,
             const std::function<void(xg::nn::NamedTensors<float>&, io::Metadata&)>& change) {
-          auto tensors = good;
+          io::MixedTensors all = good_all;
           auto meta = good_meta;
-          change(tensors, meta);
-          io::save(tensors, name, meta);
+          change(all.f32, meta);
+          io::save(all, name, meta);
           return name;
         };
     using T = xg::nn::NamedTensors<float>;
@@ -349,12 +359,91 @@ TEST_CASE("a checkpoint that does not fit is refused by name and changes nothing
                    [&](T& t, io::Metadata&) { set(t, "optimizer.state.0.exp_avg", INFINITY); }),
             "Adam: load_state_dict: the state of parameter 0: 'exp_avg' holds inf (element 0), not "
             "a finite number");
-    // 2^24 + 2 is a float, but a float step count is exact only up to 2^24 (save refuses more).
-    refused(tamper("step.ckpt",
-                   [&](T& t, io::Metadata&) { set(t, "optimizer.state.0.step", 16777218.0f); }),
-            "Adam: load_state_dict: the state of parameter 0: 'step' is 16777218, more than 2^24 = "
-            "16777216");
+    // The step counts: F64 0-d whole numbers below 2^53; F32 ones (older files) up to 2^24.
+    const auto with_step = [&](const std::string& name, bool f64, double value,
+                               const xg::Shape& shape = {}) {
+      const std::string step = "optimizer.state.0.step";
+      io::MixedTensors all = good_all;
+      all.f64.erase(std::remove_if(all.f64.begin(), all.f64.end(),
+                                   [&](const auto& e) { return e.first == step; }),
+                    all.f64.end());
+      const std::size_t n = shape.empty() ? 1 : shape[0];
+      if (f64)
+        all.f64.emplace_back(step, TensorD::from(std::vector<double>(n, value), shape));
+      else
+        all.f32.emplace_back(step, Tensor::from(std::vector<float>(n, float(value)), shape));
+      io::save(all, name, good_meta);
+      return name;
+    };
+    // 2^24 + 2 is a float, but an F32 step count above 2^24 may have been rounded.
+    refused(with_step("step.ckpt", false, 16777218),
+            "tensor 'optimizer.state.0.step' is F32 and holds 16777218, more than 2^24 = 16777216: "
+            "an F32 step count above it may be rounded");
+    // 2^53 is exact in F64, but the step after it could not be saved.
+    refused(with_step("step53.ckpt", true, 9007199254740992.0),
+            "tensor 'optimizer.state.0.step' holds 9007199254740992 steps: a checkpoint resumes "
+            "from fewer than 2^53 = 9007199254740992");
+    refused(with_step("step-half.ckpt", true, 2.5),
+            "tensor 'optimizer.state.0.step' holds 2.5: a step count is a whole number >= 0");
+    refused(with_step("step-neg.ckpt", true, -1),
+            "tensor 'optimizer.state.0.step' holds -1: a step count is a whole number >= 0");
+    refused(with_step("step-shape.ckpt", true, 3, {2}),
+            "tensor 'optimizer.state.0.step' has shape [2]: a step count is 0-dimensional");
   }
+}
+
+TEST_CASE("a float model's step counts stay exact past 2^24: load, step and save agree",
+          "[checkpoint]") {
+  // A checkpoint as float ones were written before (every tensor F32), each parameter at
+  // 2^24 - 1 = 16777215 steps: it loads, and two steps on (16777217 = 2^24 + 1, which no float
+  // holds) it must still save, exactly.
+  Setup s;
+  s.train(2);
+  io::save_checkpoint("big.ckpt", s.model, s.opt, &s.sched, 2);
+  xg::nn::NamedTensors<float> old;
+  for (const auto& [name, t] : s.model.state_dict()) old.emplace_back("model." + name, t);
+  for (const auto& [index, buffers] : s.opt.state_dict().state)
+    for (const auto& [name, t] : buffers)
+      old.emplace_back("optimizer.state." + std::to_string(index) + "." + name,
+                       name == "step" ? Tensor::scalar(16777215.0f) : t);
+  io::save(old, "old-f32.ckpt", io::inspect("big.ckpt").metadata);
+
+  Setup r;
+  REQUIRE(io::load_checkpoint("old-f32.ckpt", r.model, r.opt, &r.sched).steps == 16777215);
+  r.train(2);
+  REQUIRE_NOTHROW(io::save_checkpoint("past.ckpt", r.model, r.opt, &r.sched, 4));
+  const io::MixedTensors past = io::load_mixed("past.ckpt");
+  REQUIRE(past.f32.size() == 4 + 4 * 2);  // weights, exp_avg, exp_avg_sq
+  REQUIRE(past.f64.size() == 4);          // the step counts
+  for (const auto& [name, t] : past.f64) {
+    INFO(name);
+    REQUIRE(t.shape().empty());
+    REQUIRE(t.item() == 16777217.0);
+  }
+  // In memory, a count no float step tensor holds is in large_steps.
+  const auto state = r.opt.state_dict();
+  const std::map<std::size_t, std::uint64_t> counts{
+      {0, 16777217}, {1, 16777217}, {2, 16777217}, {3, 16777217}};
+  REQUIRE(state.large_steps == counts);
+  REQUIRE_FALSE(state.state.at(0).count("step"));
+
+  // Into new objects: the same state, and it steps on from the exact count.
+  Setup t;
+  REQUIRE(io::load_checkpoint("past.ckpt", t.model, t.opt, &t.sched).steps == 16777217);
+  REQUIRE(Snapshot(t) == Snapshot(r));
+  t.train(1);
+  REQUIRE(t.opt.state_dict().large_steps.at(2) == 16777218);
+
+  // 2^53 + 1 steps: more than an F64 count holds exactly; the save refuses, naming the file.
+  auto huge = state;
+  for (auto& [index, count] : huge.large_steps) count = (std::uint64_t(1) << 53) + 1;
+  r.opt.load_state_dict(huge);
+  std::remove("huge.ckpt");
+  REQUIRE_THROWS_WITH(io::save_checkpoint("huge.ckpt", r.model, r.opt, &r.sched, 5),
+                      Contains("save_checkpoint: 'huge.ckpt': parameter 0 has taken "
+                               "9007199254740993 steps, more than 2^53 = 9007199254740992"));
+  REQUIRE_FALSE(std::ifstream("huge.ckpt").good());
+  for (const char* f : {"big.ckpt", "old-f32.ckpt", "past.ckpt"}) std::remove(f);
 }
 
 TEST_CASE("save_checkpoint refuses metadata keys it uses and a negative epoch", "[checkpoint]") {

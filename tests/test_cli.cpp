@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -1164,15 +1166,15 @@ TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line er
     // Another network's tensors under this checkpoint's metadata.
     REQUIRE(run(flags + "--hidden 4 --checkpoint t_cli_x4.st").code == 0);
     xg::io::Metadata md;
-    xg::io::load_tensors<float>("t_cli_x.st", &md);
-    xg::io::save(xg::io::load_tensors<float>("t_cli_x4.st"), "t_cli_mix.st", md);
+    xg::io::load_mixed("t_cli_x.st", &md);  // a checkpoint: float weights, F64 step counts
+    xg::io::save(xg::io::load_mixed("t_cli_x4.st"), "t_cli_mix.st", md);
     require_one_line_error(run("train --resume t_cli_mix.st --epochs 20"), 3,
                            "--resume: t_cli_mix.st: tensor '0.weight' is F32 [4,5] but the "
                            "metadata's architecture (in 5, hidden 8, out 3) needs F32 [8,5]");
     // Adam's state, but the metadata says SGD: the library's check names both.
     auto sgd = md;
     sgd["xgrad.train.optimizer"] = "sgd";
-    xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_sgd.st", sgd);
+    xg::io::save(xg::io::load_mixed("t_cli_x.st"), "t_cli_sgd.st", sgd);
     require_one_line_error(run("train --resume t_cli_sgd.st --epochs 20"), 3,
                            "it holds the state of optimizer 'Adam' but the optimizer given is "
                            "'SGD'");
@@ -1186,7 +1188,7 @@ TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line er
     for (const auto& [key, value] : settings) {
       auto bad = md;
       bad[key] = value;
-      xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_bad.st", bad);
+      xg::io::save(xg::io::load_mixed("t_cli_x.st"), "t_cli_bad.st", bad);
       INFO(key << " = " << value);
       require_one_line_error(run("train --resume t_cli_bad.st --epochs 20"), 3,
                              "--resume: t_cli_bad.st: metadata '" + key + "': '" + value + "'");
@@ -1194,7 +1196,7 @@ TEST_CASE("xgrad train --resume: conflicting flags and bad files are one-line er
     // A checkpoint written by a program, without the command line's model card.
     auto bare = md;
     bare.erase("xgrad.format");
-    xg::io::save(xg::io::load_tensors<float>("t_cli_x.st"), "t_cli_bare.st", bare);
+    xg::io::save(xg::io::load_mixed("t_cli_x.st"), "t_cli_bare.st", bare);
     require_one_line_error(run("train --resume t_cli_bare.st --epochs 20"), 3,
                            "is a checkpoint without the model card");
     // The table changed since the checkpoint: its bytes are checked.
@@ -1481,6 +1483,72 @@ TEST_CASE("xgrad eval: model-file data settings are checked as the file's, exit 
   for (const auto& [key, value] : cases) require_eval_refuses(csv_tensors, md, key, value);
   std::remove("t_cli_bad2.safetensors");
   std::remove(model.c_str());
+}
+
+namespace {
+
+// Overwrites every step count ("optimizer.state.<i>.step") of the checkpoint `path` with
+// `count`, in the tensor's own dtype (F64; F32 in older files), on a little-endian host; returns
+// the counts it held.
+std::vector<double> set_steps(const std::string& path, double count) {
+  const xg::io::FileInfo info = xg::io::inspect(path);
+  std::string bytes = read_file(path);
+  std::uint64_t header = 0;
+  for (int b = 7; b >= 0; --b) header = header << 8 | static_cast<unsigned char>(bytes[b]);
+  std::vector<double> before;
+  for (const auto& t : info.tensors) {
+    const std::string& n = t.name;
+    if (n.rfind("optimizer.state.", 0) != 0 || n.size() < 5 || n.substr(n.size() - 5) != ".step")
+      continue;
+    char* at = &bytes[8 + header + t.begin];
+    if (t.dtype == "F64") {
+      double v;
+      std::memcpy(&v, at, 8);
+      before.push_back(v);
+      std::memcpy(at, &count, 8);
+    } else {
+      float v, c = float(count);
+      std::memcpy(&v, at, 4);
+      before.push_back(v);
+      std::memcpy(at, &c, 4);
+    }
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  return before;
+}
+
+}  // namespace
+
+TEST_CASE("xgrad train --resume: past 2^24 optimizer steps the checkpoint is still written",
+          "[cli]") {
+  if (!have_cli()) return;
+  // 40 rows, batch 20: 2 steps per epoch; after 2 epochs each parameter has taken 4.
+  const std::string run2 =
+      "train --dataset xor --samples 40 --test-fraction 0 --batch 20 --hidden 4 --quiet ";
+  REQUIRE(run(run2 + "--epochs 2 --checkpoint t_cli_steps.st").code == 0);
+  REQUIRE(set_steps("t_cli_steps.st", 16777215) == std::vector<double>(4, 4));  // 2^24 - 1
+  // One more epoch: 16777215 + 2 = 16777217 = 2^24 + 1, which no float holds.
+  const Run r = run("train --resume t_cli_steps.st --epochs 3 --checkpoint t_cli_steps2.st");
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  REQUIRE(r.code == 0);
+  REQUIRE(set_steps("t_cli_steps2.st", 0) == std::vector<double>(4, 16777217));
+
+  // 2^53 - 1 = 9007199254740991 steps: 2 more pass 2^53, so the checkpoint could not be
+  // written: refused before training. Without --checkpoint the run may train.
+  set_steps("t_cli_steps.st", 9007199254740991.0);
+  require_one_line_error(
+      run("train --resume t_cli_steps.st --epochs 3 --checkpoint t_cli_steps3.st"), 3,
+      "--resume: 't_cli_steps.st' has taken 9007199254740991 steps, and 1 more epochs of 2 steps "
+      "would pass 2^53 = 9007199254740992, the most steps a checkpoint holds exactly");
+  REQUIRE(!exists("t_cli_steps3.st"));
+  REQUIRE(run("train --resume t_cli_steps.st --epochs 3 --save t_cli_steps.safetensors").code == 0);
+  // 2^53 itself: no step from there could be saved; the load refuses it.
+  set_steps("t_cli_steps.st", 9007199254740992.0);
+  require_one_line_error(run("train --resume t_cli_steps.st --epochs 3"), 3,
+                         "--resume: checkpoint 't_cli_steps.st': tensor 'optimizer.state.0.step' "
+                         "holds 9007199254740992 steps: a checkpoint resumes from fewer than 2^53");
+  for (const char* f : {"t_cli_steps.st", "t_cli_steps2.st", "t_cli_steps.safetensors"})
+    std::remove(f);
 }
 
 namespace {

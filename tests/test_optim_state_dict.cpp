@@ -2,8 +2,10 @@
 // update rules written out by hand, exact continuation after a load into a fresh object, and
 // every mismatch refused by name before anything changes.
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 
 #include <xgrad/optim/adagrad.hpp>
@@ -346,6 +348,65 @@ TEST_CASE("a mismatched optimizer state is refused by name and changes nothing",
                       Contains("option 'betas' must be a pair of numbers"));
   a.param_groups[0].options["betas"] = Vec{1.5, 0.999};
   REQUIRE_THROWS_WITH(adam.load_state_dict(a), Contains("Adam: beta1 must be in [0, 1), got 1.5"));
+}
+
+TEST_CASE("a step count a float tensor cannot hold is kept exactly, in large_steps",
+          "[optim][state_dict]") {
+  Tensor w = Tensor::from({1.f, -2.f});
+  w.requires_grad_();
+  optim::Adam adam(std::vector<Tensor>{w}, {});
+  const auto step = [&] {
+    adam.zero_grad();
+    (w * w).sum().backward();
+    adam.step();
+  };
+  step();
+  auto s = adam.state_dict();
+  REQUIRE(s.state.at(0).at("step").item() == 1);
+  REQUIRE(s.large_steps.empty());
+  // 2^24 = 16777216 is the last count a float holds with every count below it: still a tensor.
+  s.state.at(0)["step"] = Tensor::scalar(16777216.f);
+  adam.load_state_dict(s);
+  REQUIRE(adam.state_dict().state.at(0).at("step").item() == 16777216.f);
+  step();  // 16777217 = 2^24 + 1: no float holds it (it would round to 16777216)
+  const auto big = adam.state_dict();
+  REQUIRE(big.large_steps == std::map<std::size_t, std::uint64_t>{{0, 16777217}});
+  REQUIRE_FALSE(big.state.at(0).count("step"));
+  adam.load_state_dict(big);  // a round trip
+  step();
+  REQUIRE(adam.state_dict().large_steps.at(0) == 16777218);
+
+  // Each count in exactly one place, for a parameter with state, of an optimizer that counts.
+  const auto refused = [&](const optim::OptimizerState<float>& bad, const std::string& message) {
+    const auto before = adam.state_dict();
+    REQUIRE_THROWS_WITH(adam.load_state_dict(bad), Contains("Adam: load_state_dict: " + message));
+    REQUIRE(adam.state_dict().large_steps == before.large_steps);
+  };
+  auto both = big;
+  both.state.at(0)["step"] = Tensor::scalar(3.f);
+  refused(both, "the state of parameter 0 has a 'step' tensor and a step count in large_steps");
+  auto none = big;
+  none.large_steps.clear();
+  refused(none, "the state of parameter 0 has no 'step'");
+  auto stray = big;
+  stray.large_steps[5] = 20000000;
+  refused(stray, "large_steps holds a step count for parameter 5, which no param group lists");
+  // A float step tensor above 2^24 may hold a rounded count (PyTorch's float32 step).
+  auto rounded = s;
+  rounded.state.at(0)["step"] = Tensor::scalar(16777218.f);
+  refused(rounded,
+          "the state of parameter 0: 'step' is 16777218, more than 2^24 = 16777216, the most "
+          "steps a float step tensor holds exactly");
+
+  optim::SGD sgd(std::vector<Tensor>{w}, {0.1, 0.9});
+  sgd.zero_grad();
+  (w * w).sum().backward();
+  sgd.step();
+  auto counted = sgd.state_dict();
+  counted.large_steps[0] = 20000000;
+  REQUIRE_THROWS_WITH(sgd.load_state_dict(counted),
+                      Contains("large_steps holds a step count for parameter 0, but SGD keeps "
+                               "none"));
 }
 
 TEST_CASE("every scheduler resumes exactly from its state_dict, settings included",

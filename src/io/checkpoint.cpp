@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 
 #include "io/strict_json.hpp"
+#include "io/tensor_file.hpp"
 #include "xgrad/core/random.hpp"
 
 namespace xg::io {
@@ -23,6 +25,11 @@ namespace {
 using json = nlohmann::ordered_json;
 
 constexpr const char* kVersion = "1";
+// Step counts are F64 tensors (a float model's too: float is exact only up to 2^24), exact up to
+// 2^53. A save refuses a larger count; a load refuses 2^53 and more, whose next step could not
+// be saved. (Checkpoints written before held a float model's counts as F32, up to 2^24.)
+constexpr std::uint64_t kMaxSteps = std::uint64_t(1) << 53;
+constexpr std::uint64_t kMaxF32Steps = std::uint64_t(1) << 24;
 const std::string kModel = "model.", kOptimizerState = "optimizer.state.",
                   kModelGenerator = "generator.model.";
 // The first dotted component of every name the checkpoint writes; the caller's metadata keys
@@ -204,6 +211,24 @@ std::pair<std::size_t, std::string> optimizer_entry(const std::string& name) {
   return {std::stoull(index), rest.substr(dot + 1)};
 }
 
+// "optimizer.state.<anything>.step": a step count, F64 (or F32 in older files) whatever T is.
+bool is_step(const std::string& name) {
+  if (!starts_with(name, kOptimizerState)) return false;
+  const auto dot = name.find('.', kOptimizerState.size());
+  return dot != std::string::npos && name.compare(dot + 1, std::string::npos, "step") == 0;
+}
+
+// A step count tensor as read: its dtype and its value(s), widened to double (exact).
+struct StepTensor {
+  std::string name, dtype;
+  BasicTensor<double> value;
+};
+
+BasicTensor<double> widened(const BasicTensor<float>& t) {
+  const std::vector<float> v = t.to_vector();
+  return BasicTensor<double>::from(std::vector<double>(v.begin(), v.end()), t.shape());
+}
+
 // Everything a checkpoint restores, parsed and checked against the objects, none yet changed.
 template <class T>
 struct Parsed {
@@ -234,11 +259,46 @@ void split_tensors(const nn::NamedTensors<T>& tensors, Parsed<T>& p) {
       p.model.emplace_back(name.substr(kModel.size()), t);
     } else if (starts_with(name, kOptimizerState)) {
       const auto [index, buffer] = optimizer_entry(name);
-      p.optimizer.state[index][buffer] = t;
+      p.optimizer.state[index][buffer] = t;  // not "step": those are StepTensors
     } else {
       throw std::invalid_argument(fmt::format(
           "unexpected tensor '{}' (a checkpoint holds model.* and optimizer.state.*)", name));
     }
+  }
+}
+
+// The step counts into the optimizer's state: as a T "step" tensor where T holds the count
+// exactly, else in large_steps. Each must be a 0-d whole number >= 0 below 2^53 (an F32 one at
+// most 2^24: above, it may be a rounded count).
+template <class T>
+void split_steps(const std::vector<StepTensor>& steps, Parsed<T>& p) {
+  for (const StepTensor& s : steps) {
+    const std::size_t index = optimizer_entry(s.name).first;
+    if (!s.value.shape().empty())
+      throw std::invalid_argument(
+          fmt::format("tensor '{}' has shape {}: a step count is 0-dimensional", s.name,
+                      shape_str(s.value.shape())));
+    const double v = s.value.item();
+    if (!(v >= 0) || v != std::floor(v))
+      throw std::invalid_argument(
+          fmt::format("tensor '{}' holds {}: a step count is a whole number >= 0", s.name, v));
+    if (s.dtype == "F32" && v > double(kMaxF32Steps))
+      throw std::invalid_argument(fmt::format(
+          "tensor '{}' is F32 and holds {}, more than 2^24 = {}: an F32 step count above it may "
+          "be rounded (xgrad writes step counts as F64)",
+          s.name, v, kMaxF32Steps));
+    if (v >= double(kMaxSteps))
+      throw std::invalid_argument(fmt::format(
+          "tensor '{}' holds {} steps: a checkpoint resumes from fewer than 2^53 = {} (its F64 "
+          "step counts are exact up to 2^53, so the next step could not be saved)",
+          s.name, v, kMaxSteps));
+    const auto count = std::uint64_t(v);
+    p.info.steps = std::max(p.info.steps, count);
+    auto& state = p.optimizer.state[index];  // checked with the buffers, large count or not
+    if (count <= (std::uint64_t(1) << std::numeric_limits<T>::digits))
+      state["step"] = BasicTensor<T>::scalar(T(count));
+    else
+      p.optimizer.large_steps[index] = count;
   }
 }
 
@@ -312,13 +372,15 @@ void check_finite(const nn::NamedTensors<T>& model) {
 }
 
 template <class T>
-Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const Metadata& meta,
-                           const nn::BasicModule<T>& model, const optim::OptimizerOf<T>& optimizer,
+Parsed<T> parse_checkpoint(const nn::NamedTensors<T>& tensors, const std::vector<StepTensor>& steps,
+                           const Metadata& meta, const nn::BasicModule<T>& model,
+                           const optim::OptimizerOf<T>& optimizer,
                            const optim::LRScheduler* scheduler) {
   Parsed<T> p;
   check_version(meta);
   p.info.epoch = epoch_from(required(meta, "epoch"));
   split_tensors(tensors, p);
+  split_steps(steps, p);
   try {
     model.check_state_dict(p.model);
   } catch (const std::invalid_argument& e) {
@@ -351,12 +413,36 @@ void save_checkpoint(const std::string& path, const nn::BasicModule<T>& model,
   meta["checkpoint.version"] = kVersion;
   meta["epoch"] = std::to_string(epoch);
 
-  nn::NamedTensors<T> tensors;
-  for (const auto& [name, t] : model.state_dict()) tensors.emplace_back(kModel + name, t);
+  // The model's tensors, then each parameter's optimizer state in name order, its step count
+  // (F64) among its buffers (T).
+  const nn::NamedTensors<T> weights = model.state_dict();
   const optim::OptimizerState<T> state = optimizer.state_dict();
-  for (const auto& [index, buffers] : state.state)
-    for (const auto& [name, t] : buffers)
-      tensors.emplace_back(fmt::format("{}{}.{}", kOptimizerState, index, name), t);
+  std::vector<detail::OutTensor> tensors;
+  for (const auto& [name, t] : weights) tensors.push_back(detail::out_tensor(kModel + name, t));
+  std::deque<double> counts;  // the step counts' data, at stable addresses
+  for (const auto& [index, buffers] : state.state) {
+    std::map<std::string, detail::OutTensor> entries;
+    const std::string prefix = fmt::format("{}{}.", kOptimizerState, index);
+    std::optional<std::uint64_t> count;
+    if (const auto large = state.large_steps.find(index); large != state.large_steps.end())
+      count = large->second;
+    for (const auto& [name, t] : buffers) {
+      if (name == "step")
+        count = std::uint64_t(t.item());  // state_dict() wrote it exactly
+      else
+        entries.emplace(name, detail::out_tensor(prefix + name, t));
+    }
+    if (count) {
+      if (*count > kMaxSteps)
+        throw std::overflow_error(fmt::format(
+            "save_checkpoint: '{}': parameter {} has taken {} steps, more than 2^53 = {}, the "
+            "most a checkpoint holds exactly (its step counts are F64); nothing was written",
+            path, index, *count, kMaxSteps));
+      counts.push_back(double(*count));
+      entries.emplace("step", detail::OutTensor{prefix + "step", true, {}, &counts.back(), 1});
+    }
+    for (auto& [name, entry] : entries) tensors.push_back(std::move(entry));
+  }
   meta["optimizer"] = optimizer.name();
   meta["optimizer.param_groups"] = param_groups_json(state.param_groups).dump();
 
@@ -367,17 +453,35 @@ void save_checkpoint(const std::string& path, const nn::BasicModule<T>& model,
   meta["generator.default"] = to_string(default_generator().get_state());
   for (const auto& [name, generator] : model.named_generators())
     meta[kModelGenerator + name] = to_string(generator->get_state());
-  save(tensors, path, meta);
+  detail::write_tensors(tensors, path, meta);
 }
 
 template <class T>
 CheckpointInfo load_checkpoint(const std::string& path, nn::BasicModule<T>& model,
                                optim::OptimizerOf<T>& optimizer, optim::LRScheduler* scheduler) {
   Metadata meta;
-  const nn::NamedTensors<T> tensors = load_tensors<T>(path, &meta);  // names the file itself
+  // Every tensor T's, but the step counts F64 (F32 in older float checkpoints). The reader's
+  // errors name the file themselves.
+  MixedTensors all = detail::read_tensors(path, &meta, [](const TensorInfo& t) {
+    return is_step(t.name) ? std::string() : detail::dtype_refusal<T>(t);
+  });
+  nn::NamedTensors<T> tensors;
+  std::vector<StepTensor> steps;
+  for (auto& [name, t] : all.f32) {
+    if (is_step(name))
+      steps.push_back({name, "F32", widened(t)});
+    else if constexpr (std::is_same_v<T, float>)
+      tensors.emplace_back(name, t);
+  }
+  for (auto& [name, t] : all.f64) {
+    if (is_step(name))
+      steps.push_back({name, "F64", t});
+    else if constexpr (std::is_same_v<T, double>)
+      tensors.emplace_back(name, t);
+  }
   Parsed<T> p;
   try {
-    p = parse_checkpoint(tensors, meta, model, optimizer, scheduler);
+    p = parse_checkpoint(tensors, steps, meta, model, optimizer, scheduler);
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(fmt::format("checkpoint '{}': {}", path, e.what()));
   }

@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 
 #include "io/atomic_file.hpp"
 #include "io/safetensors_header.hpp"
+#include "io/tensor_file.hpp"
 #include "xgrad/io/safetensors.hpp"
 
 namespace xg::io {
@@ -117,23 +119,35 @@ FileInfo read_header(InputFile& file, const std::string& path) {
   return detail::parse_header(header, file.size() - 8 - header_len, path);
 }
 
+// The tensor `t` of the header, read from where `file` stands into its own buffer.
+template <class T>
+BasicTensor<T> read_tensor(InputFile& file, const TensorInfo& t) {
+  Array<T> a = Array<T>::from_shape(Shape(t.shape.begin(), t.shape.end()));
+  auto* bytes = reinterpret_cast<unsigned char*>(a.data());
+  file.read(bytes, a.size() * sizeof(T), "the data section");
+  le_to_host(bytes, a.size(), sizeof(T));
+  return BasicTensor<T>(std::move(a));
+}
+
 }  // namespace
 
-template <class T>
-void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Metadata& metadata) {
+namespace detail {
+
+void write_tensors(const std::vector<OutTensor>& tensors, const std::string& path,
+                   const Metadata& metadata) {
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::set<std::string> seen;
   std::uint64_t offset = 0;
-  for (const auto& [name, t] : tensors) {
-    if (name.empty() || name == "__metadata__")
-      throw std::invalid_argument(fmt::format("save: '{}' is not a valid tensor name", name));
-    if (!seen.insert(name).second)
-      throw std::invalid_argument(fmt::format("save: tensor name '{}' appears twice", name));
-    std::vector<std::size_t> shape(t.shape().begin(), t.shape().end());
-    const std::uint64_t bytes = t.numel() * sizeof(T);
-    header[name] = {
-        {"dtype", dtype_name<T>()}, {"shape", shape}, {"data_offsets", {offset, offset + bytes}}};
+  for (const OutTensor& t : tensors) {
+    if (t.name.empty() || t.name == "__metadata__")
+      throw std::invalid_argument(fmt::format("save: '{}' is not a valid tensor name", t.name));
+    if (!seen.insert(t.name).second)
+      throw std::invalid_argument(fmt::format("save: tensor name '{}' appears twice", t.name));
+    const std::uint64_t bytes = t.numel * (t.f64 ? 8 : 4);
+    header[t.name] = {{"dtype", t.f64 ? "F64" : "F32"},
+                      {"shape", t.shape},
+                      {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   std::string text = header.dump();
@@ -149,11 +163,65 @@ void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Met
     out[std::size_t(b)] = static_cast<unsigned char>(len & 0xff);
   std::memcpy(out.data() + 8, text.data(), text.size());
   unsigned char* data = out.data() + 8 + text.size();
-  for (const auto& [name, t] : tensors) {
-    copy_le(data, reinterpret_cast<const unsigned char*>(t.data().data()), t.numel(), sizeof(T));
-    data += t.numel() * sizeof(T);
+  for (const OutTensor& t : tensors) {
+    const std::size_t size = t.f64 ? 8 : 4;
+    copy_le(data, static_cast<const unsigned char*>(t.data), t.numel, size);
+    data += t.numel * size;
   }
-  detail::write_file_atomically(path, out.data(), out.size(), "safetensors");
+  write_file_atomically(path, out.data(), out.size(), "safetensors");
+}
+
+MixedTensors read_tensors(const std::string& path, Metadata* metadata,
+                          const std::function<std::string(const TensorInfo&)>& refusal) {
+  InputFile file(path);
+  FileInfo info = read_header(file, path);
+  for (const auto& t : info.tensors) {  // every check before the first allocation
+    const std::string why = refusal(t);
+    if (!why.empty()) fail(path, why);
+    if (t.dtype != "F32" && t.dtype != "F64")
+      fail(path, fmt::format("tensor {} has dtype {}; xgrad reads F32 and F64", quote_name(t.name),
+                             t.dtype));
+  }
+  MixedTensors out;
+  for (const auto& t : info.tensors) {  // in offset order: the data section is read in sequence
+    if (t.dtype == "F32")
+      out.f32.emplace_back(t.name, read_tensor<float>(file, t));
+    else
+      out.f64.emplace_back(t.name, read_tensor<double>(file, t));
+  }
+  if (metadata) *metadata = std::move(info.metadata);
+  return out;
+}
+
+template <class T>
+std::string dtype_refusal(const TensorInfo& t) {
+  if (t.dtype == dtype_name<T>()) return "";
+  return fmt::format(
+      "tensor {} has dtype {} but a {} model needs {}{}", quote_name(t.name), t.dtype,
+      std::is_same_v<T, float> ? "float" : "double", dtype_name<T>(),
+      t.dtype == "F64" || t.dtype == "F32"
+          ? fmt::format(" (load it into a {} model)", t.dtype == "F64" ? "double" : "float")
+          : std::string());
+}
+template std::string dtype_refusal<float>(const TensorInfo&);
+template std::string dtype_refusal<double>(const TensorInfo&);
+
+}  // namespace detail
+
+template <class T>
+void save(const nn::NamedTensors<T>& tensors, const std::string& path, const Metadata& metadata) {
+  std::vector<detail::OutTensor> out;
+  out.reserve(tensors.size());
+  for (const auto& [name, t] : tensors) out.push_back(detail::out_tensor(name, t));
+  detail::write_tensors(out, path, metadata);
+}
+
+void save(const MixedTensors& tensors, const std::string& path, const Metadata& metadata) {
+  std::vector<detail::OutTensor> out;
+  out.reserve(tensors.f32.size() + tensors.f64.size());
+  for (const auto& [name, t] : tensors.f32) out.push_back(detail::out_tensor(name, t));
+  for (const auto& [name, t] : tensors.f64) out.push_back(detail::out_tensor(name, t));
+  detail::write_tensors(out, path, metadata);
 }
 
 template <class T>
@@ -168,27 +236,15 @@ FileInfo inspect(const std::string& path) {
 
 template <class T>
 nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata) {
-  InputFile file(path);
-  FileInfo info = read_header(file, path);
-  for (const auto& t : info.tensors)  // every check before the first allocation
-    if (t.dtype != dtype_name<T>())
-      fail(path, fmt::format("tensor {} has dtype {} but a {} model needs {}{}",
-                             detail::quote_name(t.name), t.dtype,
-                             std::is_same_v<T, float> ? "float" : "double", dtype_name<T>(),
-                             t.dtype == "F64" || t.dtype == "F32"
-                                 ? fmt::format(" (load it into a {} model)",
-                                               t.dtype == "F64" ? "double" : "float")
-                                 : std::string()));
-  nn::NamedTensors<T> out;
-  for (const auto& t : info.tensors) {  // in offset order: the data section is read in sequence
-    Array<T> a = Array<T>::from_shape(Shape(t.shape.begin(), t.shape.end()));
-    auto* bytes = reinterpret_cast<unsigned char*>(a.data());
-    file.read(bytes, a.size() * sizeof(T), "the data section");
-    le_to_host(bytes, a.size(), sizeof(T));
-    out.emplace_back(t.name, BasicTensor<T>(std::move(a)));
-  }
-  if (metadata) *metadata = std::move(info.metadata);
-  return out;
+  MixedTensors all = detail::read_tensors(path, metadata, detail::dtype_refusal<T>);
+  if constexpr (std::is_same_v<T, float>)
+    return std::move(all.f32);
+  else
+    return std::move(all.f64);
+}
+
+MixedTensors load_mixed(const std::string& path, Metadata* metadata) {
+  return detail::read_tensors(path, metadata, [](const TensorInfo&) { return std::string(); });
 }
 
 template <class T>

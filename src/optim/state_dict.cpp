@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <type_traits>
@@ -154,20 +156,26 @@ std::map<std::size_t, std::pair<std::size_t, std::size_t>> positions(
   return where;
 }
 
-// A step count stored as a tensor: a whole number >= 0 (and below 2^53, exact in a double). A
-// float count above 2^24 is refused as state_dict() refuses to save it: the next steps could
-// not be saved (float does not hold 2^24 + 1), so the resumed run would be lost at its end.
+// The largest step count a T "step" tensor holds exactly, with every count below it: 2^24 for
+// float, 2^53 for double. state_dict() puts a larger count in large_steps.
 template <class T>
-std::size_t step_count(const BasicTensor<T>& step) {
+constexpr std::uint64_t kExactSteps = std::uint64_t(1) << std::numeric_limits<T>::digits;
+
+// A step count stored as a T tensor: a whole number >= 0, at most kExactSteps<T>. A float count
+// above 2^24 may be a rounded one (PyTorch's float32 step would round it): refused, as
+// state_dict() never writes one (such counts go in large_steps).
+template <class T>
+std::uint64_t step_count(const BasicTensor<T>& step) {
   const double v = double(step.item());
-  if (!(v >= 0 && v < 0x1p53) || v != std::floor(v))
+  if (!(v >= 0) || v != std::floor(v))
     throw std::invalid_argument(fmt::format("'step' must be a whole number >= 0, got {}", v));
-  if (std::is_same_v<T, float> && v > 0x1p24)
+  if (v > double(kExactSteps<T>))
     throw std::invalid_argument(fmt::format(
-        "'step' is {}, more than 2^24 = 16777216, the most steps a float step tensor holds "
-        "exactly",
-        v));
-  return std::size_t(v);
+        "'step' is {}, more than 2^{} = {}, the most steps a {} step tensor holds exactly (a "
+        "larger count goes in large_steps)",
+        v, std::numeric_limits<T>::digits, kExactSteps<T>,
+        std::is_same_v<T, float> ? "float" : "double"));
+  return std::uint64_t(v);
 }
 
 // Buffers that are averages or sums of squared gradients: never negative.
@@ -209,12 +217,10 @@ OptimizerState<T> BasicOptimizer<T, Options>::state_dict() const {
       for (std::size_t k = 0; k < slots.size(); ++k)
         if (slots[k].saved) buffers.emplace(slots[k].name, BasicTensor<T>(Array<T>(st.buffers[k])));
       if (keeps_step(group.options)) {
-        if (std::size_t(T(st.steps)) != st.steps)
-          throw std::overflow_error(fmt::format(
-              "{}: state_dict: parameter {} has taken {} steps, more than a {} step tensor holds "
-              "exactly",
-              name_, index, st.steps, std::is_same_v<T, float> ? "float" : "double"));
-        buffers.emplace("step", BasicTensor<T>::scalar(T(st.steps)));
+        if (st.steps <= kExactSteps<T>)
+          buffers.emplace("step", BasicTensor<T>::scalar(T(st.steps)));
+        else
+          out.large_steps.emplace(index, st.steps);
       }
       if (!buffers.empty()) out.state.emplace(index, std::move(buffers));
     }
@@ -249,6 +255,24 @@ void BasicOptimizer<T, Options>::check_state_dict(const OptimizerState<T>& s) co
   } catch (const std::invalid_argument& e) {
     fail(e.what());
   }
+  for (const auto& [index, count] : s.large_steps) {
+    const auto state = s.state.find(index);
+    const auto it = where.find(index);
+    if (it == where.end())
+      fail(
+          fmt::format("large_steps holds a step count for parameter {}, which no param group "
+                      "lists",
+                      index));
+    if (state == s.state.end())
+      fail(fmt::format("large_steps holds a step count for parameter {}, which has no state",
+                       index));
+    if (!keeps_step(options[it->second.first]))
+      fail(fmt::format("large_steps holds a step count for parameter {}, but {} keeps none", index,
+                       name_));
+    if (state->second.count("step"))
+      fail(fmt::format(
+          "the state of parameter {} has a 'step' tensor and a step count in large_steps", index));
+  }
   for (const auto& [index, buffers] : s.state) {
     const auto it = where.find(index);
     if (it == where.end())
@@ -257,7 +281,7 @@ void BasicOptimizer<T, Options>::check_state_dict(const OptimizerState<T>& s) co
     const BasicTensor<T>& param = groups_[g].params[i];
     const std::vector<std::string> names = state_names(options[g]);
     for (const std::string& name : names)
-      if (!buffers.count(name))
+      if (!buffers.count(name) && !(name == "step" && s.large_steps.count(index)))
         fail(fmt::format("the state of parameter {} has no '{}' (its group's options call for: {})",
                          index, name, fmt::join(names, ", ")));
     for (const auto& [name, t] : buffers) {
@@ -299,7 +323,9 @@ void BasicOptimizer<T, Options>::load_state_dict(const OptimizerState<T>& s) {
       st.buffers.push_back(slot.saved ? Array<T>(saved.at(slot.name).data())
                                       : Array<T>(groups_[g].params[i].shape(), T(0)));
     // Without a step count (SGD), a saved state means the first step is behind.
-    st.steps = keeps_step(o) ? step_count(saved.at("step")) : 1;
+    st.steps = !keeps_step(o)        ? 1
+               : saved.count("step") ? step_count(saved.at("step"))
+                                     : s.large_steps.at(index);
   }
 }
 

@@ -306,6 +306,7 @@ struct Session {
   std::shared_ptr<Optimizer> opt;
   std::unique_ptr<xg::optim::LRScheduler> schedule;
   std::size_t done = 0;              // epochs already run
+  std::uint64_t steps = 0;           // the resumed optimizer's largest step count
   std::optional<double> loss_limit;  // the divergence limit of the resumed run
   std::string csv_digest;  // of the CSV table, in checkpoints and model files ("" for a dataset)
 };

@@ -401,7 +401,7 @@ Session resume(TrainOptions& o) {
   s.opt = make_optimizer(f.optim, *s.model);
   s.schedule = make_schedule(f, *s.opt);  // then overwritten by the checkpoint's state
   try {
-    xg::io::load_checkpoint(path, *s.model, typed(*s.opt), s.schedule.get());
+    s.steps = xg::io::load_checkpoint(path, *s.model, typed(*s.opt), s.schedule.get()).steps;
   } catch (const std::runtime_error& e) {
     throw InputError(fmt::format("--resume: {}", e.what()));
   }

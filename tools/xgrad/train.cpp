@@ -489,6 +489,26 @@ Session start(TrainOptions& o) {
   return s;
 }
 
+// A checkpoint holds step counts up to 2^53 (F64, exact): a run whose optimizer would step past
+// it is refused before it trains, not at its first checkpoint after the work. A fresh run cannot
+// get there (10^7 epochs of at most one step per row); a resumed one can, from a crafted file.
+void check_step_limit(const TrainOptions& o, const Session& s) {
+  constexpr std::uint64_t kMaxSteps = std::uint64_t(1) << 53;
+  if (o.checkpoint.empty() || o.epochs <= s.done) return;
+  const std::uint64_t rows = s.data.x_train.size(0);
+  const std::uint64_t per_epoch = (rows + o.batch - 1) / o.batch;  // the last batch partial
+  const std::uint64_t epochs = o.epochs - s.done;
+  if (s.steps <= kMaxSteps && (per_epoch == 0 || epochs <= (kMaxSteps - s.steps) / per_epoch))
+    return;
+  const std::string from =
+      o.resume.empty() ? ""
+                       : fmt::format("--resume: '{}' has taken {} steps, and ", o.resume, s.steps);
+  throw InputError(fmt::format(
+      "{}{} more epochs of {} steps would pass 2^53 = {}, the most steps a checkpoint holds "
+      "exactly: the run's checkpoints could not be written (--checkpoint '{}')",
+      from, epochs, per_epoch, kMaxSteps, o.checkpoint));
+}
+
 // Trains the session, writing checkpoints every o.checkpoint_every epochs and at the end (after
 // the final check, so the last checkpoint always holds usable weights). A failure says what was
 // kept.
@@ -524,6 +544,7 @@ Fit train_session(const TrainOptions& o, Session& s) {
 int train(TrainOptions& o) {
   check_before_work(o);
   Session s = o.resume.empty() ? start(o) : resume(o);
+  check_step_limit(o, s);
   const Prepared& p = s.data;
   const bool classification = p.classes > 0;
   print_summary(o, s);

@@ -11,7 +11,8 @@
 //   tensors   model.<name>                       the model's state_dict ("model.0.weight")
 //             optimizer.state.<index>.<buffer>   the optimizer's state per parameter index:
 //                                                "optimizer.state.0.exp_avg",
-//                                                "optimizer.state.0.step" (a 0-d tensor)
+//                                                "optimizer.state.0.step" (a 0-d tensor,
+//                                                F64 for float models too: exact to 2^53)
 //   metadata  checkpoint.version                 "1"
 //             epoch                              the epoch given to save_checkpoint
 //             optimizer                          the optimizer's class ("Adam")
@@ -26,6 +27,7 @@
 // Whole numbers in the JSON are written as integers (PyTorch's "step_size": 10).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "xgrad/io/safetensors.hpp"
@@ -38,13 +40,17 @@ namespace xg::io {
 struct CheckpointInfo {
   int epoch = 0;      // as given to save_checkpoint
   Metadata metadata;  // the caller's own metadata (`extra`), without the checkpoint's keys
+  // The largest step count among the optimizer's parameters (0 for one that keeps none, SGD):
+  // a run may take 2^53 - steps more before its checkpoint cannot hold the count.
+  std::uint64_t steps = 0;
 };
 
 // Writes the checkpoint atomically (a temporary file renamed over `path`). `scheduler` may be
 // null. `extra` holds the caller's metadata (e.g. what is needed to rebuild the model); its keys
 // must not start with a name the checkpoint uses (checkpoint, epoch, model, optimizer,
 // scheduler, generator): std::invalid_argument names such a key. Throws std::runtime_error
-// naming the path on an I/O failure.
+// naming the path on an I/O failure, std::overflow_error naming it when a parameter has taken
+// more than 2^53 steps (an F64 step count is exact up to there); nothing is written then.
 template <class T>
 void save_checkpoint(const std::string& path, const nn::BasicModule<T>& model,
                      const optim::OptimizerOf<T>& optimizer, const optim::LRScheduler* scheduler,

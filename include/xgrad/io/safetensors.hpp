@@ -80,6 +80,18 @@ FileInfo inspect(const std::string& path);
 template <class T>
 nn::NamedTensors<T> load_tensors(const std::string& path, Metadata* metadata = nullptr);
 
+// A file whose tensors mix F32 and F64, each read as its own type: a float model's checkpoint,
+// whose step counts are F64 (load_tensors<float> refuses it). Each list in file order.
+struct MixedTensors {
+  nn::NamedTensors<float> f32;
+  nn::NamedTensors<double> f64;
+};
+// Every tensor of the file: F32 into `f32`, F64 into `f64`; another dtype (BF16, I64, ...) is
+// refused, as are the files inspect() refuses.
+MixedTensors load_mixed(const std::string& path, Metadata* metadata = nullptr);
+// Writes the f32 tensors as F32, then the f64 ones as F64 (names unique across both), as save.
+void save(const MixedTensors& tensors, const std::string& path, const Metadata& metadata = {});
+
 // Loads the file into the module's parameters and buffers and returns the metadata. The names,
 // shapes and dtypes must match the module's state_dict() exactly (no missing and no extra
 // entries). Everything is read and checked before anything is copied: on any error (a

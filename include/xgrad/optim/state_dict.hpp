@@ -17,13 +17,15 @@
 //   Adagrad     step sum                                                lr lr_decay weight_decay
 //                                                                       initial_accumulator_value
 //                                                                       eps
-// `step` is a 0-dimensional tensor holding the parameter's step count, as in PyTorch.
+// `step` is a 0-dimensional tensor holding the parameter's step count, as in PyTorch, when T
+// holds it exactly (float: up to 2^24 = 16777216); a larger count is in `large_steps` instead.
 //
 // A scheduler's state_dict() holds last_epoch, base_lrs and its own settings under PyTorch's
 // names (StepLR: step_size, gamma; CosineAnnealingLR: T_max, eta_min; ...).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <variant>
@@ -48,6 +50,11 @@ struct OptimizerState {
   // Per parameter index: its buffers by name. Copies: later steps do not change them.
   std::map<std::size_t, std::map<std::string, BasicTensor<T>>> state;
   std::vector<ParamGroupState> param_groups;
+  // Per parameter index: a step count that a T "step" tensor cannot hold exactly (float: above
+  // 2^24; double: above 2^53), which state_dict() puts here instead of in state[index]["step"]
+  // (PyTorch's float32 step would round it). load_state_dict() takes each count from one place
+  // or the other, not both. Checkpoints store every count exactly, as F64 (up to 2^53).
+  std::map<std::size_t, std::uint64_t> large_steps;
 };
 
 struct SchedulerState {
