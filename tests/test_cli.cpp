@@ -426,6 +426,11 @@ TEST_CASE("xgrad predict: columns by name, reordered columns give the same predi
   require_one_line_error(run("predict --model " + model + " --csv t_cli_p4.csv"), 3,
                          "t_cli_p4.csv:3: column 3 ('colour'): 'purple' is not a category");
   REQUIRE(run("predict --model " + model + " --csv t_cli_p4.csv --unknown ignore").code == 0);
+  // 'red' behind a U+FEFF (a BOM in mid-file, from two files pasted together) is another value:
+  // the message shows it, where the invisible character made it look like 'red'.
+  TempFile feff("t_cli_p5.csv", "length,width,colour\n1,0.5,red\n1,0.5,\xEF\xBB\xBFred\n");
+  require_one_line_error(run("predict --model " + model + " --csv t_cli_p5.csv"), 3,
+                         "t_cli_p5.csv:3: column 3 ('colour'): '\\ufeffred' is not a category");
   std::remove(model.c_str());
 }
 
@@ -1483,6 +1488,17 @@ TEST_CASE("xgrad eval: model-file data settings are checked as the file's, exit 
   for (const auto& [key, value] : cases) require_eval_refuses(csv_tensors, md, key, value);
   std::remove("t_cli_bad2.safetensors");
   std::remove(model.c_str());
+}
+
+TEST_CASE("xgrad train --csv: a file beginning with two BOMs is refused by place, exit 3",
+          "[cli]") {
+  if (!have_cli()) return;
+  // One BOM is skipped; the second stayed in the first name: "no column named 'id'" while the
+  // message listed a column that looked like 'id'.
+  TempFile csv("t_cli_bom2.csv", "\xEF\xBB\xBF\xEF\xBB\xBF" + flowers());
+  require_one_line_error(run("train --csv t_cli_bom2.csv --target species --ignore id"), 3,
+                         "t_cli_bom2.csv:1: column 1: the file begins with two UTF-8 byte order "
+                         "marks (EF BB BF EF BB BF)");
 }
 
 namespace {

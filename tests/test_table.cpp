@@ -70,6 +70,37 @@ TEST_CASE("read_csv: BOM, CRLF, blank lines, spaces, delimiters detected or give
     REQUIRE(t.lines == std::vector<std::uint64_t>{3, 4});
     REQUIRE(t.find("x")->numbers == std::vector<float>{1, 2});
   }
+  SECTION("one BOM is skipped (Python's utf-8-sig); a second, or U+FEFF in a name, is refused") {
+    using Catch::Contains;
+    const std::string bom = "\xEF\xBB\xBF";
+    REQUIRE(names(parse_csv(bom + "species,x\na,1\n", "one.csv")) ==
+            std::vector<std::string>{"species", "x"});
+    // Two: the second would stay, invisible, in the first name ('species' would not match) or
+    // with --no-header in the first cell ('a' there would be another class than the 'a' below).
+    const std::string twice =
+        "two.csv:1: column 1: the file begins with two UTF-8 byte order marks (EF BB BF EF BB "
+        "BF)";
+    REQUIRE_THROWS_WITH(parse_csv(bom + bom + "species,x\na,1\n", "two.csv"), Contains(twice));
+    CsvOptions plain;
+    plain.header = false;
+    REQUIRE_THROWS_WITH(parse_csv(bom + bom + "a,1\nb,2\na,3\n", "two.csv", plain),
+                        Contains(twice));
+    {
+      TempFile f("t_bom2.csv", bom + bom + "species,x\na,1\n");
+      REQUIRE_THROWS_WITH(read_csv(f.path),
+                          Contains("t_bom2.csv:1: column 1: the file begins with two UTF-8"));
+    }
+    // U+FEFF elsewhere in a header name: refused, shown as \ufeff.
+    REQUIRE_THROWS_WITH(parse_csv("a,\xEF\xBB\xBF"
+                                  "b\n1,2\n",
+                                  "mid.csv"),
+                        Contains("mid.csv:1: column 2 ('\\ufeffb'): the name holds U+FEFF"));
+    // In a cell, messages show it.
+    REQUIRE_THROWS_WITH(parse_csv("a,b\n1,2\n\xEF\xBB\xBF"
+                                  "3,4\n",
+                                  "cell.csv"),
+                        Contains("cell.csv:3: column 1 ('a'): '\\ufeff3' is not a number"));
+  }
   SECTION("';' detected; spaces around unquoted fields dropped") {
     const Table t = parse_csv("a; b ;c\n 1 ;2; x \n", "semi");
     REQUIRE(t.delimiter == ';');

@@ -33,19 +33,29 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// U+FEFF in UTF-8: a byte order mark at the start of a file, else a zero-width no-break space.
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
 // A cell as a message shows it: at most 40 characters, control characters escaped, so that an
-// error stays on one line whatever the file holds.
+// error stays on one line whatever the file holds, and U+FEFF as \ufeff: invisible, it would
+// make two different names or values look the same.
 std::string shown(std::string_view cell) {
   std::string out;
-  for (char c : cell.substr(0, 40)) {
-    if (c == '\n')
+  const std::string_view head = cell.substr(0, 40);
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    const char c = head[i];
+    if (head.substr(i, kBom.size()) == kBom) {
+      out += "\\ufeff";
+      i += kBom.size() - 1;
+    } else if (c == '\n') {
       out += "\\n";
-    else if (c == '\r')
+    } else if (c == '\r') {
       out += "\\r";
-    else if (static_cast<unsigned char>(c) < 0x20)
+    } else if (static_cast<unsigned char>(c) < 0x20) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-    else
+    } else {
       out += c;
+    }
   }
   if (cell.size() > 40) out += "...";
   return out;
@@ -170,7 +180,15 @@ class Reader {
   // The first chunk: byte order marks, then the delimiter.
   std::string_view begin(std::string_view chunk) {
     first_chunk_ = false;
-    if (chunk.substr(0, 3) == "\xEF\xBB\xBF") chunk.remove_prefix(3);  // UTF-8 BOM
+    if (chunk.substr(0, 3) == kBom) chunk.remove_prefix(3);  // one UTF-8 BOM, as utf-8-sig
+    // A second one (a BOM added twice) would stay in the first name or cell, unseen: --target
+    // 'species' would not find '\ufeffspecies', and with --no-header a first cell 'a' would be
+    // another class than the 'a's below.
+    if (chunk.substr(0, 3) == kBom)
+      fail(fmt::format(
+          "{}:1: column 1: the file begins with two UTF-8 byte order marks (EF BB BF EF BB BF); "
+          "one is skipped, the second would stay in the first {}, invisible: remove it",
+          table_.source, options_.header ? "column's name" : "cell"));
     if (chunk.substr(0, 2) == "\xFF\xFE" || chunk.substr(0, 2) == "\xFE\xFF")
       fail(fmt::format("{}: is UTF-16 text; xgrad reads UTF-8 CSV files", table_.source));
     char delimiter = options_.delimiter ? options_.delimiter : detect_delimiter(chunk);
@@ -278,6 +296,11 @@ class Reader {
       // libcsv has dropped the spaces around unquoted fields; spaces inside quotes are kept.
       names[p] = options_.header ? fields_[p] : fmt::format("c{}", p);
       if (names[p].empty()) fail(empty_name(p));
+      if (names[p].find(kBom) != std::string::npos)
+        fail(fmt::format(
+            "{}:{}: column {} ('{}'): the name holds U+FEFF (a byte order mark, invisible in most "
+            "editors): remove it",
+            table_.source, record_line_, p + 1, shown(names[p])));
       const auto [it, fresh] = seen.emplace(names[p], p);
       if (!fresh)
         fail(fmt::format("{}:{}: columns {} and {} are both named '{}'", table_.source,

@@ -41,12 +41,22 @@ using namespace xgcli;
 
 namespace {
 
-// One line per error, control characters escaped: the message may quote a file's content.
+// One line per error, control characters escaped: the message may quote a file's content. So is
+// U+FEFF (a byte order mark in mid-file, bytes EF BB BF), as \ufeff: invisible, it made a name or
+// a value in a message look like another one ("'red' is not a category ... (…, red)").
 int fail(const char* what, int code) {
   std::fflush(stdout);
   std::string line;
-  for (const char* c = what; *c; ++c)
-    line += *c == '\n' ? std::string("\\n") : *c == '\r' ? std::string("\\r") : std::string(1, *c);
+  for (const char* c = what; *c; ++c) {
+    if (std::strncmp(c, "\xEF\xBB\xBF", 3) == 0) {
+      line += "\\ufeff";
+      c += 2;
+    } else {
+      line += *c == '\n'   ? std::string("\\n")
+              : *c == '\r' ? std::string("\\r")
+                           : std::string(1, *c);
+    }
+  }
   fmt::print(stderr, "xgrad: error: {}\n", line);
   return code;
 }

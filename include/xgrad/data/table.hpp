@@ -7,8 +7,10 @@
 // What is accepted
 // - RFC 4180: fields in double quotes may hold the delimiter, quotes ("") and line breaks; a quote
 //   inside an unquoted field or text after a closing quote is an error. CRLF, LF or CR line ends;
-//   a UTF-8 byte order mark is skipped; blank lines are skipped; spaces around unquoted fields
-//   are dropped, spaces inside quotes kept (" red" is not red).
+//   one UTF-8 byte order mark is skipped (as Python's utf-8-sig): a file that begins with two,
+//   or a header name holding U+FEFF, is an error (the invisible character would stay in the
+//   name; messages show U+FEFF as \ufeff); blank lines are skipped; spaces around unquoted
+//   fields are dropped, spaces inside quotes kept (" red" is not red).
 // - The delimiter is ',', ';', '\t' or '|'. Left at 0 it is detected from the first line: the
 //   most frequent of ',', ';' and '\t' outside quotes (',' when none occurs).
 // - A missing cell is empty, ? or one of pandas' default markers (NA, N/A, n/a, NaN, nan, NULL,
