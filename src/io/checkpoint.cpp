@@ -28,7 +28,6 @@ constexpr const char* kVersion = "1";
 // Step counts are F64 tensors (a float model's too: float is exact only up to 2^24), exact up to
 // 2^53. A save refuses a larger count; a load refuses 2^53 and more, whose next step could not
 // be saved. (Checkpoints written before held a float model's counts as F32, up to 2^24.)
-constexpr std::uint64_t kMaxSteps = std::uint64_t(1) << 53;
 constexpr std::uint64_t kMaxF32Steps = std::uint64_t(1) << 24;
 const std::string kModel = "model.", kOptimizerState = "optimizer.state.",
                   kModelGenerator = "generator.model.";
@@ -287,11 +286,11 @@ void split_steps(const std::vector<StepTensor>& steps, Parsed<T>& p) {
           "tensor '{}' is F32 and holds {}, more than 2^24 = {}: an F32 step count above it may "
           "be rounded (xgrad writes step counts as F64)",
           s.name, v, kMaxF32Steps));
-    if (v >= double(kMaxSteps))
+    if (v >= double(kMaxCheckpointSteps))
       throw std::invalid_argument(fmt::format(
           "tensor '{}' holds {} steps: a checkpoint resumes from fewer than 2^53 = {} (its F64 "
           "step counts are exact up to 2^53, so the next step could not be saved)",
-          s.name, v, kMaxSteps));
+          s.name, v, kMaxCheckpointSteps));
     const auto count = std::uint64_t(v);
     p.info.steps = std::max(p.info.steps, count);
     auto& state = p.optimizer.state[index];  // checked with the buffers, large count or not
@@ -433,11 +432,11 @@ void save_checkpoint(const std::string& path, const nn::BasicModule<T>& model,
         entries.emplace(name, detail::out_tensor(prefix + name, t));
     }
     if (count) {
-      if (*count > kMaxSteps)
+      if (*count > kMaxCheckpointSteps)
         throw std::overflow_error(fmt::format(
             "save_checkpoint: '{}': parameter {} has taken {} steps, more than 2^53 = {}, the "
             "most a checkpoint holds exactly (its step counts are F64); nothing was written",
-            path, index, *count, kMaxSteps));
+            path, index, *count, kMaxCheckpointSteps));
       counts.push_back(double(*count));
       entries.emplace("step", detail::OutTensor{prefix + "step", true, {}, &counts.back(), 1});
     }

@@ -13,6 +13,7 @@
 #include <xgrad/core/autograd.hpp>
 #include <xgrad/core/threads.hpp>
 #include <xgrad/data/datasets.hpp>
+#include <xgrad/io/checkpoint.hpp>
 #include <xgrad/metrics.hpp>
 #include <xgrad/nn/activation_registry.hpp>
 
@@ -493,12 +494,12 @@ Session start(TrainOptions& o) {
 // it is refused before it trains, not at its first checkpoint after the work. A fresh run cannot
 // get there (10^7 epochs of at most one step per row); a resumed one can, from a crafted file.
 void check_step_limit(const TrainOptions& o, const Session& s) {
-  constexpr std::uint64_t kMaxSteps = std::uint64_t(1) << 53;
   if (o.checkpoint.empty() || o.epochs <= s.done) return;
   const std::uint64_t rows = s.data.x_train.size(0);
   const std::uint64_t per_epoch = (rows + o.batch - 1) / o.batch;  // the last batch partial
   const std::uint64_t epochs = o.epochs - s.done;
-  if (s.steps <= kMaxSteps && (per_epoch == 0 || epochs <= (kMaxSteps - s.steps) / per_epoch))
+  if (s.steps <= xg::io::kMaxCheckpointSteps &&
+      (per_epoch == 0 || epochs <= (xg::io::kMaxCheckpointSteps - s.steps) / per_epoch))
     return;
   const std::string from =
       o.resume.empty() ? ""
@@ -506,7 +507,7 @@ void check_step_limit(const TrainOptions& o, const Session& s) {
   throw InputError(fmt::format(
       "{}{} more epochs of {} steps would pass 2^53 = {}, the most steps a checkpoint holds "
       "exactly: the run's checkpoints could not be written (--checkpoint '{}')",
-      from, epochs, per_epoch, kMaxSteps, o.checkpoint));
+      from, epochs, per_epoch, xg::io::kMaxCheckpointSteps, o.checkpoint));
 }
 
 // Trains the session, writing checkpoints every o.checkpoint_every epochs and at the end (after

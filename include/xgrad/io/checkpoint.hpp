@@ -37,6 +37,9 @@
 
 namespace xg::io {
 
+// The most steps a checkpoint holds for a parameter: its step counts are F64, exact up to 2^53.
+inline constexpr std::uint64_t kMaxCheckpointSteps = std::uint64_t(1) << 53;
+
 struct CheckpointInfo {
   int epoch = 0;      // as given to save_checkpoint
   Metadata metadata;  // the caller's own metadata (`extra`), without the checkpoint's keys
