@@ -532,6 +532,13 @@ TEST_CASE("xgrad train options: test fraction 0, validation with early stopping,
 
 namespace {
 
+// `xgrad train ARGS --save PATH`, then the saved tensors, with the file's metadata in `md`.
+xg::nn::NamedTensors<float> trained_model(const std::string& args, const std::string& path,
+                                          xg::io::Metadata& md) {
+  REQUIRE(run("train " + args + " --save " + path).code == 0);
+  return xg::io::load_tensors<float>(path, &md);
+}
+
 // A model file of `tensors` whose metadata `md` has `key` set to `value`: eval refuses it as the
 // file's error (exit 3), naming the file and the key.
 void require_eval_refuses(const xg::nn::NamedTensors<float>& tensors, xg::io::Metadata md,
@@ -549,10 +556,9 @@ void require_eval_refuses(const xg::nn::NamedTensors<float>& tensors, xg::io::Me
 TEST_CASE("xgrad eval refuses hostile model metadata with the file and the key", "[cli]") {
   if (!have_cli()) return;
   const std::string model = "t_cli_meta.safetensors";
-  REQUIRE(run("train --dataset spiral --samples 30 --hidden 8 --epochs 2 --save " + model).code ==
-          0);
   xg::io::Metadata md;
-  const auto tensors = xg::io::load_tensors<float>(model, &md);
+  const auto tensors =
+      trained_model("--dataset spiral --samples 30 --hidden 8 --epochs 2", model, md);
   const std::pair<std::string, std::string> cases[] = {
       {"xgrad.in", "-1"},
       {"xgrad.in", "200000000"},
@@ -1470,10 +1476,9 @@ TEST_CASE("xgrad train: past the file-size limit the save fails with a message, 
 TEST_CASE("xgrad eval: model-file data settings are checked as the file's, exit 3", "[cli]") {
   if (!have_cli()) return;
   const std::string model = "t_cli_meta2.safetensors";
-  REQUIRE(run("train --dataset spiral --samples 30 --hidden 8 --epochs 1 --save " + model).code ==
-          0);
   xg::io::Metadata md;
-  const auto tensors = xg::io::load_tensors<float>(model, &md);
+  const auto tensors =
+      trained_model("--dataset spiral --samples 30 --hidden 8 --epochs 1", model, md);
   auto bad = md;
   bad["xgrad.data.samples"] = "10000000";  // x 3 classes: 30000000 > the limit 10000000
   xg::io::save(tensors, "t_cli_bad2.safetensors", bad);
@@ -1481,8 +1486,8 @@ TEST_CASE("xgrad eval: model-file data settings are checked as the file's, exit 
                          "t_cli_bad2.safetensors: metadata 'xgrad.data.samples': '10000000': "
                          "30000000 samples in all");
   TempFile csv("t_cli_meta2.csv", flowers());
-  REQUIRE(run("train --csv t_cli_meta2.csv --target species --epochs 1 --save " + model).code == 0);
-  const auto csv_tensors = xg::io::load_tensors<float>(model, &md);
+  const auto csv_tensors =
+      trained_model("--csv t_cli_meta2.csv --target species --epochs 1", model, md);
   const std::pair<std::string, std::string> cases[] = {
       {"xgrad.data.delimiter", "x"}, {"xgrad.data.header", "yes"}, {"xgrad.data.stratify", "1"}};
   for (const auto& [key, value] : cases) require_eval_refuses(csv_tensors, md, key, value);
