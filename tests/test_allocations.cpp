@@ -6,12 +6,13 @@
 #include <new>
 
 #include "test_helpers.hpp"
+#include "xgrad/detail/sanitizer.hpp"
 
 namespace {
 std::atomic<std::size_t> g_news{0};
 }
 // AddressSanitizer replaces operator new itself; under it only OS allocations are counted.
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef XGRAD_ASAN
 constexpr bool kCountsHeap = false;
 #else
 constexpr bool kCountsHeap = true;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
+#include <xgrad/detail/sanitizer.hpp>
 #include <xgrad/io/safetensors.hpp>
 
 #include <algorithm>
@@ -1576,14 +1577,8 @@ namespace {
 
 // Sanitizer builds reserve terabytes of shadow address space: they cannot start under `ulimit -v`.
 bool address_limits_work() {
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef XGRAD_ASAN
   const bool sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  const bool sanitized = true;
-#else
-  const bool sanitized = false;
-#endif
 #else
   const bool sanitized = false;
 #endif

@@ -6,15 +6,8 @@
 #include <cstdlib>
 #include <vector>
 
-// AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, Clang answers __has_feature.
-#if defined(__SANITIZE_ADDRESS__)
-#define XG_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define XG_ASAN 1
-#endif
-#endif
-#ifdef XG_ASAN
+#include "xgrad/detail/sanitizer.hpp"
+#ifdef XGRAD_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -52,18 +45,18 @@ std::size_t block_size(std::size_t bytes) {
 // What the sanitizer may touch: [p, p + used) of a block of `size` bytes.
 void mark_in_use([[maybe_unused]] void* p, [[maybe_unused]] std::size_t used,
                  [[maybe_unused]] std::size_t size) {
-#ifdef XG_ASAN
+#ifdef XGRAD_ASAN
   ASAN_POISON_MEMORY_REGION(p, size);
   ASAN_UNPOISON_MEMORY_REGION(p, used);
 #endif
 }
 void mark_cached([[maybe_unused]] void* p, [[maybe_unused]] std::size_t size) {
-#ifdef XG_ASAN
+#ifdef XGRAD_ASAN
   ASAN_POISON_MEMORY_REGION(p, size);
 #endif
 }
 void release(void* p, [[maybe_unused]] std::size_t size) {
-#ifdef XG_ASAN
+#ifdef XGRAD_ASAN
   ASAN_UNPOISON_MEMORY_REGION(p, size);
 #endif
   std::free(p);

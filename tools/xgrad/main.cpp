@@ -21,15 +21,8 @@
 #include <string>
 #include <system_error>
 
-// AddressSanitizer: GCC defines __SANITIZE_ADDRESS__, Clang answers __has_feature.
-#if defined(__SANITIZE_ADDRESS__)
-#define XGRAD_CLI_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define XGRAD_CLI_ASAN 1
-#endif
-#endif
-#ifdef XGRAD_CLI_ASAN
+#include <xgrad/detail/sanitizer.hpp>
+#ifdef XGRAD_ASAN
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -126,7 +119,7 @@ int run(CommandLine& cli, int argc, char** argv) {
 // pool and the allocator's caches only free memory.
 [[noreturn]] void leave(int code) {
   std::fflush(nullptr);
-#ifdef XGRAD_CLI_ASAN
+#ifdef XGRAD_ASAN
   __lsan_do_leak_check();  // LeakSanitizer's own check runs from an exit handler too
 #endif
   std::_Exit(code);
