@@ -71,12 +71,22 @@ TensorImpl<T>::~TensorImpl() {
 // ---- node helpers --------------------------------------------------------------------------
 
 namespace {
+// t's pending-gradient buffer, shaped like its value; the contents are undefined when new.
+template <class T>
+Array<T>& shaped_pending(TensorImpl<T>& t) {
+  if (!t.pending)
+    t.pending.emplace(t.value.shape());
+  else if (t.pending->shape() != t.value.shape())
+    t.pending->resize(t.value.shape());
+  return *t.pending;
+}
+
 // Writes out a uniform pending gradient so it can be added to element by element.
 template <class T>
 void materialize_pending(TensorImpl<T>& t) {
   if (!t.pending_uniform) return;
-  if (t.pending.shape() != t.value.shape()) t.pending.resize(t.value.shape());
-  std::fill(t.pending.begin(), t.pending.end(), t.pending_value);
+  Array<T>& pending = shaped_pending(t);
+  std::fill(pending.begin(), pending.end(), t.pending_value);
   t.pending_uniform = false;
 }
 }  // namespace
@@ -97,7 +107,7 @@ void Node<T>::add_uniform_grad(std::size_t i, T value) {
   } else if (in.pending_uniform) {
     in.pending_value += value;
   } else {
-    for (T& v : in.pending) v += value;
+    for (T& v : *in.pending) v += value;
   }
 }
 
@@ -107,10 +117,10 @@ Array<T>& Node<T>::grad_buffer(std::size_t i, bool& fresh) {
   materialize_pending(in);
   fresh = !in.has_pending;
   if (fresh) {
-    if (in.pending.shape() != in.value.shape()) in.pending.resize(in.value.shape());
     in.has_pending = true;
+    return shaped_pending(in);
   }
-  return in.pending;
+  return *in.pending;
 }
 
 template <class T>
@@ -122,7 +132,7 @@ void Node<T>::add_grad(std::size_t i, Array<T>&& g) {
     in.has_pending = true;
     return;
   }
-  T* d = in.pending.data();
+  T* d = in.pending->data();
   const T* s = g.data();
   for (std::size_t j = 0, n = g.size(); j < n; ++j) d[j] += s[j];
 }
@@ -192,8 +202,8 @@ void check_backward_anomaly(const Node<T>& node, const Shape& out) {
   for (std::size_t i = 0; i < node.inputs.size(); ++i) {
     const TensorImpl<T>& in = *node.inputs[i];
     if (!in.requires_grad || !in.has_pending) continue;
-    const T* v = in.pending_uniform ? &in.pending_value : in.pending.data();
-    const std::size_t n = in.pending_uniform ? 1 : in.pending.size();
+    const T* v = in.pending_uniform ? &in.pending_value : in.pending->data();
+    const std::size_t n = in.pending_uniform ? 1 : in.pending->size();
     const std::size_t bad = first_non_finite(v, n);
     if (bad == n) continue;
     throw std::runtime_error(fmt::format(
@@ -328,8 +338,8 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
         continue;
       }
       materialize_pending(t);
-      Array<T> g = std::move(t.pending);
-      t.pending = Array<T>();
+      Array<T> g = std::move(*t.pending);
+      t.pending.reset();
       t.has_pending = false;
       if (has_hooks) run_tensor_hooks(t, g);
       if (Node<T>* node = t.grad_fn.get()) {
@@ -342,7 +352,7 @@ void run_backward(const ImplPtr<T>& root, const Array<T>* grad, bool retain_grap
     }
   } catch (...) {  // a hook or anomaly check threw: leave no half-accumulated gradient behind
     for (TensorImpl<T>* t : order) {
-      t->pending = Array<T>();
+      t->pending.reset();
       t->has_pending = t->pending_uniform = false;
     }
     throw;

@@ -1,8 +1,9 @@
 // Array<T>: the xtensor container that holds a tensor's values and gradients.
 //
-// It is a plain xt::xarray (row-major) whose buffer comes from xgrad's caching allocator, so it
-// works with every xtensor expression: `xt::xarray<float> a = tensor.data();` copies out,
-// `tensor.data() * 2` builds a lazy expression.
+// It is an xt::xarray_container (row-major) whose buffer comes from xgrad's caching allocator and
+// whose shape is xg::Shape, so it works with every xtensor expression:
+// `xt::xarray<float> a = tensor.data();` copies out, `tensor.data() * 2` builds a lazy
+// expression.
 #pragma once
 
 #include <cstddef>
@@ -13,11 +14,14 @@
 
 namespace xg {
 
-template <class T>
-using Array = xt::xarray<T, xt::layout_type::row_major, CachingAllocator<T>>;
+// A shape: up to 4 dimensions stored inline (no allocation), more on the heap. Unlike xtensor's
+// default shape type it does not zero what it grows by (xtensor writes every shape and stride in
+// full where it makes one): that memset call was a fifth of a small op's time.
+using Shape = xt::svector<std::size_t, 4, std::allocator<std::size_t>, false>;
 
-// A shape: up to 4 dimensions stored inline (no allocation), more on the heap.
-using Shape = xt::dynamic_shape<std::size_t>;
+template <class T>
+using Array =
+    xt::xarray_container<xt::uvector<T, CachingAllocator<T>>, xt::layout_type::row_major, Shape>;
 
 // "[3,4]": how every error message prints a shape.
 std::string shape_str(const Shape& shape);
