@@ -2,6 +2,7 @@
 // scratch vectors all come back from the caching allocator. Counted here by replacing the
 // global operator new for this test program.
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -98,6 +99,21 @@ TEST_CASE("a freed block is reused for the next request of its size class") {
   float* q = a.allocate(5);  // 20 bytes: the same class
   REQUIRE(q == p);
   a.deallocate(q, 5);
+}
+
+TEST_CASE("blocks of 2 MiB and more start at a 2 MiB boundary, smaller ones at 64 bytes") {
+  // A 2 MiB boundary lets the kernel back the whole block with transparent huge pages.
+  xg::CachingAllocator<float> a;
+  const std::size_t huge = std::size_t(2) << 20;
+  for (std::size_t n : {huge / 4, 3 * huge / 8, huge / 2 + 1, 5 * huge / 4}) {  // 2 to 10 MiB
+    INFO(n << " floats");
+    float* p = a.allocate(n);
+    REQUIRE(reinterpret_cast<std::uintptr_t>(p) % huge == 0);
+    a.deallocate(p, n);
+  }
+  float* p = a.allocate(1000);
+  REQUIRE(reinterpret_cast<std::uintptr_t>(p) % 64 == 0);
+  a.deallocate(p, 1000);
 }
 
 #if defined(__SANITIZE_ADDRESS__)

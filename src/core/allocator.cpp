@@ -15,6 +15,7 @@ namespace xg {
 namespace {
 
 constexpr std::size_t kAlignment = 64;
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
 constexpr std::size_t kMaxCachedBlock = std::size_t(1) << 30;  // 1 GiB
 constexpr std::size_t kMaxCachedTotal = std::size_t(2) << 30;  // per thread
 // Larger requests cannot be met by any machine; refusing them keeps the rounding below exact.
@@ -36,10 +37,18 @@ std::size_t class_index(std::size_t bytes, std::size_t& rounded) {
   return std::size_t(4 * e + k);
 }
 
+// Blocks of 2 MiB and more start at a 2 MiB boundary, so the kernel can back them with
+// transparent huge pages from their first byte. Placed anywhere, two 4 MiB blocks ran at
+// different speeds: a training step over 1 M floats alternated between 370 and 440 us on a Zen 4
+// as its two buffers swapped roles from one step to the next.
+std::size_t block_alignment(std::size_t bytes) {
+  return bytes >= kHugePage ? kHugePage : kAlignment;
+}
 // The block size actually obtained for `bytes`: aligned_alloc wants a multiple of the alignment
 // (C11); classes such as 96 bytes are not. bytes <= kMaxBlock.
 std::size_t block_size(std::size_t bytes) {
-  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  const std::size_t a = block_alignment(bytes);
+  return (bytes + a - 1) / a * a;
 }
 
 // What the sanitizer may touch: [p, p + used) of a block of `size` bytes.
@@ -90,7 +99,7 @@ thread_local struct CacheHolder {
 } holder;
 
 void* os_allocate(std::size_t size) {
-  void* p = std::aligned_alloc(kAlignment, size);
+  void* p = std::aligned_alloc(block_alignment(size), size);
   if (!p) throw AllocationError(size, 1);
   return p;
 }
