@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
+#include <string>
 
 #include <xgrad/nn/activation.hpp>
 #include <xgrad/nn/activation_registry.hpp>
@@ -406,6 +408,21 @@ std::vector<std::vector<float>> grads_of(const std::vector<Tensor>& ts) {
   return out;
 }
 
+// Whether two runs' gradients agree to float rounding: the fused Linear + ELU, SELU and CELU
+// save f' from their forward's exponential, which may differ from the ELU node's backward one in
+// the last bit (both within an ulp of the exact f'); a sum over 4100 such products then differs
+// by up to about 2e-6.
+bool same_to_rounding(const std::vector<std::vector<float>>& a,
+                      const std::vector<std::vector<float>>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    if (a[t].size() != b[t].size()) return false;
+    for (std::size_t i = 0; i < a[t].size(); ++i)
+      if (a[t][i] != Approx(b[t][i]).epsilon(1e-5).margin(1e-5)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("Sequential fuses Linear + every list activation: the same bits as the layers one by one",
@@ -441,8 +458,13 @@ TEST_CASE("Sequential fuses Linear + every list activation: the same bits as the
     (apart * r).sum().backward();
     auto without = grads_of(params);
     without.push_back(x2.grad().to_vector());
+    const std::string name = info.name;
+    const bool saves_derivative = name == "elu" || name == "selu" || name == "celu";
     REQUIRE(fused.to_vector() == apart.to_vector());
-    REQUIRE(with == without);
+    if (saves_derivative)
+      REQUIRE(same_to_rounding(with, without));
+    else
+      REQUIRE(with == without);
 
     net.zero_grad();
     const Tensor h = head(x0);
@@ -454,7 +476,10 @@ TEST_CASE("Sequential fuses Linear + every list activation: the same bits as the
     const Tensor h2 = (*act)((*l1)(x0));
     h2.sum().backward();
     REQUIRE(h.to_vector() == h2.to_vector());
-    REQUIRE(uniform_with == grads_of(params));
+    if (saves_derivative)
+      REQUIRE(same_to_rounding(uniform_with, grads_of(params)));
+    else
+      REQUIRE(uniform_with == grads_of(params));
   }
   REQUIRE(fused_rows >= 20);
 }
@@ -478,6 +503,44 @@ TEST_CASE("fused Linear + activation: double gradcheck, no bias, leading dimensi
   net(Tensor::ones({4, 2})).sum().backward();
   for (float g : l.bias.grad().to_vector()) REQUIRE(g == 0.f);
   for (float g : l.weight.grad().to_vector()) REQUIRE(g == 0.f);
+}
+
+TEST_CASE("fused Linear + ELU, SELU, CELU save f'(z): exact to an ulp, subnormal e^z included",
+          "[nn]") {
+  // Linear(1, n) on x = 1 with bias 0 makes z = W; the sum's gradient reaches the bias as f'(z),
+  // so bias.grad is the saved derivative itself. f(z) = scale alpha (e^(z / w) - 1) for z <= 0,
+  // f'(z) = scale (alpha / w) e^(z / w) there and scale for z > 0: ELU alpha = 1, w = 1, scale 1;
+  // CELU w = alpha (2 here), scale 1; SELU w = 1 and its constants.
+  // From z = -87 on e^z is below float's smallest normal 2^-126: the values there are subnormal.
+  const std::vector<float> zs{-120.f,  -104.f, -103.5f, -100.f, -95.f, -90.f, -88.f,  -87.5f,
+                              -87.f,   -86.5f, -60.f,   -17.5f, -5.f,  -1.f,  -0.35f, -1e-3f,
+                              -1e-30f, 0.f,    1e-30f,  0.25f,  3.f,   40.f};
+  struct Case {
+    const char* name;
+    std::map<std::string, double> params;
+    double alpha, width, scale;
+  };
+  const double selu_alpha = 1.6732632423543772848170429916717;
+  const double selu_scale = 1.0507009873554804934193349852946;
+  for (const Case& c : {Case{"elu", {}, 1, 1, 1}, Case{"celu", {{"alpha", 2}}, 2, 2, 1},
+                        Case{"selu", {}, selu_alpha, 1, selu_scale}}) {
+    INFO(c.name);
+    auto lin = std::make_shared<nn::Linear>(1, zs.size(), true, 1);
+    std::copy(zs.begin(), zs.end(), lin->weight.data().begin());
+    for (float& b : lin->bias.data()) b = 0;
+    nn::Sequential net(lin, nn::make_activation<float>(c.name, c.params));
+    const Tensor y = net(Tensor::ones({1, 1}));
+    REQUIRE(y.grad_fn_name() != "LinearBackward");  // one fused node
+    y.sum().backward();
+    const std::vector<float> df = lin->bias.grad().to_vector();
+    for (std::size_t j = 0; j < zs.size(); ++j) {
+      INFO("z = " << zs[j]);
+      const long double z = zs[j];
+      const long double exact =
+          z <= 0 ? c.scale * c.alpha / c.width * std::exp(z / c.width) : c.scale;
+      require_ulps(df[j], exact, 1);
+    }
+  }
 }
 
 TEST_CASE("fused Linear + activation: hooks, subclasses, no_grad and errors keep their meaning",
@@ -547,7 +610,7 @@ TEST_CASE("fused Linear + activation: hooks, subclasses, no_grad and errors keep
 TEST_CASE("fused Linear + activation on a layer split across threads: the unfused bits",
           "[nn][threads]") {
   // 64 rows x 4100 outputs = 262400 elements: above the parallel grain, 5 chunks with an odd
-  // tail; relu reads its saved bits chunk by chunk, elu its kept pre-activation, tanh its output.
+  // tail; relu reads its saved bits chunk by chunk, elu its saved derivative, tanh its output.
   const Tensor x0 = Tensor::rand({64, 8}, 21, -2.f, 2.f);
   const Tensor r = Tensor::rand({64, 4100}, 22, -1.f, 1.f);
   for (const char* name : {"relu", "elu", "tanh"}) {
@@ -573,7 +636,10 @@ TEST_CASE("fused Linear + activation on a layer split across threads: the unfuse
     const auto fused_two = run(2, true);
     const auto fused_one = run(1, true);
     xg::set_num_threads(1);
-    REQUIRE(fused_two == apart);
-    REQUIRE(fused_one == apart);
+    REQUIRE(fused_two == fused_one);
+    if (std::string(name) == "elu")  // f' saved from the forward's exponential
+      REQUIRE(same_to_rounding(fused_one, apart));
+    else
+      REQUIRE(fused_one == apart);
   }
 }

@@ -29,6 +29,31 @@ struct ActivationPass {
     });
   }
 
+  // y = f(x) and d = f'(x) over n elements (activation_saves_derivative; x and y may be the same
+  // array).
+  template <class T>
+  void forward_derivative(const T* x, T* y, T* d, std::size_t n) const {
+    parallel_for(n, [&](std::size_t b, std::size_t e) {
+      kernels::activation_forward_derivative(act, params, x + b, y + b, d + b, e - b);
+    });
+  }
+
+  // dx = g d over n elements from the derivative d that forward_derivative saved.
+  template <class T>
+  static void backward_derivative(const T* d, const T* g, T* dx, std::size_t n) {
+    parallel_for(n, [&](std::size_t b, std::size_t e) {
+      kernels::derivative_backward(d + b, g + b, dx + b, e - b, false);
+    });
+  }
+
+  // The same with the incoming gradient g everywhere.
+  template <class T>
+  static void backward_derivative_uniform(const T* d, T g, T* dx, std::size_t n) {
+    parallel_for(n, [&](std::size_t b, std::size_t e) {
+      kernels::derivative_backward_uniform(d + b, g, dx + b, e - b, false);
+    });
+  }
+
   // dx = g f' over n elements, or dx += g f' when `accumulate`.
   template <class T>
   void backward(const MaskBits& mask, const T* x, const T* y, const T* g, T* dx, std::size_t n,

@@ -36,13 +36,30 @@ template <class T>
 void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,
                                  std::size_t n, bool accumulate);
 
+// Activations that compute f and f' together (ELU, SELU and CELU: from one exponential) save
+// f'(x) instead of x in the forward pass of a fused Linear + activation; backward is then one
+// multiply.
+bool activation_saves_derivative(Act act);
+
+// y[i] = f(x[i]) and d[i] = f'(x[i]); only for an act with activation_saves_derivative(act).
+template <class T>
+void activation_forward_derivative(Act act, ActParams p, const T* x, T* y, T* d, std::size_t n);
+
+// dx[i] = g[i] * d[i] (or += when accumulate), d from activation_forward_derivative.
+template <class T>
+void derivative_backward(const T* d, const T* g, T* dx, std::size_t n, bool accumulate);
+
+// The same with the incoming gradient equal to g everywhere.
+template <class T>
+void derivative_backward_uniform(const T* d, T g, T* dx, std::size_t n, bool accumulate);
+
 // Activations whose derivative takes two values (ReLU, leaky ReLU, hardtanh, ReLU6,
 // hardsigmoid) save which one applies as one bit per element: bit i % 64 of mask[i / 64]. Their
 // backward then reads the bits instead of x (1/32 of the bytes in float). A call may cover a
 // part of a tensor that starts at a multiple of 64 elements, with mask pointing at its first word.
 bool activation_has_mask(Act act);
 // Whether activation_backward reads x (otherwise y alone, or nothing, gives the derivative). A
-// fused Linear + activation keeps its pre-activation only for these.
+// fused Linear + activation that does not save f' keeps its pre-activation only for these.
 bool activation_reads_input(Act act);
 
 // y[i] = f(x[i]) and the mask of x; only for an act with activation_has_mask(act).

@@ -119,6 +119,23 @@ void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T
   XGRAD_DISPATCH(activation_backward_uniform(act, p, x, y, g, dx, n, accumulate));
 }
 
+bool activation_saves_derivative(Act act) { XGRAD_DISPATCH(activation_saves_derivative(act)); }
+
+template <class T>
+void activation_forward_derivative(Act act, ActParams p, const T* x, T* y, T* d, std::size_t n) {
+  XGRAD_DISPATCH(activation_forward_derivative(act, p, x, y, d, n));
+}
+
+template <class T>
+void derivative_backward(const T* d, const T* g, T* dx, std::size_t n, bool accumulate) {
+  XGRAD_DISPATCH(derivative_backward(d, g, dx, n, accumulate));
+}
+
+template <class T>
+void derivative_backward_uniform(const T* d, T g, T* dx, std::size_t n, bool accumulate) {
+  XGRAD_DISPATCH(derivative_backward_uniform(d, g, dx, n, accumulate));
+}
+
 bool activation_has_mask(Act act) { XGRAD_DISPATCH(activation_has_mask(act)); }
 bool activation_reads_input(Act act) { XGRAD_DISPATCH(activation_reads_input(act)); }
 
@@ -184,6 +201,9 @@ void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t
                                     bool);                                                         \
   template void activation_backward_uniform(Act, ActParams, const T*, const T*, T, T*,             \
                                             std::size_t, bool);                                    \
+  template void activation_forward_derivative(Act, ActParams, const T*, T*, T*, std::size_t);      \
+  template void derivative_backward(const T*, const T*, T*, std::size_t, bool);                    \
+  template void derivative_backward_uniform(const T*, T, T*, std::size_t, bool);                   \
   template void activation_forward_mask(Act, ActParams, const T*, T*, std::uint64_t*,              \
                                         std::size_t);                                              \
   template void activation_backward_mask(Act, ActParams, const std::uint64_t*, const T*, T*,       \

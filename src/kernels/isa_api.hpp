@@ -20,6 +20,13 @@
   template <class T>                                                                               \
   void activation_backward_uniform(Act act, ActParams p, const T* x, const T* y, T g, T* dx,       \
                                    std::size_t n, bool accumulate);                                \
+  bool activation_saves_derivative(Act act);                                                       \
+  template <class T>                                                                               \
+  void activation_forward_derivative(Act act, ActParams p, const T* x, T* y, T* d, std::size_t n); \
+  template <class T>                                                                               \
+  void derivative_backward(const T* d, const T* g, T* dx, std::size_t n, bool accumulate);         \
+  template <class T>                                                                               \
+  void derivative_backward_uniform(const T* d, T g, T* dx, std::size_t n, bool accumulate);        \
   bool activation_has_mask(Act act);                                                               \
   bool activation_reads_input(Act act);                                                            \
   template <class T>                                                                               \
