@@ -1,48 +1,24 @@
 #!/usr/bin/env bash
 # CI step: the libFuzzer targets of tests/fuzz/, each run for FUZZ_SECONDS (default 60) starting
-# from its committed seed corpus (tests/fuzz/corpus/<target>/). Builds with clang, AddressSanitizer
-# and UBSan in build-fuzz/ (or $FUZZ_BUILD_DIR); installs clang-14 and libclang-rt-14-dev when
-# missing (as root; otherwise prints the apt-get line). Inputs found along the way stay in
-# build-fuzz/corpus/<target>/; a crash, leak, timeout or out-of-memory input is saved as
-# build-fuzz/artifacts/<target>-crash-... and fails the run: reproduce it with
-#   build-fuzz/tests/fuzz/fuzz_<target> build-fuzz/artifacts/<target>-crash-...
+# from its committed seed corpus (tests/fuzz/corpus/<target>/). Builds them with clang,
+# AddressSanitizer and UBSan in the sanitizer build directory it shares with scripts/sanitize.sh
+# (build-asan/, or $ASAN_BUILD_DIR; after sanitize.sh there is nothing left to build); installs
+# clang-14 and libclang-rt-14-dev when missing (as root; otherwise prints the apt-get line).
+# Inputs found along the way stay in build-asan/corpus/<target>/; a crash, leak, timeout or
+# out-of-memory input is saved as build-asan/artifacts/<target>-crash-... and fails the run:
+# reproduce it with
+#   build-asan/tests/fuzz/fuzz_<target> build-asan/artifacts/<target>-crash-...
 # and turn it into a regression test of the normal suite.
 #   FUZZ_SECONDS=600 bash scripts/fuzz.sh safetensors    # one target, longer
 set -euo pipefail
-BUILD_DIR="${FUZZ_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-fuzz}"
+BUILD_DIR="${ASAN_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-asan}"
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"  # ROOT, step, build_targets (log in $BUILD_DIR/logs)
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-60}"
 # The targets (tests/fuzz/fuzz_<name>.cpp).
 TARGETS=(safetensors model checkpoint csv cli)
 (($# > 0)) && TARGETS=("$@")
 
-CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)
-missing=()
-for p in "${CLANG_PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  if [[ "$(id -u)" != 0 ]]; then
-    echo "fuzz.sh: missing Debian packages: ${missing[*]}; install them with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-  echo "fuzz.sh: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
-bash "$ROOT/scripts/install-deps.sh"
-
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-# XGRAD_BUILD_EXAMPLES brings the command line's sources, which fuzz_cli links; only the fuzz
-# targets are built.
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DXGRAD_FUZZ=ON -DXGRAD_BUILD_TESTS=OFF \
-  -DXGRAD_BUILD_EXAMPLES=ON "${launcher[@]}" >/dev/null
-ensure_build_dir_writable
+configure_sanitizer_build
 build_targets "build (fuzz targets)" "${TARGETS[@]/#/fuzz_}"
 
 mkdir -p "$BUILD_DIR/artifacts"
