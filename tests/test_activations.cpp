@@ -655,6 +655,24 @@ TEST_CASE("derivatives stay normal numbers where the exponential under them is s
   REQUIRE(b2.grad().item() == Approx(4.688683707798678e-35).epsilon(1e-5));
 }
 
+TEST_CASE("float silu' on both sides of |x| = 80 and at the infinities", "[activations]") {
+  // Within |x| <= 80 silu' is s + x t s^2 with t = e^-x; beyond, where t would be clamped or
+  // infinite, another formula per lane. References: 40-digit mpmath of s (1 + x (1 - s)); at
+  // +-inf PyTorch's inf * 0 gives NaN, at 100 f' rounds to 1. At -100 s = e^-100 is a subnormal
+  // float 26 steps of 2^-149 from 0, so f' ~ -99 s keeps only two digits (PyTorch: 0).
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor x = Tensor::from({-85.f, -81.f, -79.f, 100.f, inf, -inf, -100.f}).requires_grad_();
+  xg::silu(x).sum().backward();
+  const auto g = x.grad().to_vector();
+  REQUIRE(g[0] == Approx(-1.0215234113723735e-35).epsilon(1e-6));
+  REQUIRE(g[1] == Approx(-5.3117417596645875e-34).epsilon(1e-6));
+  REQUIRE(g[2] == Approx(-3.8267538899064388e-33).epsilon(1e-6));
+  REQUIRE(g[3] == 1.f);
+  REQUIRE(std::isnan(g[4]));
+  REQUIRE(std::isnan(g[5]));
+  REQUIRE(g[6] == Approx(-3.6828752162606276e-42).epsilon(0.03));
+}
+
 TEST_CASE("gaussian's derivative is 0, not NaN, where e^(-x^2) is 0", "[activations]") {
   // f' = -2 x e^(-x^2) -> 0 as |x| -> inf; -2 x y would be inf * 0 at +-inf.
   const float fmax = std::numeric_limits<float>::max(),
@@ -861,6 +879,12 @@ TEST_CASE("double precision where direct formulas cancel or overflow", "[activat
       {"sinc", XG_OP(xg::sinc(x)), -0.9, 0.87036323291942598104, 0.27639251627640170646},
       // silu'(x) = 1/2 at a subnormal x, whose f = x/2 rounds to 0 (PyTorch: 0.5).
       {"silu", XG_OP(xg::silu(x)), 5e-324, 0, 0.5},
+      // silu beyond |x| = 80, where the derivative takes another formula: f = x / (1 + e^-x),
+      // f' = s (1 + x (1 - s)) ~ e^x (1 + x) at -100; at the infinities PyTorch's inf * 0: NaN.
+      {"silu", XG_OP(xg::silu(x)), -100, -3.7200759760208359e-42, -3.6828752162606276e-42},
+      {"silu", XG_OP(xg::silu(x)), 100, 100, 1},
+      {"silu", XG_OP(xg::silu(x)), inf, inf, nan},
+      {"silu", XG_OP(xg::silu(x)), -inf, nan, nan},
       // ELU, SELU, CELU at NaN: PyTorch's backward tests x <= 0, so NaN gets the right piece's
       // slope (libtorch 1.13: 1, lambda, 1).
       {"elu", XG_OP(xg::elu(x, 2.0)), nan, nan, 1},
