@@ -244,24 +244,29 @@ template <class T>
   return {xsimd::select(right, near, far), xsimd::select(right, far, near)};
 }
 
-// sigmoid(z) = s = 1 / (1 + t) with t = e^-z, for derivatives that need 1 - s = t s or
-// s (1 - s) = t s^2: neither subtracts, and for z < 0 the error of t cancels in t / (1 + t), with
-// no select on the sign of z (sigmoid_pair's two). Valid for |z| <= kSigmoidExpLimit: beyond, t is
-// clamped (float) or overflows, and callers take sigmoid_pair's values for those lanes.
+// s + slope s (1 - s) with s = sigmoid(z): the derivatives of silu (z = x, slope = x) and of
+// gelu's tanh form. With t = e^-z and s = 1 / (1 + t), s (1 - s) = t s^2: nothing subtracts (1 - s
+// keeps its digits where s rounds to 1), for z < 0 the error of t cancels in t s, and no select
+// on the sign of z is needed (sigmoid_pair's two: 9% of the eltwise silu step over 16 K floats
+// on an AMD Zen 5). Beyond |z| = 80, where t is clamped (float) or overflows, lanes take
+// sigmoid_pair's values: a branch that inputs of ordinary size never take and that leaves the
+// other lanes' bits as they are.
 template <class T>
-struct SigmoidExp {
+[[gnu::always_inline]] inline B<T> sigmoid_plus_slope(B<T> z, B<T> slope) {
   B<T> t, s;
-};
-constexpr double kSigmoidExpLimit = 80;
-template <class T>
-[[gnu::always_inline]] inline SigmoidExp<T> sigmoid_exp(B<T> z) {
   if constexpr (std::is_same_v<T, float>) {
     const ExpNeg e = exp_neg_parts(z);
-    return {e.p * e.scale, k<T>(1) / fused_fma(e.p, e.scale, k<T>(1))};
+    t = e.p * e.scale;
+    s = k<T>(1) / fused_fma(e.p, e.scale, k<T>(1));
   } else {
-    const B<T> t = xsimd::exp(-z);
-    return {t, k<T>(1) / (k<T>(1) + t)};
+    t = xsimd::exp(-z);
+    s = k<T>(1) / (k<T>(1) + t);
   }
+  const B<T> near = xsimd::fma(slope, (t * s) * s, s);
+  const auto far = xsimd::abs(z) > k<T>(80);
+  if (!xsimd::any(far)) return near;
+  const SigmoidPair<T> sp = sigmoid_pair<T>(z);
+  return xsimd::select(far, sp.s + slope * (sp.s * sp.one_minus_s), near);
 }
 
 template <class T>
@@ -340,22 +345,9 @@ template <class T>
 struct Silu {  // f' = s (1 + x (1 - s)), as PyTorch's backward
   static constexpr bool uses_x = true, uses_y = false;
   B<T> f(B<T> x) const { return x * sigmoid<T>(x); }
-  // 1 - s from the exponential, not by subtracting s from 1 (which keeps none of its digits
-  // where s rounds to 1, from x = 17 in float): f'(12) = 1 + 12 (1 - s) to the last bits.
-  // As f' = s + x s (1 - s) = s + x t s^2 from sigmoid_exp: no select on the sign of x, which
-  // sigmoid_pair's two cost (9% of the eltwise silu step over 16 K floats on an AMD Zen 5). In
-  // float f' stays within 2 ulps for x > 0 (1 over [2, 40]) and 5 for x < 0 away from its zero
-  // at -1.28, as with sigmoid_pair (3 and 5). Lanes with |x| > 80 (x (1 - s) = 0 at x = +inf:
-  // PyTorch's NaN) take sigmoid_pair's, a branch that inputs of ordinary size never take and that
-  // leaves the other lanes' bits as they are.
-  [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
-    const SigmoidExp<T> e = sigmoid_exp<T>(x);
-    const B<T> d = xsimd::fma(x, (e.t * e.s) * e.s, e.s);
-    const auto far = xsimd::abs(x) > k<T>(kSigmoidExpLimit);
-    if (!xsimd::any(far)) return d;
-    const SigmoidPair<T> sp = sigmoid_pair<T>(x);
-    return xsimd::select(far, sp.s * (k<T>(1) + x * sp.one_minus_s), d);
-  }
+  // As s + x s (1 - s), 1 - s from the exponential: f'(12) = 1 + 12 (1 - s) to the last bits. In
+  // float within 2 ulps for x > 0 (1 over [2, 40]) and 5 for x < 0 away from its zero at -1.28.
+  [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const { return sigmoid_plus_slope<T>(x, x); }
 };
 template <class T>
 struct Mish {  // x tanh(softplus(x)); f' = t + x sigmoid(x) (1 - t^2)
@@ -534,20 +526,10 @@ struct GeluTanh {  // 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
     return k<T>(0.79788456080286535588) * (x + k<T>(0.044715) * x * x * x);
   }
   B<T> f(B<T> x) const { return x * sigmoid<T>(k<T>(2) * inner(x)); }
-  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s). 1 - s from the exponential:
-  // subtracted from 1 it has no digits left where s rounds to 1. As for silu, s (1 - s) = t s^2
-  // with t = e^-z, z = 2u, from sigmoid_exp (eltwise gelu 10% faster over 16 K floats in cache
-  // on an AMD Zen 5); lanes with |z| > 80 (|x| > 9.7) take sigmoid_pair's.
+  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s), s = sigmoid(2u).
   [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
-    const B<T> z = k<T>(2) * inner(x);
     const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * x * x);
-    const B<T> slope = (k<T>(2) * x) * dinner;
-    const SigmoidExp<T> e = sigmoid_exp<T>(z);
-    const B<T> d = xsimd::fma(slope, (e.t * e.s) * e.s, e.s);
-    const auto far = xsimd::abs(z) > k<T>(kSigmoidExpLimit);
-    if (!xsimd::any(far)) return d;
-    const SigmoidPair<T> sp = sigmoid_pair<T>(z);
-    return xsimd::select(far, sp.s + slope * (sp.s * sp.one_minus_s), d);
+    return sigmoid_plus_slope<T>(k<T>(2) * inner(x), (k<T>(2) * x) * dinner);
   }
 };
 // Two-valued derivatives: f'(x) = keep(x) ? on : off. Forward saves keep(x) as one bit per
