@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI step: the libFuzzer targets of tests/fuzz/, each run for FUZZ_SECONDS (default 60) starting
-# from its committed seed corpus (tests/fuzz/corpus/<target>/). Builds them with clang,
+# from its committed seed corpus (tests/fuzz/corpus/<target>/), as many at once as there are cores. Builds them with clang,
 # AddressSanitizer and UBSan in the sanitizer build directory it shares with scripts/sanitize.sh
 # (build-asan/, or $ASAN_BUILD_DIR; after sanitize.sh there is nothing left to build); installs
 # clang-14 and libclang-rt-14-dev when missing (as root; otherwise prints the apt-get line).
@@ -25,18 +25,44 @@ mkdir -p "$BUILD_DIR/artifacts"
 # The targets write each input to a temporary file (the readers take paths) and the safetensors
 # one saves what loads (with fsync): in memory that is 10x faster than on disk.
 [[ -d /dev/shm && -w /dev/shm ]] && export TMPDIR=/dev/shm
-for target in "${TARGETS[@]}"; do
-  corpus="$BUILD_DIR/corpus/$target"  # grows; the committed seeds stay as they are
+
+# fuzz_one TARGET: one libFuzzer process, its output in build-asan/fuzz_TARGET.log.
+fuzz_one() {
+  local target="$1" corpus="$BUILD_DIR/corpus/$1"  # grows; the committed seeds stay as they are
   mkdir -p "$corpus"
-  echo "== fuzz_$target: ${SECONDS_PER_TARGET} s from $(ls "$ROOT/tests/fuzz/corpus/$target" | wc -l) seeds"
   # -rss_limit_mb: an input that makes the reader allocate gigabytes is a finding too.
-  if ! "$BUILD_DIR/tests/fuzz/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD_DIR/artifacts/$target-" \
-      "$corpus" "$ROOT/tests/fuzz/corpus/$target" 2>"$BUILD_DIR/fuzz_$target.log"; then
-    tail -n 60 "$BUILD_DIR/fuzz_$target.log" >&2
-    echo "fuzz.sh: fuzz_$target found a failing input: $(ls -t "$BUILD_DIR/artifacts/$target-"* | head -1)" >&2
-    exit 1
-  fi
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$BUILD_DIR/fuzz_$target.log" | tail -3
+  "$BUILD_DIR/tests/fuzz/fuzz_$target" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$BUILD_DIR/artifacts/$target-" \
+    "$corpus" "$ROOT/tests/fuzz/corpus/$target" 2>"$BUILD_DIR/fuzz_$target.log"
+}
+
+# One target per core at a time (each libFuzzer process is single-threaded): on 2 cores the five
+# take three rounds of FUZZ_SECONDS instead of five, with the same time for each.
+jobs_at_once="$(nproc)"
+declare -A status_of
+pids=()
+for target in "${TARGETS[@]}"; do
+  while (($(jobs -rp | wc -l) >= jobs_at_once)); do wait -n || true; done
+  echo "== fuzz_$target: ${SECONDS_PER_TARGET} s from $(ls "$ROOT/tests/fuzz/corpus/$target" | wc -l) seeds"
+  fuzz_one "$target" &
+  pids+=("$!")
 done
+for i in "${!TARGETS[@]}"; do
+  status_of[${TARGETS[$i]}]=0
+  wait "${pids[$i]}" || status_of[${TARGETS[$i]}]=$?
+done
+
+failed=0
+for target in "${TARGETS[@]}"; do
+  log="$BUILD_DIR/fuzz_$target.log"
+  if ((status_of[$target] != 0)); then
+    tail -n 60 "$log" >&2
+    echo "fuzz.sh: fuzz_$target found a failing input: $(ls -t "$BUILD_DIR/artifacts/$target-"* 2>/dev/null | head -1)" >&2
+    failed=1
+    continue
+  fi
+  echo "fuzz_$target:"
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$log" | tail -3
+done
+((failed == 0)) || exit 1
 echo "fuzz.sh: no finding in ${#TARGETS[@]} target(s) x ${SECONDS_PER_TARGET} s"
