@@ -177,6 +177,29 @@ TEST_CASE("swish_beta: x sigmoid(beta x), beta 1 is silu, gradients for x and be
   }
 }
 
+TEST_CASE("float swish_beta's gradients in the tails, beta per channel",
+          "[activations][swish_beta]") {
+  // z = beta x from -85 to 100: the float kernels take e^-|z| from a clamped exponential up to
+  // |z| = 86 and from one that keeps subnormal results beyond. d/dx = s + z s (1 - s), d/dbeta =
+  // x^2 s (1 - s); references: 40-digit mpmath at beta = 2. At z = +-100 s (1 - s) = e^-100 is a
+  // subnormal float, and so are the products made of it: within 3%.
+  const std::vector<float> xs{-42.5f, -40.5f, -39.5f, 50.f, -50.f};
+  Tensor x = Tensor::from(xs, {1, xs.size()}).requires_grad_();
+  Tensor beta = Tensor::full({xs.size()}, 2.f).requires_grad_();
+  xg::swish_beta(x, beta).sum().backward();
+  const auto dx = x.grad().to_vector(), dbeta = beta.grad().to_vector();
+  const double expected_dx[] = {-1.0215234113723735e-35, -5.3117417596645875e-34,
+                                -3.8267538899064388e-33, 1, -3.6828752162606276e-42};
+  const double expected_dbeta[] = {2.1965793592754162e-34, 1.08907305266123e-32,
+                                   7.65473430349554e-32, 9.3001899400520899e-41,
+                                   9.3001899400520899e-41};
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    INFO("x = " << xs[i]);
+    REQUIRE(dx[i] == Approx(expected_dx[i]).epsilon(i == 4 ? 0.03 : 1e-6));
+    REQUIRE(dbeta[i] == Approx(expected_dbeta[i]).epsilon(i >= 3 ? 0.03 : 1e-6));
+  }
+}
+
 TEST_CASE("swish_beta's beta gradient where x^2 overflows", "[activations][swish_beta]") {
   // d/dbeta = x^2 s (1 - s): at beta = 1 and x = 2e19 (float) or 1.5e154 (double) s (1 - s)
   // is 0 (e^-x), so the gradient is 0, not inf * 0. At beta = 0, s = 1/2 and it is x^2 / 4,
