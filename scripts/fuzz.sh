@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CI step: the libFuzzer targets of tests/fuzz/, each run for FUZZ_SECONDS (default 60) starting
-# from its committed seed corpus (tests/fuzz/corpus/<target>/), as many at once as there are cores. Builds them with clang,
-# AddressSanitizer and UBSan in the sanitizer build directory it shares with scripts/sanitize.sh
-# (build-asan/, or $ASAN_BUILD_DIR; after sanitize.sh there is nothing left to build); installs
-# clang-14 and libclang-rt-14-dev when missing (as root; otherwise prints the apt-get line).
+# from its committed seed corpus (tests/fuzz/corpus/<target>/), as many at once as there are
+# cores. Builds them with clang, AddressSanitizer and UBSan in the sanitizer build directory it
+# shares with scripts/sanitize.sh (build-asan/, or $ASAN_BUILD_DIR; after sanitize.sh there is
+# nothing left to build); installs clang-14 and libclang-rt-14-dev when missing (as root;
+# otherwise prints the apt-get line).
 # Inputs found along the way stay in build-asan/corpus/<target>/; a crash, leak, timeout or
 # out-of-memory input is saved as build-asan/artifacts/<target>-crash-... and fails the run:
 # reproduce it with
@@ -39,7 +40,6 @@ fuzz_one() {
 # One target per core at a time (each libFuzzer process is single-threaded): on 2 cores the five
 # take three rounds of FUZZ_SECONDS instead of five, with the same time for each.
 jobs_at_once="$(nproc)"
-declare -A status_of
 pids=()
 for target in "${TARGETS[@]}"; do
   while (($(jobs -rp | wc -l) >= jobs_at_once)); do wait -n || true; done
@@ -47,22 +47,18 @@ for target in "${TARGETS[@]}"; do
   fuzz_one "$target" &
   pids+=("$!")
 done
-for i in "${!TARGETS[@]}"; do
-  status_of[${TARGETS[$i]}]=0
-  wait "${pids[$i]}" || status_of[${TARGETS[$i]}]=$?
-done
 
 failed=0
-for target in "${TARGETS[@]}"; do
-  log="$BUILD_DIR/fuzz_$target.log"
-  if ((status_of[$target] != 0)); then
+for i in "${!TARGETS[@]}"; do
+  target="${TARGETS[$i]}" log="$BUILD_DIR/fuzz_${TARGETS[$i]}.log"
+  if wait "${pids[$i]}"; then  # bash keeps the status of a process reaped by `wait -n` above
+    echo "fuzz_$target:"
+    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$log" | tail -3
+  else
     tail -n 60 "$log" >&2
     echo "fuzz.sh: fuzz_$target found a failing input: $(ls -t "$BUILD_DIR/artifacts/$target-"* 2>/dev/null | head -1)" >&2
     failed=1
-    continue
   fi
-  echo "fuzz_$target:"
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov:" "$log" | tail -3
 done
 ((failed == 0)) || exit 1
 echo "fuzz.sh: no finding in ${#TARGETS[@]} target(s) x ${SECONDS_PER_TARGET} s"
