@@ -17,8 +17,6 @@
 
 #include "bench_common.hpp"
 
-extern "C" char* openblas_get_corename();
-
 namespace {
 
 using xg::Tensor;
@@ -28,7 +26,7 @@ namespace wl = workloads;
 const char* g_program = "xgrad_bench";
 
 bench::Record tail() {
-  return bench::Record().text("blas", openblas_get_corename()).text("version", XGRAD_VERSION);
+  return bench::Record().text("isa", xg::simd_isa()).text("version", XGRAD_VERSION);
 }
 
 std::shared_ptr<nn::Module> activation_layer(const wl::Mlp& m, int width) {
@@ -182,7 +180,7 @@ void run_eltwise(const std::string& activation, const bench::Options& o) {
 int main(int argc, char** argv) {
   g_program = argv[0];
   const bench::Options o = bench::parse_args(argc, argv);
-  // --threads (or --blas-threads) sizes both OpenBLAS's pool and xgrad's own.
+  // --threads (or --blas-threads, for symmetry with libtorch_bench) sizes xgrad's pool.
   xg::set_num_threads(o.blas_threads);
   if (const wl::Mlp* m = bench::mlp_for(o)) {
     run_mlp(*m, o);

@@ -1591,9 +1591,8 @@ bool address_limits_work() {
 TEST_CASE("xgrad: under an address-space limit an allocation failure exits, exit 1, no hang",
           "[cli]") {
   if (!have_cli() || !address_limits_work()) return;
-  // 120,000 KiB: the process loads and starts (about 50 MB), but no 128 MB buffer fits, the one
-  // each OpenBLAS 0.3.21 thread allocates first and retries forever (OpenBLAS's exit joins it).
-  // The 9000 x 9000 weight: 81,000,000 floats, 324,000,000 bytes, asked of the system as its
+  // 120,000 KiB: the process loads and starts, and the pool's worker with --threads 2 too. The
+  // 9000 x 9000 weight: 81,000,000 floats, 324,000,000 bytes, asked of the system as its
   // size class, 2^28 + 2^26 = 335,544,320 bytes (0.3125 GiB; classes: 2^e + k 2^(e-2)).
   const std::string message = "cannot allocate 335544320 bytes (0.3 GiB): out of memory";
   for (const char* threads : {"", " --threads 2"}) {
@@ -1609,10 +1608,8 @@ TEST_CASE("xgrad: a thread that cannot start is exit 1 with a message; one threa
   if (!have_cli() || !address_limits_work()) return;
   // A new thread's stack is `ulimit -s` (here 1,000,000 KiB, reserved whole) and cannot fit in
   // an address space of 900,000 KiB; the main thread's stack grows on demand and still fits.
-  // OpenBLAS's own threads, started when it loads (before main), would fail first: it then
-  // raises SIGINT, out of xgrad's reach; OPENBLAS_NUM_THREADS=1 starts none.
-  const std::string limits =
-      "ulimit -s 1000000; ulimit -v 900000; OPENBLAS_NUM_THREADS=1 /usr/bin/timeout 60 '";
+  // xgrad links no library that starts threads of its own when it loads.
+  const std::string limits = "ulimit -s 1000000; ulimit -v 900000; /usr/bin/timeout 60 '";
   const std::string args = "' train --dataset spiral --samples 20000 --batch 4096 --epochs 1";
   const Run two = run_shell(limits + cli_path() + args + " --threads 2");
   require_one_line_error(two, 1, "cannot start a thread: Resource temporarily unavailable");

@@ -1,7 +1,8 @@
-// xgrad's GEMM (src/kernels/gemm.hpp) against a double-precision reference: odd sizes around the
-// register and cache blocks, every transposition, strided and unaligned operands, beta = 0 / 1 /
-// other, the fused bias, and the same bits whatever the threads. ctest runs this program once
-// per instruction set (XGRAD_ISA=sse2, avx2, avx512) so every copy of the kernel is checked.
+// xgrad's GEMM (src/kernels/gemm.hpp), float and double, against a reference summed in long
+// double (64-bit significand): odd sizes around the register and cache blocks, every
+// transposition, strided and unaligned operands, beta = 0 / 1 / other, the fused bias, and the
+// same bits whatever the threads. ctest runs this program once per instruction set
+// (XGRAD_ISA=sse2, avx2, avx512) so every copy of the kernel is checked.
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -31,17 +32,22 @@ struct Case {
   std::size_t pad = 0, offset = 0;
 };
 
+template <class T>
 struct Operands {
-  std::vector<float> a, b, c, bias;
-  kernels::GemmArgs args;
+  std::vector<T> a, b, c, bias;
+  kernels::GemmOperands<T> args;
 };
 
-float uniform(std::mt19937& rng) { return std::uniform_real_distribution<float>(-1, 1)(rng); }
+template <class T = float>
+T uniform(std::mt19937& rng) {
+  return std::uniform_real_distribution<T>(-1, 1)(rng);
+}
 
-Operands make_operands(const Case& t, std::uint32_t seed) {
+template <class T>
+Operands<T> make_operands(const Case& t, std::uint32_t seed) {
   std::mt19937 rng(seed);
-  Operands o;
-  kernels::GemmArgs& g = o.args;
+  Operands<T> o;
+  kernels::GemmOperands<T>& g = o.args;
   g.trans_a = t.ta;
   g.trans_b = t.tb;
   g.m = t.m;
@@ -54,12 +60,12 @@ Operands make_operands(const Case& t, std::uint32_t seed) {
   o.a.resize(t.offset + a_rows * g.lda);
   o.b.resize(t.offset + b_rows * g.ldb);
   o.c.resize(t.offset + t.m * g.ldc);
-  for (float& v : o.a) v = uniform(rng);
-  for (float& v : o.b) v = uniform(rng);
-  for (float& v : o.c) v = uniform(rng);
+  for (T& v : o.a) v = uniform<T>(rng);
+  for (T& v : o.b) v = uniform<T>(rng);
+  for (T& v : o.c) v = uniform<T>(rng);
   if (t.bias) {
     o.bias.resize(t.n);
-    for (float& v : o.bias) v = uniform(rng);
+    for (T& v : o.bias) v = uniform<T>(rng);
     g.bias = o.bias.data();
   }
   g.a = o.a.data() + t.offset;
@@ -69,44 +75,58 @@ Operands make_operands(const Case& t, std::uint32_t seed) {
   return o;
 }
 
-float a_at(const kernels::GemmArgs& g, std::size_t i, std::size_t p) {
+template <class T>
+T a_at(const kernels::GemmOperands<T>& g, std::size_t i, std::size_t p) {
   return g.trans_a ? g.a[p * g.lda + i] : g.a[i * g.lda + p];
 }
-float b_at(const kernels::GemmArgs& g, std::size_t p, std::size_t j) {
+template <class T>
+T b_at(const kernels::GemmOperands<T>& g, std::size_t p, std::size_t j) {
   return g.trans_b ? g.b[j * g.ldb + p] : g.b[p * g.ldb + j];
 }
 
-void run(const kernels::GemmArgs& g, kernels::ParallelFor parallel) {
-  std::vector<float> workspace(kernels::sgemm_workspace(g) + 16);
-  // The kernel needs 64-byte aligned scratch space.
-  void* p = workspace.data();
-  std::size_t space = workspace.size() * sizeof(float);
-  REQUIRE(std::align(64, sizeof(float), p, space) != nullptr);
-  kernels::sgemm(g, static_cast<float*>(p), parallel);
+std::size_t workspace_size(const kernels::GemmArgs& g) { return kernels::sgemm_workspace(g); }
+std::size_t workspace_size(const kernels::DgemmArgs& g) { return kernels::dgemm_workspace(g); }
+void call(const kernels::GemmArgs& g, float* w, kernels::ParallelFor p) { kernels::sgemm(g, w, p); }
+void call(const kernels::DgemmArgs& g, double* w, kernels::ParallelFor p) {
+  kernels::dgemm(g, w, p);
 }
 
-// Checks C after the call against the sum in double, with the float error bound of a k-term
-// dot product plus beta C and the bias (each of k + 3 roundings at most 2^-24 of the magnitudes
-// involved), and checks that nothing outside C's m x n window changed.
+template <class T>
+void run(const kernels::GemmOperands<T>& g, kernels::ParallelFor parallel) {
+  std::vector<T> workspace(workspace_size(g) + 16);
+  // The kernel needs 64-byte aligned scratch space.
+  void* p = workspace.data();
+  std::size_t space = workspace.size() * sizeof(T);
+  REQUIRE(std::align(64, sizeof(T), p, space) != nullptr);
+  call(g, static_cast<T*>(p), parallel);
+}
+
+// Checks C after the call against the sum in long double, with T's error bound of a k-term dot
+// product plus beta C and the bias (each of k + 3 roundings at most u = 2^-24 (float) or 2^-53
+// (double) of the magnitudes involved), and checks that nothing outside C's m x n window
+// changed.
+template <class T>
 void check(const Case& t, std::uint32_t seed) {
-  Operands o = make_operands(t, seed);
-  const std::vector<float> c0 = o.c;
-  const kernels::GemmArgs& g = o.args;
+  Operands<T> o = make_operands<T>(t, seed);
+  const std::vector<T> c0 = o.c;
+  const kernels::GemmOperands<T>& g = o.args;
   run(g, nullptr);
-  INFO("ta " << t.ta << " tb " << t.tb << " m " << t.m << " n " << t.n << " k " << t.k << " beta "
-             << t.beta << " bias " << t.bias << " pad " << t.pad << " offset " << t.offset);
-  const double u = std::ldexp(1.0, -24);
+  INFO((sizeof(T) == 4 ? "float" : "double")
+       << " ta " << t.ta << " tb " << t.tb << " m " << t.m << " n " << t.n << " k " << t.k
+       << " beta " << t.beta << " bias " << t.bias << " pad " << t.pad << " offset " << t.offset);
+  using Exact = long double;
+  const Exact u = std::ldexp(Exact(1), -std::numeric_limits<T>::digits);
   for (std::size_t i = 0; i < t.m; ++i)
     for (std::size_t j = 0; j < t.n; ++j) {
       const std::size_t at = t.offset + i * g.ldc + j;
-      const double scaled = t.beta * double(c0[at]), bias = t.bias ? o.bias[j] : 0.0;
-      double exact = scaled + bias, magnitude = std::fabs(scaled) + std::fabs(bias);
+      const Exact scaled = Exact(g.beta) * c0[at], bias = t.bias ? o.bias[j] : 0;
+      Exact exact = scaled + bias, magnitude = std::fabs(scaled) + std::fabs(bias);
       for (std::size_t p = 0; p < t.k; ++p) {
-        const double prod = double(a_at(g, i, p)) * b_at(g, p, j);
+        const Exact prod = Exact(a_at(g, i, p)) * b_at(g, p, j);
         exact += prod;
         magnitude += std::fabs(prod);
       }
-      const double tol = double(t.k + 3) * u * magnitude + 1e-30;
+      const Exact tol = Exact(t.k + 3) * u * magnitude + 1e-300L;
       if (std::fabs(o.c[at] - exact) > tol) {
         INFO("C(" << i << ", " << j << ") = " << o.c[at] << ", exact " << exact << ", tol " << tol);
         REQUIRE(std::fabs(o.c[at] - exact) <= tol);
@@ -115,7 +135,7 @@ void check(const Case& t, std::uint32_t seed) {
   for (std::size_t at = 0; at < o.c.size(); ++at) {
     const bool inside = at >= t.offset && (at - t.offset) % g.ldc < t.n;
     if (!inside && o.c[at] != c0[at]) {
-      INFO("float " << at << " outside C changed");
+      INFO("value " << at << " outside C changed");
       REQUIRE(o.c[at] == c0[at]);
     }
   }
@@ -145,7 +165,8 @@ TEST_CASE("the kernels run the instruction set XGRAD_ISA asks for", "[gemm][isa]
     }
 }
 
-TEST_CASE("gemm: odd sizes, every transposition, against double", "[gemm]") {
+TEMPLATE_TEST_CASE("gemm: odd sizes, every transposition, against long double", "[gemm]", float,
+                   double) {
   // 16 and 32: whole vectors of every instruction set (B is then read in place, not packed).
   const std::size_t sizes[] = {1, 3, 16, 17, 32, 63, 65, 127};
   std::uint32_t seed = 1;
@@ -160,11 +181,12 @@ TEST_CASE("gemm: odd sizes, every transposition, against double", "[gemm]") {
             t.m = m;
             t.n = n;
             t.k = k;
-            check(t, seed++);
+            check<TestType>(t, seed++);
           }
 }
 
-TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned operands", "[gemm]") {
+TEMPLATE_TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned operands",
+                   "[gemm]", float, double) {
   std::uint32_t seed = 100;
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
@@ -176,14 +198,14 @@ TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned ope
       t.k = 1029;
       t.pad = 5;
       t.offset = 3;
-      check(t, seed++);
+      check<TestType>(t, seed++);
       t.m = 45;
       t.n = 1027;
       t.k = 301;  // two k blocks of uneven size
-      check(t, seed++);
+      check<TestType>(t, seed++);
       t.n = 48;  // B read in place through its row stride
       t.k = 37;
-      check(t, seed++);
+      check<TestType>(t, seed++);
     }
   Case deep_k;  // k = 5000: the packed k blocks do not all fit the scratch budget at once
   deep_k.m = 3;
@@ -192,16 +214,17 @@ TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unaligned ope
   deep_k.tb = true;
   deep_k.beta = 1;
   deep_k.bias = true;
-  check(deep_k, 8);
+  check<TestType>(deep_k, 8);
   Case wide;  // many tiles of C in both directions
   wide.m = 517;
   wide.n = 1003;
   wide.k = 77;
   wide.tb = true;
-  check(wide, 7);
+  check<TestType>(wide, 7);
 }
 
-TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is added", "[gemm]") {
+TEMPLATE_TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is added",
+                   "[gemm]", float, double) {
   std::uint32_t seed = 200;
   // n = 1 and 3: C of a few columns is computed as Cᵀ (the operands swap), bias per row.
   for (float beta : {1.0f, -0.5f, 0.0f})
@@ -216,18 +239,18 @@ TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is adde
           t.bias = bias;
           t.pad = 2;
           t.offset = 1;
-          check(t, seed++);
+          check<TestType>(t, seed++);
         }
   // beta = 0 must overwrite C: NaN and infinity there do not reach the result.
   Case t;
   t.m = 13;
   t.n = 40;
   t.k = 9;
-  Operands o = make_operands(t, 9);
-  for (float& v : o.c) v = std::numeric_limits<float>::quiet_NaN();
-  o.c[5] = std::numeric_limits<float>::infinity();
+  auto o = make_operands<TestType>(t, 9);
+  for (TestType& v : o.c) v = std::numeric_limits<TestType>::quiet_NaN();
+  o.c[5] = std::numeric_limits<TestType>::infinity();
   run(o.args, nullptr);
-  for (float v : o.c) REQUIRE(std::isfinite(v));
+  for (TestType v : o.c) REQUIRE(std::isfinite(v));
   // k = 0: C = beta C + bias (PyTorch's addmm over an empty inner dimension).
   Case e;
   e.m = 3;
@@ -235,11 +258,12 @@ TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is adde
   e.k = 0;
   e.beta = 1;
   e.bias = true;
-  check(e, 10);
+  check<TestType>(e, 10);
 }
 
-TEST_CASE("gemm: a C of at most 4 columns from A Bᵀ (dot products), every tail and epilogue",
-          "[gemm]") {
+TEMPLATE_TEST_CASE(
+    "gemm: a C of at most 4 columns from A Bᵀ (float: dot products), every tail and epilogue",
+    "[gemm]", float, double) {
   // An output layer's forward: A [m, k] as stored, B [n, k] transposed. Rows in blocks of a
   // vector's width and k in vectors with a tail: sizes on both sides of 4, 8 and 16.
   std::uint32_t seed = 300;
@@ -251,23 +275,24 @@ TEST_CASE("gemm: a C of at most 4 columns from A Bᵀ (dot products), every tail
           Case t{false, true, m, n, k, beta, beta != 0.0f};
           t.pad = m % 2 ? 3 : 0;
           t.offset = m % 2;
-          check(t, seed++);
+          check<TestType>(t, seed++);
         }
   // k beyond the dot products' limit (4096) takes the packed path: the same results.
-  check(Case{false, true, 40, 3, 5000, 1.0f, true}, 12);
+  check<TestType>(Case{false, true, 40, 3, 5000, 1.0f, true}, 12);
   // beta = 0 overwrites C without reading it.
-  Operands o = make_operands(Case{false, true, 21, 3, 40}, 11);
-  for (float& v : o.c) v = std::numeric_limits<float>::quiet_NaN();
+  auto o = make_operands<TestType>(Case{false, true, 21, 3, 40}, 11);
+  for (TestType& v : o.c) v = std::numeric_limits<TestType>::quiet_NaN();
   run(o.args, nullptr);
-  for (float v : o.c) REQUIRE(std::isfinite(v));
+  for (TestType v : o.c) REQUIRE(std::isfinite(v));
 }
 
 namespace {
 // The product's C on one thread, with its tasks in reverse order and on xgrad's two threads: the
 // same bits every way.
+template <class T>
 void require_same_bits_split(const Case& t, std::uint32_t seed) {
-  Operands serial = make_operands(t, seed), other = make_operands(t, seed),
-           pooled = make_operands(t, seed);
+  Operands<T> serial = make_operands<T>(t, seed), other = make_operands<T>(t, seed),
+              pooled = make_operands<T>(t, seed);
   run(serial.args, nullptr);
   run(other.args, &reversed);
   xg::set_num_threads(2);
@@ -278,7 +303,8 @@ void require_same_bits_split(const Case& t, std::uint32_t seed) {
 }
 }  // namespace
 
-TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm][threads]") {
+TEMPLATE_TEST_CASE("gemm: the same bits in any task order and on xgrad's threads",
+                   "[gemm][threads]", float, double) {
   for (bool ta : {false, true})
     for (bool tb : {false, true}) {
       Case t;
@@ -288,12 +314,12 @@ TEST_CASE("gemm: the same bits in any task order and on xgrad's threads", "[gemm
       t.n = 515;
       t.k = 600;
       t.bias = true;
-      require_same_bits_split(t, 42);
+      require_same_bits_split<TestType>(t, 42);
     }
   // Dot products (a C of 3 columns from A Bᵀ) split by rows: 4000 x 3 x 100 multiply-adds.
   const Case d{false, true, 4000, 3, 100, 0.0f, true};
-  require_same_bits_split(d, 43);
-  check(d, 43);
+  require_same_bits_split<TestType>(d, 43);
+  check<TestType>(d, 43);
 }
 
 TEST_CASE("column sums (Linear's bias gradient) against double", "[gemm][bias]") {

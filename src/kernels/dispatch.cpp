@@ -190,6 +190,12 @@ void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel) {
   XGRAD_DISPATCH(sgemm(args, workspace, parallel));
 }
 
+std::size_t dgemm_workspace(const DgemmArgs& args) { XGRAD_DISPATCH(dgemm_workspace(args)); }
+
+void dgemm(const DgemmArgs& args, double* workspace, ParallelFor parallel) {
+  XGRAD_DISPATCH(dgemm(args, workspace, parallel));
+}
+
 void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,
                  bool accumulate) {
   XGRAD_DISPATCH(column_sums(g, rows, cols, ld, out, accumulate));

@@ -53,6 +53,8 @@
   void log1p_inplace(T* v, std::size_t n);                                                         \
   std::size_t sgemm_workspace(const GemmArgs& args);                                               \
   void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel);                        \
+  std::size_t dgemm_workspace(const DgemmArgs& args);                                              \
+  void dgemm(const DgemmArgs& args, double* workspace, ParallelFor parallel);                      \
   void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out, \
                    bool accumulate);                                                               \
   }

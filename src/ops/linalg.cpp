@@ -1,13 +1,11 @@
 // matmul and linear: GEMMs on the raw row-major buffers with transposition flags (no transposed
-// copies); backward accumulates straight into the gradient (beta = 1). float runs on xgrad's own
-// GEMM (src/kernels/gemm.cpp: its instruction set chosen from the CPU at run time, split across
-// xgrad's threads), double on OpenBLAS (double is for gradient checks).
-#include <cblas.h>
+// copies); backward accumulates straight into the gradient (beta = 1). Both float and double run
+// on xgrad's own GEMM (src/kernels/gemm.cpp: its instruction set chosen from the CPU at run
+// time, split across xgrad's threads).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -25,29 +23,38 @@ namespace xg {
 namespace {
 
 // The GEMM's packing space: one buffer per thread that only grows, so a warmed-up training step
-// allocates nothing.
-float* gemm_workspace(std::size_t floats) {
+// allocates nothing. float and double share it.
+template <class T>
+T* gemm_workspace(std::size_t elements) {
   struct Free {
-    void operator()(float* p) const { std::free(p); }
+    void operator()(void* p) const { std::free(p); }
   };
-  static thread_local std::unique_ptr<float, Free> buffer;
-  static thread_local std::size_t capacity = 0;
-  if (floats > capacity) {
-    const std::size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-    buffer.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  static thread_local std::unique_ptr<void, Free> buffer;
+  static thread_local std::size_t capacity = 0;  // bytes
+  const std::size_t bytes = (elements * sizeof(T) + 63) / 64 * 64;
+  if (bytes > capacity) {
+    buffer.reset(std::aligned_alloc(64, bytes));
     if (!buffer) {
       capacity = 0;
       throw std::bad_alloc();
     }
-    capacity = floats;
+    capacity = bytes;
   }
-  return buffer.get();
+  return static_cast<T*>(buffer.get());
+}
+
+void gemm(const kernels::GemmArgs& g) {
+  kernels::sgemm(g, gemm_workspace<float>(kernels::sgemm_workspace(g)), &detail::parallel_tasks);
+}
+void gemm(const kernels::DgemmArgs& g) {
+  kernels::dgemm(g, gemm_workspace<double>(kernels::dgemm_workspace(g)), &detail::parallel_tasks);
 }
 
 // C[m,n] = op(A) op(B) + beta C (+ bias[n] on every row), all row-major and contiguous.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
-          const float* b, float beta, float* c, const float* bias = nullptr) {
-  kernels::GemmArgs g;
+template <class T>
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
+          T beta, T* c, const T* bias = nullptr) {
+  kernels::GemmOperands<T> g;
   g.trans_a = ta;
   g.trans_b = tb;
   g.m = m;
@@ -61,26 +68,9 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const f
   g.c = c;
   g.ldc = n;
   g.bias = bias;
-  const detail::JobKind shape((((m * 31 + n) * 31 + k) << 2) | (ta << 1) | tb);
-  kernels::sgemm(g, gemm_workspace(kernels::sgemm_workspace(g)), &detail::parallel_tasks);
-}
-// The double path (gradient checks) on OpenBLAS. With k = 0 the product is a sum over nothing:
-// BLAS would refuse the leading dimension 0 and leave C unwritten, so C = beta C + bias here.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a,
-          const double* b, double beta, double* c, const double* bias = nullptr) {
-  if (bias) {
-    for (std::size_t r = 0; r < m; ++r) std::copy_n(bias, n, c + r * n);
-    beta = 1;
-  }
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta != 1)
-      for (std::size_t i = 0; i < m * n; ++i) c[i] = beta == 0 ? 0.0 : beta * c[i];
-    return;
-  }
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m),
-              int(n), int(k), 1.0, a, ta ? int(m) : int(k), b, tb ? int(k) : int(n), beta, c,
-              int(n));
+  const detail::JobKind shape((((m * 31 + n) * 31 + k) << 3) | (sizeof(T) == 8) << 2 | (ta << 1) |
+                              tb);
+  gemm(g);
 }
 
 // db (+)= the column sums of G [rows, cols].
@@ -91,17 +81,6 @@ void column_sums(const double* g, std::size_t rows, std::size_t cols, double* db
   if (!accumulate) std::fill(db, db + cols, 0.0);
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t j = 0; j < cols; ++j) db[j] += g[r * cols + j];
-}
-
-// OpenBLAS takes int sizes: a dimension beyond INT_MAX would be truncated silently.
-void check_blas_dims(const char* op, const Shape& a, const Shape& b,
-                     std::initializer_list<std::size_t> dims) {
-  for (std::size_t d : dims)
-    if (d > std::size_t(std::numeric_limits<int>::max()))
-      throw std::length_error(
-          fmt::format("{}: shapes {} and {}: a matrix dimension of {} exceeds "
-                      "the BLAS limit of 2^31 - 1",
-                      op, shape_str(a), shape_str(b), d));
 }
 
 // A: [batch*m, k] (batch_a) or [m, k]; B: [batch, k, n] (batch_b) or [k, n]; C: [batch, m, n].
@@ -125,7 +104,6 @@ MatmulDims matmul_dims(const Shape& a, const Shape& b) {
   if (b[b.size() - 2] != d.k) throw fail();
   if (d.batch_a && d.batch_b && a[0] != b[0]) throw fail();
   d.batch = d.batch_a ? a[0] : (d.batch_b ? b[0] : 1);
-  check_blas_dims("matmul", a, b, {d.m, d.k, d.n});
   shape_numel(Shape{d.batch, d.m, d.n}, "matmul");
   return d;
 }
@@ -197,7 +175,6 @@ LinearDims linear_dims(const BasicTensor<T>& x, const BasicTensor<T>& weight,
     throw std::invalid_argument(
         fmt::format("linear: bias shape {} does not match weight shape {} (expected [{}])",
                     shape_str(bias.shape()), shape_str(weight.shape()), d.out));
-  check_blas_dims("linear", x.shape(), weight.shape(), {d.rows, d.in, d.out});
   d.out_shape = x.shape();
   d.out_shape.back() = d.out;
   shape_numel(d.out_shape, "linear");

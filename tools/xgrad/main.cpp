@@ -109,14 +109,12 @@ int run(CommandLine& cli, int argc, char** argv) {
   }
 }
 
-// Ends the process once the command's objects are gone and its output is flushed, without the
-// libraries' exit handlers. OpenBLAS (0.3.21, Debian 12) starts a thread per extra core when
-// it is loaded (more for --threads N); each first allocates a 128 MB buffer and, when that fails
-// (under `ulimit -v`), retries forever (OpenBLAS 0.3.30 gives up instead); OpenBLAS's exit
-// handler then waits for that thread, so the process hung after reporting its result or error.
-// The command line computes in float with xgrad's own kernels and never calls BLAS. Nothing of
-// xgrad's needs a static destructor: files are written and closed before this, and the thread
-// pool and the allocator's caches only free memory.
+// Ends the process once the command's objects are gone and its output is flushed, without static
+// destructors or the libraries' exit handlers: a library's handler that waits for a thread it
+// started (one stuck in a failing allocation under `ulimit -v`, say) would hang the process after
+// it has reported its result or error. Nothing of xgrad's needs a static destructor: files are
+// written and closed before this, and the thread pool and the allocator's caches only free
+// memory.
 [[noreturn]] void leave(int code) {
   std::fflush(nullptr);
 #ifdef XGRAD_ASAN

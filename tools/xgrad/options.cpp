@@ -148,7 +148,7 @@ void add_step_options(CLI::App* cmd, TrainOptions& t) {
       [](const std::string& flag, const std::string& text) {
         return int(parse_integer(flag, text, 1, kMaxThreads));
       },
-      "threads for BLAS and xgrad's pool (default: every core)");
+      "threads of xgrad's pool (default: every core)");
 }
 
 }  // namespace

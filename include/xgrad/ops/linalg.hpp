@@ -1,5 +1,5 @@
-// Linear algebra: matmul and linear (x·Wᵀ + b as one node), on xgrad's own GEMM in float
-// (instruction set chosen from the CPU at run time) and on OpenBLAS in double.
+// Linear algebra: matmul and linear (x·Wᵀ + b as one node), on xgrad's own GEMM in float and
+// double (instruction set chosen from the CPU at run time).
 #pragma once
 
 #include "xgrad/core/tensor.hpp"
