@@ -1,8 +1,8 @@
-// xgrad_bench_gemm: xgrad's GEMM against OpenBLAS's sgemm on the GEMMs of one training step of
-// each MLP workload (workloads.hpp): per Linear layer Y = X Wᵀ, dW = dYᵀ X and, except for the
-// first layer (its input needs no gradient), dX = dY W.
+// xgrad_bench_gemm: xgrad's GEMM against OpenBLAS's sgemm (dgemm with --dtype double) on the
+// GEMMs of one training step of each MLP workload (workloads.hpp): per Linear layer Y = X Wᵀ,
+// dW = dYᵀ X and, except for the first layer (its input needs no gradient), dX = dY W.
 //
-//   xgrad_bench_gemm [--threads N] [--workload NAME] [--repeats R]
+//   xgrad_bench_gemm [--threads N] [--workload NAME] [--repeats R] [--dtype float|double]
 //
 // Prints one JSON line per (workload, implementation): the step's GEMMs' median time and
 // GFLOP/s (FLOPs executed). OpenBLAS runs the kernel OPENBLAS_CORETYPE selects (field "blas"),
@@ -46,45 +46,71 @@ std::vector<Gemm> step_gemms(const wl::Mlp& mlp) {
   return out;
 }
 
+template <class T>
 struct Buffers {
-  std::vector<float> a, b, c;
+  std::vector<T> a, b, c;
 };
 
-Buffers buffers(const Gemm& g) {
+template <class T>
+Buffers<T> buffers(const Gemm& g) {
   std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(-1, 1);
-  Buffers x{std::vector<float>(g.m * g.k), std::vector<float>(g.k * g.n),
-            std::vector<float>(g.m * g.n)};
+  std::uniform_real_distribution<T> u(-1, 1);
+  Buffers<T> x{std::vector<T>(g.m * g.k), std::vector<T>(g.k * g.n), std::vector<T>(g.m * g.n)};
   for (auto* v : {&x.a, &x.b, &x.c})
-    for (float& e : *v) e = u(rng);
+    for (T& e : *v) e = u(rng);
   return x;
 }
 
-void run_xgrad(const Gemm& g, Buffers& x, float* workspace) {
-  xg::kernels::GemmArgs args;
+// The product's operands for xgrad (pointers null: enough for its workspace size).
+template <class T>
+xg::kernels::GemmOperands<T> operands(const Gemm& g, Buffers<T>* x = nullptr) {
+  xg::kernels::GemmOperands<T> args;
   args.trans_a = g.ta;
   args.trans_b = g.tb;
   args.m = g.m;
   args.n = g.n;
   args.k = g.k;
-  args.a = x.a.data();
   args.lda = g.ta ? g.m : g.k;
-  args.b = x.b.data();
   args.ldb = g.tb ? g.k : g.n;
-  args.c = x.c.data();
   args.ldc = g.n;
-  xg::kernels::sgemm(args, workspace, &xg::detail::parallel_tasks);
+  if (x) {
+    args.a = x->a.data();
+    args.b = x->b.data();
+    args.c = x->c.data();
+  }
+  return args;
 }
 
-void run_openblas(const Gemm& g, Buffers& x) {
-  cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans, g.tb ? CblasTrans : CblasNoTrans,
-              int(g.m), int(g.n), int(g.k), 1.0f, x.a.data(), int(g.ta ? g.m : g.k), x.b.data(),
-              int(g.tb ? g.k : g.n), 0.0f, x.c.data(), int(g.n));
+std::size_t workspace_size(const xg::kernels::GemmArgs& g) {
+  return xg::kernels::sgemm_workspace(g);
+}
+std::size_t workspace_size(const xg::kernels::DgemmArgs& g) {
+  return xg::kernels::dgemm_workspace(g);
+}
+
+void run_xgrad(const Gemm& g, Buffers<float>& x, float* workspace) {
+  xg::kernels::sgemm(operands(g, &x), workspace, &xg::detail::parallel_tasks);
+}
+void run_xgrad(const Gemm& g, Buffers<double>& x, double* workspace) {
+  xg::kernels::dgemm(operands(g, &x), workspace, &xg::detail::parallel_tasks);
+}
+
+CBLAS_TRANSPOSE trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
+void run_openblas(const Gemm& g, Buffers<float>& x) {
+  cblas_sgemm(CblasRowMajor, trans(g.ta), trans(g.tb), int(g.m), int(g.n), int(g.k), 1.0f,
+              x.a.data(), int(g.ta ? g.m : g.k), x.b.data(), int(g.tb ? g.k : g.n), 0.0f,
+              x.c.data(), int(g.n));
+}
+void run_openblas(const Gemm& g, Buffers<double>& x) {
+  cblas_dgemm(CblasRowMajor, trans(g.ta), trans(g.tb), int(g.m), int(g.n), int(g.k), 1.0,
+              x.a.data(), int(g.ta ? g.m : g.k), x.b.data(), int(g.tb ? g.k : g.n), 0.0, x.c.data(),
+              int(g.n));
 }
 
 // Median over `repeats` of the time of one pass over all the step's GEMMs.
-template <class Run>
-double step_us(std::vector<Buffers>& data, const std::vector<Gemm>& gemms, int repeats, Run&& run) {
+template <class T, class Run>
+double step_us(std::vector<Buffers<T>>& data, const std::vector<Gemm>& gemms, int repeats,
+               Run&& run) {
   std::vector<double> us;
   for (int r = 0; r < repeats + 3; ++r) {  // 3 warm-up passes
     const auto t0 = Clock::now();
@@ -96,11 +122,44 @@ double step_us(std::vector<Buffers>& data, const std::vector<Gemm>& gemms, int r
   return bench::percentile(us, 0.5);
 }
 
+// Both implementations on the GEMMs of each workload (or only `only`), one JSON line each.
+template <class T>
+void compare(const std::string& only, int threads, int repeats) {
+  for (const wl::Mlp& mlp : wl::mlps()) {
+    if (!only.empty() && mlp.name != only) continue;
+    const std::vector<Gemm> gemms = step_gemms(mlp);
+    std::vector<Buffers<T>> data;
+    double flops = 0;
+    std::size_t workspace_elements = 0;
+    for (const Gemm& g : gemms) {
+      data.push_back(buffers<T>(g));
+      flops += 2.0 * double(g.m) * double(g.n) * double(g.k);
+      workspace_elements = std::max(workspace_elements, workspace_size(operands<T>(g)));
+    }
+    T* workspace = static_cast<T*>(
+        std::aligned_alloc(64, (workspace_elements * sizeof(T) + 63) / 64 * 64 + 64));
+    // Enough passes for about a second per implementation.
+    const int r = repeats ? repeats : std::max(5, int(1e11 / flops));
+    const double xg_us =
+        step_us(data, gemms, r, [&](const Gemm& g, Buffers<T>& x) { run_xgrad(g, x, workspace); });
+    const double blas_us =
+        step_us(data, gemms, r, [&](const Gemm& g, Buffers<T>& x) { run_openblas(g, x); });
+    std::free(workspace);
+    for (const auto& [impl, us] : {std::pair{"xgrad", xg_us}, std::pair{"openblas", blas_us}})
+      std::printf(
+          "{\"impl\":\"%s\",\"bench\":\"gemm\",\"workload\":\"gemms_%s\",\"threads\":%d,"
+          "\"dtype\":\"%s\",\"median_step_us\":%.7g,\"gflops\":%.7g,\"flops_per_step\":%.0f,"
+          "\"isa\":\"%s\",\"blas\":\"%s\"}\n",
+          impl, mlp.name.c_str(), threads, sizeof(T) == 4 ? "float" : "double", us,
+          flops / us / 1e3, flops, xg::simd_isa(), openblas_get_corename());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int threads = 1, repeats = 0;
-  std::string only;
+  std::string only, dtype = "float";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--threads")
@@ -109,41 +168,15 @@ int main(int argc, char** argv) {
       repeats = bench::parse_int(argv[0], flag, value, 1);
     else if (flag == "--workload")
       only = value;
+    else if (flag == "--dtype" && (value == "float" || value == "double"))
+      dtype = value;
     else
-      bench::usage(argv[0], "unknown flag " + flag);
+      bench::usage(argv[0], "unknown flag or value: " + flag + " " + value);
   }
   xg::set_num_threads(threads);
-  for (const wl::Mlp& mlp : wl::mlps()) {
-    if (!only.empty() && mlp.name != only) continue;
-    const std::vector<Gemm> gemms = step_gemms(mlp);
-    std::vector<Buffers> data;
-    double flops = 0;
-    std::size_t workspace_floats = 0;
-    for (const Gemm& g : gemms) {
-      data.push_back(buffers(g));
-      flops += 2.0 * double(g.m) * double(g.n) * double(g.k);
-      xg::kernels::GemmArgs args;
-      args.m = g.m;
-      args.n = g.n;
-      args.k = g.k;
-      workspace_floats = std::max(workspace_floats, xg::kernels::sgemm_workspace(args));
-    }
-    float* workspace =
-        static_cast<float*>(std::aligned_alloc(64, (workspace_floats * 4 + 63) / 64 * 64));
-    // Enough passes for about a second per implementation.
-    const int r = repeats ? repeats : std::max(5, int(1e11 / flops));
-    const double xg_us =
-        step_us(data, gemms, r, [&](const Gemm& g, Buffers& x) { run_xgrad(g, x, workspace); });
-    const double blas_us =
-        step_us(data, gemms, r, [&](const Gemm& g, Buffers& x) { run_openblas(g, x); });
-    std::free(workspace);
-    for (const auto& [impl, us] : {std::pair{"xgrad", xg_us}, std::pair{"openblas", blas_us}})
-      std::printf(
-          "{\"impl\":\"%s\",\"bench\":\"gemm\",\"workload\":\"gemms_%s\",\"threads\":%d,"
-          "\"median_step_us\":%.7g,\"gflops\":%.7g,\"flops_per_step\":%.0f,\"isa\":\"%s\","
-          "\"blas\":\"%s\"}\n",
-          impl, mlp.name.c_str(), threads, us, flops / us / 1e3, flops, xg::simd_isa(),
-          openblas_get_corename());
-  }
+  if (dtype == "float")
+    compare<float>(only, threads, repeats);
+  else
+    compare<double>(only, threads, repeats);
   return 0;
 }
