@@ -88,8 +88,8 @@ for line in open(sys.argv[1]):
 kernel = meta.get("openblas_coretype_env") or "OpenBLAS's own choice"
 latency = meta.get("cpu_latency_ns")
 apart = f" · CPUs {latency} ns apart" if latency is not None else ""
-print(f"{meta['date']} · {meta['cpu']} · {meta['nproc']} cores{apart} · OpenBLAS kernel {kernel} "
-      "(xgrad's float products use its own kernels) · medians over processes\n")
+print(f"{meta['date']} · {meta['cpu']} · {meta['nproc']} cores{apart} · OPENBLAS_CORETYPE {kernel} "
+      "(xgrad links no BLAS) · medians over processes\n")
 print("| workload | background load | threads | median µs/step (min–max) | wall s | user s | sys s |")
 print("|---|---|---|---|---|---|---|")
 for (w, load, setting), rs in runs.items():

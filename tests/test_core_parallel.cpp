@@ -8,6 +8,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "core/gauge.hpp"
 #include "core/parallel.hpp"
 #include "xgrad/core/threads.hpp"
@@ -106,6 +110,38 @@ TEST_CASE("elementwise jobs leave a part its owner has begun to its owner", "[pa
     REQUIRE(by_caller[c].load() == 1);
   }
 }
+
+#if defined(__linux__)
+TEST_CASE("a thread held on one CPU runs every task itself, whatever the thread count",
+          "[parallel][threads]") {
+  // Threads beyond the CPUs the caller may run on could only take turns with it.
+  cpu_set_t saved;
+  REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  ThreadsGuard guard;
+  xg::set_num_threads(2);
+  struct Seen {
+    std::thread::id caller = std::this_thread::get_id();
+    std::atomic<int> elsewhere{0}, runs{0};
+  } seen;
+  for (int job = 0; job < 20; ++job)
+    xg::detail::parallel_tasks(
+        64,
+        [](void* c, std::size_t) {
+          auto& s = *static_cast<Seen*>(c);
+          s.runs++;
+          if (std::this_thread::get_id() != s.caller) s.elsewhere++;
+          std::this_thread::sleep_for(std::chrono::microseconds(20));
+        },
+        &seen);
+  REQUIRE(sched_setaffinity(0, sizeof saved, &saved) == 0);
+  REQUIRE(seen.runs.load() == 20 * 64);
+  REQUIRE(seen.elsewhere.load() == 0);
+}
+#endif
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -123,6 +124,17 @@ std::vector<int> usable_cpus() {
   return cpus;
 }
 
+// How many CPUs the calling thread may run on (its affinity mask: `taskset`, a container's
+// cpuset), or 0 if unknown.
+std::size_t usable_cpu_count() {
+#if defined(__linux__)
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) return std::size_t(CPU_COUNT(&allowed));
+#endif
+  return 0;
+}
+
 int current_cpu() {
 #if defined(__linux__)
   return sched_getcpu();
@@ -160,6 +172,8 @@ class Pool {
       cycles_.interrupt();
       return run_here(count, task, context, schedule);
     }
+    threads = std::min(threads, cpu_limit(start));
+    if (threads == 1) return run_here(count, task, context, schedule);
     const bool cycle_alone = cycles_.serial(key, start);
     if (cycles_.kinds_start_afresh()) gauge_.forget();
     const bool judged = !cycle_alone && !cycles_.warming();  // by the kind's own gauge
@@ -199,7 +213,25 @@ class Pool {
 
   std::mutex busy;  // one job at a time
 
+  // The next job reads the CPUs it may use afresh.
+  void forget_cpu_limit() { cpu_limit_stale_.store(true, std::memory_order_relaxed); }
+
  private:
+  // Threads beyond the CPUs the caller may run on (its affinity mask: `taskset`, a container's
+  // cpuset) could never run at the same time as it, only take turns with it: a job uses at most
+  // one thread per such CPU. Read again once a second, and after set_num_threads: a system call
+  // per job cost more than it checks (a process held on one CPU, eltwise relu at 2 threads: 188 µs
+  // per step against 157 at 1 with the call per job, the same as at 1 thread with it cached).
+  std::size_t cpu_limit(Clock::time_point now) {
+    if (cpu_limit_stale_.exchange(false, std::memory_order_relaxed) ||
+        now - cpu_limit_read_ > std::chrono::seconds(1)) {
+      const std::size_t cpus = usable_cpu_count();
+      cpu_limit_ = cpus > 0 ? cpus : std::numeric_limits<std::size_t>::max();
+      cpu_limit_read_ = now;
+    }
+    return cpu_limit_;
+  }
+
   void work(std::size_t index) {
     std::uint64_t seen = 0;
     for (;;) {
@@ -312,6 +344,9 @@ class Pool {
   Gauge gauge_;
   CycleGauge cycles_;
   Clock::time_point serial_until_{};
+  std::size_t cpu_limit_ = 0;
+  Clock::time_point cpu_limit_read_{};
+  std::atomic<bool> cpu_limit_stale_{true};
   std::chrono::milliseconds backoff_{10};
   int strikes_ = 0;
   std::vector<std::thread> workers_;
@@ -359,6 +394,8 @@ std::size_t job_key(std::size_t kind, std::size_t count) {
 }
 
 }  // namespace
+
+void forget_cpu_limit() { pool().forget_cpu_limit(); }
 
 JobKind::JobKind(std::size_t kind) : saved_(t_job_kind) { t_job_kind = kind; }
 JobKind::~JobKind() { t_job_kind = saved_; }

@@ -40,6 +40,10 @@ class Chunks {
   std::size_t n_;
 };
 
+// The pool uses at most one thread per CPU the caller may run on, a count it reads once a
+// second; this makes the next job read it afresh (set_num_threads calls it).
+void forget_cpu_limit();
+
 // Runs task(context, i) for every i in [0, count) on the caller and the pool, and returns when
 // all are done. Runs them all on the calling thread when one thread is configured, when another
 // parallel call is already running (no nesting), or while the pool backs off from a machine

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/parallel.hpp"
+
 namespace xg {
 namespace {
 // The size of xgrad's pool (the only threads xgrad starts: no BLAS library is linked).
@@ -20,6 +22,7 @@ void set_num_threads(int threads) {
     throw std::invalid_argument(
         fmt::format("set_num_threads: threads must be >= 1, got {}", threads));
   threads_setting() = threads;
+  detail::forget_cpu_limit();  // the CPUs this program may use may have changed too
 }
 int num_threads() { return threads_setting(); }
 }  // namespace xg
