@@ -22,8 +22,8 @@
 namespace xg {
 namespace {
 
-// The GEMM's packing space: one buffer per thread that only grows, so a warmed-up training step
-// allocates nothing. float and double share it.
+// The GEMM's packing space: one buffer per thread and element type that only grows, so a
+// warmed-up training step allocates nothing.
 template <class T>
 T* gemm_workspace(std::size_t elements) {
   struct Free {
