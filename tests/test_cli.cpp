@@ -1588,6 +1588,20 @@ bool address_limits_work() {
 
 }  // namespace
 
+TEST_CASE("xgrad: trains in a 30 MB address space, with --threads 2 too", "[cli]") {
+  if (!have_cli() || !address_limits_work()) return;
+  // xgrad links no library that reserves memory or starts threads when it loads (OpenBLAS did:
+  // the command line then needed about 58 MB); 12 MB was enough when this was written.
+  for (const char* threads : {"1", "2"}) {
+    INFO("threads: " << threads);
+    const Run r = run_shell("ulimit -v 30000; /usr/bin/timeout 30 '" + cli_path() +
+                            "' train --dataset xor --hidden 8 --epochs 2 --threads " + threads);
+    INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+    REQUIRE(r.code == 0);
+    REQUIRE_THAT(r.out, Catch::Contains("2 epochs"));
+  }
+}
+
 TEST_CASE("xgrad: under an address-space limit an allocation failure exits, exit 1, no hang",
           "[cli]") {
   if (!have_cli() || !address_limits_work()) return;
