@@ -81,18 +81,9 @@ xg::kernels::GemmOperands<T> operands(const Gemm& g, Buffers<T>* x = nullptr) {
   return args;
 }
 
-std::size_t workspace_size(const xg::kernels::GemmArgs& g) {
-  return xg::kernels::sgemm_workspace(g);
-}
-std::size_t workspace_size(const xg::kernels::DgemmArgs& g) {
-  return xg::kernels::dgemm_workspace(g);
-}
-
-void run_xgrad(const Gemm& g, Buffers<float>& x, float* workspace) {
-  xg::kernels::sgemm(operands(g, &x), workspace, &xg::detail::parallel_tasks);
-}
-void run_xgrad(const Gemm& g, Buffers<double>& x, double* workspace) {
-  xg::kernels::dgemm(operands(g, &x), workspace, &xg::detail::parallel_tasks);
+template <class T>
+void run_xgrad(const Gemm& g, Buffers<T>& x, T* workspace) {
+  xg::kernels::multiply(operands(g, &x), workspace, &xg::detail::parallel_tasks);
 }
 
 CBLAS_TRANSPOSE trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
@@ -134,10 +125,11 @@ void compare(const std::string& only, int threads, int repeats) {
     for (const Gemm& g : gemms) {
       data.push_back(buffers<T>(g));
       flops += 2.0 * double(g.m) * double(g.n) * double(g.k);
-      workspace_elements = std::max(workspace_elements, workspace_size(operands<T>(g)));
+      workspace_elements =
+          std::max(workspace_elements, xg::kernels::workspace_size(operands<T>(g)));
     }
-    T* workspace = static_cast<T*>(
-        std::aligned_alloc(64, (workspace_elements * sizeof(T) + 63) / 64 * 64 + 64));
+    T* workspace =
+        static_cast<T*>(std::aligned_alloc(64, (workspace_elements * sizeof(T) + 63) / 64 * 64));
     // Enough passes for about a second per implementation.
     const int r = repeats ? repeats : std::max(5, int(1e11 / flops));
     const double xg_us =

@@ -84,21 +84,14 @@ T b_at(const kernels::GemmOperands<T>& g, std::size_t p, std::size_t j) {
   return g.trans_b ? g.b[j * g.ldb + p] : g.b[p * g.ldb + j];
 }
 
-std::size_t workspace_size(const kernels::GemmArgs& g) { return kernels::sgemm_workspace(g); }
-std::size_t workspace_size(const kernels::DgemmArgs& g) { return kernels::dgemm_workspace(g); }
-void call(const kernels::GemmArgs& g, float* w, kernels::ParallelFor p) { kernels::sgemm(g, w, p); }
-void call(const kernels::DgemmArgs& g, double* w, kernels::ParallelFor p) {
-  kernels::dgemm(g, w, p);
-}
-
 template <class T>
 void run(const kernels::GemmOperands<T>& g, kernels::ParallelFor parallel) {
-  std::vector<T> workspace(workspace_size(g) + 16);
+  std::vector<T> workspace(kernels::workspace_size(g) + 16);
   // The kernel needs 64-byte aligned scratch space.
   void* p = workspace.data();
   std::size_t space = workspace.size() * sizeof(T);
   REQUIRE(std::align(64, sizeof(T), p, space) != nullptr);
-  call(g, static_cast<T*>(p), parallel);
+  kernels::multiply(g, static_cast<T*>(p), parallel);
 }
 
 // Checks C after the call against the sum in long double, with T's error bound of a k-term dot

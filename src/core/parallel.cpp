@@ -124,17 +124,6 @@ std::vector<int> usable_cpus() {
   return cpus;
 }
 
-// How many CPUs the calling thread may run on (its affinity mask: `taskset`, a container's
-// cpuset), or 0 if unknown.
-std::size_t usable_cpu_count() {
-#if defined(__linux__)
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) return std::size_t(CPU_COUNT(&allowed));
-#endif
-  return 0;
-}
-
 int current_cpu() {
 #if defined(__linux__)
   return sched_getcpu();
@@ -225,7 +214,7 @@ class Pool {
   std::size_t cpu_limit(Clock::time_point now) {
     if (cpu_limit_stale_.exchange(false, std::memory_order_relaxed) ||
         now - cpu_limit_read_ > std::chrono::seconds(1)) {
-      const std::size_t cpus = usable_cpu_count();
+      const std::size_t cpus = usable_cpus().size();
       cpu_limit_ = cpus > 0 ? cpus : std::numeric_limits<std::size_t>::max();
       cpu_limit_read_ = now;
     }

@@ -40,6 +40,16 @@ std::size_t dgemm_workspace(const DgemmArgs& args);
 void sgemm(const GemmArgs& args, float* workspace, ParallelFor parallel);
 void dgemm(const DgemmArgs& args, double* workspace, ParallelFor parallel);
 
+// The two above chosen by the element type, for code templated on it.
+inline std::size_t workspace_size(const GemmArgs& args) { return sgemm_workspace(args); }
+inline std::size_t workspace_size(const DgemmArgs& args) { return dgemm_workspace(args); }
+inline void multiply(const GemmArgs& args, float* workspace, ParallelFor parallel) {
+  sgemm(args, workspace, parallel);
+}
+inline void multiply(const DgemmArgs& args, double* workspace, ParallelFor parallel) {
+  dgemm(args, workspace, parallel);
+}
+
 // out[j] = (or +=, when accumulate) the sum over r < rows of g[r ld + j], for j < cols: the bias
 // gradient of a Linear layer (Gᵀ times a vector of ones), with the column sums in registers.
 void column_sums(const float* g, std::size_t rows, std::size_t cols, std::size_t ld, float* out,

@@ -43,13 +43,6 @@ T* gemm_workspace(std::size_t elements) {
   return static_cast<T*>(buffer.get());
 }
 
-void gemm(const kernels::GemmArgs& g) {
-  kernels::sgemm(g, gemm_workspace<float>(kernels::sgemm_workspace(g)), &detail::parallel_tasks);
-}
-void gemm(const kernels::DgemmArgs& g) {
-  kernels::dgemm(g, gemm_workspace<double>(kernels::dgemm_workspace(g)), &detail::parallel_tasks);
-}
-
 // C[m,n] = op(A) op(B) + beta C (+ bias[n] on every row), all row-major and contiguous.
 template <class T>
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, const T* b,
@@ -70,7 +63,7 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T
   g.bias = bias;
   const detail::JobKind shape((((m * 31 + n) * 31 + k) << 3) | (sizeof(T) == 8) << 2 | (ta << 1) |
                               tb);
-  gemm(g);
+  kernels::multiply(g, gemm_workspace<T>(kernels::workspace_size(g)), &detail::parallel_tasks);
 }
 
 // db (+)= the column sums of G [rows, cols].
