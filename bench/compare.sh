@@ -2,15 +2,16 @@
 # bench/compare.sh [RESULTS_FILE]: xgrad against libtorch on the workloads of bench/workloads.hpp,
 # side by side, in one run.
 #
-# Builds build-bench/ (Release, -DXGRAD_BUILD_BENCH=ON: xgrad_bench, and libtorch_bench, which
-# needs Debian's libtorch-dev), then for each thread count runs every workload alternately,
-# A B A B..., one process per measurement, REPEATS times each, and prints a markdown table:
-# medians, the ratio libtorch/xgrad, GFLOP/s and peak RSS; then the GEMM rates of xgrad and
-# OpenBLAS on the mnist and wide layer shapes (xgrad_bench_gemm). At more than one thread libtorch runs
-# three ways (as is, OMP_WAIT_POLICY=passive, and 1 ATen thread + N OpenBLAS threads: its OpenMP
-# workers and OpenBLAS's spin against each other on few cores) and the table compares against the
-# best of them. OPENBLAS_CORETYPE is left as the environment sets it, so both sides use the same
-# kernel; the table says which. Takes about 10 minutes on 2 cores with the defaults.
+# Builds build-bench/ (Release, -DXGRAD_BUILD_BENCH=ON: xgrad_bench, and libtorch_bench, which needs
+# Debian's libtorch-dev), then for each thread count runs every workload alternately, A B A B...,
+# one process per measurement, REPEATS times each, and prints a markdown table: medians (with each
+# side's min-max over its processes), the ratio libtorch/xgrad, GFLOP/s and peak RSS; then the GEMM
+# rates of xgrad and OpenBLAS on the mnist and wide layer shapes (xgrad_bench_gemm). At more than
+# one thread libtorch runs three ways (as is, OMP_WAIT_POLICY=passive, and 1 ATen thread + N
+# OpenBLAS threads: its OpenMP workers and OpenBLAS's spin against each other on few cores) and the
+# table compares against the best of them. OPENBLAS_CORETYPE is left as the environment sets it, so
+# both sides use the same kernel; the table says which. Takes about 10 minutes on 2 cores with the
+# defaults.
 #
 # Environment (all optional):
 #   THREADS      thread counts                          (default: "1 2")

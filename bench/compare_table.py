@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Markdown tables from bench/compare.sh results (JSON lines): xgrad vs libtorch, per workload
-and thread count. Each side's figure is the median over its processes; at more than one thread
-libtorch's figure is its best configuration (as is, OMP_WAIT_POLICY=passive, 1 ATen thread +
-N OpenBLAS threads)."""
+and thread count. Each side's figure is the median over its processes, followed by their range
+(min-max: on a shared virtual machine processes can fall into a slow group, and the range shows
+it); at more than one thread libtorch's figure is its best configuration (as is,
+OMP_WAIT_POLICY=passive, 1 ATen thread + N OpenBLAS threads)."""
 import json
 import statistics
 import sys
@@ -40,9 +41,11 @@ def main(path):
         for (w, t, i, config), recs in runs.items():
             if (w, t, i) != (workload, threads, impl):
                 continue
-            med = statistics.median(x["median_step_us"] for x in recs)
+            times = [x["median_step_us"] for x in recs]
+            med = statistics.median(times)
             if best is None or med < best["us"]:
-                best = {"us": med, "rss": max(x["peak_rss_mb"] for x in recs), "config": config,
+                best = {"us": med, "lo": min(times), "hi": max(times),
+                        "rss": max(x["peak_rss_mb"] for x in recs), "config": config,
                         "gflops": recs[0].get("gflops") and recs[0]["flops_per_step"] / med / 1e3,
                         "loss_first": recs[0].get("loss_first"), "blas": recs[0].get("blas")}
         return best
@@ -55,7 +58,7 @@ def main(path):
     apart = f" · CPUs {latency} ns apart" if latency is not None else ""
     print(f"{meta.get('date', '?')} · {meta.get('cpu', '?')} · {meta.get('nproc', '?')} cores{apart} · "
           f"OpenBLAS kernel {', '.join(blas) or '?'} (OPENBLAS_CORETYPE="
-          f"{meta.get('openblas_coretype_env') or 'unset'}) · median µs/step\n")
+          f"{meta.get('openblas_coretype_env') or 'unset'}) · median µs/step (min–max)\n")
     print("| workload | threads | xgrad µs | libtorch µs | libtorch/xgrad | xgrad GFLOP/s "
           "| libtorch GFLOP/s | xgrad RSS MB | libtorch RSS MB | RSS ratio | loss_first x / lt |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -66,8 +69,9 @@ def main(path):
                 continue
             gf = lambda s: f"{s['gflops']:.2f}" if s["gflops"] else "–"
             lf = lambda s: f"{s['loss_first']:.7g}" if s["loss_first"] is not None else "–"
-            cfg = "" if t == 1 else f" ({lt['config'][0]}+{lt['config'][1]} {lt['config'][2]})"
-            print(f"| {w} | {t} | {x['us']:.1f} | {lt['us']:.1f}{cfg} | **{lt['us'] / x['us']:.2f}×** "
+            cfg = "" if t == 1 else f"; {lt['config'][0]}+{lt['config'][1]} {lt['config'][2]}"
+            span = lambda s, c="": f"{s['us']:.1f} ({s['lo']:.1f}–{s['hi']:.1f}{c})"
+            print(f"| {w} | {t} | {span(x)} | {span(lt, cfg)} | **{lt['us'] / x['us']:.2f}×** "
                   f"| {gf(x)} | {gf(lt)} | {x['rss']:.1f} | {lt['rss']:.1f} "
                   f"| {lt['rss'] / x['rss']:.1f}× smaller | {lf(x)} / {lf(lt)} |")
     if gemm:
