@@ -748,9 +748,13 @@ struct Squareplus {
 };
 
 // ---- the two loops; the tail is padded into a full batch so every lane runs the same code ----
+// The loops are flattened (every call in them inlined, recursively): in the large dispatch
+// functions GCC's growth limits otherwise left some activations' f or f' out of line, a call per
+// vector that reloads every constant (tanh, softplus, mish and others; inlined, eltwise tanh's
+// step took 6-9% less and the tiny MLP's 3%).
 
 template <class T, class F>
-void forward_loop(const F& op, const T* x, T* y, std::size_t n) {
+[[gnu::flatten]] void forward_loop(const F& op, const T* x, T* y, std::size_t n) {
   constexpr std::size_t L = B<T>::size;
   std::size_t i = 0;
   for (; i + L <= n; i += L) op.f(B<T>::load_unaligned(x + i)).store_unaligned(y + i);
@@ -788,18 +792,16 @@ struct UniformGrad {
   UniformGrad padded(const T*) const { return *this; }
 };
 
-// Forced inline: in the big dispatch functions GCC's growth limits otherwise leave it out of
-// line in some loops, a call per vector.
 template <class T, class F>
-[[gnu::always_inline]] inline B<T> derivative(const F& op, const T* x, const T* y) {
+B<T> derivative(const F& op, const T* x, const T* y) {
   const B<T> xv = F::uses_x ? B<T>::load_unaligned(x) : k<T>(0);
   const B<T> yv = F::uses_y ? B<T>::load_unaligned(y) : k<T>(0);
   return op.df(xv, yv);
 }
 
 template <class T, class F, class G>
-void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx, std::size_t n,
-                   bool accumulate) {
+[[gnu::flatten]] void backward_loop(const F& op, const T* x, const T* y, const G& g, T* dx,
+                                    std::size_t n, bool accumulate) {
   constexpr std::size_t L = B<T>::size;
   std::size_t i = 0;
   if (accumulate) {
@@ -827,7 +829,7 @@ template <class F>
 struct HasFdf<F, std::void_t<decltype(&F::f_df)>> : std::true_type {};
 
 template <class T, class F>
-void forward_derivative_loop(const F& op, const T* x, T* y, T* d, std::size_t n) {
+[[gnu::flatten]] void forward_derivative_loop(const F& op, const T* x, T* y, T* d, std::size_t n) {
   constexpr std::size_t L = B<T>::size;
   std::size_t i = 0;
   for (; i + L <= n; i += L) {
@@ -930,7 +932,7 @@ constexpr std::size_t kWord = 64;
 
 // y = f(x) and the bits keep(x) of 64 elements at x (all readable), the bits past `count` 0.
 template <class T, class F>
-std::uint64_t forward_word(const F& op, const T* x, T* y, std::size_t count) {
+[[gnu::flatten]] std::uint64_t forward_word(const F& op, const T* x, T* y, std::size_t count) {
   constexpr std::size_t L = B<T>::size;
   std::uint64_t bits = 0;
   for (std::size_t j = 0; j < kWord; j += L) {
@@ -955,7 +957,8 @@ void forward_mask_loop(const F& op, const T* x, T* y, std::uint64_t* mask, std::
 
 // dx = g f' (or += when accumulate) over 64 elements, f' picked by the bits.
 template <class T, class F, class G>
-void backward_word(const F& op, std::uint64_t bits, const G& g, T* dx, bool accumulate) {
+[[gnu::flatten]] void backward_word(const F& op, std::uint64_t bits, const G& g, T* dx,
+                                    bool accumulate) {
   constexpr std::size_t L = B<T>::size;
   for (std::size_t j = 0; j < kWord; j += L) {
     const B<T> gv = g.load(j);
