@@ -14,8 +14,14 @@ ORDER = ["tiny", "spiral", "deep", "mnist", "wide"]
 
 
 def ratio(r):
-    """Two decimals, cut rather than rounded: 1.597 reads 1.59, never as a target of 1.6 met."""
-    return f"{math.floor(r * 100) / 100:.2f}"
+    """Two decimals, cut rather than rounded: 1.597 reads 1.59, never as a target of 1.6 met
+    (rounded to 9 decimals first, so that an exact 1.6 stored as 1.5999999... reads 1.60)."""
+    return f"{math.floor(round(r * 100, 9)) / 100:.2f}"
+
+
+def with_range(mid, lo, hi, decimals, note=""):
+    """A median and the min-max of the processes it came from: '3.7 (3.7–3.8)'."""
+    return f"{mid:.{decimals}f} ({lo:.{decimals}f}–{hi:.{decimals}f}{note})"
 
 
 def main(path):
@@ -76,7 +82,7 @@ def main(path):
             gf = lambda s: f"{s['gflops']:.2f}" if s["gflops"] else "–"
             lf = lambda s: f"{s['loss_first']:.7g}" if s["loss_first"] is not None else "–"
             cfg = "" if t == 1 else f"; {lt['config'][0]}+{lt['config'][1]} {lt['config'][2]}"
-            span = lambda s, c="": f"{s['us']:.1f} ({s['lo']:.1f}–{s['hi']:.1f}{c})"
+            span = lambda s, note="": with_range(s["us"], s["lo"], s["hi"], 1, note)
             print(f"| {w} | {t} | {span(x)} | {span(lt, cfg)} | **{ratio(lt['us'] / x['us'])}×** "
                   f"| {gf(x)} | {gf(lt)} | {x['rss']:.1f} | {lt['rss']:.1f} "
                   f"| {lt['rss'] / x['rss']:.1f}× smaller | {lf(x)} / {lf(lt)} |")
@@ -90,7 +96,7 @@ def main(path):
             cells = []
             for who in whos:
                 v = gemm.get((w, t, who))
-                cells.append(f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})" if v else "–")
+                cells.append(with_range(statistics.median(v), min(v), max(v), 0) if v else "–")
             print(f"| {w[6:]} | {t} | " + " | ".join(cells) + " |")
     if peak:
         print("\nOne core's multiply-add peak (xgrad_bench_peak, 12 independent FMA chains): "
