@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/axis_view.hpp"
 #include "kernels/loss.hpp"
 #include "xgrad/activations/elementwise.hpp"
 #include "xgrad/activations/parametric.hpp"
@@ -18,22 +19,11 @@
 namespace xg {
 namespace {
 
-struct AxisLayout {
-  std::size_t outer = 1, n = 1, inner = 1;
-};
-
-AxisLayout axis_layout(const Shape& s, int axis, const char* op) {
-  const std::size_t a = normalize_axis(axis, s.size(), op);
-  AxisLayout l;
-  for (std::size_t i = 0; i < a; ++i) l.outer *= s[i];
-  l.n = s[a];
-  for (std::size_t i = a + 1; i < s.size(); ++i) l.inner *= s[i];
-  return l;
-}
+using detail::AxisView;
 
 // Calls fn(slice index, offset of its first element, stride) for every slice along the axis.
 template <class Fn>
-void for_each_slice(const AxisLayout& l, Fn&& fn) {
+void for_each_slice(const AxisView& l, Fn&& fn) {
   for (std::size_t o = 0; o < l.outer; ++o)
     for (std::size_t i = 0; i < l.inner; ++i) fn(o * l.inner + i, o * l.n * l.inner + i, l.inner);
 }
@@ -61,7 +51,7 @@ Wide<T> log_prob(T x, const SliceStats<T>& s) {
 // log_sum = log1p(rest), rest the sum without the first maximum's term (exactly 1), keeps its
 // digits when the maximum dominates: log_softmax of the top entry is then -rest, not 0.
 template <class T>
-void slice_stats(const AxisLayout& l, const T* x, Wide<T>* e, Wide<T>* sum, SliceStats<T>* stats) {
+void slice_stats(const AxisView& l, const T* x, Wide<T>* e, Wide<T>* sum, SliceStats<T>* stats) {
   using W = Wide<T>;
   CachedVector<std::size_t> first_max(l.outer * l.inner);
   for_each_slice(l, [&](std::size_t slice, std::size_t off, std::size_t stride) {
@@ -96,7 +86,7 @@ void slice_stats(const AxisLayout& l, const T* x, Wide<T>* e, Wide<T>* sum, Slic
 
 template <class T>
 struct SoftmaxNode final : Node<T> {
-  SoftmaxNode(AxisLayout l, bool lf, CachedVector<SliceStats<T>>&& s)
+  SoftmaxNode(AxisView l, bool lf, CachedVector<SliceStats<T>>&& s)
       : layout(l), log_form(lf), stats(std::move(s)) {}
   const char* name() const override { return log_form ? "LogSoftmaxBackward" : "SoftmaxBackward"; }
   // softmax: dx = p (g - sum(g p));  log_softmax: dx = g - p sum(g). p is recomputed from x in
@@ -124,14 +114,14 @@ struct SoftmaxNode final : Node<T> {
     this->accumulate(0, [&](std::size_t k) { return dx[k]; });
   }
   void release_saved() override { stats = {}; }
-  AxisLayout layout;
+  AxisView layout;
   bool log_form;
   CachedVector<SliceStats<T>> stats;  // one per slice
 };
 
 template <class T>
 BasicTensor<T> softmax_impl(const BasicTensor<T>& x, int axis, bool log_form) {
-  const AxisLayout l = axis_layout(x.shape(), axis, log_form ? "log_softmax" : "softmax");
+  const AxisView l(x.shape(), normalize_axis(axis, x.dim(), log_form ? "log_softmax" : "softmax"));
   const T* xd = x.data().data();
   CachedVector<Wide<T>> e(x.numel()), sum(l.outer * l.inner);
   CachedVector<SliceStats<T>> stats(l.outer * l.inner);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/axis_view.hpp"
 #include "core/parallel.hpp"
 #include "kernels/reduce.hpp"
 #include "xgrad/core/allocator.hpp"
@@ -18,15 +19,7 @@
 namespace xg {
 namespace {
 
-// x seen as [outer, n, inner] around `axis`.
-struct AxisView {
-  std::size_t outer = 1, n = 1, inner = 1;
-  AxisView(const Shape& s, std::size_t axis) {
-    for (std::size_t i = 0; i < axis; ++i) outer *= s[i];
-    n = s[axis];
-    for (std::size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
-  }
-};
+using detail::AxisView;
 
 // Large sums are split across threads; the chunks' sums are added in chunk order.
 template <class T>

@@ -4,6 +4,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "core/axis_view.hpp"
 #include "core/broadcast.hpp"
 #include "xgrad/extend.hpp"
 #include "xgrad/ops/linalg.hpp"
@@ -13,6 +14,8 @@
 
 namespace xg {
 namespace {
+
+using detail::AxisView;
 
 Shape row_major_strides(const Shape& s) {
   Shape st(s.size(), 1);
@@ -59,20 +62,10 @@ struct PermuteNode final : Node<T> {
   std::vector<std::size_t> inverse;
 };
 
-// x seen as [outer, n, inner] around an axis.
-struct Block {
-  std::size_t outer = 1, n = 1, inner = 1;
-  Block(const Shape& s, std::size_t axis) {
-    for (std::size_t i = 0; i < axis; ++i) outer *= s[i];
-    n = s[axis];
-    for (std::size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
-  }
-};
-
 // Output row j along the axis comes from input row rows[j] (slice and index_select).
 template <class T>
 struct GatherRowsNode final : Node<T> {
-  GatherRowsNode(Block b, std::vector<std::size_t> r, const char* n)
+  GatherRowsNode(AxisView b, std::vector<std::size_t> r, const char* n)
       : in(b), rows(std::move(r)), label(n) {}
   const char* name() const override { return label; }
   bool reads_input(std::size_t) const override { return false; }
@@ -89,7 +82,7 @@ struct GatherRowsNode final : Node<T> {
       }
   }
   void release_saved() override { rows = {}; }
-  Block in;
+  AxisView in;
   std::vector<std::size_t> rows;
   const char* label;
 };
@@ -97,7 +90,7 @@ struct GatherRowsNode final : Node<T> {
 template <class T>
 BasicTensor<T> gather_rows(const BasicTensor<T>& x, std::size_t axis, std::vector<std::size_t> rows,
                            const char* node) {
-  const Block b(x.shape(), axis);
+  const AxisView b(x.shape(), axis);
   Shape out_shape = x.shape();
   out_shape[axis] = rows.size();
   Array<T> y = Array<T>::from_shape(out_shape);
@@ -242,7 +235,7 @@ BasicTensor<T> concat(const std::vector<BasicTensor<T>>& xs, int axis) {
   Shape out = first;
   out[ax] = offsets.back();
   shape_numel(out, "concat");
-  const Block b(out, ax);
+  const AxisView b(out, ax);
   Array<T> y = Array<T>::from_shape(out);
   for (std::size_t k = 0; k < xs.size(); ++k) {
     const std::size_t nk = offsets[k + 1] - offsets[k];
