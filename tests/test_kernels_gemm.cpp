@@ -216,6 +216,30 @@ TEMPLATE_TEST_CASE("gemm: beyond one cache block (sizes 1000+), strided and unal
   check<TestType>(wide, 7);
 }
 
+TEMPLATE_TEST_CASE("gemm: either side of the single-tile path's limits", "[gemm]", float, double) {
+  // A product of one k block (k <= 256) and one tile (m <= 192 rows, fewer than 4 B panels)
+  // skips the task lists. These shapes cross each limit of AVX-512's float path once (the
+  // narrower vectors cross theirs within the odd sizes above), with beta 1 and the bias.
+  struct Shape3 {
+    std::size_t m, n, k;
+  };
+  const Shape3 shapes[] = {{192, 127, 256}, {193, 127, 256}, {192, 128, 256}, {192, 127, 257}};
+  std::uint32_t seed = 200;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (const Shape3& s : shapes) {
+        Case t;
+        t.ta = ta;
+        t.tb = tb;
+        t.m = s.m;
+        t.n = s.n;
+        t.k = s.k;
+        t.beta = 1;
+        t.bias = true;
+        check<TestType>(t, seed++);
+      }
+}
+
 TEMPLATE_TEST_CASE("gemm: beta accumulates into C, beta 0 never reads C, the bias is added",
                    "[gemm]", float, double) {
   std::uint32_t seed = 200;
