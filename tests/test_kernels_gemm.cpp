@@ -224,7 +224,7 @@ TEMPLATE_TEST_CASE("gemm: either side of the single-tile path's limits", "[gemm]
     std::size_t m, n, k;
   };
   const Shape3 shapes[] = {{192, 127, 256}, {193, 127, 256}, {192, 128, 256}, {192, 127, 257}};
-  std::uint32_t seed = 200;
+  std::uint32_t seed = 300;
   for (bool ta : {false, true})
     for (bool tb : {false, true})
       for (const Shape3& s : shapes) {
