@@ -364,6 +364,14 @@ struct Round {
         for (std::size_t p = p0; p < p1; ++p) micro_tile(b, p, q);
   }
 
+  // The whole product when it is one k block and one tile (see is_single_tile), on this thread.
+  void single_tile() {
+    k1 = g->k;
+    for (std::size_t t = 0, tasks = pack_tasks(); t < tasks; ++t) pack(t);
+    for (std::size_t q = 0; q < n_panels; ++q)
+      for (std::size_t p = 0; p < m_panels; ++p) micro_tile(0, p, q);
+  }
+
   // The micro-kernel on A's panel p, B's panel q, k block b.
   void micro_tile(std::size_t b, std::size_t p, std::size_t q) const {
     const std::size_t pc = k0 + b * kc, kcb = block_kc(b);
@@ -589,24 +597,12 @@ void dot_product_gemm(const GemmArgs& args, ParallelFor parallel) {
 }
 
 // A product of one k block and one tile on the calling thread (a small layer's; A is not packed,
-// so B has fewer than 4 panels): its packing and micro-tiles run directly, without the task lists
-// of the general path (on an AMD Zen 5 a 32 x 32 x 32 product took 5-30 ns less, of 310-410).
+// so B has fewer than 4 panels) runs its packing and micro-tiles directly, without the task lists,
+// choice of tiles and k rounds of the general path (on an AMD Zen 5 a 32 x 32 x 32 product took
+// 5-30 ns less, of 310-410).
 template <class T>
 bool is_single_tile(const GemmOperands<T>& g, ParallelFor parallel) {
   return !parallel && g.k <= KC && g.m <= MC && !pack_a<T>(g.n);
-}
-template <class T>
-void single_tile(const GemmOperands<T>& g, bool transposed, T* workspace) {
-  Round<T> r{};
-  r.g = &g;
-  r.transposed = transposed;
-  r.k1 = r.kc = g.k;
-  r.m_panels = ceil_div(g.m, MR);
-  r.n_panels = ceil_div(g.n, NR<T>);
-  r.bpack = pack_b(g) ? workspace : nullptr;
-  for (std::size_t t = 0, tasks = r.pack_tasks(); t < tasks; ++t) r.pack(t);
-  for (std::size_t q = 0; q < r.n_panels; ++q)
-    for (std::size_t p = 0; p < r.m_panels; ++p) r.micro_tile(0, p, q);
 }
 
 template <class T>
@@ -618,15 +614,15 @@ void gemm(const GemmOperands<T>& args, T* workspace, ParallelFor parallel) {
     if (dot_products(args)) return dot_product_gemm(args, parallel);
   const bool transposed = swap_operands(args);
   const GemmOperands<T> g = transposed ? swapped(args) : args;
-  if (is_single_tile(g, parallel)) return single_tile(g, transposed, workspace);
   Round<T> round{};
   round.g = &g;
   round.transposed = transposed;
   round.kc = kc_max(g.k);
   round.m_panels = ceil_div(g.m, MR);
   round.n_panels = ceil_div(g.n, NR<T>);
-  choose_tiles(round, parallel != nullptr);
   round.bpack = pack_b(g) ? workspace : nullptr;
+  if (is_single_tile(g, parallel)) return round.single_tile();
+  choose_tiles(round, parallel != nullptr);
   round.apack = pack_a<T>(g.n) ? workspace + (round.bpack ? round.n_panels * NR<T> * round.kc : 0) *
                                                  blocks_per_round(g)
                                : nullptr;
