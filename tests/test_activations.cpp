@@ -885,6 +885,31 @@ TEST_CASE("double precision where direct formulas cancel or overflow", "[activat
       {"silu", XG_OP(xg::silu(x)), 100, 100, 1},
       {"silu", XG_OP(xg::silu(x)), inf, inf, nan},
       {"silu", XG_OP(xg::silu(x)), -inf, nan, nan},
+      // silu and sigmoid below x = -708, where 1 / (1 + e^-x) is 0 in double: sigmoid(-709.5) =
+      // e^x / (1 + e^x) is subnormal, kept (within 64 ulps of it: a dozen subnormal steps), and
+      // silu(-709.5) a normal number (libtorch 1.13: -5.236215228791926e-306; mpmath as below).
+      {"sigmoid", XG_OP(xg::sigmoid(x)), -709.5, 7.38014831401258e-309, 7.38014831401258e-309, 64},
+      {"silu", XG_OP(xg::silu(x)), -709.5, -5.236215228791926e-306, -5.2288350804779135e-306, 8},
+      // gelu' = Phi(x) + x phi(x) at -37.7: phi's exponential is subnormal, x phi(x) is not
+      // (40-digit mpmath; libtorch 1.13 drops Phi = 2.5e-311: -3.5322e-308). Flushed, f' was
+      // Phi alone, +2.5e-311. Within x^2 ulps, as GELU's tail (erfc's condition).
+      {"gelu", XG_OP(xg::gelu(x)), -37.7, -9.36273961974653e-310, -3.5297493541830577e-308, 1500},
+      // gelu_tanh beyond |x| = 1e4: x^3 overflows, and f' is 1 resp. 0, not inf * 0 (libtorch
+      // 1.13: 1 at 1e103, NaN from |x| = 1.4e154).
+      {"gelu_tanh", XG_OP(xg::gelu_tanh(x)), 1e103, 1e103, 1},
+      {"gelu_tanh", XG_OP(xg::gelu_tanh(x)), -1e103, 0, 0},
+      {"gelu_tanh", XG_OP(xg::gelu_tanh(x)), 1e300, 1e300, 1},
+      // hardswish and hardsigmoid divide by 3 and 6 as PyTorch's kernels do, to the bit
+      // (libtorch 1.13 in double: hardswish(2.2) = 1.906666666666667, f' = 1.2333333333333334;
+      // hardsigmoid(-0.5) = 0.4166666666666667). f'(-3) = -1/2 and f'(-1.5) = 0 exactly (with a
+      // rounded 1/3: 1 ulp off, and 2.8e-17). hardsigmoid' is 1/6 in double (libtorch 1.13's
+      // double backward multiplies by float(1/6) = 0.1666666716337204, 3e-8 off).
+      {"hardswish", XG_OP(xg::hardswish(x)), -3, 0, -0.5, 0},
+      {"hardswish", XG_OP(xg::hardswish(x)), -1.5, -0.375, 0, 0},
+      {"hardswish", XG_OP(xg::hardswish(x)), 2.2, 1.906666666666667, 1.2333333333333334, 0},
+      {"hardswish", XG_OP(xg::hardswish(x)), -0.5, -0.20833333333333334, 0.33333333333333337, 0},
+      {"hardsigmoid", XG_OP(xg::hardsigmoid(x)), -0.5, 0.4166666666666667, 1.0 / 6, 0},
+      {"hardsigmoid", XG_OP(xg::hardsigmoid(x)), 2.7, 0.9500000000000001, 1.0 / 6, 0},
       // ELU, SELU, CELU at NaN: PyTorch's backward tests x <= 0, so NaN gets the right piece's
       // slope (libtorch 1.13: 1, lambda, 1).
       {"elu", XG_OP(xg::elu(x, 2.0)), nan, nan, 1},
@@ -905,6 +930,22 @@ TEST_CASE("double precision where direct formulas cancel or overflow", "[activat
     CHECK(close(y.item(), p.f, p.ulps));
     CHECK(close(x.grad().item(), p.df, p.ulps));
   }
+}
+
+TEST_CASE("gelu_tanh' is 1 or 0 for any finite |x| beyond 1e4, NaN at the infinities",
+          "[activations]") {
+  // x^3 overflows in float from |x| = 7e12; the slope x u' was then inf and inf * s (1 - s) NaN
+  // (libtorch 1.13 in float: 1 at 2e13, NaN at 1e30). At +-inf NaN, as PyTorch's inf * 0.
+  const float inf = std::numeric_limits<float>::infinity(),
+              fmax = std::numeric_limits<float>::max();
+  Tensor x = Tensor::from({1e4f, 2e13f, 1e30f, fmax, -2e13f, -fmax, inf, -inf}).requires_grad_();
+  xg::gelu_tanh(x).sum().backward();
+  const auto g = x.grad().to_vector();
+  for (std::size_t i = 0; i < 4; ++i) REQUIRE(g[i] == 1.f);
+  REQUIRE(g[4] == 0.f);
+  REQUIRE(g[5] == 0.f);
+  REQUIRE(std::isnan(g[6]));
+  REQUIRE(std::isnan(g[7]));
 }
 
 TEST_CASE("celu with a negative alpha, float and double", "[activations]") {

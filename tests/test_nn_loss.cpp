@@ -1,6 +1,8 @@
 // Losses: values worked out by hand (the arithmetic is in the comments), every reduction,
 // double gradchecks, extreme logits, and errors.
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include <xgrad/nn/loss.hpp>
 #include "test_helpers.hpp"
@@ -151,6 +153,31 @@ TEST_CASE("regression losses: exact gradients at kinks and in both regimes", "[l
                       "l1_loss: input shape [2,3] and target shape [3,2] differ");
 }
 
+TEST_CASE("smooth_l1 and huber pass a NaN difference to the gradient, as PyTorch", "[loss]") {
+  // libtorch 1.13, beta = delta = 1, d = (NaN, 0.5, 3): gradients (NaN, 0.5, 1) for both. A NaN
+  // target gives NaN too. With beta = 0 smooth_l1 is L1: sign(d), 0 at d = 0 and at NaN.
+  const double nan = std::nan("");
+  for (int huber = 0; huber < 2; ++huber) {
+    TensorD x = TensorD::from({nan, 0.5, 3.}).requires_grad_();
+    TensorD t = TensorD::from({0., 0., nan}).requires_grad_();
+    const TensorD loss = huber ? nn::huber_loss(x, t, Reduction::Sum, 1.0)
+                               : nn::smooth_l1_loss(x, t, Reduction::Sum, 1.0);
+    REQUIRE(std::isnan(loss.item()));
+    loss.backward();
+    INFO((huber ? "huber" : "smooth_l1"));
+    const auto g = x.grad().to_vector(), gt = t.grad().to_vector();
+    REQUIRE(std::isnan(g[0]));
+    REQUIRE(g[1] == 0.5);
+    REQUIRE(std::isnan(g[2]));
+    REQUIRE(std::isnan(gt[0]));
+    REQUIRE(gt[1] == -0.5);
+    REQUIRE(std::isnan(gt[2]));
+  }
+  TensorD x = TensorD::from({0., 2., -1.}).requires_grad_();
+  nn::smooth_l1_loss(x, TensorD::zeros({3}), Reduction::Sum, 0.0).backward();
+  require_values(x.grad(), {0, 1, -1}, 0);
+}
+
 TEST_CASE("binary_cross_entropy: PyTorch's clamps in value and gradient", "[loss]") {
   // Gradient (p - y) / max(p (1 - p), 1e-12): p = 0.5, y = 1 -> -0.5 / 0.25 = -2; p = 0, y = 1 ->
   // -1 / 1e-12; p = 1, y = 1 -> 0.
@@ -270,6 +297,49 @@ TEST_CASE("cross_entropy: label smoothing, float extremes, errors; nll_loss valu
   REQUIRE_THROWS_WITH(
       nn::nll_loss(lp, TensorD::from({2., 0.})),
       "nll_loss: target[0] = 2 is not a class index in [0, 2) nor ignore_index (-100)");
+}
+
+TEST_CASE("cross_entropy: a row whose maximum is +-inf or NaN is NaN, loss and gradient",
+          "[loss]") {
+  // PyTorch's log_softmax subtracts the row's maximum: +inf - inf is NaN, so the row's loss and
+  // all its gradients are NaN whatever the target (libtorch 1.13: logits (inf, 0, 1) give NaN for
+  // targets 0 and 1, with gradients (NaN, NaN, NaN); before, xgrad gave inf with (1, -1, 0), resp.
+  // NaN with (0, 0, 0)). The other rows keep their values; an ignored row has no loss, and its
+  // gradient 0 (p - onehot) is NaN too (libtorch 1.13 with ignore_index).
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::nan("");
+  for (const std::vector<double>& row :
+       {std::vector<double>{inf, 0, 1}, {0, inf, inf}, {-inf, -inf, -inf}, {nan, 1, 2}}) {
+    for (double target : {0., 1.}) {
+      std::vector<double> data = row;
+      data.insert(data.end(), {0., 0., 0.});  // row 1: logits 0, target 2: ln 3, p = 1/3 each
+      TensorD logits = TensorD::from(data, {2, 3}).requires_grad_();
+      const TensorD rows = nn::cross_entropy(logits, TensorD::from({target, 2.}), Reduction::None);
+      INFO("row (" << row[0] << ", " << row[1] << ", " << row[2] << "), target " << target);
+      REQUIRE(std::isnan(rows.to_vector()[0]));
+      REQUIRE(rows.to_vector()[1] == Approx(std::log(3.)).epsilon(1e-15));
+      rows.sum().backward();
+      const auto g = logits.grad().to_vector();
+      for (int j = 0; j < 3; ++j) REQUIRE(std::isnan(g[j]));
+      require_values(TensorD::from({g[3], g[4], g[5]}), {1 / 3., 1 / 3., -2 / 3.}, 1e-15);
+    }
+  }
+  xg::nn::CrossEntropyOptions o;
+  o.ignore_index = 0;
+  TensorD logits = TensorD::from({inf, 0., 0., 0.}, {2, 2}).requires_grad_();
+  const TensorD loss = nn::cross_entropy(logits, TensorD::from({0., 1.}), o);
+  REQUIRE(loss.item() == Approx(std::log(2.)).epsilon(1e-15));  // the mean over row 1 only
+  loss.backward();
+  const auto g = logits.grad().to_vector();
+  REQUIRE(std::isnan(g[0]));
+  REQUIRE(std::isnan(g[1]));
+  REQUIRE(g[2] == Approx(0.5).epsilon(1e-15));
+  REQUIRE(g[3] == Approx(-0.5).epsilon(1e-15));
+  // A single class: log_softmax(x) = x - x, NaN at +-inf (PyTorch: NaN loss and gradient).
+  TensorD one = TensorD::from({-inf}, {1, 1}).requires_grad_();
+  const TensorD l1 = nn::cross_entropy(one, TensorD::from({0.}));
+  REQUIRE(std::isnan(l1.item()));
+  l1.backward();
+  REQUIRE(std::isnan(one.grad().item()));
 }
 
 TEST_CASE("cross_entropy and nll_loss: class weights and ignore_index as PyTorch", "[loss]") {

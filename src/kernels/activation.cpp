@@ -157,16 +157,6 @@ ExpNeg exp_neg_parts(B<float> x) {
 #endif
 }
 
-template <class T>
-B<T> sigmoid(B<T> x) {  // exp(-x) = inf for x << 0 gives 1/inf = 0: no NaN
-  if constexpr (std::is_same_v<T, float>) {
-    const ExpNeg e = exp_neg_parts(x);
-    return k<T>(1) / fused_fma(e.p, e.scale, k<T>(1));
-  } else {
-    return k<T>(1) / (k<T>(1) + xsimd::exp(-x));
-  }
-}
-
 // tanh in float on the same exp, in about half the time of xsimd::tanh. For |x| >= 0.625,
 // tanh|x| = 1 - 2 e^-2|x| / (1 + e^-2|x|): e^-2|x| <= 0.29, so no cancellation, the subtraction
 // rounds once (near 1 within half an ulp: tanh' = 1 - y^2 needs the digits of 1 - y there), and
@@ -212,6 +202,22 @@ template <class T>
     if (!xsimd::any(tiny)) return e;
     const B<T> half = xsimd::exp(k<T>(0.5) * z);
     return xsimd::select(tiny, half * half, e);
+  }
+}
+
+// exp(-x) = inf for x << 0 gives 1/inf = 0: no NaN. In double, below x = -708 (a branch that
+// inputs of ordinary size never take) sigmoid(x) = e^x to double precision, kept where it is
+// subnormal: 1/(1 + e^-x) was 0 there, and silu(-709.5) = -0 instead of -5.2e-306.
+template <class T>
+B<T> sigmoid(B<T> x) {
+  if constexpr (std::is_same_v<T, float>) {
+    const ExpNeg e = exp_neg_parts(x);
+    return k<T>(1) / fused_fma(e.p, e.scale, k<T>(1));
+  } else {
+    const B<T> s = k<T>(1) / (k<T>(1) + xsimd::exp(-x));
+    const auto tiny = x < k<T>(-708);
+    if (!xsimd::any(tiny)) return s;
+    return xsimd::select(tiny, exp_nonpositive_any<T>(x), s);
   }
 }
 
@@ -514,8 +520,10 @@ struct GeluErf {  // x Phi(x), Phi(x) = erfc(-x/sqrt 2) / 2 (erfc keeps the left
   static constexpr bool uses_x = true, uses_y = false;
   static B<T> cdf(B<T> x) { return k<T>(0.5) * erfc_accurate(x * k<T>(-0.70710678118654752440)); }
   B<T> f(B<T> x) const { return x * cdf(x); }
+  // The density's exponential keeps subnormal results: x phi(x) is a normal number beyond them
+  // (f'(-37.7) = -3.5e-308 in double; flushed, the sum was cdf's +2.5e-311).
   B<T> df(B<T> x, B<T>) const {
-    return cdf(x) + x * k<T>(0.39894228040143267794) * xsimd::exp(k<T>(-0.5) * x * x);
+    return cdf(x) + x * k<T>(0.39894228040143267794) * exp_nonpositive_any<T>(k<T>(-0.5) * x * x);
   }
 };
 template <class T>
@@ -526,10 +534,15 @@ struct GeluTanh {  // 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
     return k<T>(0.79788456080286535588) * (x + k<T>(0.044715) * x * x * x);
   }
   B<T> f(B<T> x) const { return x * sigmoid<T>(k<T>(2) * inner(x)); }
-  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s), s = sigmoid(2u).
+  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s), s = sigmoid(2u). The slope x u'
+  // takes x limited to |x| <= 1e4, where s (1 - s) is already exactly 0: beyond, x^3 overflowed
+  // and inf * 0 made f' NaN for finite x (from |x| = 1.5e13 in float). At +-inf it stays NaN,
+  // as in PyTorch: the limit x * 0 adds NaN.
   [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
-    const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * x * x);
-    return sigmoid_plus_slope<T>(k<T>(2) * inner(x), (k<T>(2) * x) * dinner);
+    const B<T> xs =
+        xsimd::select(xsimd::abs(x) <= k<T>(1e4), x, xsimd::copysign(k<T>(1e4), x) + x * k<T>(0));
+    const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * xs * xs);
+    return sigmoid_plus_slope<T>(k<T>(2) * inner(x), (k<T>(2) * xs) * dinner);
   }
 };
 // Two-valued derivatives: f'(x) = keep(x) ? on : off. Forward saves keep(x) as one bit per
@@ -705,7 +718,8 @@ struct Relu6 : Hardtanh<T> {
 template <class T>
 struct Hardsigmoid {  // relu6(x + 3) / 6; PyTorch: gradient 1/6 strictly inside (-3, 3), 0 at NaN
   static constexpr bool uses_x = true, uses_y = false, two_valued = true;
-  B<T> f(B<T> x) const { return clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) * k<T>(1.0 / 6); }
+  // Divided, as PyTorch's kernel: times a rounded 1/6 differs in the last bit for some x.
+  B<T> f(B<T> x) const { return clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) / k<T>(6); }
   Bool<T> keep(B<T> x) const { return (x > k<T>(-3)) & (x < k<T>(3)); }
   B<T> on() const { return k<T>(1.0 / 6); }
   B<T> off() const { return k<T>(0); }
@@ -714,10 +728,12 @@ struct Hardsigmoid {  // relu6(x + 3) / 6; PyTorch: gradient 1/6 strictly inside
 template <class T>
 struct Hardswish {  // x relu6(x + 3) / 6; PyTorch: 0 below -3, x/3 + 1/2 on [-3, 3], 1 above
   static constexpr bool uses_x = true, uses_y = false;
-  B<T> f(B<T> x) const { return x * clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) * k<T>(1.0 / 6); }
+  // Divided, as PyTorch's kernels: with a rounded 1/3, f'(-3) was 1 ulp from -1/2 and f'(-1.5)
+  // 2.8e-17 instead of 0.
+  B<T> f(B<T> x) const { return x * clamp<T>(x + k<T>(3), k<T>(0), k<T>(6)) / k<T>(6); }
   B<T> df(B<T> x, B<T>) const {
     return xsimd::select(x < k<T>(-3), k<T>(0),
-                         xsimd::select(x <= k<T>(3), x * k<T>(1.0 / 3) + k<T>(0.5), k<T>(1)));
+                         xsimd::select(x <= k<T>(3), x / k<T>(3) + k<T>(0.5), k<T>(1)));
   }
 };
 

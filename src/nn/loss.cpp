@@ -50,9 +50,12 @@ struct SmoothL1 {
     const T d = std::abs(x - t);
     return d < beta ? T(0.5) * d * d / beta : d - T(0.5) * beta;
   }
+  // PyTorch's: sign(d) beyond beta, d / beta within, so that a NaN difference gives NaN (a
+  // test |d| < beta sent it to sign(NaN) = 0). With beta = 0 it is L1's (0 at d = 0).
   T df(T x, T t) const {
     const T d = x - t;
-    return std::abs(d) < beta ? d / beta : sign(d);
+    if (beta == 0) return sign(d);
+    return d <= -beta ? T(-1) : d >= beta ? T(1) : d / beta;
   }
   T df_dt(T x, T t) const { return -df(x, t); }
 };
@@ -286,8 +289,9 @@ struct CrossEntropyNode final : Node<T> {
     for (std::size_t row = 0; row < n; ++row) {  // row by row: no division per element
       T* dr = dx + row * c;
       const std::size_t t = targets.index[row];
-      if (t == kIgnored) {
-        if (fresh) std::fill(dr, dr + c, T(0));
+      if (t == kIgnored) {  // 0 (p - onehot): NaN where the row's probabilities are, as PyTorch
+        for (std::size_t j = 0; j < c; ++j)
+          dr[j] = (fresh ? T(0) : dr[j]) + T(0 * probs[row * c + j]);
         continue;
       }
       const double u = up(row), w = targets.row_weight(row);
@@ -490,6 +494,9 @@ BasicTensor<T> cross_entropy(const BasicTensor<T>& input, const BasicTensor<T>& 
     ei[top[i]] = 0;
     double rest = 0;
     for (std::size_t j = 0; j < c; ++j) rest += ei[j];
+    // A maximum of +-inf or NaN: x - max is NaN for it and the row's loss and probabilities are
+    // NaN, as PyTorch's log_softmax gives (not inf, or a gradient of 0 that hides the NaN).
+    if (!std::isfinite(x[i * c + top[i]])) rest = std::numeric_limits<double>::quiet_NaN();
     log_sum[i] = inv[i] = rest;
   }
   for (std::size_t i = 0; i < n; ++i) inv[i] = 1 / (1 + inv[i]);  // vectorised divisions
