@@ -255,10 +255,12 @@ template <class T>
 // keeps its digits where s rounds to 1), for z < 0 the error of t cancels in t s, and no select
 // on the sign of z is needed (sigmoid_pair's two: 9% of the eltwise silu step over 16 K floats
 // on an AMD Zen 5). Beyond |z| = 80, where t is clamped (float) or overflows, lanes take
-// sigmoid_pair's values: a branch that inputs of ordinary size never take and that leaves the
-// other lanes' bits as they are.
-template <class T>
-[[gnu::always_inline]] inline B<T> sigmoid_plus_slope(B<T> z, B<T> slope) {
+// sigmoid_pair's values and the slope far_slope() gives (one that cannot overflow where
+// s (1 - s) is 0): a branch that inputs of ordinary size never take and that leaves the other
+// lanes' bits as they are.
+template <class T, class FarSlope>
+[[gnu::always_inline]] inline B<T> sigmoid_plus_slope(B<T> z, B<T> slope,
+                                                      const FarSlope& far_slope) {
   B<T> t, s;
   if constexpr (std::is_same_v<T, float>) {
     const ExpNeg e = exp_neg_parts(z);
@@ -272,7 +274,11 @@ template <class T>
   const auto far = xsimd::abs(z) > k<T>(80);
   if (!xsimd::any(far)) return near;
   const SigmoidPair<T> sp = sigmoid_pair<T>(z);
-  return xsimd::select(far, sp.s + slope * (sp.s * sp.one_minus_s), near);
+  return xsimd::select(far, sp.s + far_slope() * (sp.s * sp.one_minus_s), near);
+}
+template <class T>
+[[gnu::always_inline]] inline B<T> sigmoid_plus_slope(B<T> z, B<T> slope) {
+  return sigmoid_plus_slope<T>(z, slope, [slope] { return slope; });
 }
 
 template <class T>
@@ -520,10 +526,17 @@ struct GeluErf {  // x Phi(x), Phi(x) = erfc(-x/sqrt 2) / 2 (erfc keeps the left
   static constexpr bool uses_x = true, uses_y = false;
   static B<T> cdf(B<T> x) { return k<T>(0.5) * erfc_accurate(x * k<T>(-0.70710678118654752440)); }
   B<T> f(B<T> x) const { return x * cdf(x); }
-  // The density's exponential keeps subnormal results: x phi(x) is a normal number beyond them
-  // (f'(-37.7) = -3.5e-308 in double; flushed, the sum was cdf's +2.5e-311).
   B<T> df(B<T> x, B<T>) const {
-    return cdf(x) + x * k<T>(0.39894228040143267794) * exp_nonpositive_any<T>(k<T>(-0.5) * x * x);
+    return cdf(x) + x * k<T>(0.39894228040143267794) * density_exp(k<T>(-0.5) * x * x);
+  }
+  // e^z (z <= 0) with subnormal results kept, where x phi(x) is still a normal number
+  // (f'(-37.7) = -3.5e-308 in double; flushed, the sum was cdf's +2.5e-311). xsimd's exp
+  // elsewhere: xgrad's float exp for z <= 0 made eltwise gelu 5% slower.
+  static B<T> density_exp(B<T> z) {
+    const B<T> e = xsimd::exp(z);
+    const auto tiny = z < k<T>(std::is_same_v<T, float> ? -87 : -708);
+    if (!xsimd::any(tiny)) return e;
+    return xsimd::select(tiny, exp_nonpositive_any<T>(z), e);
   }
 };
 template <class T>
@@ -534,15 +547,18 @@ struct GeluTanh {  // 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3)
     return k<T>(0.79788456080286535588) * (x + k<T>(0.044715) * x * x * x);
   }
   B<T> f(B<T> x) const { return x * sigmoid<T>(k<T>(2) * inner(x)); }
-  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s), s = sigmoid(2u). The slope x u'
-  // takes x limited to |x| <= 1e4, where s (1 - s) is already exactly 0: beyond, x^3 overflowed
-  // and inf * 0 made f' NaN for finite x (from |x| = 1.5e13 in float). At +-inf it stays NaN,
-  // as in PyTorch: the limit x * 0 adds NaN.
+  // s + x (1 - tanh^2) u' / 2 with 1 - tanh^2 = 4 s (1 - s), s = sigmoid(2u).
+  static B<T> slope(B<T> x) {
+    return (k<T>(2) * x) * (k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * x * x));
+  }
+  // Where s (1 - s) is 0 the slope takes x limited to |x| <= 1e4: beyond, x^3 overflowed and
+  // inf * 0 made f' NaN for finite x (from |x| = 1.5e13 in float). At +-inf it stays NaN, as in
+  // PyTorch (x * 0 adds NaN).
   [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
-    const B<T> xs =
-        xsimd::select(xsimd::abs(x) <= k<T>(1e4), x, xsimd::copysign(k<T>(1e4), x) + x * k<T>(0));
-    const B<T> dinner = k<T>(0.79788456080286535588) * (k<T>(1) + k<T>(3 * 0.044715) * xs * xs);
-    return sigmoid_plus_slope<T>(k<T>(2) * inner(x), (k<T>(2) * xs) * dinner);
+    return sigmoid_plus_slope<T>(k<T>(2) * inner(x), slope(x), [x] {
+      const auto large = xsimd::abs(x) > k<T>(1e4);
+      return slope(xsimd::select(large, xsimd::copysign(k<T>(1e4), x) + x * k<T>(0), x));
+    });
   }
 };
 // Two-valued derivatives: f'(x) = keep(x) ? on : off. Forward saves keep(x) as one bit per
