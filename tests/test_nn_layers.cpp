@@ -319,6 +319,50 @@ TEST_CASE("LayerNorm: LayerNorm(n), affine values, no affine, PyTorch names", "[
   require_values(nn::LayerNormD(2)(TensorD::from({5., 5.})), {0, 0}, 0);
 }
 
+TEST_CASE("layer_norm with only a weight or only a bias, as PyTorch's F.layer_norm", "[nn]") {
+  // libtorch 1.13, x = [[0.1, 0.5, -1, 2, 0.3], [1, 2, 3, 4, 6]], the loss sum(y * arange(10)).
+  // Before, a weight alone crashed backward and a bias alone was ignored.
+  const TensorD x0 = TensorD::from({0.1, 0.5, -1., 2., 0.3, 1., 2., 3., 4., 6.}, {2, 5});
+  const TensorD up = TensorD::arange(0, 10).reshape({2, 5});
+  TensorD x = x0.detach().requires_grad_();
+  TensorD b = TensorD::from({10., 20., 30., 40., 50.}).requires_grad_();
+  TensorD y = nn::layer_norm(x, 5, TensorD(), b, 1e-5);
+  require_values(y,
+                 {9.708965809659652, 20.124728938717293, 28.565617204751142, 41.683840672683445,
+                  49.91684737418847, 8.721278133819316, 19.302515345719627, 29.88375255761994,
+                  40.46498976952025, 51.62746419332087},
+                 1e-13);
+  (y * up).sum().backward();
+  require_values(b.grad(), {5, 7, 9, 11, 13}, 1e-13);
+  require_values(x.grad(),
+                 {-1.9593344465875249, -1.0906140506586754, 0.5888716221676149, 0.3481237444473346,
+                  2.1129531306312503, -0.12567641337713065, -0.015711024396588336,
+                  0.09425436458395309, 0.2042197535644954, -0.15708668037473128},
+                 1e-13);
+  x = x0.detach().requires_grad_();
+  TensorD w = TensorD::from({1., 2., 3., 4., 5.}).requires_grad_();
+  y = nn::layer_norm(x, 5, w, TensorD(), 1e-5);
+  require_values(y,
+                 {-0.29103419034034805, 0.24945787743458403, -4.303148385746574, 6.735362690733769,
+                  -0.4157631290576401, -1.278721866180684, -1.3949693085607464, -0.3487423271401867,
+                  1.859959078080995, 8.137320966604353},
+                 1e-13);
+  (y * up).sum().backward();
+  require_values(w.grad(),
+                 {-6.39360933090342, -4.060178986964948, -3.682497687158152, 8.771440174212316,
+                  14.314567236641723},
+                 1e-13);
+  require_values(x.grad(),
+                 {-7.698991135223001, -6.500563269834515, 0.9585221953658136, 0.5920607819825578,
+                  12.648971427709142, 0.07850995843324404, -0.6440930912822334, -0.2042217171970908,
+                  1.398124080688676, -0.6283192306425891},
+                 1e-13);
+  REQUIRE_THROWS_WITH(nn::layer_norm(x0, 5, TensorD::ones({4}), TensorD(), 1e-5),
+                      "layer_norm: weight [4] must hold 5 values, one per element of a row");
+  REQUIRE_THROWS_WITH(nn::layer_norm(x0, 5, TensorD(), TensorD::ones({2, 5}), 1e-5),
+                      "layer_norm: bias [2,5] must hold 5 values, one per element of a row");
+}
+
 TEST_CASE("Residual: the shape error names both shapes", "[nn]") {
   nn::ResidualD bad(nn::LinearD(3, 2, true, 1));
   REQUIRE_THROWS_WITH(

@@ -24,8 +24,11 @@ TEST_CASE("matmul shape errors name both shapes") {
   REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({3, 4}), Tensor::ones({5, 2})),
                       "matmul: shapes [3,4] and [5,2] are not aligned");
   REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({4}), Tensor::ones({4, 2})),
-                      "matmul: shapes [4] and [4,2] are not aligned");
+                      "matmul: shapes [4] and [4,2]: each operand must be a matrix [m, k] or a "
+                      "batch of them [batch, m, k] (2 or 3 dimensions)");
   REQUIRE_THROWS(xg::matmul(Tensor::ones({2, 3, 4}), Tensor::ones({3, 4, 2})));
+  REQUIRE_THROWS_WITH(xg::matmul(Tensor::ones({1, 2, 3, 4}), Tensor::ones({4, 2})),
+                      Catch::Contains("(2 or 3 dimensions)"));
 }
 
 TEST_CASE("matmul gradients (double-precision gradcheck)") {
@@ -61,6 +64,25 @@ TEST_CASE("linear gradients, and no input gradient when the input needs none") {
   const Tensor expected = x.sum(0);
   for (std::size_t o = 0; o < 2; ++o)
     for (std::size_t i = 0; i < 3; ++i) REQUIRE(w.grad().at(o, i) == Approx(expected.at(i)));
+}
+
+TEST_CASE("a batch of no matrices: empty results and zero gradients, as in PyTorch") {
+  // [0, 3, 4] x [4, 5]: the gradient of the shared [4, 5] sums over no product, so it is 0; before,
+  // it was whatever the reused buffer held. Likewise dA for [3, 4] x [0, 4, 5].
+  for (int round = 0; round < 2; ++round) {         // the second round reuses cached buffers
+    TensorD junk = TensorD::full({4, 5}, 12359.0);  // fills blocks the allocator hands out again
+    junk = TensorD();
+    TensorD a = TensorD::zeros({0, 3, 4}).requires_grad_(),
+            b = TensorD::ones({4, 5}).requires_grad_();
+    const TensorD y = xg::matmul(a, b);
+    REQUIRE(y.shape() == Shape{0, 3, 5});
+    y.sum().backward();
+    require_values(b.grad(), std::vector<double>(20, 0.0), 0);
+    TensorD c = TensorD::ones({3, 4}).requires_grad_(),
+            d = TensorD::zeros({0, 4, 5}).requires_grad_();
+    xg::matmul(c, d).sum().backward();
+    require_values(c.grad(), std::vector<double>(12, 0.0), 0);
+  }
 }
 
 TEST_CASE("an inner dimension of 0 gives zeros (plus the bias), as in PyTorch") {

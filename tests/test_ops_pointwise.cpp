@@ -209,6 +209,16 @@ TEST_CASE("gradients at NaN, at a zero base and at extreme magnitudes follow PyT
   }
 }
 
+TEST_CASE("clamp refuses a NaN bound, naming the op and the bound") {
+  const double nan = std::nan("");
+  const TensorD x = TensorD::from({1., 2.});
+  REQUIRE_THROWS_WITH(xg::clamp(x, nan, 1.0), "clamp: low must be a number, got nan");
+  REQUIRE_THROWS_WITH(xg::clamp(x, 0.0, nan), "clamp: high must be a number, got nan");
+  REQUIRE_THROWS_WITH(xg::clamp_min(x, nan), "clamp_min: min must be a number, got nan");
+  REQUIRE_THROWS_WITH(xg::clamp_max(x, nan), "clamp_max: max must be a number, got nan");
+  REQUIRE_THROWS_WITH(xg::clamp(x, 2.0, 1.0), "clamp: low (2) must be <= high (1)");
+}
+
 TEST_CASE("comparisons, where, masked_fill, masked_select") {
   const Tensor a = Tensor::from({1, 5, 3}), b = Tensor::from({2, 5, 1});
   require_values(a > b, {0, 0, 1});

@@ -1,4 +1,6 @@
 // Reductions over all elements and along one axis, with keepdim.
+#include <vector>
+
 #include "test_helpers.hpp"
 
 using namespace xgtest;
@@ -21,6 +23,24 @@ TEST_CASE("sum and mean, over everything and along an axis") {
   require_values(t.sum(1), {12, 15, 18, 21, 48, 51, 54, 57});
   REQUIRE_THROWS_WITH(
       m.sum(2), Catch::Contains("sum: axis 2 is out of range for a tensor of 2 dimension(s)"));
+}
+
+TEST_CASE("mean divides the sum by the count, as PyTorch") {
+  // PyTorch: sum / n. A product by a rounded 1/3 gave 6.3921505413024793 for the mean of three
+  // 6.3921505413024802 (PyTorch: the value itself), and differed from sum / 3 for 29% of x.
+  REQUIRE(xg::mean(TensorD::full({3}, 6.3921505413024802)).item() == 6.3921505413024802);
+  for (int i = 0; i < 2000; ++i) {
+    const double x = 1 + i * 0.0037 + 1e-9 * i * i, sum = x + x + x;
+    INFO("x = " << x);
+    REQUIRE(xg::mean(TensorD::full({3}, x)).item() == sum / 3);
+    REQUIRE(xg::mean(TensorD::full({2, 3}, x), 1).to_vector() ==
+            std::vector<double>{sum / 3, sum / 3});
+  }
+  TensorD g = TensorD::full({3}, 6.3921505413024802).requires_grad_();
+  xg::mean(g).backward();
+  require_values(g.grad(), {1 / 3., 1 / 3., 1 / 3.}, 0);  // 1 / 3 correctly rounded, as g / n
+  REQUIRE_THROWS_WITH(xg::sum(TensorD::full({}, 2.0), 0),
+                      "sum: axis 0 is out of range: a 0-d tensor (a scalar) has no axis");
 }
 
 TEST_CASE("max and min, values and which element receives the gradient") {

@@ -24,6 +24,12 @@ TEST_CASE("transpose and permute") {
   const Tensor mt = m.t();
   REQUIRE(mt.shape() == Shape{3, 2});
   require_values(mt, {1, 4, 2, 5, 3, 6});
+  // PyTorch's t(): 0-d and 1-d tensors as they are, 3-d refused (it swapped dims 0 and 1).
+  REQUIRE(Tensor::from({1, 2, 3}).t().shape() == Shape{3});
+  REQUIRE(Tensor::full({}, 2).t().item() == 2.f);
+  REQUIRE_THROWS_WITH(Tensor::ones({2, 3, 4}).t(),
+                      "t: expects a tensor of at most 2 dimensions, got shape [2,3,4]; use "
+                      "transpose(dim0, dim1)");
   const Tensor t = Tensor::arange(0, 24).reshape({2, 3, 4});
   const Tensor p = t.permute({2, 0, 1});  // p[k][i][j] = t[i][j][k]
   REQUIRE(p.shape() == Shape{4, 2, 3});

@@ -27,6 +27,9 @@ std::size_t shape_numel(const Shape& shape, const char* what) {
 std::size_t normalize_axis(int axis, std::size_t ndim, const char* op) {
   const long n = long(ndim);
   const long a = axis < 0 ? axis + n : axis;
+  if (n == 0)
+    throw std::invalid_argument(
+        fmt::format("{}: axis {} is out of range: a 0-d tensor (a scalar) has no axis", op, axis));
   if (a < 0 || a >= n)
     throw std::invalid_argument(
         fmt::format("{}: axis {} is out of range for a tensor of {} "

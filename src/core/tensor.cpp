@@ -294,6 +294,14 @@ BasicTensor<T> BasicTensor<T>::transpose(int d0, int d1) const {
   return xg::transpose(*this, d0, d1);
 }
 template <class T>
+BasicTensor<T> BasicTensor<T>::t() const {
+  if (dim() > 2)
+    throw std::invalid_argument(fmt::format(
+        "t: expects a tensor of at most 2 dimensions, got shape {}; use transpose(dim0, dim1)",
+        shape_str(shape())));
+  return dim() < 2 ? *this : transpose(0, 1);
+}
+template <class T>
 BasicTensor<T> BasicTensor<T>::permute(const std::vector<int>& d) const {
   return xg::permute(*this, d);
 }

@@ -14,12 +14,12 @@ namespace xg::nn {
 namespace {
 
 template <class T>
-struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
-  LayerNormNode(std::size_t d, Array<T>&& xh, CachedVector<T>&& is)
-      : dim(d), xhat(std::move(xh)), inv_std(std::move(is)) {}
+struct LayerNormNode final : Node<T> {  // inputs: x [, weight] [, bias]
+  LayerNormNode(std::size_t d, Array<T>&& xh, CachedVector<T>&& is, bool w, bool b)
+      : dim(d), xhat(std::move(xh)), inv_std(std::move(is)), has_weight(w), has_bias(b) {}
   const char* name() const override { return "NativeLayerNormBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
-    const bool affine = this->inputs.size() == 3;
+    const bool affine = has_weight;  // the gradient reaching xhat is g w
     const T* w = affine ? this->input(1).data() : nullptr;
     const T *gd = g.data(), *xh = xhat.data();
     const std::size_t rows = inv_std.size();
@@ -45,20 +45,24 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight, bias]
         }
       }
     }
-    if (!affine) return;
-    for (std::size_t k = 1; k < 3; ++k) {  // dweight = sum over rows of g xhat, dbias of g
-      if (!this->needs_grad(k)) continue;
-      CachedVector<T> acc(dim, 0);
-      for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < dim; ++j)
-          acc[j] += k == 1 ? gd[r * dim + j] * xh[r * dim + j] : gd[r * dim + j];
-      this->accumulate(k, [&](std::size_t j) { return acc[j]; });
-    }
+    // dweight = sum over rows of g xhat, dbias of g
+    if (has_weight) accumulate_over_rows(1, gd, xh);
+    if (has_bias) accumulate_over_rows(has_weight ? 2 : 1, gd, nullptr);
+  }
+  // Input k's gradient: the sum over rows of g (times xhat when given).
+  void accumulate_over_rows(std::size_t k, const T* gd, const T* xh) {
+    if (!this->needs_grad(k)) return;
+    CachedVector<T> acc(dim, 0);
+    for (std::size_t r = 0; r < inv_std.size(); ++r)
+      for (std::size_t j = 0; j < dim; ++j)
+        acc[j] += xh ? gd[r * dim + j] * xh[r * dim + j] : gd[r * dim + j];
+    this->accumulate(k, [&](std::size_t j) { return acc[j]; });
   }
   void release_saved() override { xhat = Array<T>(); }
   std::size_t dim;
   Array<T> xhat;
   CachedVector<T> inv_std;
+  bool has_weight, has_bias;
 };
 
 }  // namespace
@@ -69,6 +73,14 @@ BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t d, const BasicTen
   if (d == 0 || x.numel() % d != 0)
     throw std::invalid_argument(fmt::format("layer_norm: input {} cannot be split into rows of {}",
                                             shape_str(x.shape()), d));
+  const auto check_size = [d](const BasicTensor<T>& p, const char* name) {
+    if (p.defined() && p.numel() != d)
+      throw std::invalid_argument(
+          fmt::format("layer_norm: {} {} must hold {} values, one per element of a row", name,
+                      shape_str(p.shape()), d));
+  };
+  check_size(weight, "weight");
+  check_size(bias, "bias");
   const std::size_t rows = x.numel() / d;
   const T* xd = x.data().data();
   const T* w = weight.defined() ? weight.data().data() : nullptr;
@@ -85,11 +97,11 @@ BasicTensor<T> layer_norm(const BasicTensor<T>& x, std::size_t d, const BasicTen
     for (std::size_t j = 0; j < d; ++j) {
       const T xh = T(xr[j] - mean) * inv_std[r];
       xhat.data()[r * d + j] = xh;
-      y.data()[r * d + j] = w ? w[j] * xh + (b ? b[j] : T(0)) : xh;
+      y.data()[r * d + j] = (w ? w[j] * xh : xh) + (b ? b[j] : T(0));
     }
   }
   return record<LayerNormNode<T>>(std::move(y), node_inputs(x, weight, bias), d, std::move(xhat),
-                                  std::move(inv_std));
+                                  std::move(inv_std), weight.defined(), bias.defined());
 }
 
 template <class T>

@@ -1,4 +1,4 @@
-// The graph inputs of a normalisation node: x, plus weight and bias when it is affine.
+// The graph inputs of a normalisation node: x, then weight and bias where they are defined.
 #pragma once
 
 #include <vector>
@@ -10,8 +10,10 @@ namespace xg::nn {
 template <class T>
 std::vector<BasicTensor<T>> node_inputs(const BasicTensor<T>& x, const BasicTensor<T>& w,
                                         const BasicTensor<T>& b) {
-  if (w.defined()) return {x, w, b};
-  return {x};
+  std::vector<BasicTensor<T>> inputs{x};
+  if (w.defined()) inputs.push_back(w);
+  if (b.defined()) inputs.push_back(b);
+  return inputs;
 }
 
 }  // namespace xg::nn

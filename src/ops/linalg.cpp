@@ -88,7 +88,11 @@ MatmulDims matmul_dims(const Shape& a, const Shape& b) {
         fmt::format("matmul: shapes {} and {} are not aligned", shape_str(a), shape_str(b)));
   };
   MatmulDims d;
-  if (a.size() < 2 || a.size() > 3 || b.size() < 2 || b.size() > 3) throw fail();
+  if (a.size() < 2 || a.size() > 3 || b.size() < 2 || b.size() > 3)
+    throw std::invalid_argument(fmt::format(
+        "matmul: shapes {} and {}: each operand must be a matrix [m, k] or a batch of them "
+        "[batch, m, k] (2 or 3 dimensions)",
+        shape_str(a), shape_str(b)));
   d.batch_a = a.size() == 3;
   d.batch_b = b.size() == 3;
   d.m = a[a.size() - 2];
@@ -113,14 +117,18 @@ struct MatmulNode final : Node<T> {
                       sg = d.m * d.n;
     if (this->needs_grad(0)) {  // dA = G Bᵀ
       bool fresh = false;
-      T* da = this->grad_buffer(0, fresh).data();
+      Array<T>& buffer = this->grad_buffer(0, fresh);
+      T* da = buffer.data();
+      if (fresh && d.batch == 0) std::fill(da, da + buffer.size(), T(0));  // no product to write it
       for (std::size_t i = 0; i < d.batch; ++i)
         gemm(false, true, d.m, d.k, d.n, gd + i * sg, b + i * sb,
              (fresh && (d.batch_a || i == 0)) ? T(0) : T(1), da + i * sa);
     }
     if (this->needs_grad(1)) {  // dB = Aᵀ G
       bool fresh = false;
-      T* db = this->grad_buffer(1, fresh).data();
+      Array<T>& buffer = this->grad_buffer(1, fresh);
+      T* db = buffer.data();
+      if (fresh && d.batch == 0) std::fill(db, db + buffer.size(), T(0));
       for (std::size_t i = 0; i < d.batch; ++i)
         gemm(true, false, d.k, d.n, d.m, a + i * sa, gd + i * sg,
              (fresh && (d.batch_b || i == 0)) ? T(0) : T(1), db + i * sb);

@@ -448,18 +448,30 @@ BasicTensor<T> abs(const BasicTensor<T>& x) {
   return map(x, Abs<T>{}, "AbsBackward");
 }
 
+namespace {
+// A NaN bound is refused (PyTorch would make every result NaN), as are reversed bounds.
+template <class T>
+void check_bound(const char* op, const char* name, T bound) {
+  if (std::isnan(bound))
+    throw std::invalid_argument(fmt::format("{}: {} must be a number, got nan", op, name));
+}
+}  // namespace
 template <class T>
 BasicTensor<T> clamp(const BasicTensor<T>& x, NoDeduce<T> low, NoDeduce<T> high) {
+  check_bound<T>("clamp", "low", low);
+  check_bound<T>("clamp", "high", high);
   if (!(low <= high))
     throw std::invalid_argument(fmt::format("clamp: low ({}) must be <= high ({})", low, high));
   return map(x, Clamp<T>{low, high}, "ClampBackward");
 }
 template <class T>
 BasicTensor<T> clamp_min(const BasicTensor<T>& x, NoDeduce<T> low) {
+  check_bound<T>("clamp_min", "min", low);
   return clamp(x, low, std::numeric_limits<T>::infinity());
 }
 template <class T>
 BasicTensor<T> clamp_max(const BasicTensor<T>& x, NoDeduce<T> high) {
+  check_bound<T>("clamp_max", "max", high);
   return clamp(x, -std::numeric_limits<T>::infinity(), high);
 }
 

@@ -126,7 +126,8 @@ class BasicTensor {
   BasicTensor view(const Shape& shape) const { return reshape(shape); }
   BasicTensor transpose(int dim0, int dim1) const;
   BasicTensor permute(const std::vector<int>& dims) const;
-  BasicTensor t() const { return transpose(0, 1); }
+  // A matrix transposed; 0-d and 1-d tensors as they are; more dimensions refused (PyTorch).
+  BasicTensor t() const;
   BasicTensor slice(int dim, long start, long stop, long step = 1) const;
   BasicTensor matmul(const BasicTensor& other) const;
   BasicTensor pow(T exponent) const;
