@@ -22,9 +22,11 @@ namespace {
 const Vec kStart{0.5, -1.5, 2.0};
 const std::vector<Vec> kGrads{{0.1, -0.2, 0.3}, {-0.4, 0.5, 0.05}, {0.2, 0.2, -0.6}};
 
-// Runs three steps of `opt` on a parameter starting at kStart with gradients kGrads.
-Vec run(const std::function<std::unique_ptr<optim::Optimizer>(std::vector<TensorD>)>& make) {
-  TensorD p = TensorD::from(Vec(kStart), {3}).requires_grad_();
+using Make = std::function<std::unique_ptr<optim::Optimizer>(std::vector<TensorD>)>;
+
+// Runs three steps of `opt` on a parameter starting at `start` with gradients kGrads.
+Vec run(const Make& make, const Vec& start = kStart) {
+  TensorD p = TensorD::from(Vec(start), {3}).requires_grad_();
   auto opt = make({p});
   for (const Vec& g : kGrads) {
     opt->zero_grad();
@@ -147,6 +149,28 @@ TEST_CASE("Adam, Adam with amsgrad and weight decay, AdamW", "[optim]") {
                adam_ref(0.05, 0.9, 0.999, 1e-8, 0.01, false, true));
 }
 
+// AdamW decays p a block at a time (adam.cpp): a tensor of several blocks, a copy of kStart in
+// every 3 elements, ends as kStart does.
+TEST_CASE("AdamW over a tensor of several blocks", "[optim]") {
+  const std::size_t copies = 1500;  // 4500 elements
+  Vec start, expected;
+  const Vec one = adam_ref(0.05, 0.9, 0.999, 1e-8, 0.01, true, true);
+  for (std::size_t i = 0; i < copies; ++i) {
+    start.insert(start.end(), kStart.begin(), kStart.end());
+    expected.insert(expected.end(), one.begin(), one.end());
+  }
+  TensorD p = TensorD::from(Vec(start), {3 * copies}).requires_grad_();
+  optim::AdamWD opt({p}, optim::AdamWOptions{0.05, 0.9, 0.999, 1e-8, 0.01, true});
+  for (const Vec& g : kGrads) {
+    Vec tiled;
+    for (std::size_t i = 0; i < copies; ++i) tiled.insert(tiled.end(), g.begin(), g.end());
+    opt.zero_grad();
+    (p * TensorD::from(std::move(tiled), {3 * copies})).sum().backward();
+    opt.step();
+  }
+  require_same(p.to_vector(), expected);
+}
+
 TEST_CASE("RMSprop: plain, centered, momentum", "[optim]") {
   optim::RMSpropOptions o;
   require_same(run([&](auto p) { return std::make_unique<optim::RMSpropD>(p, o); }),
@@ -164,6 +188,100 @@ TEST_CASE("Adagrad: lr decay, weight decay, initial accumulator", "[optim]") {
   o.lr_decay = 0.5, o.weight_decay = 0.2, o.initial_accumulator_value = 0.3;
   require_same(run([&](auto p) { return std::make_unique<optim::AdagradD>(p, o); }),
                adagrad_ref(0.1, 0.5, 0.2, 0.3, 1e-10));
+}
+
+// PyTorch adds weight_decay * p to the gradient only when weight_decay != 0 (AdamW scales p by
+// 1 - lr * wd instead), so without decay a parameter at +-inf stays there: 0 * inf is NaN.
+TEST_CASE("weight_decay = 0 leaves an infinite parameter infinite, as PyTorch", "[optim]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  optim::SGDOptions sgd, mom, damp, nest;
+  sgd.lr = mom.lr = nest.lr = 0.1, damp.lr = 0.05;
+  mom.momentum = damp.momentum = nest.momentum = 0.9, damp.dampening = 0.3, nest.nesterov = true;
+  optim::AdamOptions adam, ams;
+  adam.lr = ams.lr = 0.01, ams.amsgrad = true;
+  optim::AdamWOptions adamw, adamw0;  // 0.01 (default) and 0: decoupled, never added to g
+  adamw.lr = adamw0.lr = 0.05, adamw0.weight_decay = 0;
+  optim::RMSpropOptions rms, rms_cm;
+  rms_cm.alpha = 0.9, rms_cm.momentum = 0.9, rms_cm.centered = true;
+  optim::AdagradOptions ada, ada_d;
+  ada.lr = ada_d.lr = 0.1, ada_d.lr_decay = 0.5, ada_d.initial_accumulator_value = 0.3;
+  struct C {
+    const char* name;
+    Make make;
+    double middle;  // elements are independent: the finite one follows the reference from kStart
+  };
+  const C cases[] = {
+      {"SGD", [&](auto p) { return std::make_unique<optim::SGDD>(p, sgd); },
+       sgd_ref(0.1, 0, 0, 0, false)[1]},
+      {"SGD momentum", [&](auto p) { return std::make_unique<optim::SGDD>(p, mom); },
+       sgd_ref(0.1, 0.9, 0, 0, false)[1]},
+      {"SGD dampening", [&](auto p) { return std::make_unique<optim::SGDD>(p, damp); },
+       sgd_ref(0.05, 0.9, 0.3, 0, false)[1]},
+      {"SGD nesterov", [&](auto p) { return std::make_unique<optim::SGDD>(p, nest); },
+       sgd_ref(0.1, 0.9, 0, 0, true)[1]},
+      {"Adam", [&](auto p) { return std::make_unique<optim::AdamD>(p, adam); },
+       adam_ref(0.01, 0.9, 0.999, 1e-8, 0, false, false)[1]},
+      {"Adam amsgrad", [&](auto p) { return std::make_unique<optim::AdamD>(p, ams); },
+       adam_ref(0.01, 0.9, 0.999, 1e-8, 0, true, false)[1]},
+      {"AdamW", [&](auto p) { return std::make_unique<optim::AdamWD>(p, adamw); },
+       adam_ref(0.05, 0.9, 0.999, 1e-8, 0.01, false, true)[1]},
+      {"AdamW wd 0", [&](auto p) { return std::make_unique<optim::AdamWD>(p, adamw0); },
+       adam_ref(0.05, 0.9, 0.999, 1e-8, 0, false, true)[1]},
+      {"RMSprop", [&](auto p) { return std::make_unique<optim::RMSpropD>(p, rms); },
+       rmsprop_ref(0.01, 0.99, 1e-8, 0, 0, false)[1]},
+      {"RMSprop centered momentum",
+       [&](auto p) { return std::make_unique<optim::RMSpropD>(p, rms_cm); },
+       rmsprop_ref(0.01, 0.9, 1e-8, 0, 0.9, true)[1]},
+      {"Adagrad", [&](auto p) { return std::make_unique<optim::AdagradD>(p, ada); },
+       adagrad_ref(0.1, 0, 0, 0, 1e-10)[1]},
+      {"Adagrad lr decay", [&](auto p) { return std::make_unique<optim::AdagradD>(p, ada_d); },
+       adagrad_ref(0.1, 0.5, 0, 0.3, 1e-10)[1]},
+  };
+  for (const C& c : cases) {
+    INFO(c.name);
+    const Vec got = run(c.make, {-inf, -1.5, inf});
+    REQUIRE(got[0] == -inf);
+    REQUIRE(got[1] == Approx(c.middle).epsilon(1e-13));
+    REQUIRE(got[2] == inf);
+  }
+  // The audit's case: torch gives [-inf, 1.9], then [-inf, 1.85] (xgrad made the -inf NaN).
+  TensorD p = TensorD::from({0., 2.}, {2}).requires_grad_();
+  optim::SGDD opt({p}, sgd);
+  for (const Vec& g : {Vec{inf, 1}, Vec{0.5, 0.5}}) {
+    opt.zero_grad();
+    (p * TensorD::from(Vec(g), {2})).sum().backward();
+    opt.step();
+  }
+  REQUIRE(p.to_vector()[0] == -inf);
+  REQUIRE(p.to_vector()[1] == Approx(1.85));
+}
+
+// Adam's amsgrad takes torch.maximum(max_exp_avg_sq, exp_avg_sq), NaN when either is NaN (PyTorch
+// 1.13: max_exp_avg_sq = [0.00020982001, nan, 0.00045231759] here; std::max kept 4e-5).
+TEST_CASE("amsgrad: a NaN second moment makes its running maximum NaN, as PyTorch", "[optim]") {
+  std::vector<Vec> grads = kGrads;
+  grads[1][1] = std::numeric_limits<double>::quiet_NaN();
+  for (const bool decoupled : {false, true}) {
+    INFO((decoupled ? "AdamW" : "Adam"));
+    TensorD p = TensorD::from(Vec(kStart), {3}).requires_grad_();
+    optim::AdamOptions o;
+    o.lr = 0.01, o.amsgrad = true;
+    std::unique_ptr<optim::OptimizerOf<double>> opt;
+    if (decoupled)
+      opt = std::make_unique<optim::AdamWD>(
+          std::vector<TensorD>{p}, optim::AdamWOptions{0.01, 0.9, 0.999, 1e-8, 0.01, true});
+    else
+      opt = std::make_unique<optim::AdamD>(std::vector<TensorD>{p}, o);
+    for (const Vec& g : grads) {
+      opt->zero_grad();
+      (p * TensorD::from(Vec(g), {3})).sum().backward();
+      opt->step();
+    }
+    const Vec vmax = opt->state_dict().state.at(0).at("max_exp_avg_sq").to_vector();
+    REQUIRE(vmax[0] == Approx(0.00020982001000000022).epsilon(1e-13));
+    REQUIRE(std::isnan(vmax[1]));
+    REQUIRE(vmax[2] == Approx(0.0004523175900000004).epsilon(1e-13));
+  }
 }
 
 TEST_CASE("parameter groups: own options; no gradient, no step; zero_grad", "[optim]") {
@@ -220,6 +338,34 @@ TEST_CASE("clip_grad_norm_ returns the norm before clipping; clip_grad_value_", 
   optim::clip_grad_value_<double>({a, b}, 3.5);
   REQUIRE(a.grad().item() == 3);
   REQUIRE(b.grad().to_vector()[1] == 3.5);
+}
+
+// torch.nn.utils.clip_grad_norm_ (1.13): the inf norm is max |g| and NaN if a g is, and every
+// gradient is multiplied by clamp(max_norm / (norm + 1e-6), max=1), which is NaN for a NaN norm
+// and 0 for an infinite one (so an infinite gradient becomes inf * 0 = NaN).
+TEST_CASE("clip_grad_norm_ with a NaN or infinite gradient, as PyTorch", "[optim]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  struct C {
+    double bad, max_norm, norm_type;
+  };
+  for (const C c : {C{nan, 1, 2}, C{nan, 1, inf}, C{nan, 10, 2}, C{inf, 1, 2}, C{inf, 1, inf},
+                    C{inf, inf, 2}}) {
+    INFO("gradient " << c.bad << " max_norm " << c.max_norm << " norm_type " << c.norm_type);
+    TensorD a = TensorD::zeros({3}).requires_grad_(), b = TensorD::zeros({1}).requires_grad_();
+    ((a * TensorD::from({3., c.bad, -4.})).sum() + (b * TensorD::from({2.})).sum())
+        .backward();  // grads 3, bad, -4 | 2
+    const double norm = optim::clip_grad_norm_<double>({a, b}, c.max_norm, c.norm_type);
+    const Vec ga = a.grad().to_vector();
+    const double gb = b.grad().item();
+    if (std::isnan(c.bad) || c.max_norm == inf) {  // coefficient NaN (inf / inf): all NaN
+      REQUIRE((std::isnan(c.bad) ? std::isnan(norm) : norm == inf));
+      REQUIRE((std::isnan(ga[0]) && std::isnan(ga[1]) && std::isnan(ga[2]) && std::isnan(gb)));
+    } else {  // coefficient 0: [0, NaN, -0] | 0
+      REQUIRE(norm == inf);
+      REQUIRE((ga[0] == 0 && std::isnan(ga[1]) && ga[2] == 0 && std::signbit(ga[2]) && gb == 0));
+    }
+  }
 }
 
 TEST_CASE("L1 and L2 penalties are differentiable sums", "[optim]") {

@@ -11,6 +11,7 @@ using detail::for_each_with_grad;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
+using detail::with_decay;
 
 void AdagradOptions::set(AdagradOptions& o, const std::string& k, double v) {
   set_option(o, k, v, "Adagrad");
@@ -40,11 +41,13 @@ void BasicAdagrad<T>::step() {
                           [&](T* p, const T* g, std::size_t n, auto& st) {
                             const T clr = T(o.lr / (1 + double(st.steps - 1) * o.lr_decay));
                             T* s = st.buffers[0].data();
-                            for (std::size_t j = 0; j < n; ++j) {
-                              const T d = g[j] + wd * p[j];
-                              s[j] += d * d;
-                              p[j] -= clr * d / (std::sqrt(s[j]) + eps);
-                            }
+                            with_decay(o.weight_decay, [&](auto decay) {
+                              for (std::size_t j = 0; j < n; ++j) {
+                                const T d = decay() ? g[j] + wd * p[j] : g[j];
+                                s[j] += d * d;
+                                p[j] -= clr * d / (std::sqrt(s[j]) + eps);
+                              }
+                            });
                           });
   }
 }

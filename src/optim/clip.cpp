@@ -27,13 +27,17 @@ double clip_grad_norm_(const std::vector<BasicTensor<T>>& params, double max_nor
   for (const auto& p : params) {
     const BasicTensor<T> g = p.grad();
     if (!g.defined()) continue;
-    for (T v : g.data())
-      acc =
-          inf ? std::max(acc, double(std::abs(v))) : acc + std::pow(std::abs(double(v)), norm_type);
+    for (T v : g.data()) {
+      const double a = std::abs(double(v));
+      // The inf norm is NaN if a gradient is, as torch's max (std::max would skip the NaN).
+      acc = inf ? (a > acc || std::isnan(a) ? a : acc) : acc + std::pow(a, norm_type);
+    }
   }
   const double total = inf ? acc : std::pow(acc, 1 / norm_type);
   const double coef = max_norm / (total + 1e-6);
-  if (coef < 1)
+  // PyTorch multiplies by clamp(coef, max=1) always: by NaN for a NaN norm (or inf / inf), by 0
+  // for an infinite one; skipping the multiplication by 1 changes nothing.
+  if (!(coef >= 1))
     for (const auto& p : params) {
       BasicTensor<T> g = p.grad();
       if (g.defined())

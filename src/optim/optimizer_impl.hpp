@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "xgrad/detail/tensor_impl.hpp"
@@ -70,6 +71,17 @@ void for_each_with_grad(Group& group, std::size_t buffers, double initial, Fn&& 
     fn(p.data().data(), g.data().data(), p.numel(), state);
     xg::detail::mark_modified(xg::detail::TensorAccess::impl(p), stamp);
   }
+}
+
+// PyTorch adds weight_decay * p to the gradient only when weight_decay != 0, so without decay an
+// update must not read p for it (0 * inf is NaN). fn(std::bool_constant<decay>): the choice is
+// made once per tensor, and the update loop is compiled without a test in it.
+template <class Fn>
+void with_decay(double weight_decay, Fn&& fn) {
+  if (weight_decay != 0)
+    fn(std::true_type{});
+  else
+    fn(std::false_type{});
 }
 
 template <class T>

@@ -11,6 +11,7 @@ using detail::for_each_with_grad;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
+using detail::with_decay;
 
 void RMSpropOptions::set(RMSpropOptions& o, const std::string& k, double v) {
   set_option(o, k, v, "RMSprop");
@@ -40,23 +41,25 @@ void BasicRMSprop<T>::step() {
     // buffers: square_avg, momentum_buffer, grad_avg
     for_each_with_grad<T>(group, 3, 0, [&](T* p, const T* g, std::size_t n, auto& st) {
       T *s = st.buffers[0].data(), *b = st.buffers[1].data(), *ga = st.buffers[2].data();
-      for (std::size_t j = 0; j < n; ++j) {
-        const T d = g[j] + wd * p[j];
-        s[j] = a * s[j] + (1 - a) * d * d;
-        T avg;
-        if (o.centered) {
-          ga[j] = a * ga[j] + (1 - a) * d;
-          avg = std::sqrt(s[j] - ga[j] * ga[j]) + eps;
-        } else {
-          avg = std::sqrt(s[j]) + eps;
+      with_decay(o.weight_decay, [&](auto decay) {
+        for (std::size_t j = 0; j < n; ++j) {
+          const T d = decay() ? g[j] + wd * p[j] : g[j];
+          s[j] = a * s[j] + (1 - a) * d * d;
+          T avg;
+          if (o.centered) {
+            ga[j] = a * ga[j] + (1 - a) * d;
+            avg = std::sqrt(s[j] - ga[j] * ga[j]) + eps;
+          } else {
+            avg = std::sqrt(s[j]) + eps;
+          }
+          if (momentum) {
+            b[j] = mu * b[j] + d / avg;
+            p[j] -= lr * b[j];
+          } else {
+            p[j] -= lr * d / avg;
+          }
         }
-        if (momentum) {
-          b[j] = mu * b[j] + d / avg;
-          p[j] -= lr * b[j];
-        } else {
-          p[j] -= lr * d / avg;
-        }
-      }
+      });
     });
   }
 }

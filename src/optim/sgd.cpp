@@ -11,6 +11,7 @@ using detail::for_each_with_grad;
 using detail::require;
 using detail::set_option;
 using detail::single_group;
+using detail::with_decay;
 
 void SGDOptions::set(SGDOptions& o, const std::string& k, double v) { set_option(o, k, v, "SGD"); }
 void SGDOptions::validate(const char* n) const {
@@ -37,18 +38,30 @@ template <class T>
 struct SgdStep {
   T lr, wd, mu, damp;
 
+  // Decay: wd != 0 (PyTorch reads p for the decay only then).
+  template <bool Decay>
   XG_UPDATE_CLONES void plain(std::size_t n, T* __restrict p, const T* __restrict g) const {
-    for (std::size_t j = 0; j < n; ++j) p[j] -= lr * (g[j] + wd * p[j]);
+    for (std::size_t j = 0; j < n; ++j) p[j] -= lr * (Decay ? g[j] + wd * p[j] : g[j]);
   }
   // PyTorch: the momentum buffer starts as the first gradient.
-  template <bool First, bool Nesterov>
+  template <bool Decay, bool First, bool Nesterov>
   XG_UPDATE_CLONES void momentum(std::size_t n, T* __restrict p, const T* __restrict g,
                                  T* __restrict b) const {
     for (std::size_t j = 0; j < n; ++j) {
-      const T d = g[j] + wd * p[j];
+      const T d = Decay ? g[j] + wd * p[j] : g[j];
       b[j] = First ? d : mu * b[j] + damp * d;
       p[j] -= lr * (Nesterov ? d + mu * b[j] : b[j]);
     }
+  }
+  // The loop for one tensor (b: its momentum buffer, or null without momentum).
+  template <bool Decay>
+  void update(std::size_t n, T* p, const T* g, T* b, bool first, bool nesterov) const {
+    if (!b) return plain<Decay>(n, p, g);
+    if (first)
+      nesterov ? momentum<Decay, true, true>(n, p, g, b) : momentum<Decay, true, false>(n, p, g, b);
+    else
+      nesterov ? momentum<Decay, false, true>(n, p, g, b)
+               : momentum<Decay, false, false>(n, p, g, b);
   }
 };
 
@@ -60,14 +73,10 @@ void BasicSGD<T>::step() {
     const bool momentum = o.momentum != 0, nesterov = o.nesterov;
     for_each_with_grad<T>(group, momentum ? 1 : 0, 0,
                           [&](T* p, const T* g, std::size_t n, auto& st) {
-                            if (!momentum) return s.plain(n, p, g);
-                            T* b = st.buffers[0].data();
-                            if (st.steps == 1)
-                              nesterov ? s.template momentum<true, true>(n, p, g, b)
-                                       : s.template momentum<true, false>(n, p, g, b);
-                            else
-                              nesterov ? s.template momentum<false, true>(n, p, g, b)
-                                       : s.template momentum<false, false>(n, p, g, b);
+                            T* b = momentum ? st.buffers[0].data() : nullptr;
+                            with_decay(o.weight_decay, [&](auto decay) {
+                              s.template update<decay()>(n, p, g, b, st.steps == 1, nesterov);
+                            });
                           });
   }
 }

@@ -1,6 +1,6 @@
-// Adagrad with PyTorch's rule (t counts this parameter's steps): g = grad + weight_decay p;
-// clr = lr / (1 + (t - 1) lr_decay);  s += g^2 (s starts at initial_accumulator_value);
-// p -= clr g / (sqrt(s) + eps).
+// Adagrad with PyTorch's rule (t counts this parameter's steps): g = grad + weight_decay p (only
+// if weight_decay != 0); clr = lr / (1 + (t - 1) lr_decay);  s += g^2 (s starts at
+// initial_accumulator_value); p -= clr g / (sqrt(s) + eps).
 #pragma once
 
 #include "xgrad/optim/optimizer.hpp"

@@ -1,6 +1,7 @@
 // Adam and AdamW with PyTorch's rules (t counts this parameter's steps):
-//   Adam:  g = grad + weight_decay p              AdamW: p *= 1 - lr weight_decay; g = grad
-//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  (amsgrad: vmax = max(vmax, v), used for v)
+//   Adam:  g = grad + weight_decay p (if != 0)    AdamW: p *= 1 - lr weight_decay; g = grad
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  (amsgrad: vmax = max(vmax, v), used for v;
+//   NaN if either is, as torch.maximum)
 //   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
 #pragma once
 

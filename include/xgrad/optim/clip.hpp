@@ -12,7 +12,8 @@
 namespace xg::optim {
 
 // Scales all gradients together by max_norm / (total + 1e-6) when that is < 1. norm_type 2 (or
-// any p > 0, or infinity for the max-abs norm). Returns the total norm before clipping.
+// any p > 0, or infinity for the max-abs norm). Returns the total norm before clipping. As
+// PyTorch's: a NaN gradient makes the norm and every gradient NaN; an infinite norm scales by 0.
 template <class T>
 double clip_grad_norm_(const std::vector<BasicTensor<T>>& params, double max_norm,
                        double norm_type = 2);

@@ -1,6 +1,6 @@
-// RMSprop with PyTorch's rule: g = grad + weight_decay p;  s = alpha s + (1 - alpha) g^2;
-// centered: a = alpha a + (1 - alpha) g, d = sqrt(s - a^2) + eps, else d = sqrt(s) + eps;
-// momentum > 0: b = momentum b + g / d, p -= lr b;  else p -= lr g / d.
+// RMSprop with PyTorch's rule: g = grad + weight_decay p (only if weight_decay != 0);
+// s = alpha s + (1 - alpha) g^2; centered: a = alpha a + (1 - alpha) g, d = sqrt(s - a^2) + eps,
+// else d = sqrt(s) + eps; momentum > 0: b = momentum b + g / d, p -= lr b;  else p -= lr g / d.
 #pragma once
 
 #include "xgrad/optim/optimizer.hpp"

@@ -1,5 +1,6 @@
-// SGD with PyTorch's rule: g = grad + weight_decay p; with momentum, b = g on the first step,
-// then b = momentum b + (1 - dampening) g; g = nesterov ? g + momentum b : b;  p -= lr g.
+// SGD with PyTorch's rule: g = grad + weight_decay p (only if weight_decay != 0); with momentum,
+// b = g on the first step, then b = momentum b + (1 - dampening) g; g = nesterov ? g + momentum b
+// : b;  p -= lr g.
 #pragma once
 
 #include "xgrad/optim/optimizer.hpp"
