@@ -19,8 +19,7 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight] [, bias]
       : dim(d), xhat(std::move(xh)), inv_std(std::move(is)), has_weight(w), has_bias(b) {}
   const char* name() const override { return "NativeLayerNormBackward"; }
   void backward(const Array<T>& g, const Array<T>&) override {
-    const bool affine = has_weight;  // the gradient reaching xhat is g w
-    const T* w = affine ? this->input(1).data() : nullptr;
+    const T* w = has_weight ? this->input(1).data() : nullptr;  // xhat's gradient is g w
     const T *gd = g.data(), *xh = xhat.data();
     const std::size_t rows = inv_std.size();
     if (this->needs_grad(0)) {
@@ -34,13 +33,13 @@ struct LayerNormNode final : Node<T> {  // inputs: x [, weight] [, bias]
         T* out = dx + r * dim;
         T sum_d = 0, sum_dx = 0;
         for (std::size_t j = 0; j < dim; ++j) {
-          const T d = affine ? gr[j] * w[j] : gr[j];
+          const T d = w ? gr[j] * w[j] : gr[j];
           sum_d += d;
           sum_dx += d * xr[j];
         }
         const T md = sum_d / m, mdx = sum_dx / m, is = inv_std[r];
         for (std::size_t j = 0; j < dim; ++j) {
-          const T v = is * ((affine ? gr[j] * w[j] : gr[j]) - md - xr[j] * mdx);
+          const T v = is * ((w ? gr[j] * w[j] : gr[j]) - md - xr[j] * mdx);
           out[j] = fresh ? v : out[j] + v;
         }
       }
