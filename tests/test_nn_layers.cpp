@@ -300,6 +300,29 @@ TEST_CASE("BatchNorm1d: [N, C, L], momentum None, positional options, eval formu
   for (double g : c.grad().to_vector()) REQUIRE(std::isfinite(g));
 }
 
+TEST_CASE("BatchNorm1d: an empty batch gives an empty output, as PyTorch", "[nn]") {
+  // torch 1.13: nn.BatchNorm1d(2)(torch.zeros(0, 2)) is empty, the running statistics keep their
+  // values, num_batches_tracked still counts the batch, and the weight and bias get zero
+  // gradients; eval mode and [0, C, L] inputs also give empty outputs.
+  nn::BatchNorm1dD bn(2, 1e-5, std::nullopt);
+  bn(TensorD::from({0., 2., 4., 8.}, {2, 2}));  // means (2, 5), unbiased variances (8, 18)
+  for (const xg::Shape& shape : {xg::Shape{0, 2}, xg::Shape{0, 2, 3}, xg::Shape{4, 2, 0}}) {
+    TensorD empty = TensorD::zeros(shape).requires_grad_();
+    TensorD y = bn(empty);
+    REQUIRE(y.shape() == shape);
+    y.sum().backward();
+    REQUIRE(empty.grad().shape() == shape);
+  }
+  REQUIRE(bn.num_batches_tracked.item() == 4);
+  require_values(bn.running_mean, {2, 5}, 0);
+  require_values(bn.running_var, {8, 18}, 0);
+  require_values(bn.weight.grad(), {0, 0}, 0);
+  require_values(bn.bias.grad(), {0, 0}, 0);
+  bn.eval();
+  REQUIRE(bn(TensorD::zeros({0, 2})).shape() == xg::Shape{0, 2});
+  REQUIRE(bn.num_batches_tracked.item() == 4);
+}
+
 TEST_CASE("LayerNorm: LayerNorm(n), affine values, no affine, PyTorch names", "[nn]") {
   nn::LayerNormD ln(2);
   REQUIRE(ln.normalized_shape == std::vector<std::size_t>{2});

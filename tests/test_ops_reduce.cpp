@@ -60,6 +60,18 @@ TEST_CASE("max and min, values and which element receives the gradient") {
   x.max(1).sum().backward();  // along an axis: the first maximum (torch.max(x, dim))
   require_values(x.grad(), {0, 1, 0, 1, 0, 0});
   REQUIRE_THROWS_WITH(Tensor::zeros({0}).max(), Catch::Contains("cannot reduce an empty tensor"));
+  // Along an axis (torch 1.13): the axis must hold elements, and a tensor empty along another
+  // axis gives an empty result, with an empty gradient.
+  Tensor e = Tensor::zeros({0, 3}).requires_grad_();
+  REQUIRE(e.max(1).shape() == Shape{0});
+  REQUIRE(e.min(1, true).shape() == Shape{0, 1});
+  REQUIRE(xg::argmax(e, 1).empty());
+  REQUIRE(xg::argmin(e, -1).empty());
+  e.max(1).sum().backward();
+  REQUIRE(e.grad().shape() == Shape{0, 3});
+  REQUIRE_THROWS_WITH(e.max(0), "max: cannot reduce along axis 0 of size 0 (shape [0,3])");
+  REQUIRE_THROWS_WITH(xg::argmin(e, 0),
+                      "argmin: cannot reduce along axis 0 of size 0 (shape [0,3])");
 
   // A NaN is the extreme of max() and min(), and the gradient is split among the NaN elements
   // (PyTorch's evenly_distribute_backward compares with isnan when the result is NaN).

@@ -116,13 +116,17 @@ BasicTensor<T> BasicBatchNorm1d<T>::forward(const BasicTensor<T>& x) {
   const ChannelsView v{x.size(0), C, x.dim() == 3 ? x.size(2) : 1};
   const bool batch_stats = this->is_training() || !options.track_running_stats;
   const std::size_t m = v.n * v.l;
-  if (batch_stats && m <= 1)  // PyTorch's check and wording
+  if (batch_stats && m == 1)  // PyTorch's check and wording
     throw std::invalid_argument(fmt::format(
         "BatchNorm1d: expected more than 1 value per channel when training, got input {}",
         shape_str(x.shape())));
   const T* xd = x.data().data();
   CachedVector<double> mean(C, 0), var(C, 0);  // double sums: a long batch keeps its digits
-  if (batch_stats) {
+  if (batch_stats && m == 0) {
+    // An empty batch (PyTorch): an empty output, no statistics, the running ones untouched, but
+    // the batch still counts in num_batches_tracked.
+    if (this->is_training() && options.track_running_stats) num_batches_tracked.data()() += 1;
+  } else if (batch_stats) {
     v.each([&](std::size_t j, std::size_t ch) { mean[ch] += xd[j]; });
     for (auto& s : mean) s /= double(m);
     v.each([&](std::size_t j, std::size_t ch) {  // two passes: no cancellation in E[x^2] - E[x]^2

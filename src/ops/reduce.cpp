@@ -136,6 +136,16 @@ void require_elements(const BasicTensor<T>& x, const char* op) {
         fmt::format("{}: cannot reduce an empty tensor (shape {})", op, shape_str(x.shape())));
 }
 
+// PyTorch's rule for max, min, argmax and argmin along an axis: the axis itself must hold
+// elements; a tensor empty along another axis gives an empty result.
+template <class T>
+void require_nonempty_axis(const BasicTensor<T>& x, const AxisView& v, std::size_t ax,
+                           const char* op) {
+  if (v.n == 0)
+    throw std::invalid_argument(fmt::format("{}: cannot reduce along axis {} of size 0 (shape {})",
+                                            op, ax, shape_str(x.shape())));
+}
+
 template <class T>
 std::vector<std::size_t> arg_extreme(const Array<T>& x, const AxisView& v, bool is_max) {
   std::vector<std::size_t> idx(v.outer * v.inner, 0);
@@ -177,8 +187,8 @@ template <class T>
 BasicTensor<T> extreme_axis(const BasicTensor<T>& x, int axis, bool keepdim, bool is_max) {
   const char* op = is_max ? "max" : "min";
   const std::size_t ax = normalize_axis(axis, x.dim(), op);
-  require_elements(x, op);
   const AxisView v(x.shape(), ax);
+  require_nonempty_axis(x, v, ax, op);
   std::vector<std::size_t> idx = arg_extreme(x.data(), v, is_max);
   Array<T> y = Array<T>::from_shape(reduced_shape(x.shape(), ax, keepdim));
   for (std::size_t o = 0; o < v.outer; ++o)
@@ -204,9 +214,11 @@ BasicTensor<T> extreme_all(const BasicTensor<T>& x, bool is_max) {
 
 template <class T>
 std::vector<std::int64_t> arg_public(const BasicTensor<T>& x, int axis, bool is_max) {
-  const std::size_t ax = normalize_axis(axis, x.dim(), is_max ? "argmax" : "argmin");
-  require_elements(x, is_max ? "argmax" : "argmin");
-  auto idx = arg_extreme(x.data(), AxisView(x.shape(), ax), is_max);
+  const char* op = is_max ? "argmax" : "argmin";
+  const std::size_t ax = normalize_axis(axis, x.dim(), op);
+  const AxisView v(x.shape(), ax);
+  require_nonempty_axis(x, v, ax, op);
+  auto idx = arg_extreme(x.data(), v, is_max);
   return std::vector<std::int64_t>(idx.begin(), idx.end());
 }
 
