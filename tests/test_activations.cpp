@@ -968,6 +968,22 @@ TEST_CASE("celu with a negative alpha, float and double", "[activations]") {
     REQUIRE(yd.item() == Approx(double(f)).epsilon(1e-15));
     REQUIRE(xd.grad().item() == Approx(double(df)).epsilon(1e-15));
   }
+  // Up to the largest value: f = -e^-x and f' = e^-x are finite until -x = 88.72 in float
+  // (709.78 in double); xsimd's exp overflowed from 88.38 (709.44). 40-digit references (mpmath)
+  // of e^88.5 and e^709.6; libtorch 1.13 gives f(-88.5) = -2.7230879e38. Vectors of 1, 16 and 64
+  // elements, through each loop of the kernel.
+  for (std::size_t n : {1, 16, 64}) {
+    Tensor xf = Tensor::full({n}, -88.5f).requires_grad_();
+    const Tensor yf = xg::celu(xf, -1.0f);
+    yf.sum().backward();
+    require_ulps(yf.to_vector().back(), -2.7230878250681116e38L, 2);
+    require_ulps(xf.grad().to_vector().back(), 2.7230878250681116e38L, 2);
+    TensorD xd = TensorD::full({n}, -709.6).requires_grad_();
+    const TensorD yd = xg::celu(xd, -1.0);
+    yd.sum().backward();
+    REQUIRE(yd.to_vector().back() == Approx(-1.4974914744969294e308).epsilon(4e-16));
+    REQUIRE(xd.grad().to_vector().back() == Approx(1.4974914744969294e308).epsilon(4e-16));
+  }
 }
 
 namespace {

@@ -267,6 +267,31 @@ TEST_CASE("soft_exponential: the three branches, the limits at alpha 0, NaN off 
   TensorD a0 = TensorD::from({0.}).requires_grad_();
   xg::soft_exponential(TensorD::from({1.5e154}), a0).backward();
   REQUIRE(a0.grad().item() == Approx(1.125e308).epsilon(1e-15));
+  // Where e^(alpha x) or 1 - alpha (x + alpha) overflows while f and its derivatives do not
+  // (40-digit references, mpmath, of the formulas above): alpha = 2, x = 44.5 in float gives
+  // f = 2.2448064095871726e38 (e^89 = 4.49e38 overflows float, and so do df/dx and df/dalpha);
+  // alpha = -2, x = 3.0000000054977558e38 (the float nearest 3e38) gives f = 44.644996502417188,
+  // df/dx = 1.6666666636e-39 (subnormal), df/dalpha = 22.072498251208594; in double alpha = -2,
+  // x = 1e308: f = 354.94467791136301, df/dalpha = 177.2223389556815.
+  {
+    Tensor x = Tensor::from({44.5f}).requires_grad_(), a = Tensor::from({2.f}).requires_grad_();
+    const Tensor y = xg::soft_exponential(x, a);
+    y.backward();
+    require_ulps(y.item(), 2.2448064095871726e38L, 1);
+    REQUIRE(std::isinf(x.grad().item()));
+    REQUIRE(std::isinf(a.grad().item()));
+    Tensor xn = Tensor::from({3e38f}).requires_grad_(), an = Tensor::from({-2.f}).requires_grad_();
+    const Tensor yn = xg::soft_exponential(xn, an);
+    yn.backward();
+    require_ulps(yn.item(), 44.644996502417188L, 1);
+    REQUIRE(xn.grad().item() == Approx(1.6666666636e-39).epsilon(1e-5));  // subnormal: 2^-149 steps
+    require_ulps(an.grad().item(), 22.072498251208594L, 1);
+    TensorD xd = TensorD::from({1e308}), ad = TensorD::from({-2.}).requires_grad_();
+    const TensorD yd = xg::soft_exponential(xd, ad);
+    yd.backward();
+    REQUIRE(yd.item() == Approx(354.94467791136301).epsilon(2.2e-16));
+    REQUIRE(ad.grad().item() == Approx(177.2223389556815).epsilon(4.4e-16));
+  }
   // Outside the domain (alpha < 0, 1 - alpha (x + alpha) <= 0): NaN, documented.
   REQUIRE(std::isnan(xg::soft_exponential(TensorD::from({-3.}), TensorD::from({-1.})).item()));
   for (double alpha : {0.3, -0.3})

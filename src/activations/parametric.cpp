@@ -178,21 +178,33 @@ struct SoftExponentialOp {
   static T nan() { return std::numeric_limits<T>::quiet_NaN(); }
   // alpha < 0: u = 1 - alpha (x + alpha) must be > 0.
   static T log_u(T x, T a) { return std::log1p(-a * (x + a)); }
-  T f(T x, T a) const {
+  // Where e^(alpha x) or 1 - alpha (x + alpha) overflows T at a finite x, f and its derivatives
+  // are finite or overflow only in the end (at alpha = 2, f(44.5) = 2.2e38 in float, e^89 is
+  // not; at alpha = -2, f(3e38) = 44.6): they are then computed in long double.
+  using Wide = SoftExponentialOp<long double>;
+  static bool overflows(T x, T a) {
+    if (!std::isfinite(x)) return false;
+    constexpr T log_max = std::is_same_v<T, float> ? T(88.72) : T(709.78);
+    return a > 0 ? a * x > log_max : !std::isfinite(a * (x + a));
+  }
+  T f(T x, T a) const { return overflows(x, a) ? T(Wide::f_at(x, a)) : f_at(x, a); }
+  T df(T x, T a) const { return overflows(x, a) ? T(Wide::df_at(x, a)) : df_at(x, a); }
+  T df_dp(T x, T a) const { return overflows(x, a) ? T(Wide::df_dp_at(x, a)) : df_dp_at(x, a); }
+  static T f_at(T x, T a) {
     if (a == 0) return x;  // not through the expansion: x^2 overflows for large |x|
     if (near_zero(x, a)) return x + a * (1 + x * x / 2);
     if (a > 0) return std::expm1(a * x) / a + a;
     const T u = 1 - a * (x + a);
     return u > 0 ? -log_u(x, a) / a : nan();
   }
-  T df(T x, T a) const {
+  static T df_at(T x, T a) {
     if (a == 0) return 1;  // f = x; near_zero would compute 0 * inf at x = +-inf
     if (near_zero(x, a)) return 1 + a * x;
     if (a > 0) return std::exp(a * x);
     const T u = 1 - a * (x + a);
     return u > 0 ? 1 / u : nan();
   }
-  T df_dp(T x, T a) const {
+  static T df_dp_at(T x, T a) {
     if (a == 0) return 1 + x * (x / 2);  // both sides' limit; x^2 would overflow from 1.3e154
     if (a > 0) {
       const T z = a * x;

@@ -205,6 +205,27 @@ template <class T>
   }
 }
 
+// e^z and e^z - 1 for any z, finite up to the largest value: xsimd's overflow from z = 88.38 in
+// float (709.44 in double), short of log(max) = 88.72 (709.78); there e^(z/2) squared, within
+// 2 ulps (e^z - 1 rounds to e^z there). Only CELU with alpha < 0 needs them on this side.
+template <class T>
+constexpr T kExpSquaredFrom = std::is_same_v<T, float> ? 88 : 709;
+template <class T>
+B<T> exp_any(B<T> z) {
+  const B<T> e = xsimd::exp(z);
+  const auto large = z > k<T>(kExpSquaredFrom<T>);
+  if (!xsimd::any(large)) return e;
+  const B<T> half = xsimd::exp(k<T>(0.5) * z);
+  return xsimd::select(large, half * half, e);
+}
+template <class T>
+B<T> expm1_any(B<T> z) {
+  const B<T> e = xsimd::expm1(z);
+  const auto large = z > k<T>(kExpSquaredFrom<T>);
+  if (!xsimd::any(large)) return e;
+  return xsimd::select(large, exp_any<T>(z), e);
+}
+
 // exp(-x) = inf for x << 0 gives 1/inf = 0: no NaN. In double, below x = -708 (a branch that
 // inputs of ordinary size never take) sigmoid(x) = e^x to double precision, kept where it is
 // subnormal: 1/(1 + e^-x) was 0 there, and silu(-709.5) = -0 instead of -5.2e-306.
@@ -665,7 +686,7 @@ template <class T>
 // scale * (x > 0 ? x : alpha (e^(x/width) - 1)): ELU (scale 1, width 1), SELU (kScaled), CELU
 // (kWidened). ELU skips the multiplies by 1 (an eighth of its instructions; the same bits). The
 // exponent x/width is <= 0 there unless width < 0 (CELU with a negative alpha), which takes
-// xsimd's exp and expm1 for any argument instead of the faster ones for z <= 0.
+// exp_any and expm1_any instead of the faster ones for z <= 0.
 template <class T, bool kScaled = false, bool kWidened = false>
 struct Elu {
   static constexpr bool uses_x = true, uses_y = false;
@@ -689,14 +710,14 @@ struct Elu {
   bool fast_exp() const { return !kWidened || positive_width; }
   B<T> f(B<T> x) const {
     const B<T> z = exponent(x);
-    const B<T> e = fast_exp() ? expm1_nonpositive<T>(z) : xsimd::expm1(z);
+    const B<T> e = fast_exp() ? expm1_nonpositive<T>(z) : expm1_any<T>(z);
     return scaled(xsimd::select(x > k<T>(0), x, alpha * e));
   }
   // f'(0) = scale alpha / width, the left derivative; at NaN scale, as PyTorch's test x <= 0
   // gives. Forced inline, as derivative() below.
   [[gnu::always_inline]] B<T> df(B<T> x, B<T>) const {
     const B<T> z = exponent(x);
-    return derivative_from(x, fast_exp() ? exp_nonpositive_any<T>(z) : xsimd::exp(z));
+    return derivative_from(x, fast_exp() ? exp_nonpositive_any<T>(z) : exp_any<T>(z));
   }
   // f and f' from one range reduction in float (e^z - 1 and e^z share it), for the forward pass
   // that saves f' (the fused Linear + ELU): in the deep benchmark's 20 ELU layers 6.8 us on a
